@@ -1,0 +1,79 @@
+#include "app/Logging.h"
+#include "app/Options.h"
+#include "app/PresenceBackend.h"
+#include "app/TerminationSignals.h"
+
+#include <QCoreApplication>
+#include <QLoggingCategory>
+
+#include <cstdio>
+
+#ifdef PRESENCE_HAS_UI
+#include "DashboardApplication.h"
+#endif
+
+using namespace presence;
+
+namespace {
+
+int runHeadless(int argc, char **argv, const Options &options)
+{
+    QCoreApplication app(argc, argv);
+    PresenceBackend backend(options);
+    TerminationSignals signals_;
+    QObject::connect(&signals_, &TerminationSignals::terminationRequested, &app, [&](int number) {
+        qInfo().noquote() << "signal" << number << "received; shutting down";
+        backend.shutdown();
+        app.quit();
+    });
+    QString error;
+    if (!backend.start(&error)) {
+        qCritical().noquote() << error;
+        return 1;
+    }
+    const int code = app.exec();
+    backend.shutdown();
+    qInfo().noquote() << "stopped";
+    return code;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    installLogFormat();
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments.append(QString::fromLocal8Bit(argv[i]));
+
+    OptionsParse parsed;
+    {
+        // QCommandLineParser and the default node id want an application object.
+        QCoreApplication probe(argc, argv);
+        QCoreApplication::setApplicationName(QStringLiteral("presence"));
+        QCoreApplication::setApplicationVersion(QStringLiteral(PRESENCE_VERSION));
+        parsed = parseOptions(arguments, QProcessEnvironment::systemEnvironment());
+    }
+    switch (parsed.outcome) {
+    case OptionsParse::Outcome::ShowHelp:
+    case OptionsParse::Outcome::ShowVersion:
+        std::fputs(qPrintable(parsed.text + QLatin1Char('\n')), stdout);
+        return 0;
+    case OptionsParse::Outcome::Error:
+        std::fprintf(stderr, "presence: %s\nTry 'presence --help'.\n", qPrintable(parsed.text));
+        return 2;
+    case OptionsParse::Outcome::Run:
+        break;
+    }
+    QCoreApplication::setApplicationName(QStringLiteral("presence"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(PRESENCE_VERSION));
+
+#ifdef PRESENCE_HAS_UI
+    if (!parsed.options.headless)
+        return runDashboard(argc, argv, parsed.options);
+#else
+    if (!parsed.options.headless)
+        qInfo().noquote() << "this build has no dashboard; running headless";
+#endif
+    return runHeadless(argc, argv, parsed.options);
+}

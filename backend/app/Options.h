@@ -1,0 +1,43 @@
+#pragma once
+
+#include "model/PresenceTiming.h"
+
+#include <QProcessEnvironment>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace presence {
+
+enum class EngineChoice { Auto, Memory, Redis };
+
+// The command line of DESIGN.md ("Command line"); every option may also come from the
+// environment as PRESENCE_<OPTION> (the command line wins).
+struct Options {
+    bool headless = false;
+    QString listenHost = QStringLiteral("127.0.0.1");
+    quint16 listenPort = 8080;
+    EngineChoice engine = EngineChoice::Auto;
+    QString redisUrl;
+    PresenceTiming timing;
+    QString nodeId; // empty: host:pid
+};
+
+struct OptionsParse {
+    enum class Outcome { Run, ShowHelp, ShowVersion, Error };
+    Outcome outcome = Outcome::Run;
+    Options options;
+    QString text; // help text, version, or the error
+};
+
+OptionsParse parseOptions(const QStringList &arguments, const QProcessEnvironment &environment);
+
+// "5s", "500ms", "1.5s", "0s" → milliseconds; a bare number is refused (unit ambiguity).
+std::optional<qint64> parseDuration(QStringView text);
+// "HOST:PORT", "[::1]:PORT" or ":PORT" (loopback).
+bool parseListenAddress(QStringView text, QString *host, quint16 *port);
+
+QString defaultNodeId();
+
+} // namespace presence

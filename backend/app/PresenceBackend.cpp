@@ -1,0 +1,85 @@
+#include "PresenceBackend.h"
+
+#include "engine/MemoryPresenceEngine.h"
+
+#include <QHostAddress>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcBackend, "presence.backend")
+
+namespace presence {
+
+PresenceBackend::PresenceBackend(const Options &options, QObject *parent)
+    : QObject(parent)
+    , m_options(options)
+    , m_nodeId(options.nodeId.isEmpty() ? defaultNodeId() : options.nodeId)
+{
+}
+
+PresenceBackend::~PresenceBackend() { shutdown(); }
+
+bool PresenceBackend::start(QString *error)
+{
+    if (m_options.engine == EngineChoice::Redis || !m_options.redisUrl.isEmpty()) {
+        *error = QStringLiteral("the Redis engine is not part of this build yet; use --backend memory");
+        return false;
+    }
+    m_engine = std::make_unique<MemoryPresenceEngine>(m_clock, m_options.timing, m_nodeId);
+    qCInfo(lcBackend).noquote() << "engine: in-memory (single node; no Redis)";
+
+    m_localClients = std::make_unique<LocalClients>(*m_engine, m_clock);
+    m_realtime = std::make_unique<RealtimeServer>(*m_engine, *m_localClients, m_metrics,
+                                                  RealtimeServer::Config{});
+    m_http = std::make_unique<HttpFrontend>(*m_engine, *m_localClients, *m_realtime, m_metrics,
+                                            m_nodeId);
+
+    const QHostAddress host = m_options.listenHost == u"localhost"
+                                  ? QHostAddress(QHostAddress::LocalHost)
+                                  : QHostAddress(m_options.listenHost);
+    if (host.isNull()) {
+        *error = QStringLiteral("cannot listen on \"%1\": not an IP address").arg(m_options.listenHost);
+        return false;
+    }
+    QString listenError;
+    m_port = m_http->listenOn(host, m_options.listenPort, &listenError);
+    if (m_port == 0) {
+        *error = QStringLiteral("cannot listen on %1:%2: %3")
+                     .arg(m_options.listenHost)
+                     .arg(m_options.listenPort)
+                     .arg(listenError);
+        return false;
+    }
+    m_localClients->start();
+    const PresenceTiming timing = m_engine->timing();
+    qCInfo(lcBackend).noquote() << QStringLiteral(
+                                       "node %1 listening on %2 (heartbeat %3 ms, ttl %4 ms, grace %5 ms)")
+                                       .arg(m_nodeId, baseUrl())
+                                       .arg(timing.heartbeatMs)
+                                       .arg(timing.ttlMs())
+                                       .arg(timing.graceMs);
+    return true;
+}
+
+QString PresenceBackend::baseUrl() const
+{
+    QString host = m_options.listenHost;
+    if (host.contains(QLatin1Char(':')))
+        host = QLatin1Char('[') + host + QLatin1Char(']');
+    return QStringLiteral("http://%1:%2").arg(host).arg(m_port);
+}
+
+void PresenceBackend::shutdown()
+{
+    if (m_realtime) {
+        const qsizetype closed = m_realtime->closeAll();
+        if (closed > 0)
+            qCInfo(lcBackend) << "closed" << closed << "sessions";
+    }
+    // Order matters: the HTTP front and the sessions refer to the clients and the engine.
+    m_http.reset();
+    m_realtime.reset();
+    m_localClients.reset();
+    m_engine.reset();
+}
+
+} // namespace presence

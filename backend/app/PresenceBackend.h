@@ -1,0 +1,51 @@
+#pragma once
+
+#include "Options.h"
+#include "engine/Clock.h"
+#include "engine/LocalClients.h"
+#include "engine/PresenceEngine.h"
+#include "http/HttpFrontend.h"
+#include "http/Metrics.h"
+#include "http/RealtimeServer.h"
+
+#include <QObject>
+
+#include <memory>
+
+namespace presence {
+
+// Everything one node runs, built from the options and owned in one place: the engine,
+// this node's clients, the SSE server and the HTTP front. The dashboard and the headless
+// server hold one of these; nothing in it is global.
+class PresenceBackend final : public QObject {
+    Q_OBJECT
+public:
+    explicit PresenceBackend(const Options &options, QObject *parent = nullptr);
+    ~PresenceBackend() override;
+
+    // Builds the engine and starts listening; false with *error set when it cannot.
+    bool start(QString *error);
+    // Closes every session and stops listening. Safe to call twice.
+    void shutdown();
+
+    PresenceEngine &engine() { return *m_engine; }
+    LocalClients &localClients() { return *m_localClients; }
+    RealtimeServer &realtime() { return *m_realtime; }
+    const Metrics &metrics() const { return m_metrics; }
+    const QString &nodeId() const { return m_nodeId; }
+    quint16 port() const { return m_port; }
+    QString baseUrl() const;
+
+private:
+    Options m_options;
+    QString m_nodeId;
+    SystemClock m_clock;
+    Metrics m_metrics;
+    std::unique_ptr<PresenceEngine> m_engine;
+    std::unique_ptr<LocalClients> m_localClients;
+    std::unique_ptr<RealtimeServer> m_realtime;
+    std::unique_ptr<HttpFrontend> m_http;
+    quint16 m_port = 0;
+};
+
+} // namespace presence

@@ -1,0 +1,193 @@
+#include "MemoryPresenceEngine.h"
+
+#include <QLoggingCategory>
+
+#include <algorithm>
+
+Q_LOGGING_CATEGORY(lcMemoryEngine, "presence.engine.memory")
+
+namespace presence {
+
+MemoryPresenceEngine::MemoryPresenceEngine(const Clock &clock, PresenceTiming timing,
+                                           QString nodeId, QObject *parent)
+    : MemoryPresenceEngine(clock, timing, std::move(nodeId), Limits{}, parent)
+{
+}
+
+MemoryPresenceEngine::MemoryPresenceEngine(const Clock &clock, PresenceTiming timing,
+                                           QString nodeId, Limits limits, QObject *parent)
+    : PresenceEngine(parent)
+    , m_clock(clock)
+    , m_timing(timing)
+    , m_nodeId(std::move(nodeId))
+    , m_limits(limits)
+{
+    m_expiryTimer.setSingleShot(true);
+    m_expiryTimer.setTimerType(Qt::PreciseTimer);
+    connect(&m_expiryTimer, &QTimer::timeout, this, &MemoryPresenceEngine::processDue);
+}
+
+void MemoryPresenceEngine::setTiming(const PresenceTiming &timing)
+{
+    // Deadlines already set keep their old TTL; the next refresh uses the new one.
+    m_timing = timing;
+}
+
+ClientPresence &MemoryPresenceEngine::recordOf(const ClientId &client)
+{
+    auto found = m_clients.find(client);
+    if (found == m_clients.end()) {
+        ClientPresence fresh;
+        fresh.client = client;
+        found = m_clients.insert(client, fresh);
+    }
+    return *found;
+}
+
+void MemoryPresenceEngine::setConnections(const ClientId &client, int connections)
+{
+    ClientPresence &record = recordOf(client);
+    record.connections = std::max(connections, 0);
+    record.nodes = record.connections > 0 ? QStringList{m_nodeId} : QStringList{};
+    if (connections > 0)
+        refresh(record, Reason::connected);
+    armTimer();
+}
+
+void MemoryPresenceEngine::heartbeat(const QList<ClientId> &clients)
+{
+    for (const ClientId &client : clients)
+        refresh(recordOf(client), Reason::heartbeat);
+    armTimer();
+}
+
+void MemoryPresenceEngine::refresh(ClientPresence &record, const QString &reasonIfNew)
+{
+    const qint64 ttl = m_timing.ttlMs();
+    record.lastSeenMs = m_clock.wallMs();
+    record.deadlineMs = record.lastSeenMs + ttl;
+    m_deadlines.schedule(record.client, m_clock.monotonicMs() + ttl);
+    if (record.status != PresenceStatus::Online)
+        transition(record, PresenceStatus::Online, reasonIfNew);
+}
+
+void MemoryPresenceEngine::leave(const ClientId &client)
+{
+    const auto found = m_clients.find(client);
+    if (found == m_clients.end())
+        return;
+    found->connections = 0;
+    found->nodes.clear();
+    if (found->status == PresenceStatus::Online)
+        transition(*found, PresenceStatus::Offline, Reason::left);
+    armTimer();
+}
+
+void MemoryPresenceEngine::processDue()
+{
+    const QList<ClientId> due = m_deadlines.takeDue(m_clock.monotonicMs());
+    for (const ClientId &client : due) {
+        const auto found = m_clients.find(client);
+        if (found != m_clients.end() && found->status == PresenceStatus::Online)
+            transition(*found, PresenceStatus::Offline, Reason::timeout);
+    }
+    armTimer();
+}
+
+void MemoryPresenceEngine::transition(ClientPresence &record, PresenceStatus status,
+                                      const QString &reason)
+{
+    if (record.status == PresenceStatus::Offline && record.sinceMs > 0)
+        forgetOffline(record);
+    record.status = status;
+    record.reason = reason;
+    record.sinceMs = m_clock.wallMs();
+    if (status == PresenceStatus::Offline) {
+        record.deadlineMs = 0;
+        m_deadlines.cancel(record.client);
+    }
+
+    PresenceEvent event;
+    event.id = nextId();
+    event.client = record.client;
+    event.status = status;
+    event.reason = reason;
+    event.atMs = record.sinceMs;
+    event.node = m_nodeId;
+
+    m_history.push_back(event);
+    while (qsizetype(m_history.size()) > m_limits.historyEvents) {
+        m_trimmedThrough = m_history.front().id;
+        m_history.pop_front();
+    }
+    qCDebug(lcMemoryEngine) << record.client.toString() << toString(status) << reason;
+
+    // Emitting last: the record may be erased below, so copy first.
+    if (status == PresenceStatus::Offline)
+        rememberOffline(record);
+    Q_EMIT presenceChanged(event);
+}
+
+EventId MemoryPresenceEngine::nextId()
+{
+    // Same shape as Redis stream ids: wall ms, then a sequence within the same ms,
+    // never going backwards even when the wall clock does.
+    const quint64 now = quint64(std::max<qint64>(m_clock.wallMs(), 0));
+    m_lastId = now > m_lastId.ms ? EventId{now, 0} : m_lastId.next();
+    return m_lastId;
+}
+
+void MemoryPresenceEngine::rememberOffline(const ClientPresence &record)
+{
+    m_offlineBySince.emplace(record.sinceMs, record.client);
+    while (qsizetype(m_offlineBySince.size()) > m_limits.offlineClients) {
+        const ClientId oldest = m_offlineBySince.begin()->second;
+        m_offlineBySince.erase(m_offlineBySince.begin());
+        m_clients.remove(oldest);
+    }
+}
+
+void MemoryPresenceEngine::forgetOffline(const ClientPresence &record)
+{
+    m_offlineBySince.erase({record.sinceMs, record.client});
+}
+
+QList<ClientPresence> MemoryPresenceEngine::snapshot() const
+{
+    QList<ClientPresence> rows;
+    rows.reserve(m_clients.size());
+    for (const ClientPresence &record : m_clients)
+        rows.append(record);
+    std::sort(rows.begin(), rows.end(),
+              [](const ClientPresence &a, const ClientPresence &b) { return a.client < b.client; });
+    return rows;
+}
+
+void MemoryPresenceEngine::history(EventId after, HistoryCallback callback)
+{
+    History result;
+    // Complete only when nothing after `after` was trimmed and `after` is not from the future
+    // (an id from another run or a forged one gets a fresh snapshot instead).
+    result.complete = after >= m_trimmedThrough && after <= m_lastId;
+    if (result.complete) {
+        const auto first = std::upper_bound(
+            m_history.cbegin(), m_history.cend(), after,
+            [](const EventId &id, const PresenceEvent &event) { return id < event.id; });
+        for (auto it = first; it != m_history.cend(); ++it)
+            result.events.append(*it);
+    }
+    callback(std::move(result));
+}
+
+void MemoryPresenceEngine::armTimer()
+{
+    const auto next = m_deadlines.nextDeadline();
+    if (!next) {
+        m_expiryTimer.stop();
+        return;
+    }
+    const qint64 wait = std::max<qint64>(*next - m_clock.monotonicMs(), 0);
+    m_expiryTimer.start(std::chrono::milliseconds(wait));
+}
+
+} // namespace presence

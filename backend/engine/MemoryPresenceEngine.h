@@ -1,0 +1,66 @@
+#pragma once
+
+#include "Clock.h"
+#include "DeadlineQueue.h"
+#include "PresenceEngine.h"
+
+#include <QHash>
+#include <QTimer>
+
+#include <deque>
+#include <set>
+
+namespace presence {
+
+// The seed's LOCAL_PRESENCE branch: every state transition decided in this process.
+// Same semantics as the Redis engine: ONLINE on the first connection or heartbeat,
+// OFFLINE "timeout" once heartbeats stop for the TTL, OFFLINE "left" on leave().
+class MemoryPresenceEngine final : public PresenceEngine {
+    Q_OBJECT
+public:
+    struct Limits {
+        qsizetype historyEvents = 10000;    // events kept for Last-Event-ID resume
+        qsizetype offlineClients = 10000;   // offline rows kept in the roster
+    };
+
+    MemoryPresenceEngine(const Clock &clock, PresenceTiming timing, QString nodeId,
+                         QObject *parent = nullptr);
+    MemoryPresenceEngine(const Clock &clock, PresenceTiming timing, QString nodeId,
+                         Limits limits, QObject *parent = nullptr);
+
+    QString kind() const override { return QStringLiteral("memory"); }
+    void setConnections(const ClientId &client, int connections) override;
+    void heartbeat(const QList<ClientId> &clients) override;
+    void leave(const ClientId &client) override;
+    QList<ClientPresence> snapshot() const override;
+    EventId lastEventId() const override { return m_lastId; }
+    void history(EventId after, HistoryCallback callback) override;
+    PresenceTiming timing() const override { return m_timing; }
+    void setTiming(const PresenceTiming &timing) override;
+
+    // Expires every client whose TTL passed. Runs from a timer; tests on a manual clock call it.
+    void processDue();
+
+private:
+    ClientPresence &recordOf(const ClientId &client);
+    void refresh(ClientPresence &record, const QString &reasonIfNew);
+    void transition(ClientPresence &record, PresenceStatus status, const QString &reason);
+    EventId nextId();
+    void rememberOffline(const ClientPresence &record);
+    void forgetOffline(const ClientPresence &record);
+    void armTimer();
+
+    const Clock &m_clock;
+    PresenceTiming m_timing;
+    QString m_nodeId;
+    Limits m_limits;
+    QHash<ClientId, ClientPresence> m_clients;
+    DeadlineQueue<ClientId> m_deadlines; // monotonic ms
+    std::set<std::pair<qint64, ClientId>> m_offlineBySince;
+    std::deque<PresenceEvent> m_history;
+    EventId m_lastId;
+    EventId m_trimmedThrough; // newest id dropped from m_history
+    QTimer m_expiryTimer;
+};
+
+} // namespace presence

@@ -1,0 +1,51 @@
+#pragma once
+
+#include "model/PresenceEvent.h"
+#include "model/PresenceTiming.h"
+
+#include <QList>
+#include <QObject>
+
+#include <functional>
+
+namespace presence {
+
+// What every presence engine does, whatever holds the state (this process, or Redis).
+//
+// The node reports what it sees of its own connections; the engine decides transitions
+// and reports each exactly once through presenceChanged(), with a monotonically
+// increasing EventId. Callers must not assume the signal is emitted synchronously.
+class PresenceEngine : public QObject {
+    Q_OBJECT
+public:
+    struct History {
+        bool complete = false;        // false: the range was trimmed away; send a snapshot
+        QList<PresenceEvent> events;  // events after the requested id, oldest first
+    };
+    using HistoryCallback = std::function<void(History)>;
+
+    using QObject::QObject;
+
+    virtual QString kind() const = 0;
+
+    // This node holds `connections` open connections of `client` (0: the last one closed;
+    // the node calls leave() once its grace period passes without a new one).
+    virtual void setConnections(const ClientId &client, int connections) = 0;
+    // The node's periodic heartbeat for the clients it holds.
+    virtual void heartbeat(const QList<ClientId> &clients) = 0;
+    // The client's last connection on this node closed and the grace period passed.
+    virtual void leave(const ClientId &client) = 0;
+
+    virtual QList<ClientPresence> snapshot() const = 0;
+    virtual EventId lastEventId() const = 0;
+    // Events after `after`; the callback may run before this returns or later.
+    virtual void history(EventId after, HistoryCallback callback) = 0;
+
+    virtual PresenceTiming timing() const = 0;
+    virtual void setTiming(const PresenceTiming &timing) = 0;
+
+Q_SIGNALS:
+    void presenceChanged(const presence::PresenceEvent &event);
+};
+
+} // namespace presence

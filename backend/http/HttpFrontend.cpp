@@ -1,0 +1,169 @@
+#include "HttpFrontend.h"
+
+#include "HttpReply.h"
+
+#include <QFile>
+#include <QHttpServerRequest>
+#include <QJsonArray>
+#include <QLoggingCategory>
+#include <QTcpServer>
+
+Q_LOGGING_CATEGORY(lcHttp, "presence.http")
+
+namespace presence {
+
+namespace {
+QJsonObject toJson(const ClientPresence &row)
+{
+    return QJsonObject{{QStringLiteral("client"), row.client.toString()},
+                       {QStringLiteral("status"), toString(row.status)},
+                       {QStringLiteral("reason"), row.reason},
+                       {QStringLiteral("since"), row.sinceMs},
+                       {QStringLiteral("lastSeen"), row.lastSeenMs},
+                       {QStringLiteral("deadline"), row.deadlineMs},
+                       {QStringLiteral("connections"), row.connections},
+                       {QStringLiteral("nodes"), QJsonArray::fromStringList(row.nodes)}};
+}
+} // namespace
+
+HttpFrontend::HttpFrontend(PresenceEngine &engine, LocalClients &localClients,
+                           RealtimeServer &realtime, Metrics &metrics, QString nodeId,
+                           QObject *parent)
+    : QAbstractHttpServer(parent)
+    , m_engine(engine)
+    , m_localClients(localClients)
+    , m_realtime(realtime)
+    , m_metrics(metrics)
+    , m_nodeId(std::move(nodeId))
+{
+}
+
+quint16 HttpFrontend::listenOn(const QHostAddress &host, quint16 port, QString *error)
+{
+    auto *server = new QTcpServer(this);
+    if (!server->listen(host, port)) {
+        if (error)
+            *error = server->errorString();
+        delete server;
+        return 0;
+    }
+    bind(server);
+    return server->serverPort();
+}
+
+bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    QHttpServerResponder responder = makeResponder(request, socket);
+    const QString path = request.url().path(QUrl::FullyDecoded);
+
+    if (request.method() != QHttpServerRequest::Method::Get) {
+        reject(responder, HttpStatus::MethodNotAllowed,
+               QStringLiteral("only GET is served here"), {{"Allow", "GET"}});
+        return true;
+    }
+    if (path == u"/")
+        servePage(responder);
+    else if (path == u"/health")
+        serveHealth(responder);
+    else if (path == u"/metrics")
+        serveMetrics(responder);
+    else if (path == u"/api/presence")
+        servePresence(responder);
+    else if (path.startsWith(u"/api/") || path == u"/api" || path.indexOf(u'/', 1) >= 0)
+        reject(responder, HttpStatus::NotFound, QStringLiteral("no such resource: ") + path);
+    else
+        serveStream(path.mid(1), request, responder);
+    return true;
+}
+
+void HttpFrontend::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    QHttpServerResponder responder = makeResponder(request, socket);
+    reject(responder, HttpStatus::NotFound, QStringLiteral("no such resource"));
+}
+
+void HttpFrontend::reject(QHttpServerResponder &responder, HttpStatus status,
+                          const QString &message, const HttpHeaders &headers)
+{
+    ++m_metrics.requestsRejected;
+    replyError(responder, status, message, headers);
+}
+
+void HttpFrontend::serveStream(const QString &clientText, const QHttpServerRequest &request,
+                               QHttpServerResponder &responder)
+{
+    QString whyNot;
+    const auto client = ClientId::fromString(clientText, &whyNot);
+    if (!client) {
+        reject(responder, HttpStatus::BadRequest, QStringLiteral("invalid client id: ") + whyNot);
+        return;
+    }
+    std::optional<EventId> lastEventId;
+    const QByteArray resumeFrom = request.value("Last-Event-ID").trimmed();
+    if (!resumeFrom.isEmpty()) {
+        lastEventId = EventId::parse(resumeFrom);
+        if (!lastEventId) {
+            // A malformed id is not worth refusing the stream for: the client gets a fresh
+            // roster, which is what a client without an id gets.
+            qCDebug(lcHttp) << "ignoring malformed Last-Event-ID from" << clientText;
+            lastEventId = EventId{};
+        }
+    }
+    m_realtime.openSession(*client, std::move(responder), lastEventId);
+}
+
+void HttpFrontend::serveHealth(QHttpServerResponder &responder)
+{
+    replyJson(responder, HttpStatus::Ok,
+              QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")},
+                          {QStringLiteral("engine"), m_engine.kind()},
+                          {QStringLiteral("node"), m_nodeId},
+                          {QStringLiteral("sessions"), qint64(m_realtime.sessionCount())},
+                          {QStringLiteral("heartbeatsPaused"), m_localClients.heartbeatsPaused()}});
+}
+
+void HttpFrontend::serveMetrics(QHttpServerResponder &responder)
+{
+    MetricsGauges gauges;
+    const QList<ClientPresence> rows = m_engine.snapshot();
+    gauges.knownClients = rows.size();
+    gauges.onlineClients = std::count_if(rows.cbegin(), rows.cend(), [](const ClientPresence &r) {
+        return r.status == PresenceStatus::Online;
+    });
+    gauges.sessions = m_realtime.sessionCount();
+    gauges.localClients = m_localClients.heldClients().size();
+    gauges.heartbeatsPaused = m_localClients.heartbeatsPaused();
+    gauges.engine = m_engine.kind();
+    gauges.node = m_nodeId;
+    replyBytes(responder, HttpStatus::Ok, "text/plain; version=0.0.4; charset=utf-8",
+               renderPrometheus(m_metrics, gauges));
+}
+
+void HttpFrontend::servePresence(QHttpServerResponder &responder)
+{
+    QJsonArray clients;
+    qint64 online = 0;
+    for (const ClientPresence &row : m_engine.snapshot()) {
+        clients.append(toJson(row));
+        if (row.status == PresenceStatus::Online)
+            ++online;
+    }
+    replyJson(responder, HttpStatus::Ok,
+              QJsonObject{{QStringLiteral("node"), m_nodeId},
+                          {QStringLiteral("lastEventId"), m_engine.lastEventId().toString()},
+                          {QStringLiteral("online"), online},
+                          {QStringLiteral("clients"), clients}});
+}
+
+void HttpFrontend::servePage(QHttpServerResponder &responder)
+{
+    QFile page(QStringLiteral(":/presence/web/index.html"));
+    if (!page.open(QIODevice::ReadOnly)) {
+        replyError(responder, HttpStatus::InternalServerError,
+                   QStringLiteral("the page resource is missing from this build"));
+        return;
+    }
+    replyBytes(responder, HttpStatus::Ok, "text/html; charset=utf-8", page.readAll());
+}
+
+} // namespace presence

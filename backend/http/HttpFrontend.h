@@ -1,0 +1,50 @@
+#pragma once
+
+#include "HttpReply.h"
+#include "Metrics.h"
+#include "RealtimeServer.h"
+
+#include <QAbstractHttpServer>
+#include <QHostAddress>
+
+namespace presence {
+
+// The HTTP face of a node. Routes by hand over QAbstractHttpServer (rather than the
+// QHttpServer router) so every refusal is ours to word: JSON bodies for 400/404/405.
+//
+//   GET /               the live roster page
+//   GET /health         liveness and what this node runs
+//   GET /metrics        Prometheus text
+//   GET /api/presence   JSON snapshot of the roster
+//   GET /{client}       the SSE stream of presence changes (the seed's contract)
+class HttpFrontend final : public QAbstractHttpServer {
+    Q_OBJECT
+public:
+    HttpFrontend(PresenceEngine &engine, LocalClients &localClients, RealtimeServer &realtime,
+                 Metrics &metrics, QString nodeId, QObject *parent = nullptr);
+
+    // Listens on host:port (0 picks a free port); returns the port, or 0 on failure.
+    quint16 listenOn(const QHostAddress &host, quint16 port, QString *error);
+
+protected:
+    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
+    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
+
+private:
+    void serveStream(const QString &path, const QHttpServerRequest &request,
+                     QHttpServerResponder &responder);
+    void serveHealth(QHttpServerResponder &responder);
+    void serveMetrics(QHttpServerResponder &responder);
+    void servePresence(QHttpServerResponder &responder);
+    void servePage(QHttpServerResponder &responder);
+    void reject(QHttpServerResponder &responder, HttpStatus status, const QString &message,
+                const HttpHeaders &headers = {});
+
+    PresenceEngine &m_engine;
+    LocalClients &m_localClients;
+    RealtimeServer &m_realtime;
+    Metrics &m_metrics;
+    QString m_nodeId;
+};
+
+} // namespace presence

@@ -1,0 +1,84 @@
+#include "Metrics.h"
+
+#include <algorithm>
+
+namespace presence {
+
+void Metrics::recordTransition(const PresenceEvent &event)
+{
+    ++transitionsByStatusAndReason[toString(event.status) + QLatin1Char('/') + event.reason];
+}
+
+namespace {
+QByteArray labelValue(const QString &value)
+{
+    QByteArray escaped = value.toUtf8();
+    escaped.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    return escaped;
+}
+
+void family(QByteArray &out, const char *name, const char *type, const char *help)
+{
+    out += QByteArray("# HELP ") + name + ' ' + help + '\n';
+    out += QByteArray("# TYPE ") + name + ' ' + type + '\n';
+}
+
+void sample(QByteArray &out, const char *name, qint64 value, const QByteArray &labels = {})
+{
+    out += name;
+    if (!labels.isEmpty())
+        out += '{' + labels + '}';
+    out += ' ' + QByteArray::number(value) + '\n';
+}
+} // namespace
+
+QByteArray renderPrometheus(const Metrics &m, const MetricsGauges &g)
+{
+    QByteArray out;
+    family(out, "presence_info", "gauge", "Engine and node of this process.");
+    sample(out, "presence_info", 1,
+           "engine=\"" + labelValue(g.engine) + "\",node=\"" + labelValue(g.node) + '"');
+
+    family(out, "presence_sessions", "gauge", "Open SSE sessions on this node.");
+    sample(out, "presence_sessions", g.sessions);
+    family(out, "presence_online_clients", "gauge", "Clients currently ONLINE.");
+    sample(out, "presence_online_clients", g.onlineClients);
+    family(out, "presence_known_clients", "gauge", "Clients in the roster, ONLINE or OFFLINE.");
+    sample(out, "presence_known_clients", g.knownClients);
+    family(out, "presence_local_clients", "gauge",
+           "Clients holding a connection on this node (or in their grace period).");
+    sample(out, "presence_local_clients", g.localClients);
+    family(out, "presence_heartbeats_paused", "gauge", "1 while this node's heartbeats are paused.");
+    sample(out, "presence_heartbeats_paused", g.heartbeatsPaused ? 1 : 0);
+
+    family(out, "presence_sessions_opened_total", "counter", "SSE sessions opened.");
+    sample(out, "presence_sessions_opened_total", qint64(m.sessionsOpened));
+    family(out, "presence_sessions_closed_total", "counter", "SSE sessions ended, by why.");
+    sample(out, "presence_sessions_closed_total", qint64(m.sessionsClosedByClient),
+           "reason=\"client\"");
+    sample(out, "presence_sessions_closed_total", qint64(m.sessionsDroppedSlowReader),
+           "reason=\"slow_reader\"");
+    sample(out, "presence_sessions_closed_total", qint64(m.sessionsDroppedWriteFailed),
+           "reason=\"write_failed\"");
+    family(out, "presence_sessions_dropped_total", "counter",
+           "SSE sessions the server dropped (slow reader or failed write).");
+    sample(out, "presence_sessions_dropped_total",
+           qint64(m.sessionsDroppedSlowReader + m.sessionsDroppedWriteFailed));
+    family(out, "presence_events_sent_total", "counter", "Presence events written to sessions.");
+    sample(out, "presence_events_sent_total", qint64(m.eventsSent));
+    family(out, "presence_requests_rejected_total", "counter", "Requests answered with a 4xx.");
+    sample(out, "presence_requests_rejected_total", qint64(m.requestsRejected));
+
+    family(out, "presence_transitions_total", "counter", "Presence transitions, by status and reason.");
+    QStringList keys = m.transitionsByStatusAndReason.keys();
+    std::sort(keys.begin(), keys.end());
+    for (const QString &key : keys) {
+        const qsizetype slash = key.indexOf(QLatin1Char('/'));
+        sample(out, "presence_transitions_total", qint64(m.transitionsByStatusAndReason.value(key)),
+               "status=\"" + labelValue(key.left(slash)) + "\",reason=\""
+                   + labelValue(key.mid(slash + 1)) + '"');
+    }
+    return out;
+}
+
+} // namespace presence

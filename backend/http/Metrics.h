@@ -1,0 +1,37 @@
+#pragma once
+
+#include "model/PresenceEvent.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QString>
+
+namespace presence {
+
+// Counters behind GET /metrics. Plain members: one event loop touches them.
+struct Metrics {
+    quint64 sessionsOpened = 0;
+    quint64 sessionsClosedByClient = 0;
+    quint64 sessionsDroppedSlowReader = 0;
+    quint64 sessionsDroppedWriteFailed = 0;
+    quint64 eventsSent = 0;
+    quint64 requestsRejected = 0; // 4xx answers
+    QHash<QString, quint64> transitionsByStatusAndReason; // "ONLINE/connected" → count
+
+    void recordTransition(const PresenceEvent &event);
+};
+
+// Point-in-time values rendered beside the counters.
+struct MetricsGauges {
+    qint64 sessions = 0;
+    qint64 onlineClients = 0;
+    qint64 knownClients = 0;
+    qint64 localClients = 0;
+    bool heartbeatsPaused = false;
+    QString engine;
+    QString node;
+};
+
+QByteArray renderPrometheus(const Metrics &metrics, const MetricsGauges &gauges);
+
+} // namespace presence

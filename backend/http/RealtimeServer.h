@@ -1,0 +1,56 @@
+#pragma once
+
+#include "Metrics.h"
+#include "SseSession.h"
+#include "engine/LocalClients.h"
+#include "engine/PresenceEngine.h"
+
+#include <QHash>
+#include <QTimer>
+
+#include <memory>
+#include <optional>
+
+namespace presence {
+
+// The SSE side of a node: opens sessions, gives each the roster on connect (or replays
+// what it missed since Last-Event-ID), fans every presence change out to the sessions of
+// other clients, keeps idle streams alive and drops sessions that stop reading.
+class RealtimeServer final : public QObject {
+    Q_OBJECT
+public:
+    struct Config {
+        qint64 keepaliveMs = 5000;
+        qint64 retryMs = 1500;
+        SseSession::Limits sessionLimits;
+    };
+
+    RealtimeServer(PresenceEngine &engine, LocalClients &localClients, Metrics &metrics,
+                   Config config, QObject *parent = nullptr);
+    ~RealtimeServer() override;
+
+    void openSession(const ClientId &client, QHttpServerResponder &&responder,
+                     std::optional<EventId> lastEventId);
+    qsizetype sessionCount() const { return m_sessions.size(); }
+    // Ends every stream (on shutdown); returns how many were open.
+    qsizetype closeAll();
+
+Q_SIGNALS:
+    void sessionCountChanged(qsizetype sessions);
+
+private:
+    void broadcast(const PresenceEvent &event);
+    void sendKeepalives();
+    void onSessionClosed(SseSession *session, SseSession::CloseReason reason);
+    QList<PresenceEvent> rosterFor(const ClientId &client, bool includeOffline) const;
+    void resume(SseSession *session, EventId lastEventId);
+
+    PresenceEngine &m_engine;
+    LocalClients &m_localClients;
+    Metrics &m_metrics;
+    Config m_config;
+    QHash<SseSession *, std::shared_ptr<SseSession>> m_sessions;
+    QTimer m_keepaliveTimer;
+};
+
+} // namespace presence

@@ -1,0 +1,67 @@
+#pragma once
+
+#include "model/ClientId.h"
+#include "model/PresenceEvent.h"
+
+#include <QHttpServerResponder>
+#include <QObject>
+#include <QPointer>
+#include <QTcpSocket>
+
+namespace presence {
+
+// One open SSE stream (GET /{client}). Owns the responder for the life of the stream and
+// watches the socket: when it goes away the session reports closed() and must be deleted
+// before anything else writes (writing through a responder whose socket is gone crashes).
+class SseSession final : public QObject {
+    Q_OBJECT
+public:
+    enum class CloseReason { ClientClosed, WriteFailed, SlowReader, ServerShutdown };
+    Q_ENUM(CloseReason)
+
+    struct Limits {
+        qint64 softQueuedBytes = 256 * 1024;    // above this for too long ⇒ dropped
+        qint64 hardQueuedBytes = 4 * 1024 * 1024; // above this ⇒ dropped at once
+        qint64 slowReaderMs = 10000;
+    };
+
+    SseSession(ClientId client, QHttpServerResponder &&responder, Limits limits,
+               qint64 retryMs, QObject *parent = nullptr);
+
+    const ClientId &client() const { return m_client; }
+    bool isOpen() const { return m_open; }
+
+    // Live events arriving while a Last-Event-ID replay is being fetched are held back,
+    // then sent after it, with anything at or below the last id sent skipped.
+    void beginReplay() { m_replaying = true; }
+    void finishReplay(const QList<PresenceEvent> &replayed);
+
+    void sendEvent(const PresenceEvent &event, bool snapshot = false);
+    void sendSnapshot(const QList<PresenceEvent> &online);
+    void sendComment(QByteArrayView text);
+    // Checks the send queue against the limits; drops the session if it is stuck.
+    void checkBackpressure(qint64 nowMs);
+    void close(CloseReason reason);
+
+    qint64 bytesSent() const { return m_bytesSent; }
+
+Q_SIGNALS:
+    void closed(presence::SseSession *session, presence::SseSession::CloseReason reason);
+
+private:
+    void write(const QByteArray &bytes);
+    static QByteArray format(const PresenceEvent &event, bool snapshot);
+
+    ClientId m_client;
+    QHttpServerResponder m_responder;
+    QPointer<QTcpSocket> m_socket;
+    Limits m_limits;
+    EventId m_lastSent;
+    QList<PresenceEvent> m_heldBack;
+    qint64 m_overSoftLimitSinceMs = -1;
+    qint64 m_bytesSent = 0;
+    bool m_replaying = false;
+    bool m_open = true;
+};
+
+} // namespace presence

@@ -1,0 +1,51 @@
+#pragma once
+
+#include "ClientId.h"
+#include "EventId.h"
+
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+
+namespace presence {
+
+enum class PresenceStatus { Offline, Online };
+
+QString toString(PresenceStatus status);
+std::optional<PresenceStatus> presenceStatusFromString(QStringView text);
+
+// Why a transition happened. Kept as text on the wire ("reason" field).
+namespace Reason {
+inline const QString connected = QStringLiteral("connected"); // first connection opened
+inline const QString heartbeat = QStringLiteral("heartbeat"); // heartbeat seen while offline
+inline const QString left = QStringLiteral("left");           // last connection closed, grace passed
+inline const QString timeout = QStringLiteral("timeout");     // heartbeats stopped, TTL passed
+} // namespace Reason
+
+// One transition of one client, as every engine reports it.
+struct PresenceEvent {
+    EventId id;
+    ClientId client;
+    PresenceStatus status = PresenceStatus::Offline;
+    QString reason;
+    qint64 atMs = 0; // wall-clock time of the transition, ms since the epoch
+    QString node;    // the node that produced it, when known
+
+    QByteArray toJson() const;
+};
+
+// One row of the roster: what is known of a client now.
+struct ClientPresence {
+    ClientId client;
+    PresenceStatus status = PresenceStatus::Offline;
+    QString reason;          // reason of the last transition
+    qint64 sinceMs = 0;      // wall-clock time of the last transition
+    qint64 lastSeenMs = 0;   // wall-clock time of the last heartbeat or connection
+    qint64 deadlineMs = 0;   // wall-clock time its TTL runs out (0 when offline)
+    int connections = 0;     // open connections, over every node known
+    QStringList nodes;       // nodes holding a connection
+};
+
+} // namespace presence
+
+Q_DECLARE_METATYPE(presence::PresenceEvent)

@@ -1,0 +1,25 @@
+# One INTERFACE target carries the language standard, warnings and Qt safety
+# defines; every target in the project links it, so they cannot drift apart.
+add_library(presence_options INTERFACE)
+target_compile_features(presence_options INTERFACE cxx_std_20)
+target_compile_definitions(presence_options INTERFACE
+    QT_NO_CAST_FROM_ASCII
+    QT_NO_CAST_TO_ASCII
+    QT_NO_CAST_FROM_BYTEARRAY
+    QT_NO_URL_CAST_FROM_STRING
+    QT_NO_CONTEXTLESS_CONNECT
+    QT_NO_NARROWING_CONVERSIONS_IN_CONNECT
+    QT_NO_FOREACH
+    QT_NO_KEYWORDS
+    QT_STRICT_ITERATORS)
+target_compile_options(presence_options INTERFACE
+    -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
+    -Wcast-align -Woverloaded-virtual -Wconversion -Wno-sign-conversion)
+if(PRESENCE_WARNINGS_AS_ERRORS)
+    target_compile_options(presence_options INTERFACE -Werror)
+endif()
+if(PRESENCE_SANITIZE)
+    target_compile_options(presence_options INTERFACE
+        -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+    target_link_options(presence_options INTERFACE -fsanitize=address,undefined)
+endif()
