@@ -29,7 +29,7 @@ bool PresenceBackend::start(QString *error)
 
     m_localClients = std::make_unique<LocalClients>(*m_engine, m_clock);
     m_realtime = std::make_unique<RealtimeServer>(*m_engine, *m_localClients, m_metrics,
-                                                  RealtimeServer::Config{});
+                                                  m_realtimeConfig);
     m_http = std::make_unique<HttpFrontend>(*m_engine, *m_localClients, *m_realtime, m_metrics,
                                             m_nodeId);
 

@@ -23,6 +23,9 @@ public:
     explicit PresenceBackend(const Options &options, QObject *parent = nullptr);
     ~PresenceBackend() override;
 
+    // Tuning that has no command-line option (tests use short keepalives and small bounds).
+    void setRealtimeConfig(const RealtimeServer::Config &config) { m_realtimeConfig = config; }
+
     // Builds the engine and starts listening; false with *error set when it cannot.
     bool start(QString *error);
     // Closes every session and stops listening. Safe to call twice.
@@ -41,6 +44,7 @@ private:
     QString m_nodeId;
     SystemClock m_clock;
     Metrics m_metrics;
+    RealtimeServer::Config m_realtimeConfig;
     std::unique_ptr<PresenceEngine> m_engine;
     std::unique_ptr<LocalClients> m_localClients;
     std::unique_ptr<RealtimeServer> m_realtime;

@@ -1,0 +1,77 @@
+// The web page at / in a real Chromium (Debian's, driven by playwright-core).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { requireNodeModules, startServer } from './server.mjs';
+import { online } from './sse.mjs';
+
+requireNodeModules();
+const { chromium } = await import('playwright-core');
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+                       '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const DEADLINE_MS = 10_000;
+
+async function withBrowser(colorScheme, body) {
+  const profile = await mkdtemp(path.join(os.tmpdir(), 'presence-e2e-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    colorScheme,
+    viewport: { width: 900, height: 520 },
+    timeout: 30_000,
+  });
+  try {
+    const page = context.pages()[0] ?? await context.newPage();
+    page.setDefaultTimeout(DEADLINE_MS);
+    await body(page);
+  } finally {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  }
+}
+
+async function screenshot(page, name) {
+  const dir = process.env.PRESENCE_E2E_ARTIFACTS || os.tmpdir();
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, name);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`screenshot: ${file}`);
+}
+
+for (const colorScheme of ['light', 'dark']) {
+  test(`the page shows dave come and go (${colorScheme})`, async () => {
+    const server = await startServer(['--grace', '0s', '--heartbeat', '500ms']);
+    const others = [];
+    try {
+      await withBrowser(colorScheme, async (page) => {
+        others.push(await online(server.baseUrl, 'alice'));
+        await page.goto(`${server.baseUrl}/?client=viewer`);
+        await page.locator('#state', { hasText: 'live' }).waitFor();
+        assert.equal(await page.locator('#me').textContent(), 'viewer');
+        await page.locator('tr[data-client="alice"].ONLINE').waitFor();
+
+        const dave = await online(server.baseUrl, 'dave');
+        others.push(dave);
+        const row = page.locator('tr[data-client="dave"]');
+        await page.locator('tr[data-client="dave"].ONLINE').waitFor();
+        assert.match(await row.innerText(), /ONLINE/, 'status is written out, not colour alone');
+
+        dave.close();
+        await page.locator('tr[data-client="dave"].OFFLINE').waitFor();
+        assert.match(await row.innerText(), /OFFLINE/);
+        assert.match(await row.innerText(), /left/);
+        assert.equal(await page.locator('tr[data-client="viewer"]').count(), 0, 'the viewer is not listed');
+        await screenshot(page, `presence-page-${colorScheme}.png`);
+      });
+    } finally {
+      for (const client of others)
+        client.close();
+      await server.stop();
+    }
+  });
+}

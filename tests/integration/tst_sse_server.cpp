@@ -1,0 +1,378 @@
+// The SSE server over real sockets: an in-process backend on a free port, and clients that
+// speak HTTP over QTcpSocket (SseTestClient), QNetworkAccessManager, curl and a raw socket.
+#include "SseTestClient.h"
+#include "app/PresenceBackend.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QProcess>
+#include <QTest>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace presence;
+using presence::test::SseTestClient;
+
+namespace {
+
+struct HttpResult {
+    int status = 0;
+    QByteArray contentType;
+    QByteArray body;
+    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
+};
+
+HttpResult httpGet(quint16 port, const QString &path, const QByteArray &verb = "GET")
+{
+    QNetworkAccessManager manager;
+    QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(path)));
+    QNetworkReply *reply = manager.sendCustomRequest(request, verb);
+    QTest::qWaitFor([reply] { return reply->isFinished(); }, 5000);
+    HttpResult result;
+    result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    result.contentType = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
+    result.body = reply->readAll();
+    delete reply;
+    return result;
+}
+
+qint64 residentKiB()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+    }
+    return -1;
+}
+
+} // namespace
+
+class TestSseServer : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<PresenceBackend> m_backend;
+    quint16 m_port = 0;
+
+    void startBackend(qint64 graceMs = 0)
+    {
+        Options options;
+        options.headless = true;
+        options.listenPort = 0;
+        options.engine = EngineChoice::Memory;
+        options.nodeId = QStringLiteral("test-node");
+        options.timing = PresenceTiming{200, 1.5, graceMs};
+        m_backend = std::make_unique<PresenceBackend>(options);
+        RealtimeServer::Config config;
+        config.keepaliveMs = 100;
+        config.sessionLimits.softQueuedBytes = 64 * 1024;
+        config.sessionLimits.hardQueuedBytes = 1024 * 1024;
+        config.sessionLimits.slowReaderMs = 300;
+        m_backend->setRealtimeConfig(config);
+        QString error;
+        QVERIFY2(m_backend->start(&error), qPrintable(error));
+        m_port = m_backend->port();
+        QVERIFY(m_port > 0);
+    }
+
+    std::unique_ptr<SseTestClient> connectClient(const QByteArray &name, const QByteArray &lastId = {})
+    {
+        auto client = std::make_unique<SseTestClient>();
+        client->open(m_port, "/" + name, lastId);
+        [&] { QVERIFY(client->waitForHeaders()); }();
+        return client;
+    }
+
+private Q_SLOTS:
+    void init() { startBackend(); }
+    void cleanup()
+    {
+        m_backend.reset();
+        m_port = 0;
+    }
+
+    void streamHasSseHeaders()
+    {
+        auto alice = connectClient("alice");
+        QCOMPARE(alice->statusCode(), 200);
+        QVERIFY(alice->header("Content-Type").startsWith("text/event-stream"));
+        QCOMPARE(alice->header("Cache-Control"), QByteArray("no-cache"));
+        QVERIFY(alice->body().startsWith("retry: "));
+    }
+
+    void twoClientsSeeEachOtherJoinAndLeave()
+    {
+        auto alice = connectClient("alice");
+        auto bob = connectClient("bob");
+        QVERIFY(alice->waitForStatus(QStringLiteral("bob"), QStringLiteral("ONLINE")));
+        QVERIFY(bob->waitForStatus(QStringLiteral("alice"), QStringLiteral("ONLINE")));
+        bob->disconnectGracefully();
+        QVERIFY(alice->waitForStatus(QStringLiteral("bob"), QStringLiteral("OFFLINE")));
+        const QJsonObject offline = alice->eventsFor(QStringLiteral("bob")).last();
+        QCOMPARE(offline.value(QStringLiteral("reason")).toString(), QStringLiteral("left"));
+        // Nobody is told about themselves.
+        QVERIFY(alice->eventsFor(QStringLiteral("alice")).isEmpty());
+        // Every change carries an id, and ids only grow.
+        QByteArray previous;
+        for (const auto &event : alice->events()) {
+            QVERIFY(!event.id.isEmpty());
+            if (!previous.isEmpty())
+                QVERIFY(*EventId::parse(previous) <= *EventId::parse(event.id));
+            previous = event.id;
+        }
+    }
+
+    void snapshotOnConnect()
+    {
+        auto alice = connectClient("alice");
+        auto bob = connectClient("bob");
+        QVERIFY(alice->waitForStatus(QStringLiteral("bob"), QStringLiteral("ONLINE")));
+        auto carol = connectClient("carol");
+        QVERIFY(carol->waitForEvent([](const auto &) { return true; }));
+        QTRY_COMPARE(carol->events().size(), 2);
+        QStringList names;
+        for (const auto &event : carol->events()) {
+            const QJsonObject json = event.json();
+            QCOMPARE(json.value(QStringLiteral("status")).toString(), QStringLiteral("ONLINE"));
+            QVERIFY(json.value(QStringLiteral("snapshot")).toBool());
+            names.append(json.value(QStringLiteral("client")).toString());
+        }
+        names.sort();
+        QCOMPARE(names, (QStringList{QStringLiteral("alice"), QStringLiteral("bob")}));
+    }
+
+    void lastEventIdResumesWithoutGaps()
+    {
+        auto alice = connectClient("alice");
+        auto watcher = connectClient("watcher");
+        QVERIFY(watcher->waitForStatus(QStringLiteral("alice"), QStringLiteral("ONLINE")));
+        const QByteArray resumeFrom = watcher->lastEventId();
+        watcher->abort();
+        QTRY_COMPARE(m_backend->realtime().sessionCount(), qsizetype(1));
+
+        // Missed while away: dave joins and leaves, eve joins.
+        auto dave = connectClient("dave");
+        QVERIFY(alice->waitForStatus(QStringLiteral("dave"), QStringLiteral("ONLINE")));
+        dave->disconnectGracefully();
+        QVERIFY(alice->waitForStatus(QStringLiteral("dave"), QStringLiteral("OFFLINE")));
+        auto eve = connectClient("eve");
+        QVERIFY(alice->waitForStatus(QStringLiteral("eve"), QStringLiteral("ONLINE")));
+
+        auto back = connectClient("watcher", resumeFrom);
+        QVERIFY(back->waitForStatus(QStringLiteral("eve"), QStringLiteral("ONLINE")));
+        QStringList replayed;
+        for (const auto &event : back->events()) {
+            const QJsonObject json = event.json();
+            QVERIFY2(!json.value(QStringLiteral("snapshot")).toBool(), event.data.constData());
+            replayed.append(json.value(QStringLiteral("client")).toString() + QLatin1Char(' ')
+                            + json.value(QStringLiteral("status")).toString());
+        }
+        // Exactly what happened since the id: no snapshot of alice, no event of its own.
+        QCOMPARE(replayed, (QStringList{QStringLiteral("dave ONLINE"), QStringLiteral("dave OFFLINE"),
+                                        QStringLiteral("eve ONLINE")}));
+
+        // Live events keep flowing after the replay.
+        auto frank = connectClient("frank");
+        QVERIFY(back->waitForStatus(QStringLiteral("frank"), QStringLiteral("ONLINE")));
+    }
+
+    void unknownLastEventIdGetsFullRoster()
+    {
+        auto alice = connectClient("alice");
+        auto gone = connectClient("gone");
+        gone->disconnectGracefully();
+        QVERIFY(alice->waitForStatus(QStringLiteral("gone"), QStringLiteral("OFFLINE")));
+        // From the future (another run): the view is rebuilt, including who went OFFLINE.
+        auto back = connectClient("watcher", "99999999999999-0");
+        QVERIFY(back->waitForStatus(QStringLiteral("alice"), QStringLiteral("ONLINE")));
+        QVERIFY(back->waitForStatus(QStringLiteral("gone"), QStringLiteral("OFFLINE")));
+        // Junk is treated the same way, never refused.
+        auto junk = connectClient("junk", "not-an-id");
+        QCOMPARE(junk->statusCode(), 200);
+        QVERIFY(junk->waitForStatus(QStringLiteral("alice"), QStringLiteral("ONLINE")));
+    }
+
+    void severalConnectionsAreOneClient()
+    {
+        auto alice = connectClient("alice");
+        auto phone = connectClient("bob");
+        auto laptop = connectClient("bob");
+        QVERIFY(alice->waitForStatus(QStringLiteral("bob"), QStringLiteral("ONLINE")));
+        phone->abort();
+        QTRY_COMPARE(m_backend->realtime().sessionCount(), qsizetype(2));
+        const HttpResult snapshot = httpGet(m_port, QStringLiteral("/api/presence"));
+        const QJsonArray clients = snapshot.json().value(QStringLiteral("clients")).toArray();
+        bool bobOnlineWithOneConnection = false;
+        for (const auto &row : clients) {
+            const QJsonObject object = row.toObject();
+            if (object.value(QStringLiteral("client")).toString() == u"bob")
+                bobOnlineWithOneConnection = object.value(QStringLiteral("status")).toString() == u"ONLINE"
+                                             && object.value(QStringLiteral("connections")).toInt() == 1;
+        }
+        QVERIFY(bobOnlineWithOneConnection);
+        QCOMPARE(alice->eventsFor(QStringLiteral("bob")).size(), 1);
+        laptop->abort();
+        QVERIFY(alice->waitForStatus(QStringLiteral("bob"), QStringLiteral("OFFLINE")));
+        QCOMPARE(alice->eventsFor(QStringLiteral("bob")).size(), 2);
+    }
+
+    void invalidIdsAreRefused_andTheServerStaysUp_data()
+    {
+        QTest::addColumn<QByteArray>("path");
+        QTest::newRow("space") << QByteArray("/bad%20id");
+        QTest::newRow("too long") << "/" + QByteArray(129, 'a');
+        QTest::newRow("unicode") << QByteArray("/%C3%A9");
+        QTest::newRow("nul") << QByteArray("/a%00b");
+        QTest::newRow("quote") << QByteArray("/a%22b");
+        QTest::newRow("bad percent") << QByteArray("/a%zz");
+    }
+    void invalidIdsAreRefused_andTheServerStaysUp()
+    {
+        QFETCH(QByteArray, path);
+        SseTestClient client;
+        client.open(m_port, path);
+        QVERIFY(client.waitForHeaders());
+        QCOMPARE(client.statusCode(), 400);
+        QVERIFY(client.header("Content-Type").startsWith("application/json"));
+        QTRY_VERIFY(client.body().contains("\"error\""));
+        QVERIFY2(client.body().contains("._-:@"), client.body().constData());
+        QCOMPARE(httpGet(m_port, QStringLiteral("/health")).status, 200);
+    }
+
+    void unknownRoutesAndMethodsGetJsonErrors()
+    {
+        const HttpResult notFound = httpGet(m_port, QStringLiteral("/a/b"));
+        QCOMPARE(notFound.status, 404);
+        QVERIFY(notFound.json().contains(QStringLiteral("error")));
+        QCOMPARE(httpGet(m_port, QStringLiteral("/api/nothing")).status, 404);
+        const HttpResult post = httpGet(m_port, QStringLiteral("/alice"), "POST");
+        QCOMPARE(post.status, 405);
+        QCOMPARE(post.json().value(QStringLiteral("status")).toInt(), 405);
+        QCOMPARE(httpGet(m_port, QStringLiteral("/alice"), "DELETE").status, 405);
+    }
+
+    void garbageRequestsDoNotKillTheServer()
+    {
+        for (const QByteArray &garbage :
+             {QByteArray("\x00\x01\x02\r\n\r\n", 7), QByteArray("GET\r\n\r\n"),
+              QByteArray("GET / HTTP/9.9\r\n\r\n"), QByteArray(70000, 'A'),
+              QByteArray("GET /x HTTP/1.1\r\nHost: a\r\nContent-Length: -5\r\n\r\n")}) {
+            QTcpSocket socket;
+            socket.connectToHost(QStringLiteral("127.0.0.1"), m_port);
+            QVERIFY(socket.waitForConnected(2000));
+            socket.write(garbage);
+            socket.waitForBytesWritten(1000);
+            socket.waitForReadyRead(200);
+            socket.abort();
+        }
+        QCOMPARE(httpGet(m_port, QStringLiteral("/health")).status, 200);
+    }
+
+    void keepalivesAreCommentsNotMessages()
+    {
+        auto alice = connectClient("alice");
+        QTRY_VERIFY_WITH_TIMEOUT(alice->comments() >= 2, 5000);
+        QVERIFY(alice->events().isEmpty());
+        QVERIFY(alice->body().contains(": keepalive\n\n"));
+    }
+
+    void apiPresenceHealthAndMetrics()
+    {
+        auto alice = connectClient("alice");
+        QTRY_COMPARE(m_backend->engine().snapshot().size(), qsizetype(1));
+        const HttpResult presence = httpGet(m_port, QStringLiteral("/api/presence"));
+        QCOMPARE(presence.status, 200);
+        QVERIFY(presence.contentType.startsWith("application/json"));
+        const QJsonObject row = presence.json().value(QStringLiteral("clients")).toArray().at(0).toObject();
+        QCOMPARE(row.value(QStringLiteral("client")).toString(), QStringLiteral("alice"));
+        QCOMPARE(row.value(QStringLiteral("status")).toString(), QStringLiteral("ONLINE"));
+        QCOMPARE(row.value(QStringLiteral("connections")).toInt(), 1);
+        QVERIFY(row.value(QStringLiteral("since")).toDouble() > 0);
+        QCOMPARE(presence.json().value(QStringLiteral("online")).toInt(), 1);
+
+        const HttpResult health = httpGet(m_port, QStringLiteral("/health"));
+        QCOMPARE(health.json().value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+        QCOMPARE(health.json().value(QStringLiteral("engine")).toString(), QStringLiteral("memory"));
+        QCOMPARE(health.json().value(QStringLiteral("sessions")).toInt(), 1);
+
+        const HttpResult metrics = httpGet(m_port, QStringLiteral("/metrics"));
+        QVERIFY(metrics.contentType.startsWith("text/plain"));
+        QVERIFY(metrics.body.contains("presence_sessions 1\n"));
+        QVERIFY(metrics.body.contains("presence_online_clients 1\n"));
+        QVERIFY(metrics.body.contains("presence_transitions_total{status=\"ONLINE\",reason=\"connected\"} 1\n"));
+    }
+
+    void pageIsServed()
+    {
+        const HttpResult page = httpGet(m_port, QStringLiteral("/"));
+        QCOMPARE(page.status, 200);
+        QVERIFY(page.contentType.startsWith("text/html"));
+        QVERIFY(page.body.contains("new EventSource("));
+    }
+
+    void curlSeesTheRoster()
+    {
+        auto alice = connectClient("alice");
+        QTRY_COMPARE(m_backend->engine().snapshot().size(), qsizetype(1));
+        QProcess curl;
+        curl.start(QStringLiteral("curl"),
+                   {QStringLiteral("-sN"), QStringLiteral("--max-time"), QStringLiteral("1"),
+                    QStringLiteral("http://127.0.0.1:%1/zoe").arg(m_port)});
+        QVERIFY2(curl.waitForStarted(), "curl is needed for this test");
+        QTRY_VERIFY_WITH_TIMEOUT(curl.state() == QProcess::NotRunning, 10000);
+        const QByteArray out = curl.readAllStandardOutput();
+        QVERIFY2(out.contains("\"client\":\"alice\""), out.constData());
+        QVERIFY(out.contains("\"status\":\"ONLINE\""));
+        QVERIFY(out.contains("id: "));
+    }
+
+    void slowReaderIsDropped_andMemoryStaysBounded()
+    {
+        // A reader that never reads, with a tiny receive window.
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        QVERIFY(fd >= 0);
+        const int tiny = 4096;
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(m_port);
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        QCOMPARE(::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+        const QByteArray request = "GET /frozen HTTP/1.1\r\nHost: x\r\n\r\n";
+        QCOMPARE(::write(fd, request.constData(), size_t(request.size())), ssize_t(request.size()));
+        QTRY_COMPARE(m_backend->realtime().sessionCount(), qsizetype(1));
+
+        const qint64 rssBefore = residentKiB();
+        // Churn other clients until the server gives up on the frozen reader.
+        QList<ClientId> churners;
+        for (int i = 0; i < 50; ++i)
+            churners.append(*ClientId::fromString(QStringLiteral("churn-%1").arg(i)));
+        QDeadlineTimer deadline(30000);
+        int rounds = 0;
+        while (m_backend->metrics().sessionsDroppedSlowReader == 0 && !deadline.hasExpired()) {
+            for (const ClientId &client : std::as_const(churners)) {
+                m_backend->engine().heartbeat({client});
+                m_backend->engine().leave(client);
+            }
+            ++rounds;
+            QTest::qWait(1);
+        }
+        ::close(fd);
+        QCOMPARE(m_backend->metrics().sessionsDroppedSlowReader, quint64(1));
+        QTRY_COMPARE(m_backend->realtime().sessionCount(), qsizetype(0));
+        const qint64 grownKiB = residentKiB() - rssBefore;
+        qInfo() << "dropped after" << rounds * 100 << "events; RSS grew" << grownKiB << "KiB";
+        QVERIFY2(grownKiB < 64 * 1024, qPrintable(QString::number(grownKiB)));
+        const HttpResult metrics = httpGet(m_port, QStringLiteral("/metrics"));
+        QVERIFY(metrics.body.contains("presence_sessions_closed_total{reason=\"slow_reader\"} 1\n"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSseServer)
+#include "tst_sse_server.moc"

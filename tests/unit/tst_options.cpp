@@ -1,0 +1,146 @@
+#include "app/Options.h"
+
+#include <QCoreApplication>
+#include <QTest>
+
+using namespace presence;
+
+namespace {
+OptionsParse parse(QStringList args, QProcessEnvironment env = {})
+{
+    args.prepend(QStringLiteral("presence"));
+    return parseOptions(args, env);
+}
+} // namespace
+
+class TestOptions : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void defaultsMatchTheDesign()
+    {
+        const auto parsed = parse({});
+        QCOMPARE(parsed.outcome, OptionsParse::Outcome::Run);
+        QCOMPARE(parsed.options.headless, false);
+        QCOMPARE(parsed.options.listenHost, QStringLiteral("127.0.0.1"));
+        QCOMPARE(parsed.options.listenPort, quint16(8080));
+        QCOMPARE(parsed.options.engine, EngineChoice::Auto);
+        QCOMPARE(parsed.options.timing.heartbeatMs, 5000);
+        QCOMPARE(parsed.options.timing.ttlFactor, 1.5);
+        QCOMPARE(parsed.options.timing.ttlMs(), 7500);
+        QCOMPARE(parsed.options.timing.graceMs, 2000);
+    }
+
+    void readsEveryOption()
+    {
+        const auto parsed = parse({QStringLiteral("--headless"), QStringLiteral("--listen"),
+                                   QStringLiteral("0.0.0.0:0"), QStringLiteral("--heartbeat"),
+                                   QStringLiteral("250ms"), QStringLiteral("--ttl-factor"),
+                                   QStringLiteral("2"), QStringLiteral("--grace"),
+                                   QStringLiteral("0s"), QStringLiteral("--node-id"),
+                                   QStringLiteral("n1"), QStringLiteral("--backend"),
+                                   QStringLiteral("memory")});
+        QCOMPARE(parsed.outcome, OptionsParse::Outcome::Run);
+        QVERIFY(parsed.options.headless);
+        QCOMPARE(parsed.options.listenHost, QStringLiteral("0.0.0.0"));
+        QCOMPARE(parsed.options.listenPort, quint16(0));
+        QCOMPARE(parsed.options.timing.heartbeatMs, 250);
+        QCOMPARE(parsed.options.timing.ttlMs(), 500);
+        QCOMPARE(parsed.options.timing.graceMs, 0);
+        QCOMPARE(parsed.options.nodeId, QStringLiteral("n1"));
+        QCOMPARE(parsed.options.engine, EngineChoice::Memory);
+    }
+
+    void environmentFillsIn_andCommandLineWins()
+    {
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("PRESENCE_HEARTBEAT"), QStringLiteral("2s"));
+        env.insert(QStringLiteral("PRESENCE_TTL_FACTOR"), QStringLiteral("3"));
+        env.insert(QStringLiteral("PRESENCE_NODE_ID"), QStringLiteral("from-env"));
+        env.insert(QStringLiteral("PRESENCE_HEADLESS"), QStringLiteral("1"));
+        const auto parsed = parse({QStringLiteral("--node-id"), QStringLiteral("from-cli")}, env);
+        QCOMPARE(parsed.outcome, OptionsParse::Outcome::Run);
+        QCOMPARE(parsed.options.timing.heartbeatMs, 2000);
+        QCOMPARE(parsed.options.timing.ttlMs(), 6000);
+        QCOMPARE(parsed.options.nodeId, QStringLiteral("from-cli"));
+        QVERIFY(parsed.options.headless);
+    }
+
+    void badValuesNameTheOption_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("mentions");
+        QTest::newRow("bare number") << QStringList{QStringLiteral("--heartbeat"), QStringLiteral("5")}
+                                     << QStringLiteral("--heartbeat");
+        QTest::newRow("negative grace") << QStringList{QStringLiteral("--grace"), QStringLiteral("-1s")}
+                                        << QStringLiteral("--grace");
+        QTest::newRow("factor < 1") << QStringList{QStringLiteral("--ttl-factor"), QStringLiteral("0.5")}
+                                    << QStringLiteral("--ttl-factor");
+        QTest::newRow("listen without port") << QStringList{QStringLiteral("--listen"), QStringLiteral("localhost")}
+                                             << QStringLiteral("--listen");
+        QTest::newRow("port too big") << QStringList{QStringLiteral("--listen"), QStringLiteral("1.2.3.4:70000")}
+                                      << QStringLiteral("--listen");
+        QTest::newRow("unknown backend") << QStringList{QStringLiteral("--backend"), QStringLiteral("etcd")}
+                                         << QStringLiteral("--backend");
+        QTest::newRow("unknown option") << QStringList{QStringLiteral("--frobnicate")}
+                                        << QStringLiteral("frobnicate");
+        QTest::newRow("stray argument") << QStringList{QStringLiteral("oops")} << QStringLiteral("oops");
+        QTest::newRow("memory with redis")
+            << QStringList{QStringLiteral("--backend"), QStringLiteral("memory"), QStringLiteral("--redis"),
+                           QStringLiteral("redis://127.0.0.1:6379")}
+            << QStringLiteral("contradict");
+    }
+    void badValuesNameTheOption()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, mentions);
+        const auto parsed = parse(args);
+        QCOMPARE(parsed.outcome, OptionsParse::Outcome::Error);
+        QVERIFY2(parsed.text.contains(mentions), qPrintable(parsed.text));
+    }
+
+    void badEnvironmentNamesTheVariable()
+    {
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("PRESENCE_GRACE"), QStringLiteral("soon"));
+        const auto parsed = parse({}, env);
+        QCOMPARE(parsed.outcome, OptionsParse::Outcome::Error);
+        QVERIFY2(parsed.text.contains(QStringLiteral("PRESENCE_GRACE")), qPrintable(parsed.text));
+    }
+
+    void helpAndVersion()
+    {
+        const auto help = parse({QStringLiteral("--help")});
+        QCOMPARE(help.outcome, OptionsParse::Outcome::ShowHelp);
+        for (const char *option : {"--headless", "--listen", "--backend", "--redis", "--heartbeat",
+                                   "--ttl-factor", "--grace", "--node-id"})
+            QVERIFY2(help.text.contains(QLatin1String(option)), option);
+        QCOMPARE(parse({QStringLiteral("--version")}).outcome, OptionsParse::Outcome::ShowVersion);
+    }
+
+    void durations()
+    {
+        QCOMPARE(parseDuration(u"5s"), 5000);
+        QCOMPARE(parseDuration(u"1.5s"), 1500);
+        QCOMPARE(parseDuration(u"500ms"), 500);
+        QCOMPARE(parseDuration(u"0s"), 0);
+        QVERIFY(!parseDuration(u"5").has_value());
+        QVERIFY(!parseDuration(u"s").has_value());
+        QVERIFY(!parseDuration(u"5m").has_value());
+        QVERIFY(!parseDuration(u"ms").has_value());
+    }
+
+    void listenAddresses()
+    {
+        QString host;
+        quint16 port = 1;
+        QVERIFY(parseListenAddress(u"[::1]:81", &host, &port));
+        QCOMPARE(host, QStringLiteral("::1"));
+        QCOMPARE(port, quint16(81));
+        QVERIFY(parseListenAddress(u":9000", &host, &port));
+        QCOMPARE(host, QStringLiteral("127.0.0.1"));
+        QVERIFY(!parseListenAddress(u"host:port", &host, &port));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestOptions)
+#include "tst_options.moc"
