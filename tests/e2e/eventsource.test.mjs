@@ -84,7 +84,7 @@ test('a new EventSource resumes from Last-Event-ID without gaps or repeats', () 
   const again = track(await online(baseUrl, 'erin', { fetch: fetchWithId }));
   await again.sees('frank', 'OFFLINE', 'left');
   assert.equal(sent[0]['Last-Event-ID'], lastId);
-  // erin's own OFFLINE is not hers to hear; bob came before lastId.
+  // Missed: frank's two changes. Not erin's own OFFLINE, nor bob's ONLINE (that was lastId).
   assert.deepEqual(summary(again.events), ['frank ONLINE', 'frank OFFLINE']);
   assert.ok(again.events.every((e) => !e.data.snapshot && compareIds(e.lastEventId, lastId) > 0),
             'only events after Last-Event-ID, none from a snapshot');

@@ -65,7 +65,9 @@ for (const colorScheme of ['light', 'dark']) {
         await page.locator('tr[data-client="dave"].OFFLINE').waitFor();
         assert.match(await row.innerText(), /OFFLINE/);
         assert.match(await row.innerText(), /left/);
-        assert.equal(await page.locator('tr[data-client="viewer"]').count(), 0, 'the viewer is not listed');
+        const listed = await page.locator('#roster tr').evaluateAll((rows) => rows.map((r) => r.dataset.client));
+        assert.deepEqual(listed.sort(), ['alice', 'dave'], 'only the others are listed (not the viewer, no favicon.ico)');
+        assert.equal(await page.locator('#count').textContent(), '1');
         await screenshot(page, `presence-page-${colorScheme}.png`);
       });
     } finally {
