@@ -65,6 +65,7 @@ constexpr OptionSpec valueOptions[] = {
     {"ttl-factor", "X", "A client's key lives X·d after its last heartbeat (default 1.5)."},
     {"grace", "DURATION", "How long a client with no open connection stays ONLINE (default 2s)."},
     {"node-id", "NAME", "This node's name (default host:pid)."},
+    {"key-prefix", "PREFIX", "Prefix of every Redis key and stream (default none: streams are heartbeat and presence)."},
 };
 
 QString environmentName(const char *option)
@@ -155,8 +156,11 @@ OptionsParse parseOptions(const QStringList &arguments, const QProcessEnvironmen
     }
     if (const auto redis = valueOf("redis"))
         options.redisUrl = *redis;
-    if (options.engine == EngineChoice::Redis && options.redisUrl.isEmpty())
-        options.engine = EngineChoice::Auto; // a private redis-server, as auto would start
+    if (const auto prefix = valueOf("key-prefix")) {
+        if (prefix->size() > 64 || prefix->contains(QLatin1Char(' ')))
+            return fail(source("key-prefix") + QStringLiteral(": expected at most 64 characters, no spaces"));
+        options.keyPrefix = *prefix;
+    }
     if (options.engine == EngineChoice::Memory && !options.redisUrl.isEmpty())
         return fail(QStringLiteral("--backend memory and --redis contradict each other"));
 

@@ -20,6 +20,7 @@ struct Options {
     quint16 listenPort = 8080;
     EngineChoice engine = EngineChoice::Auto;
     QString redisUrl;
+    QString keyPrefix; // prepended to every Redis key and stream name
     PresenceTiming timing;
     QString nodeId; // empty: host:pid
 };

@@ -1,6 +1,8 @@
 #include "PresenceBackend.h"
 
 #include "engine/MemoryPresenceEngine.h"
+#include "redis/EmbeddedRedis.h"
+#include "redis/RedisPresenceEngine.h"
 
 #include <QHostAddress>
 #include <QLoggingCategory>
@@ -20,12 +22,8 @@ PresenceBackend::~PresenceBackend() { shutdown(); }
 
 bool PresenceBackend::start(QString *error)
 {
-    if (m_options.engine == EngineChoice::Redis || !m_options.redisUrl.isEmpty()) {
-        *error = QStringLiteral("the Redis engine is not part of this build yet; use --backend memory");
+    if (!createEngine(error))
         return false;
-    }
-    m_engine = std::make_unique<MemoryPresenceEngine>(m_clock, m_options.timing, m_nodeId);
-    qCInfo(lcBackend).noquote() << "engine: in-memory (single node; no Redis)";
 
     m_localClients = std::make_unique<LocalClients>(*m_engine, m_clock);
     m_realtime = std::make_unique<RealtimeServer>(*m_engine, *m_localClients, m_metrics,
@@ -60,6 +58,48 @@ bool PresenceBackend::start(QString *error)
     return true;
 }
 
+bool PresenceBackend::createEngine(QString *error)
+{
+    std::optional<RedisUrl> url;
+    if (!m_options.redisUrl.isEmpty()) {
+        QString whyNot;
+        url = RedisUrl::parse(m_options.redisUrl, &whyNot);
+        if (!url) {
+            *error = QStringLiteral("--redis: ") + whyNot;
+            return false;
+        }
+    } else if (m_options.engine != EngineChoice::Memory) {
+        m_embeddedRedis = std::make_unique<EmbeddedRedis>();
+        QString whyNot;
+        if (m_embeddedRedis->start(&whyNot)) {
+            url = m_embeddedRedis->url();
+        } else {
+            m_embeddedRedis.reset();
+            if (m_options.engine == EngineChoice::Redis) {
+                *error = QStringLiteral("cannot start a private redis-server: ") + whyNot;
+                return false;
+            }
+            qCWarning(lcBackend).noquote()
+                << QStringLiteral("cannot start a private redis-server (%1); running the in-memory "
+                                  "engine instead")
+                       .arg(whyNot);
+        }
+    }
+    if (!url) {
+        m_engine = std::make_unique<MemoryPresenceEngine>(m_clock, m_options.timing, m_nodeId);
+        qCInfo(lcBackend).noquote() << "engine: in-memory (single node; no Redis)";
+        return true;
+    }
+    RedisPresenceEngine::Config config;
+    config.keys.prefix = m_options.keyPrefix.toUtf8();
+    config.nodeId = m_nodeId;
+    config.timing = m_options.timing;
+    auto engine = std::make_unique<RedisPresenceEngine>(*url, config);
+    engine->start();
+    m_engine = std::move(engine);
+    return true;
+}
+
 QString PresenceBackend::baseUrl() const
 {
     QString host = m_options.listenHost;
@@ -80,6 +120,8 @@ void PresenceBackend::shutdown()
     m_realtime.reset();
     m_localClients.reset();
     m_engine.reset();
+    if (m_embeddedRedis)
+        m_embeddedRedis->stop();
 }
 
 } // namespace presence

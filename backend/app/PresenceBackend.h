@@ -13,6 +13,10 @@
 #include <memory>
 
 namespace presence {
+class EmbeddedRedis;
+}
+
+namespace presence {
 
 // Everything one node runs, built from the options and owned in one place: the engine,
 // this node's clients, the SSE server and the HTTP front. The dashboard and the headless
@@ -36,6 +40,8 @@ public:
     RealtimeServer &realtime() { return *m_realtime; }
     const Metrics &metrics() const { return m_metrics; }
     const QString &nodeId() const { return m_nodeId; }
+    // The private redis-server of the embedded default, or null.
+    const EmbeddedRedis *embeddedRedis() const { return m_embeddedRedis.get(); }
     quint16 port() const { return m_port; }
     QString baseUrl() const;
 
@@ -45,6 +51,9 @@ private:
     SystemClock m_clock;
     Metrics m_metrics;
     RealtimeServer::Config m_realtimeConfig;
+    bool createEngine(QString *error);
+
+    std::unique_ptr<EmbeddedRedis> m_embeddedRedis; // declared first: destroyed last
     std::unique_ptr<PresenceEngine> m_engine;
     std::unique_ptr<LocalClients> m_localClients;
     std::unique_ptr<RealtimeServer> m_realtime;

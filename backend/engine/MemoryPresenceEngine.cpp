@@ -120,7 +120,7 @@ void MemoryPresenceEngine::transition(ClientPresence &record, PresenceStatus sta
         m_trimmedThrough = m_history.front().id;
         m_history.pop_front();
     }
-    qCDebug(lcMemoryEngine) << record.client.toString() << toString(status) << reason;
+    qCDebug(lcMemoryEngine) << record.client.toString() << statusText(status) << reason;
 
     // Emitting last: the record may be erased below, so copy first.
     if (status == PresenceStatus::Offline)

@@ -23,6 +23,14 @@ public:
         QList<PresenceEvent> events;  // events after the requested id, oldest first
     };
     using HistoryCallback = std::function<void(History)>;
+    using RosterCallback = std::function<void(QList<ClientPresence>)>;
+
+    // How the engine's store is doing, for /health and the dashboard.
+    struct Health {
+        bool ok = true;
+        QString state;  // "up", "connecting", "down", …
+        QString detail; // the last error, when not ok
+    };
 
     using QObject::QObject;
 
@@ -36,16 +44,24 @@ public:
     // The client's last connection on this node closed and the grace period passed.
     virtual void leave(const ClientId &client) = 0;
 
+    // This node's view of the roster (what its sessions were told), synchronously.
     virtual QList<ClientPresence> snapshot() const = 0;
+    // The shared roster, as every node would answer it (GET /api/presence); may be async.
+    virtual void readRoster(RosterCallback callback) { callback(snapshot()); }
     virtual EventId lastEventId() const = 0;
     // Events after `after`; the callback may run before this returns or later.
     virtual void history(EventId after, HistoryCallback callback) = 0;
+
+    virtual Health health() const { return Health{true, QStringLiteral("up"), {}}; }
 
     virtual PresenceTiming timing() const = 0;
     virtual void setTiming(const PresenceTiming &timing) = 0;
 
 Q_SIGNALS:
     void presenceChanged(const presence::PresenceEvent &event);
+    // The roster was replaced wholesale (first sync with a shared store); re-read snapshot().
+    void rosterReset();
+    void healthChanged();
 };
 
 } // namespace presence

@@ -6,6 +6,7 @@
 #include <QHttpServerRequest>
 #include <QJsonArray>
 #include <QLoggingCategory>
+#include <QPointer>
 #include <QTcpServer>
 
 Q_LOGGING_CATEGORY(lcHttp, "presence.http")
@@ -16,7 +17,7 @@ namespace {
 QJsonObject toJson(const ClientPresence &row)
 {
     return QJsonObject{{QStringLiteral("client"), row.client.toString()},
-                       {QStringLiteral("status"), toString(row.status)},
+                       {QStringLiteral("status"), statusText(row.status)},
                        {QStringLiteral("reason"), row.reason},
                        {QStringLiteral("since"), row.sinceMs},
                        {QStringLiteral("lastSeen"), row.lastSeenMs},
@@ -63,6 +64,8 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
     }
     if (path == u"/")
         servePage(responder);
+    else if (path == u"/favicon.ico" || path == u"/robots.txt")
+        reject(responder, HttpStatus::NotFound, QStringLiteral("no such resource: ") + path);
     else if (path == u"/health")
         serveHealth(responder);
     else if (path == u"/metrics")
@@ -114,9 +117,15 @@ void HttpFrontend::serveStream(const QString &clientText, const QHttpServerReque
 
 void HttpFrontend::serveHealth(QHttpServerResponder &responder)
 {
+    // 200 even when the store is down: the node still serves its sessions from the last known
+    // roster; "status" tells a monitor which it is.
+    const PresenceEngine::Health health = m_engine.health();
     replyJson(responder, HttpStatus::Ok,
-              QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")},
+              QJsonObject{{QStringLiteral("status"), health.ok ? QStringLiteral("ok")
+                                                               : QStringLiteral("degraded")},
                           {QStringLiteral("engine"), m_engine.kind()},
+                          {QStringLiteral("store"), health.state},
+                          {QStringLiteral("storeError"), health.detail},
                           {QStringLiteral("node"), m_nodeId},
                           {QStringLiteral("sessions"), qint64(m_realtime.sessionCount())},
                           {QStringLiteral("heartbeatsPaused"), m_localClients.heartbeatsPaused()}});
@@ -141,18 +150,26 @@ void HttpFrontend::serveMetrics(QHttpServerResponder &responder)
 
 void HttpFrontend::servePresence(QHttpServerResponder &responder)
 {
-    QJsonArray clients;
-    qint64 online = 0;
-    for (const ClientPresence &row : m_engine.snapshot()) {
-        clients.append(toJson(row));
-        if (row.status == PresenceStatus::Online)
-            ++online;
-    }
-    replyJson(responder, HttpStatus::Ok,
-              QJsonObject{{QStringLiteral("node"), m_nodeId},
-                          {QStringLiteral("lastEventId"), m_engine.lastEventId().toString()},
-                          {QStringLiteral("online"), online},
-                          {QStringLiteral("clients"), clients}});
+    // The roster may come from Redis later: hold the responder, and drop the answer if the
+    // client went away meanwhile (writing to a deleted socket would crash).
+    auto held = std::make_shared<QHttpServerResponder>(std::move(responder));
+    QPointer<QTcpSocket> socket = held->socket();
+    m_engine.readRoster([this, held, socket](QList<ClientPresence> rows) {
+        if (!socket || socket->state() != QAbstractSocket::ConnectedState)
+            return;
+        QJsonArray clients;
+        qint64 online = 0;
+        for (const ClientPresence &row : rows) {
+            clients.append(toJson(row));
+            if (row.status == PresenceStatus::Online)
+                ++online;
+        }
+        replyJson(*held, HttpStatus::Ok,
+                  QJsonObject{{QStringLiteral("node"), m_nodeId},
+                              {QStringLiteral("lastEventId"), m_engine.lastEventId().toString()},
+                              {QStringLiteral("online"), online},
+                              {QStringLiteral("clients"), clients}});
+    });
 }
 
 void HttpFrontend::servePage(QHttpServerResponder &responder)

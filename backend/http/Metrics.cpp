@@ -6,7 +6,7 @@ namespace presence {
 
 void Metrics::recordTransition(const PresenceEvent &event)
 {
-    ++transitionsByStatusAndReason[toString(event.status) + QLatin1Char('/') + event.reason];
+    ++transitionsByStatusAndReason[statusText(event.status) + QLatin1Char('/') + event.reason];
 }
 
 namespace {

@@ -5,7 +5,7 @@
 
 namespace presence {
 
-QString toString(PresenceStatus status)
+QString statusText(PresenceStatus status)
 {
     return status == PresenceStatus::Online ? QStringLiteral("ONLINE") : QStringLiteral("OFFLINE");
 }
@@ -22,7 +22,7 @@ std::optional<PresenceStatus> presenceStatusFromString(QStringView text)
 QByteArray PresenceEvent::toJson() const
 {
     QJsonObject object{{QStringLiteral("client"), client.toString()},
-                       {QStringLiteral("status"), presence::toString(status)}};
+                       {QStringLiteral("status"), statusText(status)}};
     if (!reason.isEmpty())
         object.insert(QStringLiteral("reason"), reason);
     if (atMs > 0)

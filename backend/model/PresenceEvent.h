@@ -11,7 +11,7 @@ namespace presence {
 
 enum class PresenceStatus { Offline, Online };
 
-QString toString(PresenceStatus status);
+QString statusText(PresenceStatus status);
 std::optional<PresenceStatus> presenceStatusFromString(QStringView text);
 
 // Why a transition happened. Kept as text on the wire ("reason" field).

@@ -114,7 +114,7 @@ QByteArray RedisReply::toDebugString() const
 QDebug operator<<(QDebug debug, const RedisReply &reply)
 {
     const QDebugStateSaver saver(debug);
-    debug.noquote() << reply.toDebugString().constData();
+    debug.noquote() << reply.toDebugString();
     return debug;
 }
 

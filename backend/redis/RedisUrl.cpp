@@ -1,5 +1,8 @@
 #include "redis/RedisUrl.h"
 
+#include <QList>
+#include <limits>
+
 namespace presence {
 
 namespace {
@@ -30,8 +33,9 @@ bool parseDatabase(QStringView text, int *db, QString *whyNot)
 {
     const auto value = parseDigits(text);
     if (!value || *value > std::numeric_limits<int>::max()) {
-        return fail(whyNot, QStringLiteral("the database must be a non-negative integer, not \"%1\"")
-                                .arg(text));
+        return fail(
+            whyNot,
+            QStringLiteral("the database must be a non-negative integer, not \"%1\"").arg(text));
     }
     *db = static_cast<int>(*value);
     return true;
@@ -47,8 +51,8 @@ bool isHex(QChar c)
 std::optional<QByteArray> percentDecode(QStringView text)
 {
     for (qsizetype i = 0; i < text.size(); ++i) {
-        if (text[i] == u'%'
-            && (i + 2 >= text.size() || !isHex(text[i + 1]) || !isHex(text[i + 2]))) {
+        if (text[i] == u'%' &&
+            (i + 2 >= text.size() || !isHex(text[i + 1]) || !isHex(text[i + 2]))) {
             return std::nullopt;
         }
     }
@@ -86,7 +90,8 @@ bool parseHostPort(QStringView text, QString *host, quint16 *port, QString *whyN
         *host = text.mid(1, close - 1).toString();
         const QStringView rest = text.mid(close + 1);
         if (!rest.isEmpty() && !rest.startsWith(u':'))
-            return fail(whyNot, QStringLiteral("unexpected \"%1\" after the IPv6 address").arg(rest));
+            return fail(whyNot,
+                        QStringLiteral("unexpected \"%1\" after the IPv6 address").arg(rest));
         hasPort = !rest.isEmpty();
         portText = rest.mid(1);
     } else {

@@ -3,7 +3,6 @@
 #include <QByteArray>
 #include <QString>
 #include <QStringView>
-
 #include <optional>
 
 namespace presence {
@@ -26,11 +25,11 @@ public:
     static RedisUrl unixSocket(const QString &path, int db = 0);
 
     Transport transport() const { return m_transport; }
-    const QString &host() const { return m_host; }        // Tcp only
-    quint16 port() const { return m_port; }               // Tcp only
-    const QString &socketPath() const { return m_path; }  // Unix only
+    const QString &host() const { return m_host; }       // Tcp only
+    quint16 port() const { return m_port; }              // Tcp only
+    const QString &socketPath() const { return m_path; } // Unix only
     int database() const { return m_db; }
-    const QString &user() const { return m_user; }        // empty: the "default" user
+    const QString &user() const { return m_user; } // empty: the "default" user
     const QByteArray &password() const { return m_password; }
     bool hasPassword() const { return !m_password.isEmpty(); }
 

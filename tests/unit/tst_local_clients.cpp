@@ -20,7 +20,7 @@ struct Fixture {
     {
         QObject::connect(&engine, &PresenceEngine::presenceChanged, &engine,
                          [this](const PresenceEvent &e) {
-                             seen.append(e.client.toString() + QLatin1Char(' ') + toString(e.status)
+                             seen.append(e.client.toString() + QLatin1Char(' ') + statusText(e.status)
                                          + QLatin1Char(' ') + e.reason);
                          });
     }

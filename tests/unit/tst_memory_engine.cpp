@@ -23,7 +23,7 @@ struct Recorder {
     {
         QStringList lines;
         for (const PresenceEvent &e : events)
-            lines.append(e.client.toString() + QLatin1Char(' ') + toString(e.status)
+            lines.append(e.client.toString() + QLatin1Char(' ') + statusText(e.status)
                          + QLatin1Char(' ') + e.reason);
         return lines;
     }

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "redis/RedisConnection.h"
+#include "redis/RedisKeys.h"
+#include "redis/StreamEntries.h"
+
+#include <QObject>
+#include <QTimer>
+
+namespace presence {
+
+// The server-side heartbeat processor: a consumer in the group on the `heartbeat` stream.
+// Each batch read goes to presence_heartbeat in one call and is acknowledged after it
+// succeeded, so a node that crashes mid-batch leaves its entries pending; every processor
+// claims entries left pending too long (XAUTOCLAIM), and the function ignores heartbeats
+// older than the TTL, so a late claim never revives anyone.
+// Junk entries (no client, an invalid id, binary) are acknowledged, counted and logged.
+class HeartbeatProcessor final : public QObject {
+    Q_OBJECT
+public:
+    struct Config {
+        RedisKeys keys;
+        QByteArray consumer;          // this node's id
+        QByteArray presenceMaxLen = "100000";
+        QByteArray offlineKeep = "10000";
+        qint64 ttlMs = 7500;
+        int batch = 1000;
+        int blockMs = 1000;
+        int claimIdleMs = 1000;        // pending this long ⇒ another processor may take it
+    };
+    struct Stats {
+        quint64 processed = 0;
+        quint64 junk = 0;
+        quint64 transitions = 0;
+        quint64 claimed = 0;
+        quint64 failedBatches = 0;
+    };
+
+    // `reader` blocks in XREADGROUP and must not be shared; `commands` is the shared one.
+    HeartbeatProcessor(RedisConnection &reader, RedisConnection &commands, Config config,
+                       QObject *parent = nullptr);
+
+    // Creates the group when missing and starts reading (again, after a reconnect).
+    void start();
+    void stop();
+    void setTtl(qint64 ttlMs) { m_config.ttlMs = ttlMs; }
+    const Stats &stats() const { return m_stats; }
+
+Q_SIGNALS:
+    void junkEntry(const QString &entryId, const QString &why);
+
+private:
+    void createGroup();
+    void readNext();
+    void claimPending();
+    void process(const QList<StreamEntry> &entries);
+
+    RedisConnection &m_reader;
+    RedisConnection &m_commands;
+    Config m_config;
+    Stats m_stats;
+    bool m_running = false;
+    bool m_reading = false;
+    QByteArray m_claimCursor = "0-0";
+    QTimer m_claimTimer;
+};
+
+} // namespace presence

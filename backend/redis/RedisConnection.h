@@ -1,0 +1,137 @@
+#pragma once
+
+#include "redis/QtRedisAdapter.h"
+#include "redis/RedisReply.h"
+#include "redis/RedisUrl.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QTimer>
+#include <deque>
+#include <functional>
+
+struct redisAsyncContext;
+
+namespace presence {
+
+// One Redis connection on the Qt event loop (hiredis async underneath), which keeps itself
+// connected: after open() it connects, logs in (AUTH), selects the database, and reports Up;
+// when the connection drops it reports Down and reconnects with exponential backoff.
+//
+// Commands: command() is binary-safe and never blocks. Commands issued back to back are
+// pipelined. Issued while not Up, they wait in a bounded queue and go out once Up.
+// Every command gets exactly one callback, in issue order:
+//   - the server's reply (which may be an Error reply, e.g. WRONGTYPE);
+//   - or an Error reply made up here when the command could not be answered: the queue was
+//     full, the connection is in subscriber mode, or the connection dropped (commands in
+//     flight and queued ones both fail then, rather than wait for an unknown time).
+// The one exception is destruction: callbacks still pending then are dropped uncalled, since
+// whatever they would touch is likely being destroyed too.
+// Failure callbacks and stateChanged() run from the event loop, never from inside command().
+//
+// Pub/sub: a connection on which subscribe()/psubscribe() was called is a subscriber (RESP2
+// allows no ordinary commands there; use a second connection for those). Its subscriptions
+// are restored after every reconnect, and Up is reported only once the server confirmed them,
+// so on Up a subscriber knows that nothing published from then on is missed.
+//
+// Single-threaded: use it from the thread that owns it. A host name is resolved by hiredis
+// with a blocking getaddrinfo() on each connect attempt; use an address where that matters.
+class RedisConnection final : public QObject {
+    Q_OBJECT
+public:
+    enum class State { Connecting, Up, Down };
+    Q_ENUM(State)
+
+    using ReplyCallback = std::function<void(const RedisReply &reply)>;
+    using MessageCallback =
+        std::function<void(const QByteArray &channel, const QByteArray &payload)>;
+
+    struct Options {
+        int connectTimeoutMs = 5000; // TCP connect + AUTH + SELECT (+ SUBSCRIBE)
+        int initialBackoffMs = 100;  // first retry delay after a failure; doubles each time
+        int maxBackoffMs = 5000;
+        qsizetype maxQueued = 100000; // commands waiting for Up; more fail at once
+        QByteArray clientName;        // CLIENT SETNAME, shown by CLIENT LIST; empty: none
+    };
+
+    explicit RedisConnection(RedisUrl url, QObject *parent = nullptr);
+    RedisConnection(RedisUrl url, Options options, QObject *parent = nullptr);
+    ~RedisConnection() override;
+
+    // Starts connecting (and reconnecting whenever the connection drops).
+    void open();
+
+    void command(const QList<QByteArray> &argv, ReplyCallback callback = {});
+
+    // Subscribes to channels (SUBSCRIBE) or glob patterns (PSUBSCRIBE); `onMessage` gets the
+    // channel a message was published on and its payload. Callable before open().
+    void subscribe(const QList<QByteArray> &channels, MessageCallback onMessage);
+    void psubscribe(const QList<QByteArray> &patterns, MessageCallback onMessage);
+    bool isSubscriber() const { return !m_channels.isEmpty() || !m_patterns.isEmpty(); }
+
+    State state() const { return m_state; }
+    // Why the connection last went Down (or failed to come Up); empty while Up.
+    QString lastError() const { return m_lastError; }
+    const RedisUrl &url() const { return m_url; }
+    // Commands sent and not answered yet, and commands waiting for Up.
+    qsizetype inFlightCount() const { return qsizetype(m_inFlight.size()); }
+    qsizetype queuedCount() const { return qsizetype(m_queued.size()); }
+
+Q_SIGNALS:
+    void stateChanged(presence::RedisConnection::State state, const QString &error);
+    // The server confirmed a (P)SUBSCRIBE, after subscribe() or after a reconnect.
+    void subscribed(const QByteArray &channelOrPattern);
+
+private:
+    struct QueuedCommand {
+        QList<QByteArray> argv;
+        ReplyCallback callback;
+    };
+
+    static void onConnected(const redisAsyncContext *context, int status);
+    static void onDisconnected(const redisAsyncContext *context, int status);
+    static void onHandshakeReply(redisAsyncContext *context, void *reply, void *step);
+    static void onCommandReply(redisAsyncContext *context, void *reply, void *);
+    static void onSubscriptionReply(redisAsyncContext *context, void *reply, void *);
+
+    using HiredisCallback = void (*)(redisAsyncContext *, void *, void *);
+
+    void connectNow();
+    bool send(const QList<QByteArray> &argv, HiredisCallback fn, void *privdata = nullptr);
+    void failSoon(ReplyCallback callback, const QByteArray &message);
+    void handshakeReply(qsizetype step, const RedisReply &reply);
+    void loggedIn();
+    void addSubscriptions(const QList<QByteArray> &names, bool patterns, MessageCallback onMessage);
+    void subscriptionReply(const RedisReply &reply);
+    void becomeUp();
+    QString describeFailure(const char *hiredisError) const;
+    void contextLost(const QString &error);
+    void forgetContext();
+    void dropContext();
+    void goDown(const QString &error);
+    bool failPending(const QString &error);
+
+    RedisUrl m_url;
+    Options m_options;
+    QtRedisAdapter m_adapter;
+    redisAsyncContext *m_context = nullptr;
+    State m_state = State::Down;
+    QString m_lastError;
+    bool m_opened = false;
+    int m_backoffMs = 0;
+    QTimer m_reconnectTimer;
+    QTimer m_connectTimeout;
+
+    QList<QByteArray> m_handshake; // command names, to tell which step failed
+    bool m_loggedIn = false;
+    qsizetype m_unconfirmedSubscriptions = 0;
+
+    std::deque<ReplyCallback> m_inFlight; // replies arrive in send order
+    std::deque<QueuedCommand> m_queued;
+    QHash<QByteArray, MessageCallback> m_channels;
+    QHash<QByteArray, MessageCallback> m_patterns;
+};
+
+} // namespace presence

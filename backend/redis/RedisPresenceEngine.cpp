@@ -1,0 +1,391 @@
+#include "RedisPresenceEngine.h"
+
+#include "redis/PresenceLibrary.h"
+#include "redis/RosterReply.h"
+
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcRedisEngine, "presence.redis")
+
+namespace presence {
+
+namespace {
+// Keeps at most `keep` OFFLINE rows, dropping the longest-gone first.
+void pruneOffline(QHash<ClientId, ClientPresence> &rows, qint64 keep)
+{
+    QList<QPair<qint64, ClientId>> offline;
+    for (const ClientPresence &row : std::as_const(rows)) {
+        if (row.status == PresenceStatus::Offline)
+            offline.append({row.sinceMs, row.client});
+    }
+    if (offline.size() <= keep)
+        return;
+    std::sort(offline.begin(), offline.end());
+    for (qsizetype i = 0; i < offline.size() - keep; ++i)
+        rows.remove(offline[i].second);
+}
+
+RedisConnection::Options connectionOptions(const QString &nodeId, const char *role)
+{
+    RedisConnection::Options options;
+    options.clientName = QByteArray("presence:") + role + ':' + nodeId.toUtf8().replace(' ', '_');
+    return options;
+}
+} // namespace
+
+RedisPresenceEngine::RedisPresenceEngine(const RedisUrl &url, Config config, QObject *parent)
+    : PresenceEngine(parent)
+    , m_config(std::move(config))
+    , m_node(m_config.nodeId.toUtf8())
+    , m_commands(url, connectionOptions(m_config.nodeId, "commands"))
+    , m_heartbeatReader(url, connectionOptions(m_config.nodeId, "heartbeats"))
+    , m_presenceReader(url, connectionOptions(m_config.nodeId, "presence"))
+    , m_subscriber(url, connectionOptions(m_config.nodeId, "keyspace"))
+    , m_processor(m_heartbeatReader, m_commands,
+                  HeartbeatProcessor::Config{m_config.keys, m_node,
+                                             QByteArray::number(m_config.presenceMaxLen),
+                                             QByteArray::number(m_config.offlineKeep),
+                                             m_config.timing.ttlMs()})
+    , m_downstream(m_presenceReader, m_config.keys)
+    , m_keyspace(m_subscriber, m_commands, m_config.keys, url.database())
+{
+    connect(&m_commands, &RedisConnection::stateChanged, this,
+            &RedisPresenceEngine::onCommandsStateChanged);
+    connect(&m_downstream, &PresenceStreamReader::entriesRead, this,
+            &RedisPresenceEngine::applyEntries);
+    connect(&m_keyspace, &KeyspaceListener::clientsExpired, this, &RedisPresenceEngine::expire);
+    connect(&m_sweepTimer, &QTimer::timeout, this, &RedisPresenceEngine::sweep);
+    m_retryTimer.setSingleShot(true);
+    connect(&m_retryTimer, &QTimer::timeout, this, &RedisPresenceEngine::prepare);
+}
+
+RedisPresenceEngine::~RedisPresenceEngine() = default;
+
+void RedisPresenceEngine::start()
+{
+    qCInfo(lcRedisEngine).noquote() << "engine: redis at" << m_commands.url().toDisplayString();
+    m_keyspace.setNotificationsWanted(m_config.keyspaceNotifications);
+    m_commands.open();
+    m_heartbeatReader.open();
+    m_presenceReader.open();
+    m_keyspace.start();
+    m_subscriber.open();
+}
+
+QList<QByteArray> RedisPresenceEngine::call(const char *function) const
+{
+    return {"FCALL", function, "0", m_config.keys.prefix};
+}
+
+void RedisPresenceEngine::logIfError(const char *what, const RedisReply &reply)
+{
+    if (reply.isError())
+        qCWarning(lcRedisEngine).noquote() << what << "failed:" << reply.toByteArray();
+}
+
+void RedisPresenceEngine::onCommandsStateChanged(RedisConnection::State state, const QString &error)
+{
+    if (state == RedisConnection::State::Up) {
+        prepare();
+        return;
+    }
+    if (m_ready) {
+        m_ready = false;
+        m_sweepTimer.stop();
+        qCWarning(lcRedisEngine).noquote() << "redis unreachable:" << error
+                                           << "- serving from the last known roster";
+        Q_EMIT readyChanged(false);
+    }
+    Q_EMIT healthChanged();
+}
+
+void RedisPresenceEngine::prepare()
+{
+    if (m_commands.state() != RedisConnection::State::Up)
+        return;
+    PresenceLibrary::load(m_commands, [this](bool ok, const QString &message) {
+        if (!ok) {
+            m_problem = message;
+            qCCritical(lcRedisEngine).noquote() << message << "- retrying in 5 s";
+            Q_EMIT healthChanged();
+            m_retryTimer.start(5000);
+            return;
+        }
+        m_problem.clear();
+        qCInfo(lcRedisEngine).noquote() << message;
+        markNodeAlive();
+        m_processor.start();
+        m_keyspace.ensureNotifications();
+        if (m_synced)
+            restoreAfterReconnect();
+        else
+            firstSync();
+    });
+}
+
+void RedisPresenceEngine::firstSync()
+{
+    // Position first, roster second, on one pipelined connection: a transition landing between
+    // the two is then read again from the stream, and applyEntries() ignores repeats.
+    auto position = std::make_shared<EventId>();
+    m_commands.command({"XREVRANGE", m_config.keys.presenceStream(), "+", "-", "COUNT", "1"},
+                       [position](const RedisReply &reply) {
+                           const auto entries = parseStreamEntries(reply);
+                           if (!entries.isEmpty())
+                               *position = entries.first().id;
+                       });
+    readRoster([this, position](QList<ClientPresence> rows) {
+        m_mirror.clear();
+        for (ClientPresence &row : rows)
+            m_mirror.insert(row.client, std::move(row));
+        m_synced = true;
+        m_downstream.start(*position);
+        Q_EMIT rosterReset();
+        becomeReady();
+    });
+}
+
+void RedisPresenceEngine::restoreAfterReconnect()
+{
+    // If Redis lost its data, hand back who this node last saw ONLINE; clients Redis still
+    // knows are left alone (see presence_restore in presence.lua).
+    QList<QByteArray> args = {"FCALL", "presence_restore", "0", m_config.keys.prefix,
+                              QByteArray::number(m_config.timing.ttlMs()), m_node};
+    const qsizetype fixed = args.size();
+    for (auto it = m_mirror.cbegin(); it != m_mirror.cend(); ++it) {
+        if (it->status == PresenceStatus::Online)
+            args.append(it->client.toString().toUtf8());
+    }
+    if (args.size() > fixed) {
+        m_commands.command(args, [this](const RedisReply &reply) {
+            logIfError("presence_restore", reply);
+            if (reply.toInteger() > 0)
+                qCWarning(lcRedisEngine) << "redis had lost" << reply.toInteger()
+                                         << "ONLINE clients; restored them pending their next heartbeat";
+        });
+    }
+    becomeReady();
+}
+
+void RedisPresenceEngine::becomeReady()
+{
+    registerLocalClients();
+    m_ready = true;
+    m_sweepTimer.start(m_config.sweepIntervalMs);
+    Q_EMIT readyChanged(true);
+    Q_EMIT healthChanged();
+}
+
+void RedisPresenceEngine::registerLocalClients()
+{
+    for (auto it = m_local.cbegin(); it != m_local.cend(); ++it) {
+        QList<QByteArray> args = call("presence_connect");
+        args << QByteArray::number(m_config.presenceMaxLen) << QByteArray::number(m_config.offlineKeep)
+             << QByteArray::number(m_config.timing.ttlMs()) << m_node
+             << it.key().toString().toUtf8() << QByteArray::number(it.value());
+        m_commands.command(args, [this](const RedisReply &r) { logIfError("presence_connect", r); });
+    }
+    const QSet<ClientId> leaves = std::exchange(m_pendingLeaves, {});
+    for (const ClientId &client : leaves)
+        leave(client);
+}
+
+void RedisPresenceEngine::markNodeAlive()
+{
+    // Other nodes count this node's connections only while this key lives.
+    const qint64 ttl = std::max<qint64>(3 * m_config.timing.heartbeatMs, 2000);
+    m_commands.command({"SET", m_config.keys.node(m_node), "1", "PX", QByteArray::number(ttl)});
+}
+
+void RedisPresenceEngine::setConnections(const ClientId &client, int connections)
+{
+    m_local.insert(client, connections);
+    m_pendingLeaves.remove(client);
+    if (!m_ready)
+        return;
+    QList<QByteArray> args = call("presence_connect");
+    args << QByteArray::number(m_config.presenceMaxLen) << QByteArray::number(m_config.offlineKeep)
+         << QByteArray::number(m_config.timing.ttlMs()) << m_node << client.toString().toUtf8()
+         << QByteArray::number(connections);
+    m_commands.command(args, [this](const RedisReply &r) { logIfError("presence_connect", r); });
+}
+
+void RedisPresenceEngine::heartbeat(const QList<ClientId> &clients)
+{
+    if (!m_ready)
+        return;
+    markNodeAlive();
+    const QByteArray stream = m_config.keys.heartbeatStream();
+    const QByteArray maxLen = QByteArray::number(m_config.heartbeatMaxLen);
+    // One XADD per client, back to back: hiredis pipelines them into a few writes.
+    for (const ClientId &client : clients) {
+        m_commands.command({"XADD", stream, "MAXLEN", "~", maxLen, "*", "client",
+                            client.toString().toUtf8(), "node", m_node});
+    }
+}
+
+void RedisPresenceEngine::leave(const ClientId &client)
+{
+    m_local.remove(client);
+    if (!m_ready) {
+        m_pendingLeaves.insert(client);
+        return;
+    }
+    QList<QByteArray> args = call("presence_leave");
+    args << QByteArray::number(m_config.presenceMaxLen) << QByteArray::number(m_config.offlineKeep)
+         << m_node << client.toString().toUtf8();
+    m_commands.command(args, [this](const RedisReply &r) { logIfError("presence_leave", r); });
+}
+
+void RedisPresenceEngine::expire(const QList<ClientId> &clients)
+{
+    if (!m_ready || clients.isEmpty())
+        return;
+    QList<QByteArray> args = call("presence_expire");
+    args << QByteArray::number(m_config.presenceMaxLen) << QByteArray::number(m_config.offlineKeep)
+         << m_node;
+    for (const ClientId &client : clients)
+        args.append(client.toString().toUtf8());
+    m_commands.command(args, [this](const RedisReply &r) { logIfError("presence_expire", r); });
+}
+
+void RedisPresenceEngine::sweep()
+{
+    if (!m_ready || m_sweeping)
+        return;
+    m_sweeping = true;
+    QList<QByteArray> args = call("presence_sweep");
+    args << QByteArray::number(m_config.presenceMaxLen) << QByteArray::number(m_config.offlineKeep)
+         << m_node << QByteArray::number(m_config.sweepBatch);
+    m_commands.command(args, [this](const RedisReply &reply) {
+        m_sweeping = false;
+        logIfError("presence_sweep", reply);
+        // A full batch means more are due: carry on at once rather than at the next tick.
+        if (reply.elements().value(0).toInteger() >= m_config.sweepBatch)
+            sweep();
+    });
+}
+
+void RedisPresenceEngine::applyEntries(const QList<PresenceEvent> &events)
+{
+    for (const PresenceEvent &event : events) {
+        auto found = m_mirror.find(event.client);
+        if (found == m_mirror.end()) {
+            ClientPresence row;
+            row.client = event.client;
+            found = m_mirror.insert(event.client, row);
+        } else if (found->status == event.status) {
+            // A repeat (read again after the first sync, or written twice by another program):
+            // the sessions were told already.
+            continue;
+        }
+        found->status = event.status;
+        found->reason = event.reason;
+        found->sinceMs = event.atMs;
+        if (event.status == PresenceStatus::Online) {
+            found->lastSeenMs = event.atMs;
+            found->deadlineMs = event.atMs + m_config.timing.ttlMs();
+        } else {
+            found->deadlineMs = 0;
+            found->connections = 0;
+            found->nodes.clear();
+        }
+        Q_EMIT presenceChanged(event);
+    }
+    // Bound the mirror like the shared roster: drop the oldest OFFLINE rows.
+    if (m_mirror.size() > m_config.offlineKeep * 2)
+        pruneOffline(m_mirror, m_config.offlineKeep);
+}
+
+QList<ClientPresence> RedisPresenceEngine::snapshot() const
+{
+    QList<ClientPresence> rows = m_mirror.values();
+    std::sort(rows.begin(), rows.end(),
+              [](const ClientPresence &a, const ClientPresence &b) { return a.client < b.client; });
+    return rows;
+}
+
+void RedisPresenceEngine::readRoster(RosterCallback callback)
+{
+    if (m_commands.state() != RedisConnection::State::Up) {
+        callback(snapshot());
+        return;
+    }
+    auto parts = std::make_shared<RosterReply>();
+    m_commands.command({"HGETALL", m_config.keys.status()},
+                       [parts](const RedisReply &reply) { parts->status = reply; });
+    m_commands.command({"HGETALL", m_config.keys.info()},
+                       [parts](const RedisReply &reply) { parts->info = reply; });
+    m_commands.command({"ZRANGE", m_config.keys.deadlines(), "0", "-1", "WITHSCORES"},
+                       [this, parts, callback](const RedisReply &reply) {
+                           parts->deadlines = reply;
+                           if (parts->status.isError()) {
+                               callback(snapshot());
+                               return;
+                           }
+                           callback(parts->rows(m_config.timing.ttlMs()));
+                       });
+}
+
+void RedisPresenceEngine::history(EventId after, HistoryCallback callback)
+{
+    // Complete when nothing after `after` was trimmed (XINFO's max-deleted-entry-id, Redis 7)
+    // and `after` is not past the stream's end (an id from another store, or forged).
+    auto complete = std::make_shared<bool>(false);
+    m_commands.command({"XINFO", "STREAM", m_config.keys.presenceStream()},
+                       [complete, after](const RedisReply &reply) {
+                           const auto &flat = reply.elements();
+                           std::optional<EventId> maxDeleted, lastGenerated;
+                           for (qsizetype i = 0; i + 1 < flat.size(); i += 2) {
+                               if (flat[i].toByteArray() == "max-deleted-entry-id")
+                                   maxDeleted = EventId::parse(flat[i + 1].toByteArray());
+                               else if (flat[i].toByteArray() == "last-generated-id")
+                                   lastGenerated = EventId::parse(flat[i + 1].toByteArray());
+                           }
+                           *complete = maxDeleted && lastGenerated && after >= *maxDeleted
+                                       && after <= *lastGenerated;
+                       });
+    constexpr int replayLimit = 10000;
+    m_commands.command({"XRANGE", m_config.keys.presenceStream(), "(" + after.toByteArray(), "+",
+                        "COUNT", QByteArray::number(replayLimit)},
+                       [complete, callback](const RedisReply &reply) {
+                           History history;
+                           history.complete = *complete && !reply.isError();
+                           if (history.complete) {
+                               const QList<StreamEntry> entries = parseStreamEntries(reply);
+                               // More than the limit: a fresh roster is cheaper than a replay.
+                               if (entries.size() >= replayLimit)
+                                   history.complete = false;
+                               for (const StreamEntry &entry : entries) {
+                                   if (auto event = parsePresenceEntry(entry))
+                                       history.events.append(std::move(*event));
+                               }
+                           }
+                           if (!history.complete)
+                               history.events.clear();
+                           callback(std::move(history));
+                       });
+}
+
+PresenceEngine::Health RedisPresenceEngine::health() const
+{
+    switch (m_commands.state()) {
+    case RedisConnection::State::Up:
+        if (m_ready)
+            return Health{true, QStringLiteral("up"), {}};
+        return Health{false, QStringLiteral("starting"), m_problem};
+    case RedisConnection::State::Connecting:
+        return Health{false, QStringLiteral("connecting"), m_commands.lastError()};
+    case RedisConnection::State::Down:
+        break;
+    }
+    return Health{false, QStringLiteral("down"), m_commands.lastError()};
+}
+
+void RedisPresenceEngine::setTiming(const PresenceTiming &timing)
+{
+    m_config.timing = timing;
+    m_processor.setTtl(timing.ttlMs());
+}
+
+} // namespace presence

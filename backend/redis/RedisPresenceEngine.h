@@ -1,0 +1,100 @@
+#pragma once
+
+#include "engine/PresenceEngine.h"
+#include "redis/HeartbeatProcessor.h"
+#include "redis/KeyspaceListener.h"
+#include "redis/PresenceStreamReader.h"
+#include "redis/RedisConnection.h"
+#include "redis/RedisKeys.h"
+
+#include <QHash>
+#include <QSet>
+#include <QTimer>
+
+namespace presence {
+
+// The redis-presence design, made correct: heartbeats go up the `heartbeat` stream, Redis
+// Functions decide every transition atomically and append it to `presence`, and every node
+// follows `presence` to tell its sessions. OFFLINE "timeout" comes from expired-key
+// notifications when they arrive and from a sweep of the deadline index when they do not.
+//
+// Four connections: commands (shared, pipelined), and one each for the blocking heartbeat
+// read, the blocking presence read and the keyspace subscription.
+class RedisPresenceEngine final : public PresenceEngine {
+    Q_OBJECT
+public:
+    struct Config {
+        RedisKeys keys;
+        QString nodeId;
+        PresenceTiming timing;
+        qint64 presenceMaxLen = 100000;  // approximate cap of the presence stream
+        qint64 heartbeatMaxLen = 100000; // approximate cap of the heartbeat stream
+        qint64 offlineKeep = 10000;      // OFFLINE rows kept in the shared roster
+        int sweepIntervalMs = 100;
+        int sweepBatch = 1000;
+        bool keyspaceNotifications = true;
+    };
+
+    RedisPresenceEngine(const RedisUrl &url, Config config, QObject *parent = nullptr);
+    ~RedisPresenceEngine() override;
+
+    // Connects (and keeps reconnecting); the engine is ready once the library is loaded.
+    void start();
+    bool isReady() const { return m_ready; }
+
+    QString kind() const override { return QStringLiteral("redis"); }
+    void setConnections(const ClientId &client, int connections) override;
+    void heartbeat(const QList<ClientId> &clients) override;
+    void leave(const ClientId &client) override;
+    QList<ClientPresence> snapshot() const override;
+    void readRoster(RosterCallback callback) override;
+    EventId lastEventId() const override { return m_downstream.position(); }
+    void history(EventId after, HistoryCallback callback) override;
+    Health health() const override;
+    PresenceTiming timing() const override { return m_config.timing; }
+    void setTiming(const PresenceTiming &timing) override;
+
+    RedisConnection &commands() { return m_commands; }
+    KeyspaceListener &keyspace() { return m_keyspace; }
+    const HeartbeatProcessor &processor() const { return m_processor; }
+    const Config &config() const { return m_config; }
+
+Q_SIGNALS:
+    void readyChanged(bool ready);
+
+private:
+    void onCommandsStateChanged(RedisConnection::State state, const QString &error);
+    void prepare();
+    void firstSync();
+    void restoreAfterReconnect();
+    void registerLocalClients();
+    void becomeReady();
+    void applyEntries(const QList<PresenceEvent> &events);
+    void sweep();
+    void expire(const QList<ClientId> &clients);
+    void markNodeAlive();
+    QList<QByteArray> call(const char *function) const;
+    void logIfError(const char *what, const RedisReply &reply);
+
+    Config m_config;
+    QByteArray m_node;
+    RedisConnection m_commands;
+    RedisConnection m_heartbeatReader;
+    RedisConnection m_presenceReader;
+    RedisConnection m_subscriber;
+    HeartbeatProcessor m_processor;
+    PresenceStreamReader m_downstream;
+    KeyspaceListener m_keyspace;
+
+    QHash<ClientId, ClientPresence> m_mirror;
+    QHash<ClientId, int> m_local;      // this node's connection counts
+    QSet<ClientId> m_pendingLeaves;    // leaves decided while Redis was unreachable
+    bool m_ready = false;
+    bool m_synced = false;
+    bool m_sweeping = false;
+    QString m_problem;                 // why the engine is not ready, beyond the connection
+    QTimer m_sweepTimer;
+    QTimer m_retryTimer;
+};
+
+} // namespace presence

@@ -1,0 +1,54 @@
+#include "RosterReply.h"
+
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <algorithm>
+
+namespace presence {
+
+QList<ClientPresence> RosterReply::rows(qint64 ttlMs) const
+{
+    QHash<QByteArray, QJsonObject> infoByClient;
+    const auto &infoFlat = info.elements();
+    for (qsizetype i = 0; i + 1 < infoFlat.size(); i += 2)
+        infoByClient.insert(infoFlat[i].toByteArray(),
+                            QJsonDocument::fromJson(infoFlat[i + 1].toByteArray()).object());
+    QHash<QByteArray, qint64> deadlineByClient;
+    const auto &deadlineFlat = deadlines.elements();
+    for (qsizetype i = 0; i + 1 < deadlineFlat.size(); i += 2)
+        deadlineByClient.insert(deadlineFlat[i].toByteArray(),
+                                qint64(deadlineFlat[i + 1].toByteArray().toDouble()));
+
+    QList<ClientPresence> result;
+    const auto &statusFlat = status.elements();
+    for (qsizetype i = 0; i + 1 < statusFlat.size(); i += 2) {
+        const QByteArray name = statusFlat[i].toByteArray();
+        const auto client = ClientId::fromString(QString::fromUtf8(name));
+        const auto state = presenceStatusFromString(QString::fromUtf8(statusFlat[i + 1].toByteArray()));
+        if (!client || !state)
+            continue;
+        const QJsonObject details = infoByClient.value(name);
+        ClientPresence row;
+        row.client = *client;
+        row.status = *state;
+        row.reason = details.value(QStringLiteral("reason")).toString();
+        row.sinceMs = qint64(details.value(QStringLiteral("since")).toDouble());
+        if (row.status == PresenceStatus::Online) {
+            row.connections = details.value(QStringLiteral("connections")).toInt();
+            // cjson encodes an empty list as {}: only an array holds node names.
+            for (const QJsonValue &node : details.value(QStringLiteral("nodes")).toArray())
+                row.nodes.append(node.toString());
+            row.deadlineMs = deadlineByClient.value(name);
+            row.lastSeenMs = row.deadlineMs > 0 ? row.deadlineMs - ttlMs : row.sinceMs;
+        }
+        result.append(std::move(row));
+    }
+    std::sort(result.begin(), result.end(),
+              [](const ClientPresence &a, const ClientPresence &b) { return a.client < b.client; });
+    return result;
+}
+
+} // namespace presence

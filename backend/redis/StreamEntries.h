@@ -1,0 +1,41 @@
+#pragma once
+
+#include "model/PresenceEvent.h"
+#include "redis/RedisReply.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QPair>
+
+#include <optional>
+
+namespace presence {
+
+// One stream entry as XRANGE / XREAD / XREADGROUP return it.
+struct StreamEntry {
+    QByteArray rawId;
+    EventId id;
+    QList<QPair<QByteArray, QByteArray>> fields;
+
+    QByteArray value(QByteArrayView field) const; // first value of the field, or null
+};
+
+// Entries of an XRANGE reply ([[id, [f, v, …]], …]); malformed elements are skipped and counted.
+QList<StreamEntry> parseStreamEntries(const RedisReply &reply, int *malformed = nullptr);
+// Entries of an XREAD/XREADGROUP reply for one stream ([[name, entries]]; Nil when none).
+QList<StreamEntry> parseStreamRead(const RedisReply &reply, int *malformed = nullptr);
+
+// A heartbeat as the processor uses it. Only `client` is required (the seed's contract);
+// `node` is ours and optional; the time is the entry id's.
+struct Heartbeat {
+    ClientId client;
+    qint64 atMs = 0;
+    QByteArray node;
+};
+std::optional<Heartbeat> parseHeartbeat(const StreamEntry &entry, QString *whyNot = nullptr);
+
+// A presence entry, written by our functions or by anyone else: `client` and `status`
+// (ONLINE|OFFLINE) are required; `reason`, `node` and `at` are optional.
+std::optional<PresenceEvent> parsePresenceEntry(const StreamEntry &entry, QString *whyNot = nullptr);
+
+} // namespace presence

@@ -1,0 +1,7 @@
+# The Redis connection layer; included by backend/CMakeLists.txt. Paths are relative to backend/.
+target_sources(presence_core PRIVATE
+    redis/RedisUrl.cpp redis/RedisUrl.h
+    redis/RedisReply.cpp redis/RedisReply.h
+    redis/QtRedisAdapter.cpp redis/QtRedisAdapter.h
+    redis/RedisConnection.cpp redis/RedisConnection.h
+)

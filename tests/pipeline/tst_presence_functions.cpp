@@ -1,0 +1,254 @@
+// The Redis Functions library (resources/redis/presence.lua) against a real redis-server:
+// every transition exactly once, whoever asks and however often.
+#include "RedisCommand.h"
+#include "RedisTestServer.h"
+#include "redis/PresenceLibrary.h"
+#include "redis/StreamEntries.h"
+
+#include <QTest>
+
+using namespace presence;
+using presence::test::RedisTestServer;
+using presence::test::runCommand;
+
+class TestPresenceFunctions : public QObject {
+    Q_OBJECT
+
+    RedisTestServer m_server;
+    std::unique_ptr<RedisConnection> m_redis;
+
+    RedisReply run(const QList<QByteArray> &argv) { return runCommand(*m_redis, argv); }
+
+    qint64 redisNowMs()
+    {
+        const RedisReply time = run({"TIME"});
+        return time.elements().value(0).toInteger() * 1000 + time.elements().value(1).toInteger() / 1000;
+    }
+
+    // "client status reason" of every presence entry, oldest first.
+    QStringList transitions()
+    {
+        QStringList lines;
+        for (const StreamEntry &entry : parseStreamEntries(run({"XRANGE", "presence", "-", "+"})))
+            lines.append(QString::fromUtf8(entry.value("client") + ' ' + entry.value("status") + ' '
+                                           + entry.value("reason")));
+        return lines;
+    }
+
+    RedisReply connect(const char *node, const char *client, int count, qint64 ttl = 1000)
+    {
+        return run({"FCALL", "presence_connect", "0", "", "1000", "100", QByteArray::number(ttl),
+                    node, client, QByteArray::number(count)});
+    }
+    RedisReply leave(const char *node, const char *client)
+    {
+        return run({"FCALL", "presence_leave", "0", "", "1000", "100", node, client});
+    }
+    RedisReply sweep() { return run({"FCALL", "presence_sweep", "0", "", "1000", "100", "sweeper", "1000"}); }
+    // Issues the commands pipelined and waits for every reply (QTest::qWaitFor polls every
+    // 10 ms, so one round trip at a time would make bulk tests crawl).
+    void runAll(const QList<QList<QByteArray>> &commands)
+    {
+        int answered = 0;
+        for (const auto &argv : commands)
+            m_redis->command(argv, [&answered](const RedisReply &) { ++answered; });
+        QVERIFY(QTest::qWaitFor([&] { return answered == commands.size(); }, 20000));
+    }
+    QList<QByteArray> connectArgs(const QByteArray &client)
+    {
+        return {"FCALL", "presence_connect", "0", "", "1000", "100", "1000", "n1", client, "1"};
+    }
+    QList<QByteArray> leaveArgs(const QByteArray &client)
+    {
+        return {"FCALL", "presence_leave", "0", "", "1000", "100", "n1", client};
+    }
+    void nodeAlive(const char *node) { run({"SET", QByteArray("presence:node:") + node, "1", "PX", "60000"}); }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+        m_redis = std::make_unique<RedisConnection>(m_server.url());
+        m_redis->open();
+        QVERIFY(presence::test::waitUntilUp(*m_redis));
+    }
+
+    void init()
+    {
+        QVERIFY(run({"FLUSHALL"}).isOk());
+        std::optional<bool> loaded;
+        PresenceLibrary::load(*m_redis, [&](bool ok, const QString &message) {
+            QVERIFY2(ok, qPrintable(message));
+            loaded = ok;
+        });
+        QTRY_VERIFY(loaded.has_value());
+        QVERIFY(*loaded);
+    }
+
+    void loadsAndReportsItsVersion()
+    {
+        QCOMPARE(run({"FCALL", "presence_version", "0"}).toInteger(), PresenceLibrary::version());
+        QVERIFY(PresenceLibrary::version() >= 1);
+    }
+
+    void keepsANewerLibrary()
+    {
+        // A newer node loaded v999 (rolling upgrade): this build must not downgrade it.
+        QByteArray newer = PresenceLibrary::source();
+        newer.replace("local VERSION = " + QByteArray::number(PresenceLibrary::version()), "local VERSION = 999");
+        QVERIFY(run({"FUNCTION", "LOAD", "REPLACE", newer}).isString());
+        std::optional<QString> said;
+        PresenceLibrary::load(*m_redis, [&](bool ok, const QString &message) {
+            QVERIFY(ok);
+            said = message;
+        });
+        QTRY_VERIFY(said.has_value());
+        QVERIFY2(said->contains(QStringLiteral("newer")), qPrintable(*said));
+        QCOMPARE(run({"FCALL", "presence_version", "0"}).toInteger(), 999);
+    }
+
+    void connectIsOnlineOnce_acrossNodes()
+    {
+        nodeAlive("n1");
+        nodeAlive("n2");
+        QCOMPARE(connect("n1", "alice", 1).toInteger(), 1);
+        QCOMPARE(connect("n1", "alice", 2).toInteger(), 0);
+        QCOMPARE(connect("n2", "alice", 1).toInteger(), 0);
+        QCOMPARE(transitions(), QStringList{QStringLiteral("alice ONLINE connected")});
+        QCOMPARE(run({"HGET", "presence:status", "alice"}).toByteArray(), QByteArray("ONLINE"));
+    }
+
+    void leaveWaitsForEveryLiveNode()
+    {
+        nodeAlive("n1");
+        nodeAlive("n2");
+        connect("n1", "alice", 1);
+        connect("n2", "alice", 1);
+        QCOMPARE(leave("n1", "alice").toInteger(), 0); // still on n2
+        QCOMPARE(leave("n2", "alice").toInteger(), 1);
+        QCOMPARE(leave("n2", "alice").toInteger(), 0); // twice: nothing more
+        QCOMPARE(transitions(), (QStringList{QStringLiteral("alice ONLINE connected"),
+                                             QStringLiteral("alice OFFLINE left")}));
+    }
+
+    void aDeadNodesConnectionsDoNotHoldAClient()
+    {
+        nodeAlive("n1");
+        connect("n1", "alice", 1);
+        connect("crashed", "alice", 1); // no presence:node:crashed key: that node is gone
+        QCOMPARE(leave("n1", "alice").toInteger(), 1);
+    }
+
+    void heartbeatsAreOnlineOnce_andStaleOnesChangeNothing()
+    {
+        const qint64 now = redisNowMs();
+        const QByteArray fresh = QByteArray::number(now);
+        const QByteArray stale = QByteArray::number(now - 5000);
+        QCOMPARE(run({"FCALL", "presence_heartbeat", "0", "", "1000", "100", "1000",
+                      "bob", fresh, "n1", "bob", fresh, "n2", "zombie", stale, "n1"})
+                     .toInteger(),
+                 1);
+        QCOMPARE(transitions(), QStringList{QStringLiteral("bob ONLINE heartbeat")});
+        QVERIFY(run({"HGET", "presence:status", "zombie"}).isNil());
+        // An older heartbeat processed after a newer one never shortens the deadline.
+        const qint64 deadline = run({"ZSCORE", "presence:deadlines", "bob"}).toInteger();
+        run({"FCALL", "presence_heartbeat", "0", "", "1000", "100", "1000", "bob",
+             QByteArray::number(now - 500), "n1"});
+        QCOMPARE(run({"ZSCORE", "presence:deadlines", "bob"}).toInteger(), deadline);
+        QVERIFY(run({"PTTL", "presence:alive:bob"}).toInteger() > 0);
+    }
+
+    void sweepTimesOutOnce_evenWithoutNotifications()
+    {
+        nodeAlive("n1");
+        connect("n1", "alice", 1, 100);
+        connect("n1", "bob", 1, 60000);
+        const RedisReply early = sweep();
+        QCOMPARE(early.elements().value(0).toInteger(), 0);
+        QVERIFY(early.elements().value(1).toInteger() <= 100); // next deadline, in ms
+        qint64 swept = 0; // QTRY re-evaluates its expression: count, don't compare a call
+        QTRY_VERIFY_WITH_TIMEOUT((swept += sweep().elements().value(0).toInteger()) > 0, 2000);
+        QCOMPARE(swept, 1);
+        QCOMPARE(sweep().elements().value(0).toInteger(), 0);
+        QCOMPARE(transitions().last(), QStringLiteral("alice OFFLINE timeout"));
+        // The expired-event path finds nothing more to do.
+        QCOMPARE(run({"FCALL", "presence_expire", "0", "", "1000", "100", "n1", "alice"}).toInteger(), 0);
+        QCOMPARE(transitions().size(), 3);
+    }
+
+    void expireOnlyWhenReallyGone()
+    {
+        nodeAlive("n1");
+        connect("n1", "alice", 1, 60000);
+        // A late or forged expired event for a client that is alive changes nothing.
+        QCOMPARE(run({"FCALL", "presence_expire", "0", "", "1000", "100", "n1", "alice", "nobody"}).toInteger(), 0);
+        QCOMPARE(transitions().size(), 1);
+    }
+
+    void restoreIsSilentAndOnlyForUnknownClients()
+    {
+        nodeAlive("n1");
+        connect("n1", "known", 1, 60000);
+        QCOMPARE(run({"FCALL", "presence_restore", "0", "", "100", "n1", "known", "lost"}).toInteger(), 1);
+        QCOMPARE(transitions(), QStringList{QStringLiteral("known ONLINE connected")});
+        QCOMPARE(run({"HGET", "presence:status", "lost"}).toByteArray(), QByteArray("ONLINE"));
+        // Nobody heartbeats "lost": it times out through the normal path, once.
+        qint64 swept = 0;
+        QTRY_VERIFY_WITH_TIMEOUT((swept += sweep().elements().value(0).toInteger()) > 0, 2000);
+        QCOMPARE(swept, 1);
+        QCOMPARE(transitions().last(), QStringLiteral("lost OFFLINE timeout"));
+    }
+
+    void offlineRowsAreBounded()
+    {
+        nodeAlive("n1");
+        QList<QList<QByteArray>> commands;
+        for (int i = 0; i < 150; ++i) {
+            const QByteArray client = "c" + QByteArray::number(i);
+            commands << connectArgs(client) << leaveArgs(client);
+        }
+        runAll(commands);
+        QCOMPARE(run({"HLEN", "presence:status"}).toInteger(), 100); // keep = 100
+        QCOMPARE(run({"ZCARD", "presence:offline"}).toInteger(), 100);
+        QVERIFY(run({"HGET", "presence:status", "c0"}).isNil());
+        QCOMPARE(run({"HGET", "presence:status", "c149"}).toByteArray(), QByteArray("OFFLINE"));
+    }
+
+    void presenceStreamIsCapped()
+    {
+        nodeAlive("n1");
+        QList<QList<QByteArray>> commands;
+        for (int i = 0; i < 1500; ++i)
+            commands << connectArgs("flap") << leaveArgs("flap");
+        runAll(commands);
+        // MAXLEN ~ 1000: approximate, trimmed in whole macro nodes, never far above.
+        const qint64 length = run({"XLEN", "presence"}).toInteger();
+        QVERIFY2(length >= 1000 && length < 1200, QByteArray::number(length).constData());
+    }
+
+    void concurrentNodesRaceToOneTransition()
+    {
+        // Two connections fire the same sweep and expire at once: one transition in all.
+        RedisConnection other(m_server.url());
+        other.open();
+        QVERIFY(presence::test::waitUntilUp(other));
+        nodeAlive("n1");
+        connect("n1", "alice", 1, 50);
+        QTest::qWait(100); // let the 50 ms TTL pass (the clock under test is Redis's own)
+        int done = 0;
+        qint64 total = 0;
+        for (int i = 0; i < 20; ++i) {
+            RedisConnection &via = i % 2 ? other : *m_redis;
+            via.command({"FCALL", "presence_sweep", "0", "", "1000", "100", "n", "1000"},
+                        [&](const RedisReply &r) { total += r.elements().value(0).toInteger(); ++done; });
+            via.command({"FCALL", "presence_expire", "0", "", "1000", "100", "n", "alice"},
+                        [&](const RedisReply &r) { total += r.toInteger(); ++done; });
+        }
+        QTRY_COMPARE(done, 40);
+        QCOMPARE(total, 1);
+        QCOMPARE(transitions().size(), 2);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPresenceFunctions)
+#include "tst_presence_functions.moc"

@@ -1,0 +1,282 @@
+// The Redis engine against a real redis-server: two in-process nodes, redis-cli as the
+// third-party writer of the seed's contract, notifications switched off, Redis restarted.
+#include "RedisCommand.h"
+#include "RedisTestServer.h"
+#include "engine/Clock.h"
+#include "engine/LocalClients.h"
+#include "redis/RedisPresenceEngine.h"
+#include "redis/StreamEntries.h"
+
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QTest>
+
+using namespace presence;
+using presence::test::RedisTestServer;
+using presence::test::runCommand;
+
+namespace {
+constexpr qint64 heartbeatMs = 200;
+constexpr double ttlFactor = 1.5; // ttl 300 ms
+constexpr qint64 ttlMs = 300;
+
+ClientId id(const char *text) { return *ClientId::fromString(QString::fromLatin1(text)); }
+
+// One node: an engine, its local clients, and every event it reported with when it came.
+struct Node {
+    SystemClock clock;
+    RedisPresenceEngine engine;
+    LocalClients local;
+    QList<QPair<qint64, PresenceEvent>> events;
+    QElapsedTimer sinceStart;
+
+    Node(const RedisUrl &url, const QString &name)
+        : engine(url, config(name))
+        , local(engine, clock)
+    {
+        sinceStart.start();
+        QObject::connect(&engine, &PresenceEngine::presenceChanged, &engine,
+                         [this](const PresenceEvent &e) { events.append({sinceStart.elapsed(), e}); });
+        engine.start();
+        local.start();
+    }
+    static RedisPresenceEngine::Config config(const QString &name)
+    {
+        RedisPresenceEngine::Config c;
+        c.nodeId = name;
+        c.timing = PresenceTiming{heartbeatMs, ttlFactor, 0};
+        c.sweepIntervalMs = 50;
+        return c;
+    }
+    QStringList seen() const
+    {
+        QStringList lines;
+        for (const auto &[at, e] : events)
+            lines.append(e.client.toString() + QLatin1Char(' ') + statusText(e.status) + QLatin1Char(' ') + e.reason);
+        return lines;
+    }
+    bool saw(const QString &line, int timeoutMs = 5000) const
+    {
+        return QTest::qWaitFor([&] { return seen().contains(line); }, timeoutMs);
+    }
+    // When (ms since start) the node first reported `line`, or -1.
+    qint64 when(const QString &line) const
+    {
+        for (const auto &[at, e] : events) {
+            if (e.client.toString() + QLatin1Char(' ') + statusText(e.status) + QLatin1Char(' ') + e.reason == line)
+                return at;
+        }
+        return -1;
+    }
+};
+} // namespace
+
+class TestRedisEngine : public QObject {
+    Q_OBJECT
+
+    RedisTestServer m_server;
+    std::unique_ptr<RedisConnection> m_redis;
+
+    RedisReply run(const QList<QByteArray> &argv) { return runCommand(*m_redis, argv); }
+
+    QByteArray redisCli(const QStringList &args)
+    {
+        QProcess cli;
+        cli.start(QStringLiteral("redis-cli"), QStringList{QStringLiteral("-p"), QString::number(m_server.port())} + args);
+        if (!cli.waitForFinished(5000))
+            return "redis-cli did not finish";
+        return cli.readAllStandardOutput().trimmed();
+    }
+
+    QStringList streamTransitions()
+    {
+        QStringList lines;
+        for (const StreamEntry &entry : parseStreamEntries(run({"XRANGE", "presence", "-", "+"})))
+            lines.append(QString::fromUtf8(entry.value("client") + ' ' + entry.value("status") + ' '
+                                           + entry.value("reason")));
+        return lines;
+    }
+
+    std::unique_ptr<Node> startNode(const QString &name)
+    {
+        auto node = std::make_unique<Node>(m_server.url(), name);
+        if (!QTest::qWaitFor([&] { return node->engine.isReady(); }, 10000))
+            qWarning() << "node" << name << "not ready:" << node->engine.health().detail;
+        return node;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+        m_redis = std::make_unique<RedisConnection>(m_server.url());
+        m_redis->open();
+        QVERIFY(presence::test::waitUntilUp(*m_redis));
+    }
+    void init() { QVERIFY(run({"FLUSHALL"}).isOk()); }
+
+    void heartbeatWrittenByRedisCli_onlineThenTimeout()
+    {
+        auto node = startNode(QStringLiteral("n1"));
+        QVERIFY(node->engine.isReady());
+        const qint64 written = node->sinceStart.elapsed();
+        QVERIFY(!redisCli({QStringLiteral("XADD"), QStringLiteral("heartbeat"), QStringLiteral("*"),
+                           QStringLiteral("client"), QStringLiteral("bob")}).isEmpty());
+        QVERIFY(node->saw(QStringLiteral("bob ONLINE heartbeat")));
+        QVERIFY(node->saw(QStringLiteral("bob OFFLINE timeout")));
+        const qint64 late = node->when(QStringLiteral("bob OFFLINE timeout")) - written - ttlMs;
+        qInfo() << "OFFLINE came" << late << "ms after the TTL deadline";
+        QVERIFY2(late <= 500, QByteArray::number(late).constData());
+        QCOMPARE(streamTransitions(), (QStringList{QStringLiteral("bob ONLINE heartbeat"),
+                                                   QStringLiteral("bob OFFLINE timeout")}));
+    }
+
+    void presenceWrittenByRedisCli_reachesTheNode()
+    {
+        auto node = startNode(QStringLiteral("n1"));
+        redisCli({QStringLiteral("XADD"), QStringLiteral("presence"), QStringLiteral("*"),
+                  QStringLiteral("client"), QStringLiteral("carol"), QStringLiteral("status"),
+                  QStringLiteral("ONLINE")});
+        QVERIFY(node->saw(QStringLiteral("carol ONLINE ")));
+        // Junk from another writer is skipped; what follows still arrives.
+        redisCli({QStringLiteral("XADD"), QStringLiteral("presence"), QStringLiteral("*"),
+                  QStringLiteral("status"), QStringLiteral("ONLINE")});
+        redisCli({QStringLiteral("XADD"), QStringLiteral("presence"), QStringLiteral("*"),
+                  QStringLiteral("client"), QStringLiteral("carol"), QStringLiteral("status"),
+                  QStringLiteral("OFFLINE"), QStringLiteral("reason"), QStringLiteral("kicked")});
+        QVERIFY(node->saw(QStringLiteral("carol OFFLINE kicked")));
+        const auto rows = node->engine.snapshot();
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows[0].status, PresenceStatus::Offline);
+    }
+
+    void aClientOnTwoNodesStaysOnlineUntilBothAreGone()
+    {
+        auto a = startNode(QStringLiteral("a"));
+        auto b = startNode(QStringLiteral("b"));
+        a->local.open(id("alice"));
+        QVERIFY(b->saw(QStringLiteral("alice ONLINE connected")));
+        b->local.open(id("alice"));
+        QTRY_COMPARE(runCommand(*m_redis, {"HLEN", "presence:conns:alice"}).toInteger(), 2);
+        a->local.close(id("alice")); // grace 0: leaves node a at once
+        QTest::qWait(3 * int(ttlMs)); // long enough for a wrong OFFLINE to show up
+        QCOMPARE(a->seen(), QStringList{QStringLiteral("alice ONLINE connected")});
+        b->local.close(id("alice"));
+        QVERIFY(a->saw(QStringLiteral("alice OFFLINE left")));
+        QVERIFY(b->saw(QStringLiteral("alice OFFLINE left")));
+        QCOMPARE(streamTransitions(), (QStringList{QStringLiteral("alice ONLINE connected"),
+                                                   QStringLiteral("alice OFFLINE left")}));
+        QCOMPARE(a->events.size(), 2);
+        QCOMPARE(b->events.size(), 2);
+    }
+
+    void junkHeartbeatsAreAcknowledgedAndCounted()
+    {
+        auto node = startNode(QStringLiteral("n1"));
+        redisCli({QStringLiteral("XADD"), QStringLiteral("heartbeat"), QStringLiteral("*"),
+                  QStringLiteral("user"), QStringLiteral("bob")});
+        redisCli({QStringLiteral("XADD"), QStringLiteral("heartbeat"), QStringLiteral("*"),
+                  QStringLiteral("client"), QStringLiteral("not valid")});
+        run({"XADD", "heartbeat", "*", "client", QByteArray("\xff\x00\xfe", 3)});
+        redisCli({QStringLiteral("XADD"), QStringLiteral("heartbeat"), QStringLiteral("*"),
+                  QStringLiteral("client"), QStringLiteral("dave")});
+        QVERIFY(node->saw(QStringLiteral("dave ONLINE heartbeat")));
+        QTRY_COMPARE(node->engine.processor().stats().junk, quint64(3));
+        // Nothing left pending: junk is acknowledged, not retried forever.
+        QTRY_COMPARE(run({"XPENDING", "heartbeat", "presence-processors"}).elements().value(0).toInteger(), 0);
+    }
+
+    void offlineWithinTtlWithNotificationsSwitchedOff()
+    {
+        auto node = startNode(QStringLiteral("n1"));
+        QTRY_VERIFY(node->engine.keyspace().configState() == KeyspaceListener::ConfigState::Enabled);
+        QVERIFY(run({"CONFIG", "SET", "notify-keyspace-events", ""}).isOk());
+        node->local.open(id("erin"));
+        QVERIFY(node->saw(QStringLiteral("erin ONLINE connected")));
+        QTest::qWait(int(2 * heartbeatMs)); // a few heartbeats go through
+        node->local.setHeartbeatsPaused(true);
+        const qint64 paused = node->sinceStart.elapsed();
+        QVERIFY(node->saw(QStringLiteral("erin OFFLINE timeout")));
+        // The last heartbeat went out at most one period before the pause.
+        const qint64 late = node->when(QStringLiteral("erin OFFLINE timeout")) - paused - ttlMs;
+        qInfo() << "without notifications, OFFLINE came at most" << late << "ms after the deadline";
+        QVERIFY2(late <= 500, QByteArray::number(late).constData());
+        QCOMPARE(node->engine.keyspace().expiredEventsHeard(), quint64(0));
+        node->local.setHeartbeatsPaused(false);
+        QVERIFY(node->saw(QStringLiteral("erin ONLINE heartbeat")));
+    }
+
+    void historyResumesFromTheStream()
+    {
+        auto node = startNode(QStringLiteral("n1"));
+        node->local.open(id("f1"));
+        QVERIFY(node->saw(QStringLiteral("f1 ONLINE connected")));
+        const EventId after = node->engine.lastEventId();
+        node->local.open(id("f2"));
+        node->local.close(id("f2"));
+        QVERIFY(node->saw(QStringLiteral("f2 OFFLINE left")));
+        std::optional<PresenceEngine::History> history;
+        node->engine.history(after, [&](PresenceEngine::History h) { history = std::move(h); });
+        QTRY_VERIFY(history.has_value());
+        QVERIFY(history->complete);
+        QCOMPARE(history->events.size(), 2);
+        QCOMPARE(history->events[0].client, id("f2"));
+        QVERIFY(history->events[0].id > after);
+
+        history.reset();
+        node->engine.history(EventId{node->engine.lastEventId().ms + 100000, 0},
+                             [&](PresenceEngine::History h) { history = std::move(h); });
+        QTRY_VERIFY(history.has_value());
+        QVERIFY(!history->complete);
+    }
+
+    void everyNodeReadsTheSameRoster()
+    {
+        auto a = startNode(QStringLiteral("a"));
+        auto b = startNode(QStringLiteral("b"));
+        a->local.open(id("g1"));
+        b->local.open(id("g2"));
+        b->local.open(id("g2"));
+        QVERIFY(a->saw(QStringLiteral("g2 ONLINE connected")));
+        QTRY_COMPARE(runCommand(*m_redis, {"HGET", "presence:conns:g2", "b"}).toInteger(), 2);
+        std::optional<QList<ClientPresence>> fromA, fromB;
+        a->engine.readRoster([&](QList<ClientPresence> rows) { fromA = rows; });
+        b->engine.readRoster([&](QList<ClientPresence> rows) { fromB = rows; });
+        QTRY_VERIFY(fromA && fromB);
+        QCOMPARE(fromA->size(), 2);
+        QCOMPARE(fromA->at(1).client, id("g2"));
+        QCOMPARE(fromA->at(1).connections, 2);
+        QCOMPARE(fromA->at(1).nodes, QStringList{QStringLiteral("b")});
+        QVERIFY(fromA->at(1).deadlineMs > 0);
+        QCOMPARE(fromB->at(1).connections, fromA->at(1).connections);
+        QCOMPARE(fromB->at(0).client, fromA->at(0).client);
+    }
+
+    void redisRestartConverges()
+    {
+        auto node = startNode(QStringLiteral("n1"));
+        node->local.open(id("stays"));
+        redisCli({QStringLiteral("XADD"), QStringLiteral("heartbeat"), QStringLiteral("*"),
+                  QStringLiteral("client"), QStringLiteral("ghost")});
+        QVERIFY(node->saw(QStringLiteral("stays ONLINE connected")));
+        QVERIFY(node->saw(QStringLiteral("ghost ONLINE heartbeat")));
+        node->local.setHeartbeatsPaused(false);
+
+        // A restart without persistence: Redis forgets everything.
+        QVERIFY2(m_server.restart(), qPrintable(m_server.errorString()));
+        QVERIFY(QTest::qWaitFor([&] { return !node->engine.isReady(); }, 5000) || node->engine.isReady());
+        QVERIFY(QTest::qWaitFor([&] { return node->engine.isReady(); }, 15000));
+        QVERIFY(presence::test::waitUntilUp(*m_redis));
+
+        // The ghost (nobody heartbeats it) times out once; the connected client never flaps.
+        QVERIFY(node->saw(QStringLiteral("ghost OFFLINE timeout"), 10000));
+        QTest::qWait(int(3 * ttlMs));
+        QCOMPARE(node->seen().count(QStringLiteral("stays ONLINE connected")), 1);
+        QVERIFY(!node->seen().join(QLatin1Char(',')).contains(QStringLiteral("stays OFFLINE")));
+        QCOMPARE(run({"HGET", "presence:status", "stays"}).toByteArray(), QByteArray("ONLINE"));
+        QCOMPARE(streamTransitions().count(QStringLiteral("ghost OFFLINE timeout")), 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRedisEngine)
+#include "tst_redis_engine.moc"

@@ -1,0 +1,75 @@
+#include "redis/StreamEntries.h"
+
+#include <QTest>
+
+using namespace presence;
+
+namespace {
+RedisReply s(const char *text) { return RedisReply::string(QByteArray(text)); }
+RedisReply entry(const char *id, QList<RedisReply> fields)
+{
+    return RedisReply::array({s(id), RedisReply::array(std::move(fields))});
+}
+} // namespace
+
+class TestStreamEntries : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void parsesXreadReplies()
+    {
+        const RedisReply reply = RedisReply::array({RedisReply::array(
+            {s("presence"),
+             RedisReply::array({entry("5-1", {s("client"), s("bob"), s("status"), s("ONLINE")}),
+                                RedisReply::integer(3), // junk element
+                                entry("not-an-id", {}), entry("6-0", {s("client")})})})});
+        int malformed = 0;
+        const QList<StreamEntry> entries = parseStreamRead(reply, &malformed);
+        QCOMPARE(entries.size(), 2);
+        QCOMPARE(malformed, 2);
+        QCOMPARE(entries[0].id, (EventId{5, 1}));
+        QCOMPARE(entries[0].value("status"), QByteArray("ONLINE"));
+        QVERIFY(entries[1].fields.isEmpty()); // an odd field list loses its dangling name
+        QVERIFY(parseStreamRead(RedisReply()).isEmpty()); // Nil: BLOCK timed out
+    }
+
+    void heartbeatsNeedAValidClient()
+    {
+        StreamEntry e{"7-0", EventId{7, 0}, {{"client", "bob"}, {"node", "n1"}, {"extra", "x"}}};
+        const auto hb = parseHeartbeat(e);
+        QVERIFY(hb);
+        QCOMPARE(hb->client.toString(), QStringLiteral("bob"));
+        QCOMPARE(hb->atMs, 7);
+        QCOMPARE(hb->node, QByteArray("n1"));
+
+        QString why;
+        QVERIFY(!parseHeartbeat(StreamEntry{"7-1", EventId{7, 1}, {{"user", "bob"}}}, &why));
+        QCOMPARE(why, QStringLiteral("no client field"));
+        QVERIFY(!parseHeartbeat(StreamEntry{"7-2", EventId{7, 2}, {{"client", "a b"}}}, &why));
+        QVERIFY(why.contains(QStringLiteral("U+0020")));
+        QVERIFY(!parseHeartbeat(StreamEntry{"7-3", EventId{7, 3}, {{"client", QByteArray("\xff\xfe", 2)}}}));
+        QVERIFY(!parseHeartbeat(StreamEntry{"7-4", EventId{7, 4}, {{"client", ""}}}));
+    }
+
+    void presenceEntriesFromAnyWriter()
+    {
+        // What `redis-cli XADD presence '*' client carol status ONLINE` writes.
+        const auto minimal = parsePresenceEntry(
+            StreamEntry{"9-0", EventId{9, 0}, {{"client", "carol"}, {"status", "ONLINE"}}});
+        QVERIFY(minimal);
+        QCOMPARE(minimal->status, PresenceStatus::Online);
+        QCOMPARE(minimal->atMs, 9); // no "at": the entry's time
+        QVERIFY(minimal->reason.isEmpty());
+
+        QString why;
+        QVERIFY(!parsePresenceEntry(StreamEntry{"9-1", EventId{9, 1}, {{"client", "carol"}, {"status", "away"}}}, &why));
+        QVERIFY(why.contains(QStringLiteral("ONLINE")));
+        QVERIFY(!parsePresenceEntry(StreamEntry{"9-2", EventId{9, 2}, {{"status", "ONLINE"}}}));
+        const auto badAt = parsePresenceEntry(StreamEntry{
+            "9-3", EventId{9, 3}, {{"client", "x"}, {"status", "OFFLINE"}, {"at", "soon"}}});
+        QVERIFY(badAt);
+        QCOMPARE(badAt->atMs, 9);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStreamEntries)
+#include "tst_stream_entries.moc"

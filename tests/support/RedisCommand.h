@@ -1,0 +1,28 @@
+#pragma once
+
+#include "redis/RedisConnection.h"
+
+#include <QTest>
+
+#include <optional>
+
+namespace presence::test {
+
+// Issues one command and waits (with a deadline) for its reply; an Error reply if none came.
+inline RedisReply runCommand(RedisConnection &connection, const QList<QByteArray> &argv,
+                             int timeoutMs = 10000)
+{
+    std::optional<RedisReply> result;
+    connection.command(argv, [&result](const RedisReply &reply) { result = reply; });
+    if (!QTest::qWaitFor([&] { return result.has_value(); }, timeoutMs))
+        return RedisReply::error("test: no reply within the deadline");
+    return *result;
+}
+
+inline bool waitUntilUp(const RedisConnection &connection, int timeoutMs = 10000)
+{
+    return QTest::qWaitFor([&] { return connection.state() == RedisConnection::State::Up; },
+                           timeoutMs);
+}
+
+} // namespace presence::test
