@@ -1,0 +1,50 @@
+#pragma once
+
+#include "redis/RedisUrl.h"
+
+#include <QProcess>
+#include <QStringList>
+#include <QTemporaryDir>
+
+namespace presence::test {
+
+// A private redis-server for one test: a free TCP port on 127.0.0.1 plus a unix socket in a
+// temporary folder, no persistence, killed in the destructor. start(), stop() and restart()
+// return false with errorString() set, so a test QFAILs (never skips) when Redis is missing
+// or will not start. restart() keeps the port, for reconnect tests.
+class RedisTestServer {
+public:
+    explicit RedisTestServer(QStringList extraArgs = {});
+    ~RedisTestServer();
+    RedisTestServer(const RedisTestServer &) = delete;
+    RedisTestServer &operator=(const RedisTestServer &) = delete;
+
+    bool start();
+    bool stop();
+    bool restart();
+    bool isRunning() const { return m_process.state() != QProcess::NotRunning; }
+
+    QString errorString() const { return m_error; }
+    quint16 port() const { return m_port; }
+    QString unixSocketPath() const;
+    RedisUrl url(int db = 0) const
+    {
+        return RedisUrl::tcp(QStringLiteral("127.0.0.1"), m_port, db);
+    }
+    // Everything redis-server printed so far (its log goes to stdout).
+    QByteArray output();
+
+private:
+    bool launch(bool *portTaken);
+    bool waitUntilAnswering(int timeoutMs);
+    bool fail(const QString &why);
+
+    QStringList m_extraArgs;
+    QTemporaryDir m_dir;
+    QProcess m_process;
+    QByteArray m_output;
+    QString m_error;
+    quint16 m_port = 0;
+};
+
+} // namespace presence::test
