@@ -1,67 +1,42 @@
 // The real `presence` binary, started as an operator would start it.
+#include "NodeProcess.h"
 #include "SseTestClient.h"
 
-#include <QProcess>
-#include <QTcpServer>
 #include <QRegularExpression>
+#include <QTcpServer>
 #include <QTest>
 
 #include <csignal>
 
+using presence::test::NodeProcess;
 using presence::test::SseTestClient;
 
 namespace {
-QString binary() { return qEnvironmentVariable("PRESENCE_BINARY"); }
-
-// Starts the binary and waits for its "listening on" line; returns the port (0 on failure).
-// What it logged while starting goes to *log.
-quint16 startServer(QProcess &process, const QStringList &extraArgs, QByteArray *log,
-                    const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
-{
-    process.setProcessEnvironment(env);
-    process.start(binary(), QStringList{QStringLiteral("--headless"), QStringLiteral("--listen"),
-                                        QStringLiteral("127.0.0.1:0")}
-                                + extraArgs);
-    if (!process.waitForStarted(5000))
-        return 0;
-    static const QRegularExpression listening(QStringLiteral("listening on http://127\\.0\\.0\\.1:(\\d+)"));
-    quint16 port = 0;
-    QTest::qWaitFor(
-        [&] {
-            *log += process.readAllStandardError();
-            const auto match = listening.match(QString::fromUtf8(*log));
-            if (match.hasMatch())
-                port = quint16(match.captured(1).toUInt());
-            return port != 0 || process.state() == QProcess::NotRunning;
-        },
-        10000);
-    return port;
-}
+QStringList memoryEngine() { return {QStringLiteral("--backend"), QStringLiteral("memory")}; }
 } // namespace
 
 class TestHeadlessProcess : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void initTestCase() { QVERIFY2(QFile::exists(binary()), "PRESENCE_BINARY must name the built binary"); }
+    void initTestCase()
+    {
+        QVERIFY2(QFile::exists(NodeProcess::binary()), "PRESENCE_BINARY must name the built binary");
+    }
 
     void sigtermClosesSessionsAndExitsZero()
     {
-        QProcess server;
-        QByteArray log;
-        const quint16 port = startServer(server, {QStringLiteral("--node-id"), QStringLiteral("proc-test")}, &log);
-        QVERIFY(port != 0);
+        NodeProcess server;
+        QVERIFY2(server.start(memoryEngine() + QStringList{QStringLiteral("--node-id"), QStringLiteral("proc-test")}),
+                 server.log().constData());
         SseTestClient alice;
-        alice.open(port, "/alice");
+        alice.open(server.port(), "/alice");
         QVERIFY(alice.waitForHeaders());
         QCOMPARE(alice.statusCode(), 200);
 
-        ::kill(pid_t(server.processId()), SIGTERM);
+        server.signal(SIGTERM);
         QVERIFY(alice.waitForDisconnect(5000));
-        // The process may have ended while the client waited; waitForFinished() is false then.
-        QTRY_COMPARE_WITH_TIMEOUT(server.state(), QProcess::NotRunning, 5000);
-        QCOMPARE(server.exitStatus(), QProcess::NormalExit);
-        QCOMPARE(server.exitCode(), 0);
-        log += server.readAllStandardError();
+        QCOMPARE(server.waitForExit(), 0);
+        const QByteArray log = server.log();
         QVERIFY2(log.contains("closed 1 sessions"), log.constData());
         QVERIFY2(log.contains("stopped"), log.constData());
         // Log lines carry a timestamp and a category.
@@ -73,12 +48,10 @@ private Q_SLOTS:
 
     void sigintExitsZero()
     {
-        QProcess server;
-        QByteArray log;
-        QVERIFY(startServer(server, {}, &log) != 0);
-        ::kill(pid_t(server.processId()), SIGINT);
-        QVERIFY(server.waitForFinished(5000));
-        QCOMPARE(server.exitCode(), 0);
+        NodeProcess server;
+        QVERIFY2(server.start(memoryEngine()), server.log().constData());
+        server.signal(SIGINT);
+        QCOMPARE(server.waitForExit(), 0);
     }
 
     void environmentConfiguresTheServer()
@@ -86,35 +59,45 @@ private Q_SLOTS:
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("PRESENCE_HEARTBEAT"), QStringLiteral("250ms"));
         env.insert(QStringLiteral("PRESENCE_NODE_ID"), QStringLiteral("env-node"));
-        QProcess server;
-        QByteArray log;
-        QVERIFY(startServer(server, {}, &log, env) != 0);
-        server.terminate();
-        QVERIFY(server.waitForFinished(5000));
-        log += server.readAllStandardError();
+        env.insert(QStringLiteral("PRESENCE_BACKEND"), QStringLiteral("memory"));
+        NodeProcess server;
+        QVERIFY2(server.start({}, env), server.log().constData());
+        server.signal(SIGTERM);
+        QCOMPARE(server.waitForExit(), 0);
+        const QByteArray log = server.log();
         QVERIFY2(log.contains("node env-node listening"), log.constData());
         QVERIFY2(log.contains("heartbeat 250 ms, ttl 375 ms"), log.constData());
+        QVERIFY2(log.contains("engine: in-memory"), log.constData());
     }
 
     void helpVersionAndBadOptions()
     {
         QProcess help;
-        help.start(binary(), {QStringLiteral("--help")});
+        help.start(NodeProcess::binary(), {QStringLiteral("--help")});
         QVERIFY(help.waitForFinished(5000));
         QCOMPARE(help.exitCode(), 0);
         QVERIFY(help.readAllStandardOutput().contains("--ttl-factor"));
 
         QProcess version;
-        version.start(binary(), {QStringLiteral("--version")});
+        version.start(NodeProcess::binary(), {QStringLiteral("--version")});
         QVERIFY(version.waitForFinished(5000));
         QCOMPARE(version.exitCode(), 0);
         QVERIFY(version.readAllStandardOutput().startsWith("presence "));
 
         QProcess bad;
-        bad.start(binary(), {QStringLiteral("--headless"), QStringLiteral("--grace"), QStringLiteral("soon")});
+        bad.start(NodeProcess::binary(), {QStringLiteral("--headless"), QStringLiteral("--grace"), QStringLiteral("soon")});
         QVERIFY(bad.waitForFinished(5000));
         QCOMPARE(bad.exitCode(), 2);
         QVERIFY(bad.readAllStandardError().contains("--grace"));
+
+        QProcess badUrl;
+        badUrl.start(NodeProcess::binary(), {QStringLiteral("--headless"), QStringLiteral("--redis"),
+                                             QStringLiteral("redis://:secret@host:notaport")});
+        QVERIFY(badUrl.waitForFinished(5000));
+        QCOMPARE(badUrl.exitCode(), 1);
+        const QByteArray said = badUrl.readAllStandardError();
+        QVERIFY2(said.contains("--redis"), said.constData());
+        QVERIFY2(!said.contains("secret"), said.constData()); // credentials are never logged
     }
 
     void portInUseIsAClearError()
@@ -122,8 +105,9 @@ private Q_SLOTS:
         QTcpServer holder;
         QVERIFY(holder.listen(QHostAddress::LocalHost, 0));
         QProcess server;
-        server.start(binary(), {QStringLiteral("--headless"), QStringLiteral("--listen"),
-                                QStringLiteral("127.0.0.1:%1").arg(holder.serverPort())});
+        server.start(NodeProcess::binary(), {QStringLiteral("--headless"), QStringLiteral("--backend"),
+                                             QStringLiteral("memory"), QStringLiteral("--listen"),
+                                             QStringLiteral("127.0.0.1:%1").arg(holder.serverPort())});
         QVERIFY(server.waitForFinished(5000));
         QCOMPARE(server.exitCode(), 1);
         QVERIFY(server.readAllStandardError().contains("cannot listen on 127.0.0.1:"));

@@ -31,8 +31,11 @@ HttpResult httpGet(quint16 port, const QString &path, const QByteArray &verb = "
     QNetworkAccessManager manager;
     QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(path)));
     QNetworkReply *reply = manager.sendCustomRequest(request, verb);
-    QTest::qWaitFor([reply] { return reply->isFinished(); }, 5000);
     HttpResult result;
+    if (!QTest::qWaitFor([reply] { return reply->isFinished(); }, 5000)) {
+        delete reply;
+        return result; // status 0: every caller's QCOMPARE on the status then fails
+    }
     result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     result.contentType = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
     result.body = reply->readAll();

@@ -1,5 +1,6 @@
 #include "SseTestClient.h"
 
+#include <QDateTime>
 #include <QDeadlineTimer>
 #include <QJsonDocument>
 #include <QTest>
@@ -70,6 +71,7 @@ void SseTestClient::parseEvents()
             if (!m_pending.data.isEmpty()) {
                 if (m_pending.data.endsWith('\n'))
                     m_pending.data.chop(1);
+                m_pending.receivedMs = QDateTime::currentMSecsSinceEpoch();
                 m_events.append(m_pending);
             }
             m_pending = Event{};
@@ -130,6 +132,21 @@ QList<QJsonObject> SseTestClient::eventsFor(const QString &client) const
             found.append(json);
     }
     return found;
+}
+
+} // namespace presence::test
+
+namespace presence::test {
+
+qint64 SseTestClient::receivedAt(const QString &client, const QString &status) const
+{
+    for (const Event &event : m_events) {
+        const QJsonObject json = event.json();
+        if (json.value(QStringLiteral("client")).toString() == client
+            && json.value(QStringLiteral("status")).toString() == status)
+            return event.receivedMs;
+    }
+    return -1;
 }
 
 } // namespace presence::test

@@ -19,6 +19,7 @@ public:
         QByteArray id;
         QByteArray type;
         QByteArray data;
+        qint64 receivedMs = 0; // wall clock when the event was parsed
         QJsonObject json() const;
     };
 
@@ -45,6 +46,8 @@ public:
 
     // Events about `client`, in arrival order.
     QList<QJsonObject> eventsFor(const QString &client) const;
+    // When `client` was first reported with `status` (wall ms), or -1.
+    qint64 receivedAt(const QString &client, const QString &status) const;
 
 private:
     void onReadyRead();
