@@ -25,6 +25,9 @@ void pruneOffline(QHash<ClientId, ClientPresence> &rows, qint64 keep)
         rows.remove(offline[i].second);
 }
 
+// Deadlines packed closer than this are swept together rather than one call each.
+constexpr qint64 minSweepGapMs = 5;
+
 RedisConnection::Options connectionOptions(const QString &nodeId, const char *role)
 {
     RedisConnection::Options options;
@@ -54,6 +57,8 @@ RedisPresenceEngine::RedisPresenceEngine(const RedisUrl &url, Config config, QOb
     connect(&m_downstream, &PresenceStreamReader::entriesRead, this,
             &RedisPresenceEngine::applyEntries);
     connect(&m_keyspace, &KeyspaceListener::clientsExpired, this, &RedisPresenceEngine::expire);
+    m_sweepTimer.setSingleShot(true);
+    m_sweepTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_sweepTimer, &QTimer::timeout, this, &RedisPresenceEngine::sweep);
     m_retryTimer.setSingleShot(true);
     connect(&m_retryTimer, &QTimer::timeout, this, &RedisPresenceEngine::prepare);
@@ -171,7 +176,8 @@ void RedisPresenceEngine::becomeReady()
 {
     registerLocalClients();
     m_ready = true;
-    m_sweepTimer.start(m_config.sweepIntervalMs);
+    if (m_config.sweepIntervalMs > 0) // 0: no sweep (benchmarks of the notification path alone)
+        m_sweepTimer.start(0);
     Q_EMIT readyChanged(true);
     Q_EMIT healthChanged();
 }
@@ -260,9 +266,18 @@ void RedisPresenceEngine::sweep()
     m_commands.command(args, [this](const RedisReply &reply) {
         m_sweeping = false;
         logIfError("presence_sweep", reply);
-        // A full batch means more are due: carry on at once rather than at the next tick.
+        if (!m_ready)
+            return;
+        // The function tells how long until the next deadline: wake up just then (at most
+        // every sweepIntervalMs, which also bounds how late a deadline set by another node is
+        // noticed), and at once when a full batch says more are due.
+        const qint64 untilNext = reply.elements().value(1).toInteger();
+        qint64 wait = m_config.sweepIntervalMs;
         if (reply.elements().value(0).toInteger() >= m_config.sweepBatch)
-            sweep();
+            wait = 0;
+        else if (untilNext >= 0)
+            wait = std::clamp<qint64>(untilNext + 1, minSweepGapMs, m_config.sweepIntervalMs);
+        m_sweepTimer.start(std::chrono::milliseconds(wait));
     });
 }
 

@@ -30,7 +30,7 @@ public:
         qint64 presenceMaxLen = 100000;  // approximate cap of the presence stream
         qint64 heartbeatMaxLen = 100000; // approximate cap of the heartbeat stream
         qint64 offlineKeep = 10000;      // OFFLINE rows kept in the shared roster
-        int sweepIntervalMs = 100;
+        int sweepIntervalMs = 100;       // 0 switches the reconciler's sweep off
         int sweepBatch = 1000;
         bool keyspaceNotifications = true;
     };
