@@ -186,6 +186,38 @@ private Q_SLOTS:
         QTRY_COMPARE(run({"XPENDING", "heartbeat", "presence-processors"}).elements().value(0).toInteger(), 0);
     }
 
+    void entriesLeftPendingByACrashedProcessorAreClaimed()
+    {
+        // A processor on another node read these and died before acknowledging them.
+        QVERIFY(run({"XGROUP", "CREATE", "heartbeat", "presence-processors", "$", "MKSTREAM"}).isOk());
+        for (int i = 0; i < 5; ++i)
+            run({"XADD", "heartbeat", "*", "client", "pending" + QByteArray::number(i)});
+        const RedisReply stolen = run({"XREADGROUP", "GROUP", "presence-processors", "dead-node",
+                                       "COUNT", "100", "STREAMS", "heartbeat", ">"});
+        QVERIFY2(!stolen.isError() && !stolen.isNil(), stolen.toDebugString().constData());
+        QCOMPARE(run({"XPENDING", "heartbeat", "presence-processors"}).elements().value(0).toInteger(), 5);
+        auto node = startNode(QStringLiteral("n1"));
+        // The live node claims them once idle long enough, and acknowledges them.
+        QTRY_COMPARE_WITH_TIMEOUT(run({"XPENDING", "heartbeat", "presence-processors"}).elements().value(0).toInteger(),
+                                  0, 10000);
+        QVERIFY(node->engine.processor().stats().claimed >= 5);
+    }
+
+    void heartbeatStreamIsCapped()
+    {
+        auto node = startNode(QStringLiteral("n1"));
+        QList<ClientId> many;
+        for (int i = 0; i < 300; ++i)
+            many.append(*ClientId::fromString(QStringLiteral("hb%1").arg(i)));
+        // 300 clients × 400 heartbeats = 120,000 entries written; MAXLEN ~ 100,000 keeps it near the cap.
+        for (int round = 0; round < 400; ++round)
+            node->engine.heartbeat(many);
+        QTRY_VERIFY_WITH_TIMEOUT(run({"XLEN", "heartbeat"}).toInteger() >= 100000, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(node->engine.commands().inFlightCount(), qsizetype(0), 30000);
+        const qint64 length = run({"XLEN", "heartbeat"}).toInteger();
+        QVERIFY2(length < 110000, QByteArray::number(length).constData());
+    }
+
     void offlineWithinTtlWithNotificationsSwitchedOff()
     {
         auto node = startNode(QStringLiteral("n1"));
