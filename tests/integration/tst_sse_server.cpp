@@ -10,6 +10,7 @@
 #include <QProcess>
 #include <QTest>
 
+#include <cstdio>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -370,8 +371,15 @@ private Q_SLOTS:
         QCOMPARE(m_backend->metrics().sessionsDroppedSlowReader, quint64(1));
         QTRY_COMPARE(m_backend->realtime().sessionCount(), qsizetype(0));
         const qint64 grownKiB = residentKiB() - rssBefore;
-        qInfo() << "dropped after" << rounds * 100 << "events; RSS grew" << grownKiB << "KiB";
-        QVERIFY2(grownKiB < 64 * 1024, qPrintable(QString::number(grownKiB)));
+        std::fprintf(stderr, "slow reader dropped after %d events; RSS grew %lld KiB\n", rounds * 100,
+                     qlonglong(grownKiB));
+#if defined(__SANITIZE_ADDRESS__)
+        // ASan's quarantine keeps freed memory resident: only a gross leak would show.
+        constexpr qint64 boundKiB = 512 * 1024;
+#else
+        constexpr qint64 boundKiB = 32 * 1024;
+#endif
+        QVERIFY2(grownKiB < boundKiB, qPrintable(QString::number(grownKiB)));
         const HttpResult metrics = httpGet(m_port, QStringLiteral("/metrics"));
         QVERIFY(metrics.body.contains("presence_sessions_closed_total{reason=\"slow_reader\"} 1\n"));
     }
