@@ -65,6 +65,8 @@ constexpr OptionSpec valueOptions[] = {
     {"ttl-factor", "X", "A client's key lives X·d after its last heartbeat (default 1.5)."},
     {"grace", "DURATION", "How long a client with no open connection stays ONLINE (default 2s)."},
     {"node-id", "NAME", "This node's name (default host:pid)."},
+    {"max-sessions", "N", "SSE sessions this node holds at most (default 19000)."},
+    {"max-sessions-per-address", "N", "SSE sessions from one remote address (default 1000)."},
     {"key-prefix", "PREFIX", "Prefix of every Redis key and stream (default none: streams are heartbeat and presence)."},
 };
 
@@ -186,6 +188,17 @@ OptionsParse parseOptions(const QStringList &arguments, const QProcessEnvironmen
             return fail(source("grace") + QStringLiteral(": expected a duration, e.g. 2s or 0s, got \"")
                         + *grace + QLatin1Char('"'));
         options.timing.graceMs = *ms;
+    }
+    for (const auto &[name, target] : {std::pair{"max-sessions", &options.maxSessions},
+                                       std::pair{"max-sessions-per-address", &options.maxSessionsPerAddress}}) {
+        if (const auto value = valueOf(name)) {
+            bool ok = false;
+            const int number = value->toInt(&ok);
+            if (!ok || number < 1 || number > 1000000)
+                return fail(source(name) + QStringLiteral(": expected a number from 1 to 1000000, got \"")
+                            + *value + QLatin1Char('"'));
+            *target = number;
+        }
     }
     if (const auto node = valueOf("node-id")) {
         if (node->trimmed().isEmpty() || node->size() > 128)

@@ -23,6 +23,8 @@ struct Options {
     QString keyPrefix; // prepended to every Redis key and stream name
     PresenceTiming timing;
     QString nodeId; // empty: host:pid
+    int maxSessions = 0;           // 0: the default of ConnectionLimits
+    int maxSessionsPerAddress = 0; // 0: the default of ConnectionLimits
 };
 
 struct OptionsParse {

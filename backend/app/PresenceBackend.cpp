@@ -28,8 +28,18 @@ bool PresenceBackend::start(QString *error)
     m_localClients = std::make_unique<LocalClients>(*m_engine, m_clock);
     m_realtime = std::make_unique<RealtimeServer>(*m_engine, *m_localClients, m_metrics,
                                                   m_realtimeConfig);
+    // Raising a session limit on the command line raises the connection limit with it (a
+    // session is a connection, and a few more are wanted for /health, /metrics, …).
+    if (m_options.maxSessions > 0) {
+        m_limits.maxSessions = m_options.maxSessions;
+        m_limits.maxConnections = std::max(m_limits.maxConnections, m_limits.maxSessions + 100);
+    }
+    if (m_options.maxSessionsPerAddress > 0) {
+        m_limits.maxSessionsPerAddress = m_options.maxSessionsPerAddress;
+        m_limits.maxPerAddress = std::max(m_limits.maxPerAddress, m_limits.maxSessionsPerAddress + 100);
+    }
     m_http = std::make_unique<HttpFrontend>(*m_engine, *m_localClients, *m_realtime, m_metrics,
-                                            m_nodeId);
+                                            m_nodeId, m_limits);
 
     const QHostAddress host = m_options.listenHost == u"localhost"
                                   ? QHostAddress(QHostAddress::LocalHost)

@@ -29,6 +29,7 @@ public:
 
     // Tuning that has no command-line option (tests use short keepalives and small bounds).
     void setRealtimeConfig(const RealtimeServer::Config &config) { m_realtimeConfig = config; }
+    void setConnectionLimits(const ConnectionLimits &limits) { m_limits = limits; }
 
     // Builds the engine and starts listening; false with *error set when it cannot.
     bool start(QString *error);
@@ -51,6 +52,7 @@ private:
     SystemClock m_clock;
     Metrics m_metrics;
     RealtimeServer::Config m_realtimeConfig;
+    ConnectionLimits m_limits;
     bool createEngine(QString *error);
 
     std::unique_ptr<EmbeddedRedis> m_embeddedRedis; // declared first: destroyed last

@@ -7,7 +7,6 @@
 #include <QJsonArray>
 #include <QLoggingCategory>
 #include <QPointer>
-#include <QTcpServer>
 
 Q_LOGGING_CATEGORY(lcHttp, "presence.http")
 
@@ -29,19 +28,40 @@ QJsonObject toJson(const ClientPresence &row)
 
 HttpFrontend::HttpFrontend(PresenceEngine &engine, LocalClients &localClients,
                            RealtimeServer &realtime, Metrics &metrics, QString nodeId,
-                           QObject *parent)
+                           ConnectionLimits limits, QObject *parent)
     : QAbstractHttpServer(parent)
     , m_engine(engine)
     , m_localClients(localClients)
     , m_realtime(realtime)
     , m_metrics(metrics)
     , m_nodeId(std::move(nodeId))
+    , m_limits(limits)
 {
+}
+
+GuardedTcpServer::Counters HttpFrontend::connectionCounters() const
+{
+    GuardedTcpServer::Counters sum;
+    for (const GuardedTcpServer *listener : m_listeners) {
+        sum.refusedTotal += listener->counters().refusedTotal;
+        sum.refusedPerAddress += listener->counters().refusedPerAddress;
+        sum.closedIdle += listener->counters().closedIdle;
+        sum.refusedOversized += listener->counters().refusedOversized;
+    }
+    return sum;
+}
+
+int HttpFrontend::openConnections() const
+{
+    int open = 0;
+    for (const GuardedTcpServer *listener : m_listeners)
+        open += listener->openConnections();
+    return open;
 }
 
 quint16 HttpFrontend::listenOn(const QHostAddress &host, quint16 port, QString *error)
 {
-    auto *server = new QTcpServer(this);
+    auto *server = new GuardedTcpServer(m_limits, this);
     if (!server->listen(host, port)) {
         if (error)
             *error = server->errorString();
@@ -49,12 +69,18 @@ quint16 HttpFrontend::listenOn(const QHostAddress &host, quint16 port, QString *
         return 0;
     }
     bind(server);
+    m_listeners.append(server);
     return server->serverPort();
 }
 
 bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     QHttpServerResponder responder = makeResponder(request, socket);
+    if (request.url().toEncoded().size() > m_limits.maxUrlBytes) {
+        reject(responder, HttpStatus::UriTooLong,
+               QStringLiteral("the request target is longer than %1 bytes").arg(m_limits.maxUrlBytes));
+        return true;
+    }
     const QString path = request.url().path(QUrl::FullyDecoded);
 
     if (request.method() != QHttpServerRequest::Method::Get) {
@@ -101,6 +127,22 @@ void HttpFrontend::serveStream(const QString &clientText, const QHttpServerReque
         reject(responder, HttpStatus::BadRequest, QStringLiteral("invalid client id: ") + whyNot);
         return;
     }
+    if (m_realtime.sessionCount() >= m_limits.maxSessions) {
+        ++m_metrics.sessionsRefused;
+        reject(responder, HttpStatus::ServiceUnavailable,
+               QStringLiteral("this node holds its maximum of %1 sessions; try another node or later")
+                   .arg(m_limits.maxSessions),
+               {{"Retry-After", "5"}});
+        return;
+    }
+    if (m_realtime.sessionsFrom(request.remoteAddress()) >= m_limits.maxSessionsPerAddress) {
+        ++m_metrics.sessionsRefused;
+        reject(responder, HttpStatus::TooManyRequests,
+               QStringLiteral("too many sessions from your address (at most %1)")
+                   .arg(m_limits.maxSessionsPerAddress),
+               {{"Retry-After", "5"}});
+        return;
+    }
     std::optional<EventId> lastEventId;
     const QByteArray resumeFrom = request.value("Last-Event-ID").trimmed();
     if (!resumeFrom.isEmpty()) {
@@ -142,6 +184,11 @@ void HttpFrontend::serveMetrics(QHttpServerResponder &responder)
     gauges.sessions = m_realtime.sessionCount();
     gauges.localClients = m_localClients.heldClients().size();
     gauges.heartbeatsPaused = m_localClients.heartbeatsPaused();
+    const GuardedTcpServer::Counters counters = connectionCounters();
+    gauges.connections = openConnections();
+    gauges.connectionsRefused = counters.refusedTotal + counters.refusedPerAddress;
+    gauges.connectionsClosedOversized = counters.refusedOversized;
+    gauges.connectionsClosedIdle = counters.closedIdle;
     gauges.engine = m_engine.kind();
     gauges.node = m_nodeId;
     replyBytes(responder, HttpStatus::Ok, "text/plain; version=0.0.4; charset=utf-8",

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ConnectionLimits.h"
+#include "GuardedTcpServer.h"
 #include "HttpReply.h"
 #include "Metrics.h"
 #include "RealtimeServer.h"
@@ -21,10 +23,14 @@ class HttpFrontend final : public QAbstractHttpServer {
     Q_OBJECT
 public:
     HttpFrontend(PresenceEngine &engine, LocalClients &localClients, RealtimeServer &realtime,
-                 Metrics &metrics, QString nodeId, QObject *parent = nullptr);
+                 Metrics &metrics, QString nodeId, ConnectionLimits limits = {},
+                 QObject *parent = nullptr);
 
     // Listens on host:port (0 picks a free port); returns the port, or 0 on failure.
     quint16 listenOn(const QHostAddress &host, quint16 port, QString *error);
+    // Connection counters of the listening sockets, for /metrics and the dashboard.
+    GuardedTcpServer::Counters connectionCounters() const;
+    int openConnections() const;
 
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
@@ -45,6 +51,8 @@ private:
     RealtimeServer &m_realtime;
     Metrics &m_metrics;
     QString m_nodeId;
+    ConnectionLimits m_limits;
+    QList<GuardedTcpServer *> m_listeners;
 };
 
 } // namespace presence

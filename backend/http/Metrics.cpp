@@ -69,6 +69,21 @@ QByteArray renderPrometheus(const Metrics &m, const MetricsGauges &g)
     family(out, "presence_requests_rejected_total", "counter", "Requests answered with a 4xx.");
     sample(out, "presence_requests_rejected_total", qint64(m.requestsRejected));
 
+    family(out, "presence_sessions_refused_total", "counter",
+           "SSE requests refused by the session limits (429 per address, 503 per node).");
+    sample(out, "presence_sessions_refused_total", qint64(m.sessionsRefused));
+    family(out, "presence_connections", "gauge", "TCP connections open on the HTTP port.");
+    sample(out, "presence_connections", g.connections);
+    family(out, "presence_connections_refused_total", "counter",
+           "Connections closed at accept time by the connection limits.");
+    sample(out, "presence_connections_refused_total", qint64(g.connectionsRefused));
+    family(out, "presence_connections_closed_idle_total", "counter",
+           "Non-SSE connections closed after the idle timeout.");
+    sample(out, "presence_connections_closed_idle_total", qint64(g.connectionsClosedIdle));
+    family(out, "presence_connections_closed_oversized_total", "counter",
+           "Connections closed for sending more than a request may hold.");
+    sample(out, "presence_connections_closed_oversized_total", qint64(g.connectionsClosedOversized));
+
     family(out, "presence_transitions_total", "counter", "Presence transitions, by status and reason.");
     QStringList keys = m.transitionsByStatusAndReason.keys();
     std::sort(keys.begin(), keys.end());

@@ -16,6 +16,7 @@ struct Metrics {
     quint64 sessionsDroppedWriteFailed = 0;
     quint64 eventsSent = 0;
     quint64 requestsRejected = 0; // 4xx answers
+    quint64 sessionsRefused = 0;  // over the session limits (429/503)
     QHash<QString, quint64> transitionsByStatusAndReason; // "ONLINE/connected" → count
 
     void recordTransition(const PresenceEvent &event);
@@ -28,6 +29,10 @@ struct MetricsGauges {
     qint64 knownClients = 0;
     qint64 localClients = 0;
     bool heartbeatsPaused = false;
+    qint64 connections = 0;
+    quint64 connectionsRefused = 0;
+    quint64 connectionsClosedIdle = 0;
+    quint64 connectionsClosedOversized = 0;
     QString engine;
     QString node;
 };

@@ -49,6 +49,7 @@ void RealtimeServer::openSession(const ClientId &client, QHttpServerResponder &&
     SseSession *raw = session.get();
     connect(raw, &SseSession::closed, this, &RealtimeServer::onSessionClosed);
     m_sessions.insert(raw, session);
+    ++m_sessionsByPeer[raw->peer()];
     ++m_metrics.sessionsOpened;
 
     if (lastEventId)
@@ -127,6 +128,9 @@ void RealtimeServer::onSessionClosed(SseSession *session, SseSession::CloseReaso
         break;
     }
     m_localClients.close(session->client());
+    const auto peer = m_sessionsByPeer.find(session->peer());
+    if (peer != m_sessionsByPeer.end() && --*peer <= 0)
+        m_sessionsByPeer.erase(peer);
     QMetaObject::invokeMethod(
         this,
         [this, session] {
@@ -142,6 +146,7 @@ qsizetype RealtimeServer::closeAll()
     for (const auto &session : sessions)
         session->close(SseSession::CloseReason::ServerShutdown);
     m_sessions.clear();
+    m_sessionsByPeer.clear();
     return sessions.size();
 }
 

@@ -32,6 +32,7 @@ public:
     void openSession(const ClientId &client, QHttpServerResponder &&responder,
                      std::optional<EventId> lastEventId);
     qsizetype sessionCount() const { return m_sessions.size(); }
+    int sessionsFrom(const QHostAddress &peer) const { return m_sessionsByPeer.value(peer); }
     // Ends every stream (on shutdown); returns how many were open.
     qsizetype closeAll();
 
@@ -50,6 +51,7 @@ private:
     Metrics &m_metrics;
     Config m_config;
     QHash<SseSession *, std::shared_ptr<SseSession>> m_sessions;
+    QHash<QHostAddress, int> m_sessionsByPeer;
     QTimer m_keepaliveTimer;
 };
 

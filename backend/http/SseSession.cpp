@@ -1,5 +1,7 @@
 #include "SseSession.h"
 
+#include "GuardedTcpServer.h"
+
 #include <QDateTime>
 #include <QLoggingCategory>
 
@@ -19,6 +21,8 @@ SseSession::SseSession(ClientId client, QHttpServerResponder &&responder, Limits
         m_open = false;
         return;
     }
+    m_peer = m_socket->peerAddress();
+    GuardedTcpServer::markAsStream(m_socket);
     connect(m_socket, &QTcpSocket::disconnected, this,
             [this] { close(CloseReason::ClientClosed); });
     connect(m_socket, &QObject::destroyed, this, [this] { close(CloseReason::ClientClosed); });

@@ -3,6 +3,7 @@
 #include "model/ClientId.h"
 #include "model/PresenceEvent.h"
 
+#include <QHostAddress>
 #include <QHttpServerResponder>
 #include <QObject>
 #include <QPointer>
@@ -29,6 +30,7 @@ public:
                qint64 retryMs, QObject *parent = nullptr);
 
     const ClientId &client() const { return m_client; }
+    const QHostAddress &peer() const { return m_peer; }
     bool isOpen() const { return m_open; }
 
     // Live events arriving while a Last-Event-ID replay is being fetched are held back,
@@ -53,6 +55,7 @@ private:
     static QByteArray format(const PresenceEvent &event, bool snapshot);
 
     ClientId m_client;
+    QHostAddress m_peer;
     QHttpServerResponder m_responder;
     QPointer<QTcpSocket> m_socket;
     Limits m_limits;

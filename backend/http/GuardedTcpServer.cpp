@@ -1,0 +1,103 @@
+#include "GuardedTcpServer.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+#include <QTcpSocket>
+
+Q_LOGGING_CATEGORY(lcGuard, "presence.http.limits")
+
+namespace presence {
+
+namespace {
+constexpr char streamProperty[] = "presence.stream";
+constexpr char activityProperty[] = "presence.lastActivity";
+constexpr char unansweredProperty[] = "presence.unansweredBytes";
+
+void touch(QTcpSocket *socket)
+{
+    socket->setProperty(activityProperty, QDateTime::currentMSecsSinceEpoch());
+}
+} // namespace
+
+GuardedTcpServer::GuardedTcpServer(ConnectionLimits limits, QObject *parent)
+    : QTcpServer(parent)
+    , m_limits(limits)
+{
+    connect(&m_idleTimer, &QTimer::timeout, this, &GuardedTcpServer::closeIdle);
+    m_idleTimer.start(std::chrono::milliseconds(std::clamp<qint64>(m_limits.idleTimeoutMs / 4, 10, 1000)));
+}
+
+void GuardedTcpServer::markAsStream(QTcpSocket *socket)
+{
+    if (socket)
+        socket->setProperty(streamProperty, true);
+}
+
+void GuardedTcpServer::incomingConnection(qintptr descriptor)
+{
+    auto *socket = new QTcpSocket(this);
+    if (!socket->setSocketDescriptor(descriptor)) {
+        delete socket;
+        return;
+    }
+    const QHostAddress peer = socket->peerAddress();
+    int &fromPeer = m_perAddress[peer];
+    if (m_open >= m_limits.maxConnections || fromPeer >= m_limits.maxPerAddress) {
+        // Refused before anything is read: the cheapest answer to a flood is a closed socket.
+        ++(m_open >= m_limits.maxConnections ? m_counters.refusedTotal : m_counters.refusedPerAddress);
+        if (fromPeer == 0)
+            m_perAddress.remove(peer);
+        socket->abort();
+        socket->deleteLater();
+        qCDebug(lcGuard) << "refused a connection from" << peer;
+        return;
+    }
+    ++fromPeer;
+    ++m_open;
+    touch(socket);
+    // Connected before the HTTP server's own handler, so bytesAvailable() is what just came in.
+    // QAbstractHttpServer has no limit on what a client sends before a request is complete.
+    connect(socket, &QTcpSocket::readyRead, this, [this, socket] {
+        touch(socket);
+        const qint64 unanswered = socket->property(unansweredProperty).toLongLong() + socket->bytesAvailable();
+        socket->setProperty(unansweredProperty, unanswered);
+        if (unanswered > m_limits.maxRequestBytes) {
+            ++m_counters.refusedOversized;
+            qCDebug(lcGuard) << "closed a connection that sent" << unanswered << "bytes unanswered";
+            socket->abort();
+        }
+    });
+    connect(socket, &QTcpSocket::bytesWritten, this, [socket] {
+        touch(socket);
+        socket->setProperty(unansweredProperty, 0);
+    });
+    m_sockets.insert(socket);
+    connect(socket, &QObject::destroyed, this, [this, socket, peer] {
+        m_sockets.remove(socket);
+        --m_open;
+        const auto found = m_perAddress.find(peer);
+        if (found != m_perAddress.end() && --*found <= 0)
+            m_perAddress.erase(found);
+    });
+    addPendingConnection(socket);
+}
+
+void GuardedTcpServer::closeIdle()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const QList<QTcpSocket *> sockets = m_sockets.values(); // abort() may destroy some
+    for (QTcpSocket *socket : sockets) {
+        if (!m_sockets.contains(socket))
+            continue;
+        if (socket->property(streamProperty).toBool())
+            continue;
+        const qint64 last = socket->property(activityProperty).toLongLong();
+        if (last > 0 && now - last > m_limits.idleTimeoutMs
+            && socket->state() == QAbstractSocket::ConnectedState) {
+            ++m_counters.closedIdle;
+            socket->abort();
+        }
+    }
+}
+
+} // namespace presence

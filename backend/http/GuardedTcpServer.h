@@ -1,0 +1,49 @@
+#pragma once
+
+#include "ConnectionLimits.h"
+
+#include <QHash>
+#include <QHostAddress>
+#include <QSet>
+#include <QTcpServer>
+#include <QTimer>
+
+namespace presence {
+
+// The listening socket, with the limits QAbstractHttpServer does not have: connections in all
+// and per remote address are counted at accept time (over the limit: closed at once, before a
+// byte is read), and connections that are not SSE streams and carry no traffic for the idle
+// timeout are closed (slowloris, forgotten keep-alives).
+class GuardedTcpServer final : public QTcpServer {
+    Q_OBJECT
+public:
+    struct Counters {
+        quint64 refusedTotal = 0;
+        quint64 refusedPerAddress = 0;
+        quint64 closedIdle = 0;
+        quint64 refusedOversized = 0; // sent more than maxRequestBytes without an answer
+    };
+
+    explicit GuardedTcpServer(ConnectionLimits limits, QObject *parent = nullptr);
+
+    // SSE sessions mark their socket: a stream is quiet on the way in by design.
+    static void markAsStream(QTcpSocket *socket);
+
+    int openConnections() const { return m_open; }
+    const Counters &counters() const { return m_counters; }
+
+protected:
+    void incomingConnection(qintptr descriptor) override;
+
+private:
+    void closeIdle();
+
+    ConnectionLimits m_limits;
+    QHash<QHostAddress, int> m_perAddress;
+    QSet<QTcpSocket *> m_sockets; // QAbstractHttpServer may reparent them: tracked here
+    int m_open = 0;
+    Counters m_counters;
+    QTimer m_idleTimer;
+};
+
+} // namespace presence
