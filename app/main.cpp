@@ -2,8 +2,10 @@
 #include "app/Options.h"
 #include "app/PresenceBackend.h"
 #include "app/TerminationSignals.h"
+#include "auth/ClientTokens.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QLoggingCategory>
 
 #include <cstdio>
@@ -62,6 +64,12 @@ int main(int argc, char **argv)
     case OptionsParse::Outcome::Error:
         std::fprintf(stderr, "presence: %s\nTry 'presence --help'.\n", qPrintable(parsed.text));
         return 2;
+    case OptionsParse::Outcome::MintToken: {
+        const qint64 expires = QDateTime::currentSecsSinceEpoch() + parsed.options.tokenTtlMs / 1000;
+        const ClientTokens tokens(parsed.options.tokenSecret);
+        std::printf("%s\n", tokens.mint(*ClientId::fromString(parsed.options.mintTokenFor), expires).constData());
+        return 0;
+    }
     case OptionsParse::Outcome::Run:
         break;
     }

@@ -2,7 +2,11 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFile>
 #include <QHostInfo>
+#include <QUrl>
+
+#include "model/ClientId.h"
 
 namespace presence {
 
@@ -22,7 +26,8 @@ std::optional<qint64> parseDuration(QStringView text)
     }
     bool ok = false;
     const double value = number.toDouble(&ok);
-    if (!ok || value < 0 || value * scale > 24.0 * 3600 * 1000 || number.isEmpty())
+    // Written so that NaN ("nans") fails too: casting it to an integer is undefined.
+    if (!ok || !(value >= 0 && value * scale <= 24.0 * 3600 * 1000) || number.isEmpty())
         return std::nullopt;
     return qint64(value * scale + 0.5);
 }
@@ -67,6 +72,11 @@ constexpr OptionSpec valueOptions[] = {
     {"node-id", "NAME", "This node's name (default host:pid)."},
     {"max-sessions", "N", "SSE sessions this node holds at most (default 19000)."},
     {"max-sessions-per-address", "N", "SSE sessions from one remote address (default 1000)."},
+    {"token-secret-file", "FILE", "Require signed client tokens; the HMAC secret is read from FILE (or set PRESENCE_TOKEN_SECRET)."},
+    {"admin-token-file", "FILE", "Require 'Authorization: Bearer <token>' on /api and /metrics; the token is read from FILE (or set PRESENCE_ADMIN_TOKEN)."},
+    {"cors-origin", "ORIGINS", "Comma-separated origins allowed to use the API and streams from a browser."},
+    {"mint-token", "CLIENT", "Print a signed connection token for CLIENT (needs the token secret) and exit."},
+    {"token-ttl", "DURATION", "How long a minted token is valid (default 24h as 86400s)."},
     {"key-prefix", "PREFIX", "Prefix of every Redis key and stream (default none: streams are heartbeat and presence)."},
 };
 
@@ -177,7 +187,7 @@ OptionsParse parseOptions(const QStringList &arguments, const QProcessEnvironmen
     if (const auto factor = valueOf("ttl-factor")) {
         bool ok = false;
         const double value = factor->toDouble(&ok);
-        if (!ok || value < 1.0 || value > 100.0)
+        if (!ok || !(value >= 1.0 && value <= 100.0)) // NaN fails too
             return fail(source("ttl-factor") + QStringLiteral(": expected a number from 1 to 100, got \"")
                         + *factor + QLatin1Char('"'));
         options.timing.ttlFactor = value;
@@ -199,6 +209,53 @@ OptionsParse parseOptions(const QStringList &arguments, const QProcessEnvironmen
                             + *value + QLatin1Char('"'));
             *target = number;
         }
+    }
+    // Secrets: a file named on the command line, or the value itself in the environment.
+    auto readSecret = [&](const char *fileOption, const char *variable, QByteArray *target) -> bool {
+        if (const auto file = valueOf(fileOption)) {
+            QFile secretFile(*file);
+            if (!secretFile.open(QIODevice::ReadOnly)) {
+                result.text = source(fileOption) + QStringLiteral(": cannot read ") + *file;
+                return false;
+            }
+            *target = secretFile.readAll().trimmed();
+        } else if (environment.contains(QString::fromLatin1(variable))) {
+            *target = environment.value(QString::fromLatin1(variable)).toUtf8().trimmed();
+        }
+        if (target->isNull())
+            return true;
+        if (target->size() < 16) {
+            result.text = QStringLiteral("%1: a secret needs at least 16 characters").arg(
+                QString::fromLatin1(variable));
+            return false;
+        }
+        return true;
+    };
+    if (!readSecret("token-secret-file", "PRESENCE_TOKEN_SECRET", &options.tokenSecret)
+        || !readSecret("admin-token-file", "PRESENCE_ADMIN_TOKEN", &options.adminToken))
+        return fail(result.text);
+    if (const auto origins = valueOf("cors-origin")) {
+        for (const QString &origin : origins->split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            const QUrl url(origin.trimmed());
+            if (!url.isValid() || url.scheme().isEmpty() || url.host().isEmpty() || !url.path().isEmpty())
+                return fail(source("cors-origin") + QStringLiteral(": \"%1\" is not an origin like https://example.com").arg(origin));
+            options.corsOrigins.append(origin.trimmed());
+        }
+    }
+    if (const auto ttl = valueOf("token-ttl")) {
+        const auto ms = parseDuration(*ttl);
+        if (!ms || *ms < 1000)
+            return fail(source("token-ttl") + QStringLiteral(": expected a duration of at least 1s"));
+        options.tokenTtlMs = *ms;
+    }
+    if (parser.isSet(QStringLiteral("mint-token"))) {
+        if (options.tokenSecret.isEmpty())
+            return fail(QStringLiteral("--mint-token needs the token secret (PRESENCE_TOKEN_SECRET or --token-secret-file)"));
+        QString whyNot;
+        if (!ClientId::fromString(parser.value(QStringLiteral("mint-token")), &whyNot))
+            return fail(QStringLiteral("--mint-token: ") + whyNot);
+        options.mintTokenFor = parser.value(QStringLiteral("mint-token"));
+        result.outcome = OptionsParse::Outcome::MintToken;
     }
     if (const auto node = valueOf("node-id")) {
         if (node->trimmed().isEmpty() || node->size() > 128)

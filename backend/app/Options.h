@@ -23,12 +23,18 @@ struct Options {
     QString keyPrefix; // prepended to every Redis key and stream name
     PresenceTiming timing;
     QString nodeId; // empty: host:pid
+    // Access control (see auth/AccessPolicy.h): secrets from files or the environment only.
+    QByteArray tokenSecret;  // PRESENCE_TOKEN_SECRET or --token-secret-file
+    QByteArray adminToken;   // PRESENCE_ADMIN_TOKEN or --admin-token-file
+    QStringList corsOrigins; // --cors-origin a,b
+    QString mintTokenFor;    // --mint-token CLIENT: print a token and exit
+    qint64 tokenTtlMs = 24 * 3600 * 1000;
     int maxSessions = 0;           // 0: the default of ConnectionLimits
     int maxSessionsPerAddress = 0; // 0: the default of ConnectionLimits
 };
 
 struct OptionsParse {
-    enum class Outcome { Run, ShowHelp, ShowVersion, Error };
+    enum class Outcome { Run, ShowHelp, ShowVersion, MintToken, Error };
     Outcome outcome = Outcome::Run;
     Options options;
     QString text; // help text, version, or the error

@@ -40,6 +40,12 @@ bool PresenceBackend::start(QString *error)
     }
     m_http = std::make_unique<HttpFrontend>(*m_engine, *m_localClients, *m_realtime, m_metrics,
                                             m_nodeId, m_limits);
+    AccessPolicy access;
+    if (!m_options.tokenSecret.isEmpty())
+        access.clientTokens.emplace(m_options.tokenSecret);
+    access.adminToken = m_options.adminToken;
+    access.corsOrigins = m_options.corsOrigins;
+    m_http->setAccessPolicy(access);
 
     const QHostAddress host = m_options.listenHost == u"localhost"
                                   ? QHostAddress(QHostAddress::LocalHost)
@@ -58,6 +64,10 @@ bool PresenceBackend::start(QString *error)
         return false;
     }
     m_localClients->start();
+    if (!host.isLoopback() && m_options.tokenSecret.isEmpty())
+        qCWarning(lcBackend).noquote()
+            << "listening beyond loopback without client tokens: anyone can be present as anyone "
+               "(set PRESENCE_TOKEN_SECRET or --token-secret-file)";
     const PresenceTiming timing = m_engine->timing();
     qCInfo(lcBackend).noquote() << QStringLiteral(
                                        "node %1 listening on %2 (heartbeat %3 ms, ttl %4 ms, grace %5 ms)")

@@ -2,6 +2,7 @@
 
 #include "HttpReply.h"
 
+#include <QDateTime>
 #include <QFile>
 #include <QHttpServerRequest>
 #include <QJsonArray>
@@ -82,26 +83,74 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
         return true;
     }
     const QString path = request.url().path(QUrl::FullyDecoded);
+    HttpHeaders cors;
+    if (!checkOrigin(request, responder, &cors))
+        return true;
 
-    if (request.method() != QHttpServerRequest::Method::Get) {
-        reject(responder, HttpStatus::MethodNotAllowed,
-               QStringLiteral("only GET is served here"), {{"Allow", "GET"}});
+    if (request.method() == QHttpServerRequest::Method::Options && !cors.isEmpty()) {
+        // A browser's preflight (for Authorization or Last-Event-ID from another origin).
+        cors += HttpHeaders{{"Access-Control-Allow-Methods", "GET"},
+                            {"Access-Control-Allow-Headers", "Authorization, Last-Event-ID"},
+                            {"Access-Control-Max-Age", "600"}};
+        replyBytes(responder, HttpStatus::NoContent, "text/plain", {}, cors);
         return true;
     }
+    if (request.method() != QHttpServerRequest::Method::Get) {
+        reject(responder, HttpStatus::MethodNotAllowed,
+               QStringLiteral("only GET is served here"), HttpHeaders{{"Allow", "GET"}} + cors);
+        return true;
+    }
+    const bool adminRoute = path == u"/metrics" || path == u"/api" || path.startsWith(u"/api/");
+    if (adminRoute && !checkAdmin(request, responder, cors))
+        return true;
     if (path == u"/")
         servePage(responder);
     else if (path == u"/favicon.ico" || path == u"/robots.txt")
-        reject(responder, HttpStatus::NotFound, QStringLiteral("no such resource: ") + path);
+        reject(responder, HttpStatus::NotFound, QStringLiteral("no such resource: ") + path, cors);
     else if (path == u"/health")
-        serveHealth(responder);
+        serveHealth(responder, cors);
     else if (path == u"/metrics")
-        serveMetrics(responder);
+        serveMetrics(responder, cors);
     else if (path == u"/api/presence")
-        servePresence(responder);
+        servePresence(responder, cors);
     else if (path.startsWith(u"/api/") || path == u"/api" || path.indexOf(u'/', 1) >= 0)
-        reject(responder, HttpStatus::NotFound, QStringLiteral("no such resource: ") + path);
+        reject(responder, HttpStatus::NotFound, QStringLiteral("no such resource: ") + path, cors);
     else
-        serveStream(path.mid(1), request, responder);
+        serveStream(path.mid(1), request, responder, cors);
+    return true;
+}
+
+bool HttpFrontend::checkOrigin(const QHttpServerRequest &request, QHttpServerResponder &responder,
+                               HttpHeaders *corsHeaders)
+{
+    const QByteArray origin = request.value("Origin");
+    if (m_access.corsOrigins.isEmpty() || origin.isEmpty())
+        return true; // same-origin (or not a browser): nothing to allow or refuse
+    if (!m_access.corsOrigins.contains(QString::fromUtf8(origin))) {
+        reject(responder, HttpStatus::Forbidden,
+               QStringLiteral("origin %1 is not allowed here").arg(QString::fromUtf8(origin.left(200))));
+        return false;
+    }
+    *corsHeaders = {{"Access-Control-Allow-Origin", origin}, {"Vary", "Origin"}};
+    return true;
+}
+
+bool HttpFrontend::checkAdmin(const QHttpServerRequest &request, QHttpServerResponder &responder,
+                              const HttpHeaders &cors)
+{
+    if (m_access.adminToken.isEmpty())
+        return true;
+    const QByteArray authorization = request.value("Authorization");
+    if (!authorization.startsWith("Bearer ")) {
+        reject(responder, HttpStatus::Unauthorized,
+               QStringLiteral("this route needs 'Authorization: Bearer <admin token>'"),
+               HttpHeaders{{"WWW-Authenticate", "Bearer realm=\"presence\""}} + cors);
+        return false;
+    }
+    if (!equalInConstantTime(authorization.mid(7).trimmed(), m_access.adminToken)) {
+        reject(responder, HttpStatus::Forbidden, QStringLiteral("the admin token is not valid"), cors);
+        return false;
+    }
     return true;
 }
 
@@ -119,13 +168,32 @@ void HttpFrontend::reject(QHttpServerResponder &responder, HttpStatus status,
 }
 
 void HttpFrontend::serveStream(const QString &clientText, const QHttpServerRequest &request,
-                               QHttpServerResponder &responder)
+                               QHttpServerResponder &responder, const HttpHeaders &corsHeaders)
 {
     QString whyNot;
     const auto client = ClientId::fromString(clientText, &whyNot);
     if (!client) {
-        reject(responder, HttpStatus::BadRequest, QStringLiteral("invalid client id: ") + whyNot);
+        reject(responder, HttpStatus::BadRequest, QStringLiteral("invalid client id: ") + whyNot,
+               corsHeaders);
         return;
+    }
+    if (m_access.clientTokens) {
+        // EventSource cannot set headers: the token may come in the query string too.
+        QByteArray token = request.query().queryItemValue(QStringLiteral("token"), QUrl::FullyEncoded).toUtf8();
+        const QByteArray authorization = request.value("Authorization");
+        if (token.isEmpty() && authorization.startsWith("Bearer "))
+            token = authorization.mid(7).trimmed();
+        const auto verdict = m_access.clientTokens->verify(
+            token, *client, QDateTime::currentSecsSinceEpoch());
+        if (verdict != ClientTokens::Verdict::Valid) {
+            const bool missing = verdict == ClientTokens::Verdict::Missing;
+            HttpHeaders headers = corsHeaders;
+            if (missing)
+                headers.append(qMakePair(QByteArray("WWW-Authenticate"), QByteArray("Bearer realm=\"presence\"")));
+            reject(responder, missing ? HttpStatus::Unauthorized : HttpStatus::Forbidden,
+                   ClientTokens::explain(verdict), headers);
+            return;
+        }
     }
     if (m_realtime.sessionCount() >= m_limits.maxSessions) {
         ++m_metrics.sessionsRefused;
@@ -154,10 +222,10 @@ void HttpFrontend::serveStream(const QString &clientText, const QHttpServerReque
             lastEventId = EventId{};
         }
     }
-    m_realtime.openSession(*client, std::move(responder), lastEventId);
+    m_realtime.openSession(*client, std::move(responder), lastEventId, corsHeaders);
 }
 
-void HttpFrontend::serveHealth(QHttpServerResponder &responder)
+void HttpFrontend::serveHealth(QHttpServerResponder &responder, const HttpHeaders &cors)
 {
     // 200 even when the store is down: the node still serves its sessions from the last known
     // roster; "status" tells a monitor which it is.
@@ -170,10 +238,11 @@ void HttpFrontend::serveHealth(QHttpServerResponder &responder)
                           {QStringLiteral("storeError"), health.detail},
                           {QStringLiteral("node"), m_nodeId},
                           {QStringLiteral("sessions"), qint64(m_realtime.sessionCount())},
-                          {QStringLiteral("heartbeatsPaused"), m_localClients.heartbeatsPaused()}});
+                          {QStringLiteral("heartbeatsPaused"), m_localClients.heartbeatsPaused()}},
+              cors);
 }
 
-void HttpFrontend::serveMetrics(QHttpServerResponder &responder)
+void HttpFrontend::serveMetrics(QHttpServerResponder &responder, const HttpHeaders &cors)
 {
     MetricsGauges gauges;
     const QList<ClientPresence> rows = m_engine.snapshot();
@@ -192,16 +261,16 @@ void HttpFrontend::serveMetrics(QHttpServerResponder &responder)
     gauges.engine = m_engine.kind();
     gauges.node = m_nodeId;
     replyBytes(responder, HttpStatus::Ok, "text/plain; version=0.0.4; charset=utf-8",
-               renderPrometheus(m_metrics, gauges));
+               renderPrometheus(m_metrics, gauges), cors);
 }
 
-void HttpFrontend::servePresence(QHttpServerResponder &responder)
+void HttpFrontend::servePresence(QHttpServerResponder &responder, const HttpHeaders &cors)
 {
     // The roster may come from Redis later: hold the responder, and drop the answer if the
     // client went away meanwhile (writing to a deleted socket would crash).
     auto held = std::make_shared<QHttpServerResponder>(std::move(responder));
     QPointer<QTcpSocket> socket = held->socket();
-    m_engine.readRoster([this, held, socket](QList<ClientPresence> rows) {
+    m_engine.readRoster([this, held, socket, cors](QList<ClientPresence> rows) {
         if (!socket || socket->state() != QAbstractSocket::ConnectedState)
             return;
         QJsonArray clients;
@@ -215,7 +284,8 @@ void HttpFrontend::servePresence(QHttpServerResponder &responder)
                   QJsonObject{{QStringLiteral("node"), m_nodeId},
                               {QStringLiteral("lastEventId"), m_engine.lastEventId().toString()},
                               {QStringLiteral("online"), online},
-                              {QStringLiteral("clients"), clients}});
+                              {QStringLiteral("clients"), clients}},
+                  cors);
     });
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ConnectionLimits.h"
+#include "auth/AccessPolicy.h"
 #include "GuardedTcpServer.h"
 #include "HttpReply.h"
 #include "Metrics.h"
@@ -28,6 +29,7 @@ public:
 
     // Listens on host:port (0 picks a free port); returns the port, or 0 on failure.
     quint16 listenOn(const QHostAddress &host, quint16 port, QString *error);
+    void setAccessPolicy(AccessPolicy policy) { m_access = std::move(policy); }
     // Connection counters of the listening sockets, for /metrics and the dashboard.
     GuardedTcpServer::Counters connectionCounters() const;
     int openConnections() const;
@@ -38,10 +40,15 @@ protected:
 
 private:
     void serveStream(const QString &path, const QHttpServerRequest &request,
-                     QHttpServerResponder &responder);
-    void serveHealth(QHttpServerResponder &responder);
-    void serveMetrics(QHttpServerResponder &responder);
-    void servePresence(QHttpServerResponder &responder);
+                     QHttpServerResponder &responder, const HttpHeaders &corsHeaders);
+    // False when the request was refused (the answer is written).
+    bool checkOrigin(const QHttpServerRequest &request, QHttpServerResponder &responder,
+                     HttpHeaders *corsHeaders);
+    bool checkAdmin(const QHttpServerRequest &request, QHttpServerResponder &responder,
+                    const HttpHeaders &cors);
+    void serveHealth(QHttpServerResponder &responder, const HttpHeaders &cors);
+    void serveMetrics(QHttpServerResponder &responder, const HttpHeaders &cors);
+    void servePresence(QHttpServerResponder &responder, const HttpHeaders &cors);
     void servePage(QHttpServerResponder &responder);
     void reject(QHttpServerResponder &responder, HttpStatus status, const QString &message,
                 const HttpHeaders &headers = {});
@@ -52,6 +59,7 @@ private:
     Metrics &m_metrics;
     QString m_nodeId;
     ConnectionLimits m_limits;
+    AccessPolicy m_access;
     QList<GuardedTcpServer *> m_listeners;
 };
 

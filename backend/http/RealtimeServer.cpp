@@ -40,10 +40,12 @@ QList<PresenceEvent> RealtimeServer::rosterFor(const ClientId &client, bool incl
 }
 
 void RealtimeServer::openSession(const ClientId &client, QHttpServerResponder &&responder,
-                                 std::optional<EventId> lastEventId)
+                                 std::optional<EventId> lastEventId,
+                                 const QList<QPair<QByteArray, QByteArray>> &extraHeaders)
 {
     auto session = std::make_shared<SseSession>(client, std::move(responder),
-                                                m_config.sessionLimits, m_config.retryMs);
+                                                m_config.sessionLimits, m_config.retryMs,
+                                                extraHeaders);
     if (!session->isOpen())
         return;
     SseSession *raw = session.get();

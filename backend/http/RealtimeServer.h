@@ -30,7 +30,8 @@ public:
     ~RealtimeServer() override;
 
     void openSession(const ClientId &client, QHttpServerResponder &&responder,
-                     std::optional<EventId> lastEventId);
+                     std::optional<EventId> lastEventId,
+                     const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {});
     qsizetype sessionCount() const { return m_sessions.size(); }
     int sessionsFrom(const QHostAddress &peer) const { return m_sessionsByPeer.value(peer); }
     // Ends every stream (on shutdown); returns how many were open.

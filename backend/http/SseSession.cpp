@@ -10,7 +10,8 @@ Q_LOGGING_CATEGORY(lcSse, "presence.sse")
 namespace presence {
 
 SseSession::SseSession(ClientId client, QHttpServerResponder &&responder, Limits limits,
-                       qint64 retryMs, QObject *parent)
+                       qint64 retryMs, const QList<QPair<QByteArray, QByteArray>> &extraHeaders,
+                       QObject *parent)
     : QObject(parent)
     , m_client(std::move(client))
     , m_responder(std::move(responder))
@@ -36,6 +37,8 @@ SseSession::SseSession(ClientId client, QHttpServerResponder &&responder, Limits
                               {"Cache-Control", "no-cache"},
                               {"Connection", "keep-alive"},
                               {"X-Accel-Buffering", "no"}});
+    for (const auto &[name, value] : extraHeaders)
+        m_responder.writeHeader(name, value);
     // A short retry keeps a browser's automatic reconnect inside the grace period.
     write("retry: " + QByteArray::number(retryMs) + "\n\n");
 }

@@ -27,7 +27,8 @@ public:
     };
 
     SseSession(ClientId client, QHttpServerResponder &&responder, Limits limits,
-               qint64 retryMs, QObject *parent = nullptr);
+               qint64 retryMs, const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {},
+               QObject *parent = nullptr);
 
     const ClientId &client() const { return m_client; }
     const QHostAddress &peer() const { return m_peer; }

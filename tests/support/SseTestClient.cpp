@@ -15,12 +15,15 @@ SseTestClient::SseTestClient(QObject *parent)
     connect(&m_socket, &QTcpSocket::readyRead, this, &SseTestClient::onReadyRead);
 }
 
-void SseTestClient::open(quint16 port, const QByteArray &path, const QByteArray &lastEventId)
+void SseTestClient::open(quint16 port, const QByteArray &path, const QByteArray &lastEventId,
+                         const QList<QByteArray> &extraHeaders)
 {
     m_socket.connectToHost(QStringLiteral("127.0.0.1"), port);
     QByteArray request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
     if (!lastEventId.isEmpty())
         request += "Last-Event-ID: " + lastEventId + "\r\n";
+    for (const QByteArray &header : extraHeaders)
+        request += header + "\r\n";
     request += "\r\n";
     m_socket.write(request);
 }

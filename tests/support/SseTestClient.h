@@ -25,7 +25,8 @@ public:
 
     explicit SseTestClient(QObject *parent = nullptr);
 
-    void open(quint16 port, const QByteArray &path, const QByteArray &lastEventId = {});
+    void open(quint16 port, const QByteArray &path, const QByteArray &lastEventId = {},
+              const QList<QByteArray> &extraHeaders = {});
     void abort() { m_socket.abort(); }
     void disconnectGracefully() { m_socket.disconnectFromHost(); }
 
