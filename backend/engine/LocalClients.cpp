@@ -42,8 +42,16 @@ void LocalClients::close(const ClientId &client)
     const int count = --*found;
     --m_total;
     m_engine.setConnections(client, count);
+    const bool crashed = consumeCrashedClose(client);
     if (count > 0)
         return;
+    if (crashed) {
+        // No leave and no more heartbeats: the TTL decides (see markCrashed()).
+        m_grace.cancel(client);
+        m_connections.erase(found);
+        armGraceTimer();
+        return;
+    }
     const qint64 grace = m_engine.timing().graceMs;
     if (grace <= 0) {
         m_connections.erase(found);
@@ -52,6 +60,22 @@ void LocalClients::close(const ClientId &client)
     }
     m_grace.schedule(client, m_clock.monotonicMs() + grace);
     armGraceTimer();
+}
+
+void LocalClients::markCrashed(const ClientId &client)
+{
+    if (m_connections.value(client) > 0)
+        ++m_crashedCloses[client];
+}
+
+bool LocalClients::consumeCrashedClose(const ClientId &client)
+{
+    const auto found = m_crashedCloses.find(client);
+    if (found == m_crashedCloses.end())
+        return false;
+    if (--*found <= 0)
+        m_crashedCloses.erase(found);
+    return true;
 }
 
 QList<ClientId> LocalClients::heldClients() const { return m_connections.keys(); }

@@ -25,6 +25,14 @@ public:
     int totalConnections() const { return m_total; }
     QList<ClientId> heldClients() const;
 
+    // Simulation hook (the dashboard's "crash"): the server cannot tell an aborted TCP
+    // connection from a clean close, so a simulator that is about to abort one of this
+    // client's connections says so first. That close then neither starts the grace period nor
+    // leads to a leave, and once the client has no connection left here it is no longer
+    // heartbeated: the engine times it out after the TTL, as it would a client whose node
+    // vanished. Each call covers one close; a connection opened later is unaffected.
+    void markCrashed(const ClientId &client);
+
     // Simulates this node dying as Redis sees it: connections stay, heartbeats stop.
     void setHeartbeatsPaused(bool paused);
     bool heartbeatsPaused() const { return m_paused; }
@@ -41,10 +49,12 @@ Q_SIGNALS:
 
 private:
     void armGraceTimer();
+    bool consumeCrashedClose(const ClientId &client);
 
     PresenceEngine &m_engine;
     const Clock &m_clock;
     QHash<ClientId, int> m_connections; // includes clients in grace, with 0
+    QHash<ClientId, int> m_crashedCloses; // closes announced by markCrashed(), not yet seen
     DeadlineQueue<ClientId> m_grace;     // monotonic ms
     int m_total = 0;
     bool m_paused = false;

@@ -1,0 +1,10 @@
+#include "AppIcon.h"
+
+namespace presence {
+
+QIcon appIcon()
+{
+    return QIcon(QStringLiteral(":/presence/icons/presence.png"));
+}
+
+} // namespace presence

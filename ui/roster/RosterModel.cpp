@@ -1,0 +1,342 @@
+#include "RosterModel.h"
+
+#include <QDateTime>
+#include <QLocale>
+#include <QPointer>
+#include <QSet>
+
+namespace presence {
+
+namespace {
+QString clockTime(qint64 ms)
+{
+    if (ms <= 0)
+        return QStringLiteral("—");
+    return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("HH:mm:ss"));
+}
+
+QString seconds(qint64 ms)
+{
+    return QStringLiteral("%1 s").arg(double(ms) / 1000.0, 0, 'f', 1);
+}
+} // namespace
+
+RosterModel::RosterModel(PresenceEngine &engine, QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_engine(engine)
+{
+    m_flushTimer.setSingleShot(true);
+    m_flushTimer.setInterval(200);
+    connect(&m_flushTimer, &QTimer::timeout, this, &RosterModel::flush);
+    m_refreshTimer.setInterval(1000);
+    connect(&m_refreshTimer, &QTimer::timeout, this, &RosterModel::refresh);
+    // The TTL countdown moves on its own; repaint that column a few times a second.
+    m_tickTimer.setInterval(500);
+    connect(&m_tickTimer, &QTimer::timeout, this, &RosterModel::tick);
+
+    connect(&m_engine, &PresenceEngine::presenceChanged, this, &RosterModel::enqueue);
+    connect(&m_engine, &PresenceEngine::rosterReset, this, &RosterModel::reload);
+    reload();
+    m_refreshTimer.start();
+    m_tickTimer.start();
+}
+
+int RosterModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int RosterModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+const ClientPresence *RosterModel::find(const QString &client) const
+{
+    const auto id = ClientId::fromString(client);
+    if (!id)
+        return nullptr;
+    const auto found = m_index.constFind(*id);
+    return found == m_index.cend() ? nullptr : &m_rows[*found];
+}
+
+void RosterModel::enqueue(const PresenceEvent &event)
+{
+    m_pending.append(event);
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start();
+}
+
+void RosterModel::flush()
+{
+    m_flushTimer.stop();
+    if (m_pending.isEmpty())
+        return;
+    const QList<PresenceEvent> events = std::exchange(m_pending, {});
+    const qint64 ttl = m_engine.timing().ttlMs();
+    int first = int(m_rows.size());
+    int last = -1;
+    QList<ClientPresence> added;
+    QHash<ClientId, qsizetype> addedIndex;
+    for (const PresenceEvent &event : events) {
+        ClientPresence *row = nullptr;
+        if (const auto found = m_index.constFind(event.client); found != m_index.cend()) {
+            row = &m_rows[*found];
+            first = std::min(first, *found);
+            last = std::max(last, *found);
+        } else if (const auto fresh = addedIndex.constFind(event.client); fresh != addedIndex.cend()) {
+            row = &added[*fresh];
+        } else {
+            addedIndex.insert(event.client, added.size());
+            added.append(ClientPresence{});
+            row = &added.last();
+            row->client = event.client;
+        }
+        if (event.status == PresenceStatus::Offline && event.reason == Reason::timeout
+            && row->deadlineMs > 0)
+            Q_EMIT timeoutDetected(event.atMs - row->deadlineMs);
+        row->status = event.status;
+        row->reason = event.reason;
+        row->sinceMs = event.atMs;
+        if (event.status == PresenceStatus::Online) {
+            row->lastSeenMs = std::max(row->lastSeenMs, event.atMs);
+            row->deadlineMs = std::max(row->deadlineMs, event.atMs + ttl);
+            if (!event.node.isEmpty() && row->nodes.isEmpty())
+                row->nodes = QStringList{event.node};
+        } else {
+            row->deadlineMs = 0;
+            row->connections = 0;
+            row->nodes.clear();
+        }
+    }
+    if (last >= 0)
+        Q_EMIT dataChanged(index(first, 0), index(last, ColumnCount - 1));
+    if (!added.isEmpty()) {
+        const int start = int(m_rows.size());
+        beginInsertRows({}, start, start + int(added.size()) - 1);
+        for (ClientPresence &row : added) {
+            m_index.insert(row.client, int(m_rows.size()));
+            m_rows.append(std::move(row));
+        }
+        endInsertRows();
+    }
+    recount();
+}
+
+void RosterModel::reload()
+{
+    ++m_generation;
+    m_pending.clear();
+    beginResetModel();
+    m_rows = m_engine.snapshot();
+    m_index.clear();
+    for (int i = 0; i < m_rows.size(); ++i)
+        m_index.insert(m_rows[i].client, i);
+    endResetModel();
+    recount();
+    refresh();
+}
+
+void RosterModel::refresh()
+{
+    if (m_refreshing)
+        return;
+    m_refreshing = true;
+    QPointer<RosterModel> guard(this);
+    const quint64 generation = m_generation;
+    m_engine.readRoster([guard, generation](QList<ClientPresence> roster) {
+        if (!guard)
+            return;
+        guard->m_refreshing = false;
+        if (generation == guard->m_generation)
+            guard->applyRoster(roster);
+    });
+}
+
+void RosterModel::applyRoster(const QList<ClientPresence> &roster)
+{
+    // Events queued before this roster was read must not be overtaken by it.
+    flush();
+    QList<ClientPresence> added;
+    QSet<ClientId> seen;
+    seen.reserve(roster.size());
+    for (const ClientPresence &fresh : roster) {
+        seen.insert(fresh.client);
+        const auto found = m_index.constFind(fresh.client);
+        if (found == m_index.cend()) {
+            added.append(fresh);
+            continue;
+        }
+        ClientPresence &row = m_rows[*found];
+        if (row.status != fresh.status)
+            continue; // an event newer than this read already moved it on
+        row.connections = fresh.connections;
+        row.nodes = fresh.nodes;
+        row.lastSeenMs = std::max(row.lastSeenMs, fresh.lastSeenMs);
+        if (fresh.status == PresenceStatus::Online)
+            row.deadlineMs = fresh.deadlineMs;
+    }
+    // OFFLINE rows the engine has forgotten (it keeps a bounded number): drop them in one go.
+    bool pruned = false;
+    for (const ClientPresence &row : std::as_const(m_rows)) {
+        if (row.status == PresenceStatus::Offline && !seen.contains(row.client)) {
+            pruned = true;
+            break;
+        }
+    }
+    if (pruned) {
+        beginResetModel();
+        m_rows.removeIf([&seen](const ClientPresence &row) {
+            return row.status == PresenceStatus::Offline && !seen.contains(row.client);
+        });
+        m_index.clear();
+        for (int i = 0; i < m_rows.size(); ++i)
+            m_index.insert(m_rows[i].client, i);
+        endResetModel();
+    } else if (!m_rows.isEmpty()) {
+        Q_EMIT dataChanged(index(0, ConnectionsColumn), index(rowCount() - 1, TtlLeftColumn));
+    }
+    if (!added.isEmpty()) {
+        const int start = int(m_rows.size());
+        beginInsertRows({}, start, start + int(added.size()) - 1);
+        for (ClientPresence &row : added) {
+            m_index.insert(row.client, int(m_rows.size()));
+            m_rows.append(std::move(row));
+        }
+        endInsertRows();
+    }
+    recount();
+}
+
+void RosterModel::recount()
+{
+    Counts counts;
+    for (const ClientPresence &row : std::as_const(m_rows)) {
+        if (row.status == PresenceStatus::Online) {
+            ++counts.online;
+            counts.sessions += row.connections;
+        } else {
+            ++counts.offline;
+        }
+    }
+    if (counts.online != m_counts.online || counts.offline != m_counts.offline
+        || counts.sessions != m_counts.sessions) {
+        m_counts = counts;
+        Q_EMIT countsChanged();
+    }
+}
+
+void RosterModel::tick()
+{
+    if (!m_rows.isEmpty())
+        Q_EMIT dataChanged(index(0, TtlLeftColumn), index(rowCount() - 1, TtlLeftColumn),
+                           {Qt::DisplayRole});
+}
+
+QVariant RosterModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= m_rows.size())
+        return {};
+    const ClientPresence &row = m_rows[index.row()];
+    const int column = index.column();
+    switch (role) {
+    case Qt::DisplayRole:
+        return display(row, column);
+    case SortRole:
+        return sortValue(row, column);
+    case StatusRole:
+        return int(row.status);
+    case ClientRole:
+        return row.client.toString();
+    case Qt::DecorationRole:
+        if (column == StatusColumn)
+            return m_icons.icon(row.status, row.reason);
+        return {};
+    case Qt::ForegroundRole:
+        if (column == StatusColumn)
+            return statusColor(row.status, row.reason);
+        return {};
+    case Qt::TextAlignmentRole:
+        if (column == ConnectionsColumn || column == TtlLeftColumn)
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case Qt::ToolTipRole:
+        if (column == SinceColumn || column == LastSeenColumn) {
+            const qint64 ms = column == SinceColumn ? row.sinceMs : row.lastSeenMs;
+            return ms > 0 ? QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms),
+                                               QLocale::LongFormat)
+                          : QVariant();
+        }
+        if (column == TtlLeftColumn && row.deadlineMs > 0)
+            return tr("TTL deadline %1").arg(clockTime(row.deadlineMs));
+        return {};
+    default:
+        return {};
+    }
+}
+
+QVariant RosterModel::display(const ClientPresence &row, int column) const
+{
+    switch (column) {
+    case ClientColumn:
+        return row.client.toString();
+    case StatusColumn:
+        return statusText(row.status);
+    case ReasonColumn:
+        return row.reason;
+    case ConnectionsColumn:
+        return row.connections;
+    case NodesColumn:
+        return row.nodes.join(QStringLiteral(", "));
+    case SinceColumn:
+        return clockTime(row.sinceMs);
+    case LastSeenColumn:
+        return clockTime(row.lastSeenMs);
+    case TtlLeftColumn: {
+        if (row.status != PresenceStatus::Online || row.deadlineMs <= 0)
+            return QStringLiteral("—");
+        const qint64 left = row.deadlineMs - QDateTime::currentMSecsSinceEpoch();
+        return left >= 0 ? seconds(left) : tr("overdue %1").arg(seconds(-left));
+    }
+    default:
+        return {};
+    }
+}
+
+QVariant RosterModel::sortValue(const ClientPresence &row, int column) const
+{
+    switch (column) {
+    case StatusColumn:
+        return int(row.status);
+    case ConnectionsColumn:
+        return row.connections;
+    case SinceColumn:
+        return row.sinceMs;
+    case LastSeenColumn:
+        return row.lastSeenMs;
+    case TtlLeftColumn:
+        return row.status == PresenceStatus::Online ? row.deadlineMs
+                                                    : std::numeric_limits<qint64>::max();
+    default:
+        return display(row, column);
+    }
+}
+
+QVariant RosterModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case ClientColumn: return tr("Client");
+    case StatusColumn: return tr("Status");
+    case ReasonColumn: return tr("Reason");
+    case ConnectionsColumn: return tr("Conns");
+    case NodesColumn: return tr("Nodes");
+    case SinceColumn: return tr("Since");
+    case LastSeenColumn: return tr("Last seen");
+    case TtlLeftColumn: return tr("TTL left");
+    default: return {};
+    }
+}
+
+} // namespace presence

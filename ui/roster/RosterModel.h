@@ -1,0 +1,87 @@
+#pragma once
+
+#include "StatusStyle.h"
+#include "engine/PresenceEngine.h"
+
+#include <QAbstractTableModel>
+#include <QHash>
+#include <QTimer>
+
+namespace presence {
+
+// The live roster as a table: one row per client the engine knows.
+//
+// Transitions arrive as presenceChanged() signals and are applied in batches (every
+// flushIntervalMs), so 10,000 clients churning cost one dataChanged and one insert per batch
+// rather than one per event. Fields that change without a transition (connections, nodes, last
+// heartbeat, deadline) come from readRoster() every refreshIntervalMs. Status, reason and
+// "since" come from the events only: a roster read is asynchronous on Redis and may be older
+// than an event applied meanwhile.
+class RosterModel final : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column {
+        ClientColumn,
+        StatusColumn,
+        ReasonColumn,
+        ConnectionsColumn,
+        NodesColumn,
+        SinceColumn,
+        LastSeenColumn,
+        TtlLeftColumn,
+        ColumnCount
+    };
+    enum Role { SortRole = Qt::UserRole + 1, StatusRole, ClientRole };
+
+    struct Counts {
+        int online = 0;
+        int offline = 0;
+        int sessions = 0; // open connections of ONLINE clients, over every node
+    };
+
+    explicit RosterModel(PresenceEngine &engine, QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+    Counts counts() const { return m_counts; }
+    // The row of `client`, or null.
+    const ClientPresence *find(const QString &client) const;
+
+    void setFlushInterval(int ms) { m_flushTimer.setInterval(ms); }
+    void setRefreshInterval(int ms) { m_refreshTimer.setInterval(ms); }
+    // Applies the queued transitions now.
+    void flush();
+    // Asks the engine for the shared roster (connections, nodes, deadlines).
+    void refresh();
+
+Q_SIGNALS:
+    void countsChanged();
+    // A client went OFFLINE "timeout" `latenessMs` after its last known TTL deadline.
+    void timeoutDetected(qint64 latenessMs);
+
+private:
+    void enqueue(const PresenceEvent &event);
+    void reload();
+    void applyRoster(const QList<ClientPresence> &roster);
+    void recount();
+    void tick();
+    QVariant display(const ClientPresence &row, int column) const;
+    QVariant sortValue(const ClientPresence &row, int column) const;
+
+    PresenceEngine &m_engine;
+    QList<ClientPresence> m_rows;
+    QHash<ClientId, int> m_index;
+    QList<PresenceEvent> m_pending;
+    Counts m_counts;
+    StatusIcons m_icons;
+    QTimer m_flushTimer;
+    QTimer m_refreshTimer;
+    QTimer m_tickTimer;
+    bool m_refreshing = false;
+    quint64 m_generation = 0; // bumped on reload: a roster read from before is stale
+};
+
+} // namespace presence
