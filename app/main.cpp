@@ -77,7 +77,15 @@ int main(int argc, char **argv)
     QCoreApplication::setApplicationVersion(QStringLiteral(PRESENCE_VERSION));
 
 #ifdef PRESENCE_HAS_UI
-    if (!parsed.options.headless)
+    // No display to open a window on (an SSH session, a container): say so and serve headless
+    // rather than die in the platform plugin.
+    const bool hasDisplay = !qEnvironmentVariableIsEmpty("DISPLAY")
+                            || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")
+                            || !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
+    if (!parsed.options.headless && !hasDisplay)
+        qWarning().noquote() << "no display (DISPLAY and WAYLAND_DISPLAY are unset): running headless; "
+                                "for the dashboard run under a desktop session or xvfb-run";
+    if (!parsed.options.headless && hasDisplay)
         return runDashboard(argc, argv, parsed.options);
 #else
     if (!parsed.options.headless)
