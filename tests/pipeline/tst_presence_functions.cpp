@@ -25,15 +25,7 @@ class TestPresenceFunctions : public QObject {
         return time.elements().value(0).toInteger() * 1000 + time.elements().value(1).toInteger() / 1000;
     }
 
-    // "client status reason" of every presence entry, oldest first.
-    QStringList transitions()
-    {
-        QStringList lines;
-        for (const StreamEntry &entry : parseStreamEntries(run({"XRANGE", "presence", "-", "+"})))
-            lines.append(QString::fromUtf8(entry.value("client") + ' ' + entry.value("status") + ' '
-                                           + entry.value("reason")));
-        return lines;
-    }
+    QStringList transitions() { return presence::test::streamTransitions(*m_redis); }
 
     RedisReply connect(const char *node, const char *client, int count, qint64 ttl = 1000)
     {

@@ -88,14 +88,7 @@ class TestRedisEngine : public QObject {
         return cli.readAllStandardOutput().trimmed();
     }
 
-    QStringList streamTransitions()
-    {
-        QStringList lines;
-        for (const StreamEntry &entry : parseStreamEntries(run({"XRANGE", "presence", "-", "+"})))
-            lines.append(QString::fromUtf8(entry.value("client") + ' ' + entry.value("status") + ' '
-                                           + entry.value("reason")));
-        return lines;
-    }
+    QStringList streamTransitions() { return presence::test::streamTransitions(*m_redis); }
 
     std::unique_ptr<Node> startNode(const QString &name)
     {

@@ -51,13 +51,7 @@ class TestRedisNodes : public QObject {
                 QStringLiteral("--grace"), QStringLiteral("0s")};
     }
 
-    QStringList streamTransitions()
-    {
-        QStringList lines;
-        for (const StreamEntry &e : parseStreamEntries(presence::test::runCommand(*m_redis, {"XRANGE", "presence", "-", "+"})))
-            lines.append(QString::fromUtf8(e.value("client") + ' ' + e.value("status") + ' ' + e.value("reason")));
-        return lines;
-    }
+    QStringList streamTransitions() { return presence::test::streamTransitions(*m_redis); }
 
 private Q_SLOTS:
     void initTestCase()

@@ -1,6 +1,9 @@
 #pragma once
 
 #include "redis/RedisConnection.h"
+#include "redis/StreamEntries.h"
+
+#include <QStringList>
 
 #include <QTest>
 
@@ -23,6 +26,16 @@ inline bool waitUntilUp(const RedisConnection &connection, int timeoutMs = 10000
 {
     return QTest::qWaitFor([&] { return connection.state() == RedisConnection::State::Up; },
                            timeoutMs);
+}
+
+// "client status reason" of every entry of the presence stream, oldest first.
+inline QStringList streamTransitions(RedisConnection &connection, const QByteArray &stream = "presence")
+{
+    QStringList lines;
+    for (const StreamEntry &entry : parseStreamEntries(runCommand(connection, {"XRANGE", stream, "-", "+"})))
+        lines.append(QString::fromUtf8(entry.value("client") + ' ' + entry.value("status") + ' '
+                                       + entry.value("reason")));
+    return lines;
 }
 
 } // namespace presence::test

@@ -111,15 +111,7 @@ void RosterModel::flush()
     }
     if (last >= 0)
         Q_EMIT dataChanged(index(first, 0), index(last, ColumnCount - 1));
-    if (!added.isEmpty()) {
-        const int start = int(m_rows.size());
-        beginInsertRows({}, start, start + int(added.size()) - 1);
-        for (ClientPresence &row : added) {
-            m_index.insert(row.client, int(m_rows.size()));
-            m_rows.append(std::move(row));
-        }
-        endInsertRows();
-    }
+    appendRows(std::move(added));
     recount();
 }
 
@@ -196,16 +188,21 @@ void RosterModel::applyRoster(const QList<ClientPresence> &roster)
     } else if (!m_rows.isEmpty()) {
         Q_EMIT dataChanged(index(0, ConnectionsColumn), index(rowCount() - 1, TtlLeftColumn));
     }
-    if (!added.isEmpty()) {
-        const int start = int(m_rows.size());
-        beginInsertRows({}, start, start + int(added.size()) - 1);
-        for (ClientPresence &row : added) {
-            m_index.insert(row.client, int(m_rows.size()));
-            m_rows.append(std::move(row));
-        }
-        endInsertRows();
-    }
+    appendRows(std::move(added));
     recount();
+}
+
+void RosterModel::appendRows(QList<ClientPresence> added)
+{
+    if (added.isEmpty())
+        return;
+    const int start = int(m_rows.size());
+    beginInsertRows({}, start, start + int(added.size()) - 1);
+    for (ClientPresence &row : added) {
+        m_index.insert(row.client, int(m_rows.size()));
+        m_rows.append(std::move(row));
+    }
+    endInsertRows();
 }
 
 void RosterModel::recount()

@@ -66,6 +66,8 @@ private:
     void enqueue(const PresenceEvent &event);
     void reload();
     void applyRoster(const QList<ClientPresence> &roster);
+    // Inserts rows for clients not in the model yet (one insert for the batch).
+    void appendRows(QList<ClientPresence> added);
     void recount();
     void tick();
     QVariant display(const ClientPresence &row, int column) const;
