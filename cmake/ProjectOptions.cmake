@@ -23,3 +23,11 @@ if(PRESENCE_SANITIZE)
         -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
     target_link_options(presence_options INTERFACE -fsanitize=address,undefined)
 endif()
+# libFuzzer builds (preset "fuzz"): everything is instrumented for coverage, the fuzz
+# executables in fuzz/ add libFuzzer's main. Combine with PRESENCE_SANITIZE.
+if(PRESENCE_FUZZ)
+    if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+        message(FATAL_ERROR "PRESENCE_FUZZ needs clang (libFuzzer); use the fuzz preset")
+    endif()
+    target_compile_options(presence_options INTERFACE -fsanitize=fuzzer-no-link)
+endif()

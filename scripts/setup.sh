@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what presence needs on Debian 12 (only what is missing), then, with --tests,
-# the test tools too (Chromium, Node packages for the end-to-end tests).
+# the test tools too (Chromium, Node packages for the end-to-end tests, clang for fuzzing).
 # Usage: scripts/setup.sh [--tests]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,7 @@ packages=(cmake ninja-build g++ pkg-config git
           libhiredis-dev redis-server redis-tools)
 if (( want_tests )); then
     packages+=(curl chromium xvfb xauth procps)
+    packages+=(clang libclang-rt-14-dev) # scripts/fuzz.sh: clang 14 and its libFuzzer runtime
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
     command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Sets up, builds with warnings as errors and runs the whole test suite (unit, redis, ui, e2e),
 # then builds the server-only variant (no widgets: the linker proves the core is widget-free)
-# and runs its tests too. Exits non-zero on the first failure.
+# and runs its tests too, then the whole suite again under ASan + UBSan (LeakSanitizer on;
+# server-only, so no widgets), then every fuzz target for 20 s (scripts/fuzz.sh).
+# Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --tests
 
 jobs=$(nproc)
-for preset in ci server; do
+# Any sanitizer report fails the test that triggered it; leaks are reported at exit.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+for preset in ci server asan-server; do
     echo "== build: $preset"
     cmake --preset "$preset" >/dev/null
     cmake --build --preset "$preset" -j "$jobs"
     echo "== test: $preset"
     ctest --preset "$preset" -j "$jobs"
 done
+scripts/fuzz.sh 20
 echo "== all tests passed"

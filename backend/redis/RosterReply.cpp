@@ -9,6 +9,16 @@
 
 namespace presence {
 
+namespace {
+// Milliseconds from a number anyone may have written (a sorted-set score, a JSON field):
+// NaN or out of qint64's range reads as 0, because casting such a double is undefined.
+qint64 toMilliseconds(double value)
+{
+    constexpr double limit = 9.2e18; // just inside qint64
+    return value > -limit && value < limit ? qint64(value) : 0;
+}
+} // namespace
+
 QList<ClientPresence> RosterReply::rows(qint64 ttlMs) const
 {
     QHash<QByteArray, QJsonObject> infoByClient;
@@ -20,7 +30,7 @@ QList<ClientPresence> RosterReply::rows(qint64 ttlMs) const
     const auto &deadlineFlat = deadlines.elements();
     for (qsizetype i = 0; i + 1 < deadlineFlat.size(); i += 2)
         deadlineByClient.insert(deadlineFlat[i].toByteArray(),
-                                qint64(deadlineFlat[i + 1].toByteArray().toDouble()));
+                                toMilliseconds(deadlineFlat[i + 1].toByteArray().toDouble()));
 
     QList<ClientPresence> result;
     const auto &statusFlat = status.elements();
@@ -35,7 +45,7 @@ QList<ClientPresence> RosterReply::rows(qint64 ttlMs) const
         row.client = *client;
         row.status = *state;
         row.reason = details.value(QStringLiteral("reason")).toString();
-        row.sinceMs = qint64(details.value(QStringLiteral("since")).toDouble());
+        row.sinceMs = toMilliseconds(details.value(QStringLiteral("since")).toDouble());
         if (row.status == PresenceStatus::Online) {
             row.connections = details.value(QStringLiteral("connections")).toInt();
             // cjson encodes an empty list as {}: only an array holds node names.

@@ -1,3 +1,4 @@
+#include "redis/RosterReply.h"
 #include "redis/StreamEntries.h"
 
 #include <QTest>
@@ -68,6 +69,28 @@ private Q_SLOTS:
             "9-3", EventId{9, 3}, {{"client", "x"}, {"status", "OFFLINE"}, {"at", "soon"}}});
         QVERIFY(badAt);
         QCOMPARE(badAt->atMs, 9);
+    }
+
+    // Fuzz-corpus inputs fuzz/corpus/stream_reply/crash-huge-*: a deadline score or a
+    // "since" that does not fit qint64 (1e300, nan) was cast from double, which is undefined.
+    void rosterSurvivesNumbersOutOfRange_data()
+    {
+        QTest::addColumn<QByteArray>("number");
+        for (const char *number : {"1e300", "-1e300", "nan", "inf", "9.3e18"})
+            QTest::newRow(number) << QByteArray(number);
+    }
+    void rosterSurvivesNumbersOutOfRange()
+    {
+        QFETCH(QByteArray, number);
+        const RosterReply roster{
+            RedisReply::array({s("alice"), s("ONLINE")}),
+            RedisReply::array({s("alice"), RedisReply::string("{\"since\":" + number + "}")}),
+            RedisReply::array({s("alice"), RedisReply::string(number)})};
+        const auto rows = roster.rows(7500);
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows[0].client.toString(), QStringLiteral("alice"));
+        QCOMPARE(rows[0].deadlineMs, 0);
+        QCOMPARE(rows[0].sinceMs, 0); // JSON has no nan/inf: the document is dropped, since is 0
     }
 };
 

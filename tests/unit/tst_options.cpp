@@ -127,6 +127,22 @@ private Q_SLOTS:
         QVERIFY(!parseDuration(u"s").has_value());
         QVERIFY(!parseDuration(u"5m").has_value());
         QVERIFY(!parseDuration(u"ms").has_value());
+        // Fuzz-corpus input fuzz/corpus/duration/crash-nan: NaN passed the range
+        // check and was cast to an integer, which is undefined.
+        QVERIFY(!parseDuration(u"nans").has_value());
+        QVERIFY(!parseDuration(u"nanms").has_value());
+        QVERIFY(!parseDuration(u"infs").has_value());
+        QVERIFY(!parseDuration(u"-0.0001s").has_value());
+    }
+
+    void ttlFactorRefusesNan()
+    {
+        // Fuzz-corpus input fuzz/corpus/options/crash-nan: "nan" passed
+        // "value < 1 || value > 100" and became the factor.
+        for (const char *factor : {"nan", "-nan", "inf"}) {
+            const auto parsed = parse({QStringLiteral("--ttl-factor"), QString::fromLatin1(factor)});
+            QCOMPARE(parsed.outcome, OptionsParse::Outcome::Error);
+        }
     }
 
     void listenAddresses()
