@@ -2,6 +2,7 @@
 // third-party writer of the seed's contract, notifications switched off, Redis restarted.
 #include "RedisCommand.h"
 #include "RedisTestServer.h"
+#include "TimingBounds.h"
 #include "engine/Clock.h"
 #include "engine/LocalClients.h"
 #include "redis/RedisPresenceEngine.h"
@@ -119,7 +120,7 @@ private Q_SLOTS:
         QVERIFY(node->saw(QStringLiteral("bob OFFLINE timeout")));
         const qint64 late = node->when(QStringLiteral("bob OFFLINE timeout")) - written - ttlMs;
         qInfo() << "OFFLINE came" << late << "ms after the TTL deadline";
-        QVERIFY2(late <= 500, QByteArray::number(late).constData());
+        QVERIFY2(late <= presence::test::offlineLatenessBoundMs, QByteArray::number(late).constData());
         QCOMPARE(streamTransitions(), (QStringList{QStringLiteral("bob ONLINE heartbeat"),
                                                    QStringLiteral("bob OFFLINE timeout")}));
     }
@@ -225,7 +226,7 @@ private Q_SLOTS:
         // The last heartbeat went out at most one period before the pause.
         const qint64 late = node->when(QStringLiteral("erin OFFLINE timeout")) - paused - ttlMs;
         qInfo() << "without notifications, OFFLINE came at most" << late << "ms after the deadline";
-        QVERIFY2(late <= 500, QByteArray::number(late).constData());
+        QVERIFY2(late <= presence::test::offlineLatenessBoundMs, QByteArray::number(late).constData());
         QCOMPARE(node->engine.keyspace().expiredEventsHeard(), quint64(0));
         node->local.setHeartbeatsPaused(false);
         QVERIFY(node->saw(QStringLiteral("erin ONLINE heartbeat")));

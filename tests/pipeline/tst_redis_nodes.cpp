@@ -6,6 +6,7 @@
 #include "NodeProcess.h"
 #include "RedisCommand.h"
 #include "RedisTestServer.h"
+#include "TimingBounds.h"
 #include "SseTestClient.h"
 #include "redis/StreamEntries.h"
 
@@ -97,7 +98,7 @@ private Q_SLOTS:
         for (SseTestClient *viewer : {&alice, &bob}) {
             const qint64 late = viewer->receivedAt(QStringLiteral("carol"), QStringLiteral("OFFLINE")) - killedAt - ttlMs;
             qInfo() << "carol OFFLINE seen at most" << late << "ms after her TTL deadline";
-            QVERIFY2(late <= 500, QByteArray::number(late).constData());
+            QVERIFY2(late <= presence::test::offlineLatenessBoundMs, QByteArray::number(late).constData());
         }
 
         // Alice and bob, still connected, never flapped; every transition is in the stream once.
