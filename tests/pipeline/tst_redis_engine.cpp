@@ -200,7 +200,7 @@ private Q_SLOTS:
     void heartbeatStreamIsCapped()
     {
         auto node = startNode(QStringLiteral("n1"));
-        QList<ClientId> many;
+        QList<RoomMember> many;
         for (int i = 0; i < 300; ++i)
             many.append(*ClientId::fromString(QStringLiteral("hb%1").arg(i)));
         // 300 clients × 400 heartbeats = 120,000 entries written; MAXLEN ~ 100,000 keeps it near the cap.
