@@ -184,3 +184,29 @@ test('keepalive comments never surface as message events', () => withServer(asyn
     assert.equal(typeof event.data.client, 'string');
   }
 }));
+
+test('rooms: each client hears only its rooms, and the default room keeps the old events', () => withServer(async ({ baseUrl }, track) => {
+  const carol = track(await online(baseUrl, 'carol', undefined, ['lobby']));
+  const plain = track(await online(baseUrl, 'plain'));
+  const eve = track(await online(baseUrl, 'eve', undefined, ['r2']));
+  const dave = track(await online(baseUrl, 'dave', undefined, ['lobby', 'r2']));
+
+  const inLobby = await carol.sees('dave', 'ONLINE', 'connected');
+  assert.equal(inLobby.data.room, 'lobby');
+  const inR2 = await eve.sees('dave', 'ONLINE', 'connected');
+  assert.equal(inR2.data.room, 'r2');
+  assert.equal((await dave.sees('carol', 'ONLINE')).data.room, 'lobby', 'dave\'s snapshot names each row\'s room');
+  assert.equal((await dave.sees('eve', 'ONLINE')).data.room, 'r2');
+
+  // plain (default room) arrives with no room field; it hears nothing of the rooms.
+  const late = track(await online(baseUrl, 'late'));
+  const lateOnline = await plain.sees('late', 'ONLINE', 'connected');
+  assert.ok(!('room' in lateOnline.data), 'no room field in the default room');
+  assert.deepEqual(plain.events.map((e) => e.data.client), ['late'], 'plain heard only the default room');
+  assert.ok(!carol.events.some((e) => e.data.client === 'eve' || e.data.client === 'late'), 'carol heard only the lobby');
+  late.close();
+
+  dave.close();
+  assert.equal((await carol.sees('dave', 'OFFLINE', 'left')).data.room, 'lobby');
+  assert.equal((await eve.sees('dave', 'OFFLINE', 'left')).data.room, 'r2');
+}));

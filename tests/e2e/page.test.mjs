@@ -77,3 +77,30 @@ for (const colorScheme of ['light', 'dark']) {
     }
   });
 }
+
+test('the page joins the rooms in its address and shows only them', async () => {
+  const server = await startServer(['--grace', '0s', '--heartbeat', '500ms']);
+  const others = [];
+  try {
+    await withBrowser('light', async (page) => {
+      others.push(await online(server.baseUrl, 'outsider'));
+      others.push(await online(server.baseUrl, 'ann', undefined, ['lobby']));
+      others.push(await online(server.baseUrl, 'ben', undefined, ['doc:42', 'lobby']));
+      await page.goto(`${server.baseUrl}/?client=viewer&room=lobby&room=doc:42`);
+      await page.locator('#state', { hasText: 'live' }).waitFor();
+      assert.equal(await page.locator('#me').textContent(), 'viewer in lobby, doc:42');
+      await page.locator('tr[data-client="ann"][data-room="lobby"].ONLINE').waitFor();
+      await page.locator('tr[data-client="ben"][data-room="doc:42"].ONLINE').waitFor();
+      await page.locator('tr[data-client="ben"][data-room="lobby"].ONLINE').waitFor();
+      assert.ok(await page.locator('th.room').isVisible(), 'the room column is shown');
+      const listed = await page.locator('#roster tr').evaluateAll((rows) => rows.map((r) => `${r.dataset.room}/${r.dataset.client}`));
+      assert.deepEqual(listed.sort(), ['doc:42/ben', 'lobby/ann', 'lobby/ben'], 'nobody from the default room');
+      assert.equal(await page.locator('#count').textContent(), '2', 'ben in two rooms counts once');
+      await screenshot(page, 'presence-page-rooms.png');
+    });
+  } finally {
+    for (const client of others)
+      client.close();
+    await server.stop();
+  }
+});

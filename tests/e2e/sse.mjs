@@ -17,12 +17,13 @@ export function within(promise, what, ms = DEADLINE_MS) {
 }
 
 /**
- * Opens `GET /{name}` with the eventsource package. `events` holds {data, lastEventId, raw}
+ * Opens `GET /{name}` (with `?room=` for each of `rooms`) with the eventsource package. `events` holds {data, lastEventId, raw}
  * for each message event in arrival order; `next(match)` resolves with the first recorded
  * event (from `from`, default: the start) that `match` accepts.
  */
-export function connect(baseUrl, name, init = undefined) {
-  const source = new EventSource(`${baseUrl}/${encodeURIComponent(name)}`, init);
+export function connect(baseUrl, name, init = undefined, rooms = []) {
+  const query = rooms.map((room) => `room=${encodeURIComponent(room)}`).join('&');
+  const source = new EventSource(`${baseUrl}/${encodeURIComponent(name)}${query ? `?${query}` : ''}`, init);
   const events = [];
   const waiters = new Set();
   source.addEventListener('message', (message) => {
@@ -68,8 +69,8 @@ export function connect(baseUrl, name, init = undefined) {
 }
 
 /** Opens a client and waits for its `open` event. */
-export async function online(baseUrl, name, init) {
-  const client = connect(baseUrl, name, init);
+export async function online(baseUrl, name, init, rooms = []) {
+  const client = connect(baseUrl, name, init, rooms);
   await within(client.opened, `${name} to open`);
   return client;
 }
