@@ -27,6 +27,13 @@ int runHeadless(int argc, char **argv, const Options &options)
         qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
     PresenceBackend backend(options);
+    // A benchmark switch, not an option: PRESENCE_SSE_DIRECT_WRITES=0 sends every SSE write
+    // through QTcpSocket's buffer, the baseline bench/ compares the direct path with.
+    if (qEnvironmentVariable("PRESENCE_SSE_DIRECT_WRITES") == u"0") {
+        RealtimeServer::Config config;
+        config.sessionLimits.directWrites = false;
+        backend.setRealtimeConfig(config);
+    }
     TerminationSignals signals_;
     QObject::connect(&signals_, &TerminationSignals::terminationRequested, &app, [&](int number) {
         qInfo().noquote() << "signal" << number << "received; shutting down";

@@ -5,6 +5,9 @@
 #include <QDateTime>
 #include <QLoggingCategory>
 
+#include <cerrno>
+#include <sys/socket.h>
+
 Q_LOGGING_CATEGORY(lcSse, "presence.sse")
 
 namespace presence {
@@ -136,7 +139,22 @@ void SseSession::write(const QByteArray &bytes)
         close(CloseReason::WriteFailed);
         return;
     }
-    m_responder.writeBody(bytes);
+    qsizetype sent = 0;
+    // Past the headers (the first writeBody() ends them) and with nothing queued in Qt's
+    // buffer, send() keeps the order and skips a buffer copy, a write notification and a
+    // loop pass per session; a reader that is behind gets the rest through the buffer.
+    if (m_limits.directWrites && m_bytesSent > 0 && m_socket->bytesToWrite() == 0) {
+        const ssize_t n = ::send(int(m_socket->socketDescriptor()), bytes.constData(),
+                                 size_t(bytes.size()), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            sent = n;
+        } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            close(CloseReason::WriteFailed);
+            return;
+        }
+    }
+    if (sent < bytes.size())
+        m_responder.writeBody(bytes.constData() + sent, bytes.size() - sent);
     m_bytesSent += bytes.size();
     ++m_writes;
     checkBackpressure(QDateTime::currentMSecsSinceEpoch());

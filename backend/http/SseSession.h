@@ -25,6 +25,10 @@ public:
         qint64 softQueuedBytes = 256 * 1024;    // above this for too long ⇒ dropped
         qint64 hardQueuedBytes = 4 * 1024 * 1024; // above this ⇒ dropped at once
         qint64 slowReaderMs = 10000;
+        // Hand bytes to the kernel at once when Qt's send buffer is empty (the usual case),
+        // instead of queueing them for the event loop's next write notification. Off: every
+        // write goes through QTcpSocket's buffer (the baseline the benchmarks compare with).
+        bool directWrites = true;
     };
 
     SseSession(ClientId client, QList<RoomName> rooms, QHttpServerResponder &&responder,
