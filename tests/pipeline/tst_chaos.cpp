@@ -1,9 +1,10 @@
-// Chaos with a checker: three real nodes and one real redis-server, churning clients, nodes
-// killed with SIGKILL and restarted, Redis restarted (losing everything) — at random moments,
-// from a seed that is printed so a failure can be replayed. After things settle:
-//   - every viewer's view equals the ground truth the simulation knows (nothing missing, no
-//     client ONLINE after it is gone), and
-//   - no viewer was told the same status twice in a row for a client (nothing duplicated).
+// Chaos with a checker: three real nodes and one real redis-server, churning clients spread
+// over rooms (the default room, "ra", and both "ra" and "rb"), nodes killed with SIGKILL and
+// restarted, Redis restarted (losing everything) — at random moments, from a seed that is
+// printed so a failure can be replayed. After things settle:
+//   - every viewer's view equals the ground truth the simulation knows, per (room, client)
+//     (nothing missing, no client ONLINE after it is gone, nobody seen outside its rooms), and
+//   - no viewer was told the same status twice in a row for a member (nothing duplicated).
 // PRESENCE_CHAOS_SECONDS sets the length (the CI variant is short), PRESENCE_CHAOS_SEED the seed.
 #include "NodeProcess.h"
 #include "RedisTestServer.h"
@@ -26,20 +27,42 @@ constexpr int nodeCount = 3;
 constexpr int clientCount = 12;
 const QString heartbeat = QStringLiteral("300ms"); // ttl 450 ms
 
+const QStringList allRooms = {QStringLiteral("default"), QStringLiteral("ra"), QStringLiteral("rb")};
+
 struct SimClient {
     QString name;
+    QStringList rooms;
     std::unique_ptr<SseTestClient> connection;
     int node = -1; // which node it is connected to, -1: none
+
+    QByteArray path() const
+    {
+        QByteArray path = "/" + name.toUtf8();
+        for (qsizetype i = 0; i < rooms.size(); ++i)
+            path += (i == 0 ? "?room=" : "&room=") + rooms[i].toUtf8();
+        return path;
+    }
 };
 
-// The last status each client was reported with, replaying a viewer's events; also counts
-// repeats (the same status twice in a row for one client).
+// Client i is in the default room, in "ra", or in both "ra" and "rb".
+QStringList roomsOf(int i)
+{
+    switch (i % 3) {
+    case 0: return {QStringLiteral("default")};
+    case 1: return {QStringLiteral("ra")};
+    default: return {QStringLiteral("ra"), QStringLiteral("rb")};
+    }
+}
+
+// The last status each member ("room/client") was reported with, replaying a viewer's events;
+// also counts repeats (the same status twice in a row for one member).
 std::map<QString, QString> replay(const SseTestClient &viewer, int *repeats)
 {
     std::map<QString, QString> last;
     for (const auto &event : viewer.events()) {
         const QJsonObject json = event.json();
-        const QString client = json.value(QStringLiteral("client")).toString();
+        const QString client = json.value(QStringLiteral("room")).toString(QStringLiteral("default"))
+                               + u'/' + json.value(QStringLiteral("client")).toString();
         const QString status = json.value(QStringLiteral("status")).toString();
         const bool snapshot = json.value(QStringLiteral("snapshot")).toBool();
         const auto found = last.find(client);
@@ -78,7 +101,7 @@ class TestChaos : public QObject {
                 return;
             const int node = int(m_random.bounded(quint32(nodeCount)));
             client.connection = std::make_unique<SseTestClient>();
-            client.connection->open(m_nodes[node]->port(), "/" + client.name.toUtf8());
+            client.connection->open(m_nodes[node]->port(), client.path());
             client.node = node;
             ++m_joins;
         } else if (dice < 90) {
@@ -120,7 +143,7 @@ private Q_SLOTS:
         for (int i = 0; i < nodeCount; ++i)
             QVERIFY2(startNode(i), m_nodes[i]->log().constData());
         for (int i = 0; i < clientCount; ++i)
-            m_clients.push_back(SimClient{QStringLiteral("sim%1").arg(i), nullptr, -1});
+            m_clients.push_back(SimClient{QStringLiteral("sim%1").arg(i), roomsOf(i), nullptr, -1});
 
         const QDateTime end = QDateTime::currentDateTime().addSecs(seconds);
         while (QDateTime::currentDateTime() < end) {
@@ -143,15 +166,20 @@ private Q_SLOTS:
         }
         QTest::qWait(3000);
 
+        // The truth per member ("room/client"); a client is never seen in a room it is not in.
         std::map<QString, QString> truth;
-        for (const SimClient &c : m_clients)
-            truth[c.name] = c.node >= 0 ? QStringLiteral("ONLINE") : QStringLiteral("OFFLINE");
+        for (const SimClient &c : m_clients) {
+            for (const QString &room : allRooms) {
+                const bool online = c.node >= 0 && c.rooms.contains(room);
+                truth[room + u'/' + c.name] = online ? QStringLiteral("ONLINE") : QStringLiteral("OFFLINE");
+            }
+        }
 
-        // A fresh viewer on every node sees exactly who is connected.
+        // A fresh viewer in every room on every node sees exactly who is connected where.
         int checkedViews = 0;
         for (int i = 0; i < nodeCount; ++i) {
             SseTestClient viewer;
-            viewer.open(m_nodes[i]->port(), "/viewer" + QByteArray::number(i));
+            viewer.open(m_nodes[i]->port(), "/viewer" + QByteArray::number(i) + "?room=default&room=ra&room=rb");
             QVERIFY(viewer.waitForHeaders());
             QTest::qWait(300);
             int repeats = 0;
@@ -175,7 +203,8 @@ private Q_SLOTS:
             QVERIFY2(repeats == 0, qPrintable(QStringLiteral("%1 was told the same status twice in a row %2 times (seed %3)")
                                                   .arg(c.name).arg(repeats).arg(seed)));
             for (const auto &[name, status] : truth) {
-                if (name == c.name)
+                const QString room = name.section(u'/', 0, 0);
+                if (name.section(u'/', 1) == c.name || !c.rooms.contains(room))
                     continue;
                 const auto found = seen.find(name);
                 const QString shown = found == seen.end() ? QStringLiteral("OFFLINE") : found->second;
