@@ -28,10 +28,12 @@ int runHeadless(int argc, char **argv, const Options &options)
     QCoreApplication app(argc, argv);
     PresenceBackend backend(options);
     // A benchmark switch, not an option: PRESENCE_SSE_DIRECT_WRITES=0 sends every SSE write
-    // through QTcpSocket's buffer, the baseline bench/ compares the direct path with.
+    // through QTcpSocket's buffer and keeps the socket's read buffer: the baseline bench/
+    // compares the direct path with.
     if (qEnvironmentVariable("PRESENCE_SSE_DIRECT_WRITES") == u"0") {
         RealtimeServer::Config config;
         config.sessionLimits.directWrites = false;
+        config.sessionLimits.releaseReadBuffer = false;
         backend.setRealtimeConfig(config);
     }
     TerminationSignals signals_;

@@ -29,6 +29,9 @@ public:
         // instead of queueing them for the event loop's next write notification. Off: every
         // write goes through QTcpSocket's buffer (the baseline the benchmarks compare with).
         bool directWrites = true;
+        // Once the stream is open, give the socket fresh empty buffers (see
+        // releaseReadBuffer()); off keeps the socket QHttpServer handed over as it is.
+        bool releaseReadBuffer = true;
     };
 
     SseSession(ClientId client, QList<RoomName> rooms, QHttpServerResponder &&responder,
@@ -69,6 +72,7 @@ Q_SIGNALS:
 
 private:
     void write(const QByteArray &bytes);
+    void releaseReadBuffer();
     static QByteArray format(const PresenceEvent &event, bool snapshot);
 
     ClientId m_client;
