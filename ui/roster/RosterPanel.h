@@ -11,8 +11,10 @@ namespace presence {
 
 class RosterModel;
 class RosterFilterModel;
+class RoomSelector;
 
-// The roster table with its filter line, status choice and counts.
+// The roster table with its filter line, room and status choices, and the counts of what is
+// shown (the chosen room's, or every room's).
 class RosterPanel final : public QWidget {
     Q_OBJECT
 public:
@@ -25,6 +27,7 @@ public:
     QTableView *view() const { return m_view; }
     QLineEdit *filterEdit() const { return m_filter; }
     QComboBox *statusChoice() const { return m_status; }
+    RoomSelector *roomChoice() const { return m_room; }
     QLabel *countsLabel() const { return m_counts; }
     RosterFilterModel &proxy() const { return *m_proxy; }
 
@@ -34,6 +37,7 @@ private:
     RosterModel &m_model;
     RosterFilterModel *m_proxy;
     QLineEdit *m_filter;
+    RoomSelector *m_room;
     QComboBox *m_status;
     QLabel *m_counts;
     QTableView *m_view;
