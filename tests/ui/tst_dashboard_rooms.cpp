@@ -4,6 +4,7 @@
 #include "SseTestClient.h"
 #include "UiTestBackend.h"
 #include "log/EventLogModel.h"
+#include "roster/RoomBar.h"
 #include "roster/RoomSelector.h"
 #include "roster/RosterModel.h"
 #include "roster/RosterPanel.h"
@@ -59,11 +60,14 @@ private:
         return row ? statusText(row->status) + QLatin1Char('/') + row->reason : QString();
     }
 
-    void choose(const QString &itemText)
+    // Picks the selector item reading exactly `itemText`, as an operator would; false if absent.
+    bool choose(const QString &itemText)
     {
         const int index = m_rosterPanel->roomChoice()->findText(itemText);
-        QVERIFY2(index > 0, qPrintable(itemText));
+        if (index <= 0)
+            return false;
         m_rosterPanel->roomChoice()->setCurrentIndex(index);
+        return true;
     }
 
     void spawn(int count, int rooms, const QString &pattern)
@@ -106,7 +110,7 @@ private Q_SLOTS:
         QCOMPARE(shownRows().size(), 6);
         QVERIFY(m_rosterPanel->countsLabel()->text().contains(QStringLiteral("<b>6</b> online")));
 
-        choose(QStringLiteral("r2 (2)"));
+        QVERIFY(choose(QStringLiteral("r2 (2)")));
         QVERIFY(m_rosterPanel->roomChoice()->currentRoom() == std::optional<RoomName>(room("r2")));
         QCOMPARE(shownRows(), (QStringList{QStringLiteral("six-2@r2"), QStringLiteral("six-5@r2")}));
         QVERIFY(m_rosterPanel->countsLabel()->text().contains(QStringLiteral("<b>2</b> online")));
@@ -125,6 +129,20 @@ private Q_SLOTS:
         QCOMPARE(m_rosterPanel->roomChoice()->currentText(), QStringLiteral("r2 (2)"));
         QCOMPARE(shownRows(), (QStringList{QStringLiteral("six-2@r2"), QStringLiteral("six-5@r2")}));
 
+        // The bar over the roster lists the same counts, busiest first, and selects on click.
+        RoomBar *bar = m_rosterPanel->roomBar();
+        QVERIFY(!bar->isHidden());
+        const QString barText = bar->text();
+        QVERIFY2(barText.indexOf(QStringLiteral(">r3</a>&nbsp;<b>3</b>")) >= 0
+                     && barText.indexOf(QStringLiteral(">r3</a>")) < barText.indexOf(QStringLiteral(">r1</a>")),
+                 qPrintable(barText));
+        QVERIFY2(barText.contains(QStringLiteral("<b>r2&nbsp;2</b>")), qPrintable(barText)); // the room shown
+        QVERIFY(!barText.contains(QStringLiteral("default"))); // nobody there: not listed
+        Q_EMIT bar->linkActivated(QStringLiteral("r3"));
+        QCOMPARE(m_rosterPanel->roomChoice()->currentText(), QStringLiteral("r3 (3)"));
+        QCOMPARE(shownRows().size(), 4); // six-3 (left), six-6, late-7, late-8
+        m_rosterPanel->roomChoice()->selectRoom(room("r2"));
+
         m_rosterPanel->roomChoice()->setCurrentIndex(0);
         QCOMPARE(shownRows().size(), 8);
     }
@@ -134,6 +152,7 @@ private Q_SLOTS:
         EventLogModel log(m_backend->engine());
         SseTestClient dual;
         dual.open(m_backend->port(), "/dual?room=a&room=b");
+        QVERIFY(m_rosterPanel->roomBar()->isHidden()); // only the default room so far
         QTRY_COMPARE_WITH_TIMEOUT(statusOf(QStringLiteral("dual"), QStringLiteral("a")),
                                   QStringLiteral("ONLINE/connected"), 5000);
         QTRY_COMPARE_WITH_TIMEOUT(statusOf(QStringLiteral("dual"), QStringLiteral("b")),
@@ -144,7 +163,7 @@ private Q_SLOTS:
                                   (QStringList{QStringLiteral("a (1)"), QStringLiteral("b (1)"),
                                                QStringLiteral("default (0)")}),
                                   5000);
-        choose(QStringLiteral("b (1)"));
+        QVERIFY(choose(QStringLiteral("b (1)")));
         QCOMPARE(shownRows(), QStringList{QStringLiteral("dual@b")});
 
         // The log names the room of each transition.
@@ -191,7 +210,7 @@ private Q_SLOTS:
         QCOMPARE(statusOf(QStringLiteral("cr-2"), QString()), QString());
         QCOMPARE(statusOf(QStringLiteral("cr-4"), QStringLiteral("r2")), QStringLiteral("ONLINE/connected"));
 
-        choose(QStringLiteral("r2 (1)"));
+        QVERIFY(choose(QStringLiteral("r2 (1)")));
         QCOMPARE(shownRows(), (QStringList{both[0] + QStringLiteral("@r2"), QStringLiteral("cr-2@r2"),
                                            QStringLiteral("cr-4@r2")}));
         m_rosterPanel->statusChoice()->setCurrentIndex(2); // offline only

@@ -1,5 +1,6 @@
 #include "RosterPanel.h"
 
+#include "RoomBar.h"
 #include "RoomSelector.h"
 #include "RosterFilterModel.h"
 #include "RosterModel.h"
@@ -21,6 +22,7 @@ RosterPanel::RosterPanel(RosterModel &model, QWidget *parent)
     , m_proxy(new RosterFilterModel(this))
     , m_filter(new QLineEdit(this))
     , m_room(new RoomSelector(model, this))
+    , m_roomBar(new RoomBar(model, *m_room, this))
     , m_status(new QComboBox(this))
     , m_counts(new QLabel(this))
     , m_view(new QTableView(this))
@@ -85,6 +87,7 @@ RosterPanel::RosterPanel(RosterModel &model, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);
+    layout->addWidget(m_roomBar);
     layout->addWidget(m_view, 1);
 }
 

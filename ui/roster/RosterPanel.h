@@ -11,6 +11,7 @@ namespace presence {
 
 class RosterModel;
 class RosterFilterModel;
+class RoomBar;
 class RoomSelector;
 
 // The roster table with its filter line, room and status choices, and the counts of what is
@@ -28,6 +29,7 @@ public:
     QLineEdit *filterEdit() const { return m_filter; }
     QComboBox *statusChoice() const { return m_status; }
     RoomSelector *roomChoice() const { return m_room; }
+    RoomBar *roomBar() const { return m_roomBar; }
     QLabel *countsLabel() const { return m_counts; }
     RosterFilterModel &proxy() const { return *m_proxy; }
 
@@ -38,6 +40,7 @@ private:
     RosterFilterModel *m_proxy;
     QLineEdit *m_filter;
     RoomSelector *m_room;
+    RoomBar *m_roomBar;
     QComboBox *m_status;
     QLabel *m_counts;
     QTableView *m_view;

@@ -131,11 +131,17 @@ QWidget *SimulationPanel::buildSpawnBox()
     m_rooms = new QSpinBox(box);
     m_rooms->setRange(1, 1000);
     m_rooms->setValue(1);
-    m_rooms->setPrefix(tr("in "));
-    m_rooms->setSuffix(tr(" room(s)"));
+    m_rooms->setSpecialValueText(tr("1 (default)"));
     m_rooms->setToolTip(tr("Spread new clients (spawned and churned) round-robin over rooms "
                            "r1…rK with ?room=; 1: all in the default room"));
-    connect(m_rooms, &QSpinBox::valueChanged, m_pool, &SimulatedClientPool::setRoomCount);
+    auto *roomsHint = new QLabel(box);
+    auto showRooms = [this, roomsHint](int rooms) {
+        m_pool->setRoomCount(rooms);
+        roomsHint->setText(rooms > 1 ? tr("new clients go round-robin to r1…r%1").arg(rooms)
+                                     : tr("new clients join the default room"));
+    };
+    connect(m_rooms, &QSpinBox::valueChanged, this, showRooms);
+    showRooms(m_rooms->value());
     m_spawn = new QPushButton(tr("Spawn"), box);
     m_spawn->setToolTip(tr("Open this many real SSE connections (Ctrl+N)"));
     connect(m_target, &QComboBox::currentIndexChanged, this, &SimulationPanel::updateTarget);
@@ -150,14 +156,18 @@ QWidget *SimulationPanel::buildSpawnBox()
 
     auto *grid = new QGridLayout(box);
     grid->addWidget(new QLabel(tr("Target"), box), 0, 0);
-    grid->addWidget(m_target, 0, 1, 1, 4);
+    grid->addWidget(m_target, 0, 1, 1, 3);
     grid->addWidget(new QLabel(tr("URL"), box), 1, 0);
-    grid->addWidget(m_url, 1, 1, 1, 4);
+    grid->addWidget(m_url, 1, 1, 1, 3);
     grid->addWidget(new QLabel(tr("Names"), box), 2, 0);
     grid->addWidget(m_pattern, 2, 1);
     grid->addWidget(m_count, 2, 2);
-    grid->addWidget(m_rooms, 2, 3);
-    grid->addWidget(m_spawn, 2, 4);
+    grid->addWidget(m_spawn, 2, 3);
+    auto *rooms = new QHBoxLayout;
+    rooms->addWidget(m_rooms);
+    rooms->addWidget(roomsHint, 1);
+    grid->addWidget(new QLabel(tr("Rooms"), box), 3, 0);
+    grid->addLayout(rooms, 3, 1, 1, 3);
     grid->setColumnStretch(1, 1);
     return box;
 }
