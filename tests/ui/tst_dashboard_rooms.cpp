@@ -29,7 +29,10 @@ private:
     std::unique_ptr<RosterPanel> m_rosterPanel;
     std::unique_ptr<SimulationPanel> m_simulation;
 
-    static RoomName room(const char *name) { return *RoomName::fromString(QString::fromLatin1(name)); }
+    static RoomName room(const char *name)
+    {
+        return *RoomName::fromString(QString::fromLatin1(name));
+    }
 
     // The selector's rooms as the operator reads them, in order ("All rooms" left out).
     QStringList selectorRooms() const
@@ -47,8 +50,9 @@ private:
         const QAbstractItemModel *shown = m_rosterPanel->view()->model();
         QStringList rows;
         for (int r = 0; r < shown->rowCount(); ++r)
-            rows.append(shown->index(r, RosterModel::ClientColumn).data().toString() + QLatin1Char('@')
-                        + shown->index(r, RosterModel::RoomColumn).data().toString());
+            rows.append(shown->index(r, RosterModel::ClientColumn).data().toString() +
+                        QLatin1Char('@') +
+                        shown->index(r, RosterModel::RoomColumn).data().toString());
         rows.sort();
         return rows;
     }
@@ -87,7 +91,8 @@ private Q_SLOTS:
         m_roster = std::make_unique<RosterModel>(m_backend->engine());
         m_roster->setRefreshInterval(100);
         m_rosterPanel = std::make_unique<RosterPanel>(*m_roster);
-        m_simulation = std::make_unique<SimulationPanel>(m_backend->localClients(), m_backend->baseUrl());
+        m_simulation =
+            std::make_unique<SimulationPanel>(m_backend->localClients(), m_backend->baseUrl());
     }
     void cleanup()
     {
@@ -101,10 +106,11 @@ private Q_SLOTS:
     {
         spawn(6, 3, QStringLiteral("six-{n}"));
         // Round-robin: six-1 r1, six-2 r2, six-3 r3, six-4 r1, …; nobody in the default room.
-        QTRY_COMPARE_WITH_TIMEOUT(selectorRooms(),
-                                  (QStringList{QStringLiteral("r1 (2)"), QStringLiteral("r2 (2)"),
-                                               QStringLiteral("r3 (2)"), QStringLiteral("default (0)")}),
-                                  5000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            selectorRooms(),
+            (QStringList{QStringLiteral("r1 (2)"), QStringLiteral("r2 (2)"),
+                         QStringLiteral("r3 (2)"), QStringLiteral("default (0)")}),
+            5000);
         QCOMPARE(m_rosterPanel->roomChoice()->itemText(0), QStringLiteral("All rooms"));
         QCOMPARE(m_backend->engine().roomSnapshot(room("r2")).size(), 2);
         QCOMPARE(shownRows().size(), 6);
@@ -112,31 +118,37 @@ private Q_SLOTS:
 
         QVERIFY(choose(QStringLiteral("r2 (2)")));
         QVERIFY(m_rosterPanel->roomChoice()->currentRoom() == std::optional<RoomName>(room("r2")));
-        QCOMPARE(shownRows(), (QStringList{QStringLiteral("six-2@r2"), QStringLiteral("six-5@r2")}));
+        QCOMPARE(shownRows(),
+                 (QStringList{QStringLiteral("six-2@r2"), QStringLiteral("six-5@r2")}));
         QVERIFY(m_rosterPanel->countsLabel()->text().contains(QStringLiteral("<b>2</b> online")));
 
         // Counts follow presence; the chosen room stays chosen while the list reorders.
         m_simulation->pool().apply(SimulatedClientPool::Action::Leave, {QStringLiteral("six-3")});
-        QTRY_COMPARE_WITH_TIMEOUT(selectorRooms(),
-                                  (QStringList{QStringLiteral("r1 (2)"), QStringLiteral("r2 (2)"),
-                                               QStringLiteral("r3 (1)"), QStringLiteral("default (0)")}),
-                                  5000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            selectorRooms(),
+            (QStringList{QStringLiteral("r1 (2)"), QStringLiteral("r2 (2)"),
+                         QStringLiteral("r3 (1)"), QStringLiteral("default (0)")}),
+            5000);
         m_simulation->pool().spawn(2, QStringLiteral("late-{n}"), {room("r3")});
-        QTRY_COMPARE_WITH_TIMEOUT(selectorRooms(),
-                                  (QStringList{QStringLiteral("r3 (3)"), QStringLiteral("r1 (2)"),
-                                               QStringLiteral("r2 (2)"), QStringLiteral("default (0)")}),
-                                  5000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            selectorRooms(),
+            (QStringList{QStringLiteral("r3 (3)"), QStringLiteral("r1 (2)"),
+                         QStringLiteral("r2 (2)"), QStringLiteral("default (0)")}),
+            5000);
         QCOMPARE(m_rosterPanel->roomChoice()->currentText(), QStringLiteral("r2 (2)"));
-        QCOMPARE(shownRows(), (QStringList{QStringLiteral("six-2@r2"), QStringLiteral("six-5@r2")}));
+        QCOMPARE(shownRows(),
+                 (QStringList{QStringLiteral("six-2@r2"), QStringLiteral("six-5@r2")}));
 
         // The bar over the roster lists the same counts, busiest first, and selects on click.
         RoomBar *bar = m_rosterPanel->roomBar();
         QVERIFY(!bar->isHidden());
         const QString barText = bar->text();
-        QVERIFY2(barText.indexOf(QStringLiteral(">r3</a>&nbsp;<b>3</b>")) >= 0
-                     && barText.indexOf(QStringLiteral(">r3</a>")) < barText.indexOf(QStringLiteral(">r1</a>")),
+        QVERIFY2(barText.indexOf(QStringLiteral(">r3</a>&nbsp;<b>3</b>")) >= 0 &&
+                     barText.indexOf(QStringLiteral(">r3</a>")) <
+                         barText.indexOf(QStringLiteral(">r1</a>")),
                  qPrintable(barText));
-        QVERIFY2(barText.contains(QStringLiteral("<b>r2&nbsp;2</b>")), qPrintable(barText)); // the room shown
+        QVERIFY2(barText.contains(QStringLiteral("<b>r2&nbsp;2</b>")),
+                 qPrintable(barText));                         // the room shown
         QVERIFY(!barText.contains(QStringLiteral("default"))); // nobody there: not listed
         Q_EMIT bar->linkActivated(QStringLiteral("r3"));
         QCOMPARE(m_rosterPanel->roomChoice()->currentText(), QStringLiteral("r3 (3)"));
@@ -170,8 +182,9 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(log.rowCount(), 2, 5000);
         QStringList logged;
         for (int r = 0; r < log.rowCount(); ++r)
-            logged.append(log.index(r, EventLogModel::ClientColumn).data().toString() + QLatin1Char('@')
-                          + log.index(r, EventLogModel::RoomColumn).data().toString());
+            logged.append(log.index(r, EventLogModel::ClientColumn).data().toString() +
+                          QLatin1Char('@') +
+                          log.index(r, EventLogModel::RoomColumn).data().toString());
         logged.sort();
         QCOMPARE(logged, (QStringList{QStringLiteral("dual@a"), QStringLiteral("dual@b")}));
 
@@ -182,8 +195,8 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(statusOf(QStringLiteral("dual"), QStringLiteral("b")),
                                   QStringLiteral("OFFLINE/left"), 5000);
         QTRY_COMPARE_WITH_TIMEOUT(selectorRooms(),
-                                  (QStringList{QStringLiteral("default (0)"), QStringLiteral("a (0)"),
-                                               QStringLiteral("b (0)")}),
+                                  (QStringList{QStringLiteral("default (0)"),
+                                               QStringLiteral("a (0)"), QStringLiteral("b (0)")}),
                                   5000);
     }
 
@@ -195,26 +208,34 @@ private Q_SLOTS:
         QCOMPARE(both.size(), 1);
         for (const char *member : {"cr-1@r1", "cr-2@r2", "cr-3@r1", "cr-4@r2"}) {
             const QStringList parts = QString::fromLatin1(member).split(QLatin1Char('@'));
-            QTRY_COMPARE_WITH_TIMEOUT(statusOf(parts[0], parts[1]), QStringLiteral("ONLINE/connected"), 5000);
+            QTRY_COMPARE_WITH_TIMEOUT(statusOf(parts[0], parts[1]),
+                                      QStringLiteral("ONLINE/connected"), 5000);
         }
-        QTRY_COMPARE_WITH_TIMEOUT(statusOf(both[0], QStringLiteral("r1")), QStringLiteral("ONLINE/connected"), 5000);
-        QTRY_COMPARE_WITH_TIMEOUT(statusOf(both[0], QStringLiteral("r2")), QStringLiteral("ONLINE/connected"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(both[0], QStringLiteral("r1")),
+                                  QStringLiteral("ONLINE/connected"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(both[0], QStringLiteral("r2")),
+                                  QStringLiteral("ONLINE/connected"), 5000);
 
         // The crash names every member of the aborted connection: no room sees a clean leave.
-        m_simulation->pool().apply(SimulatedClientPool::Action::Crash, {QStringLiteral("cr-2"), both[0]});
+        m_simulation->pool().apply(SimulatedClientPool::Action::Crash,
+                                   {QStringLiteral("cr-2"), both[0]});
         QTRY_COMPARE_WITH_TIMEOUT(statusOf(QStringLiteral("cr-2"), QStringLiteral("r2")),
                                   QStringLiteral("OFFLINE/timeout"), 5000);
-        QTRY_COMPARE_WITH_TIMEOUT(statusOf(both[0], QStringLiteral("r1")), QStringLiteral("OFFLINE/timeout"), 5000);
-        QTRY_COMPARE_WITH_TIMEOUT(statusOf(both[0], QStringLiteral("r2")), QStringLiteral("OFFLINE/timeout"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(both[0], QStringLiteral("r1")),
+                                  QStringLiteral("OFFLINE/timeout"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(both[0], QStringLiteral("r2")),
+                                  QStringLiteral("OFFLINE/timeout"), 5000);
         QCOMPARE(statusOf(QStringLiteral("cr-2"), QStringLiteral("r1")), QString());
         QCOMPARE(statusOf(QStringLiteral("cr-2"), QString()), QString());
-        QCOMPARE(statusOf(QStringLiteral("cr-4"), QStringLiteral("r2")), QStringLiteral("ONLINE/connected"));
+        QCOMPARE(statusOf(QStringLiteral("cr-4"), QStringLiteral("r2")),
+                 QStringLiteral("ONLINE/connected"));
 
         QVERIFY(choose(QStringLiteral("r2 (1)")));
-        QCOMPARE(shownRows(), (QStringList{both[0] + QStringLiteral("@r2"), QStringLiteral("cr-2@r2"),
-                                           QStringLiteral("cr-4@r2")}));
+        QCOMPARE(shownRows(), (QStringList{both[0] + QStringLiteral("@r2"),
+                                           QStringLiteral("cr-2@r2"), QStringLiteral("cr-4@r2")}));
         m_rosterPanel->statusChoice()->setCurrentIndex(2); // offline only
-        QCOMPARE(shownRows(), (QStringList{both[0] + QStringLiteral("@r2"), QStringLiteral("cr-2@r2")}));
+        QCOMPARE(shownRows(),
+                 (QStringList{both[0] + QStringLiteral("@r2"), QStringLiteral("cr-2@r2")}));
     }
 };
 

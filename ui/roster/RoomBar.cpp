@@ -13,9 +13,8 @@ RoomBar::RoomBar(RosterModel &model, RoomSelector &selector, QWidget *parent)
     setTextFormat(Qt::RichText);
     setTextInteractionFlags(Qt::LinksAccessibleByMouse | Qt::LinksAccessibleByKeyboard);
     setToolTip(tr("Busiest rooms with their ONLINE members; click one to show only it"));
-    connect(this, &QLabel::linkActivated, this, [this](const QString &room) {
-        m_selector.selectRoom(RoomName::fromString(room));
-    });
+    connect(this, &QLabel::linkActivated, this,
+            [this](const QString &room) { m_selector.selectRoom(RoomName::fromString(room)); });
     connect(&m_model, &RosterModel::roomsChanged, this, &RoomBar::update);
     connect(&m_selector, &RoomSelector::roomSelected, this, &RoomBar::update);
     update();
@@ -39,13 +38,16 @@ void RoomBar::update()
         // The room shown is plain text; the others are links to it.
         shown.append(chosen == room.room
                          ? QStringLiteral("<b>%1&nbsp;%2</b>").arg(name).arg(room.online)
-                         : QStringLiteral("<a href=\"%1\">%1</a>&nbsp;<b>%2</b>").arg(name).arg(room.online));
+                         : QStringLiteral("<a href=\"%1\">%1</a>&nbsp;<b>%2</b>")
+                               .arg(name)
+                               .arg(room.online));
     }
     const bool onlyDefault = listed == 0 || (listed == 1 && m_model.rooms().size() == 1);
     setVisible(!onlyDefault);
     if (onlyDefault)
         return;
-    QString text = tr("Rooms:") + QStringLiteral(" ") + shown.join(QStringLiteral(" &nbsp;·&nbsp; "));
+    QString text =
+        tr("Rooms:") + QStringLiteral(" ") + shown.join(QStringLiteral(" &nbsp;·&nbsp; "));
     if (more > 0)
         text += QStringLiteral(" &nbsp;") + tr("… %n more in the selector", nullptr, more);
     setText(text);
