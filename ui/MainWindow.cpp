@@ -71,9 +71,10 @@ MainWindow::MainWindow(PresenceBackend &backend, DashboardSettings &settings, QW
     // A sensible first size: most of the screen, capped where wider stops helping.
     const QRect available = screen() ? screen()->availableGeometry() : QRect(0, 0, 1600, 1000);
     resize(std::min(available.width() * 9 / 10, 1600), std::min(available.height() * 9 / 10, 1000));
-    resizeDocks({m_simulationDock}, {width() * 2 / 7}, Qt::Horizontal);
+    resizeDocks({m_simulationDock}, {width() / 4}, Qt::Horizontal);
     resizeDocks({m_chartsDock}, {height() * 2 / 7}, Qt::Vertical);
-    resizeDocks({m_chartsDock, m_logDock}, {width() / 2, width() / 2}, Qt::Horizontal);
+    // The log's columns (id, time, client, room, status, reason, node) need more than the charts.
+    resizeDocks({m_chartsDock, m_logDock}, {width() * 9 / 20, width() * 11 / 20}, Qt::Horizontal);
     restoreGeometry(m_settings.windowGeometry());
     restoreState(m_settings.windowState());
 }

@@ -1,5 +1,5 @@
 // Developer tool, not a test: runs the real dashboard window over a real node (the embedded
-// private redis-server when one is installed), spawns simulated clients, starts churn and
+// private redis-server when one is installed), spawns simulated clients over four rooms, starts churn and
 // crashes a share of them in two waves, then saves QWidget::grab() of the window to the file
 // given. Run under Xvfb:  xvfb-run -a -s "-screen 0 1600x1000x24" presence_dashboard_screenshot out.png
 #include "MainWindow.h"
@@ -11,6 +11,7 @@
 #include "roster/RosterPanel.h"
 #include "sim/SimulationPanel.h"
 
+#include <QSpinBox>
 #include <QTableView>
 
 #include <QApplication>
@@ -48,6 +49,7 @@ int main(int argc, char **argv)
 
     SimulationPanel &simulation = *window->simulationPanel();
     SimulatedClientPool &pool = simulation.pool();
+    simulation.roomsBox()->setValue(4);
     QTimer::singleShot(500, &app, [&] { pool.spawn(160, QStringLiteral("user-{n}")); });
     QTimer::singleShot(3000, &app, [&] {
         simulation.churn().setPattern(QStringLiteral("churn-{n}"));
@@ -66,8 +68,10 @@ int main(int argc, char **argv)
     window->rosterPanel()->view()->sortByColumn(RosterModel::TtlLeftColumn, Qt::AscendingOrder);
     QTimer::singleShot(16500, &app, [&] {
         for (const QString &name : std::as_const(secondWave)) {
-            if (const ClientPresence *row = window->rosterModel().find(name))
-                qInfo().noquote() << name << statusText(row->status) << row->reason << row->deadlineMs - QDateTime::currentMSecsSinceEpoch() << row->connections;
+            const SimulatedClient *client = pool.client(name);
+            const RoomMember member{client->rooms().constFirst(), *ClientId::fromString(name)};
+            if (const ClientPresence *row = window->rosterModel().find(member))
+                qInfo().noquote() << name << member.room.toString() << statusText(row->status) << row->reason << row->deadlineMs - QDateTime::currentMSecsSinceEpoch() << row->connections;
         }
         const bool saved = window->grab().save(output);
         qInfo().noquote() << (saved ? "saved" : "could not save") << output;

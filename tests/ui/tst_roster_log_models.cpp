@@ -158,7 +158,7 @@ private Q_SLOTS:
         panel.view()->selectRow(0);
         const QString copied = panel.copySelection();
         QVERIFY(copied.startsWith(QStringLiteral("Entry id\tTime\tClient")));
-        QVERIFY(copied.contains(QStringLiteral("\tseven\tONLINE\tconnected\t")));
+        QVERIFY(copied.contains(QStringLiteral("\tseven\tdefault\tONLINE\tconnected\t")));
         QCOMPARE(QApplication::clipboard()->text(), copied);
     }
 };

@@ -3,6 +3,7 @@
 #include "LineChart.h"
 
 #include <QPainter>
+#include <QStringList>
 
 #include <algorithm>
 
@@ -76,21 +77,26 @@ void Histogram::paintEvent(QPaintEvent *)
     painter.setPen(text);
     painter.drawText(QRect(0, 0, width(), line), Qt::AlignLeft | Qt::AlignVCenter, m_title);
     painter.setFont(font());
-    const QString summary = sorted.isEmpty()
-                                ? tr("no timeouts yet")
-                                : tr("n=%1 · p50 %2 · p95 %3 · max %4")
-                                      .arg(sorted.size())
-                                      .arg(formatMs(percentile(0.5)), formatMs(percentile(0.95)),
-                                           formatMs(sorted.last()));
+    QStringList summary{tr("no timeouts yet")};
+    if (!sorted.isEmpty()) {
+        const QString counts = tr("n=%1 · p50 %2").arg(sorted.size()).arg(formatMs(percentile(0.5)));
+        const QString tail = tr("p95 %1 · max %2").arg(formatMs(percentile(0.95)), formatMs(sorted.last()));
+        const QString oneLine = counts + QStringLiteral(" · ") + tail;
+        // Two lines rather than an elided max in a narrow panel: the max is what matters most.
+        summary = metrics.horizontalAdvance(oneLine) <= width() ? QStringList{oneLine}
+                                                                : QStringList{counts, tail};
+    }
     painter.setPen(m_color);
-    painter.drawText(QRect(0, line, width(), line), Qt::AlignLeft | Qt::AlignVCenter,
-                     metrics.elidedText(summary, Qt::ElideRight, width()));
+    for (qsizetype i = 0; i < summary.size(); ++i)
+        painter.drawText(QRect(0, line * int(i + 1), width(), line), Qt::AlignLeft | Qt::AlignVCenter,
+                         metrics.elidedText(summary[i], Qt::ElideRight, width()));
+    const int header = line * int(summary.size() + 1);
 
     const Bins bins = bin(m_values);
     const int peak = bins.counts.isEmpty() ? 1 : *std::max_element(bins.counts.cbegin(), bins.counts.cend());
     const QString topLabel = QString::number(peak);
     const int axisWidth = metrics.horizontalAdvance(topLabel) + 6;
-    const QRectF plot(axisWidth, 2 * line + 6, width() - axisWidth - 2, height() - 3 * line - 10);
+    const QRectF plot(axisWidth, header + 6, width() - axisWidth - 2, height() - header - line - 10);
     if (plot.width() < 10 || plot.height() < 10)
         return;
     painter.setPen(QPen(grid, 1));

@@ -95,6 +95,7 @@ QVariant EventLogModel::data(const QModelIndex &index, int role) const
     case TimeColumn:
         return QDateTime::fromMSecsSinceEpoch(row.atMs).toString(QStringLiteral("HH:mm:ss.zzz"));
     case ClientColumn: return row.client.toString();
+    case RoomColumn: return row.room.toString();
     case StatusColumn: return statusText(row.status);
     case ReasonColumn: return row.reason;
     case NodeColumn: return row.node;
@@ -110,6 +111,7 @@ QVariant EventLogModel::headerData(int section, Qt::Orientation orientation, int
     case IdColumn: return tr("Entry id");
     case TimeColumn: return tr("Time");
     case ClientColumn: return tr("Client");
+    case RoomColumn: return tr("Room");
     case StatusColumn: return tr("Status");
     case ReasonColumn: return tr("Reason");
     case NodeColumn: return tr("Node");

@@ -17,7 +17,16 @@ namespace presence {
 class EventLogModel final : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { IdColumn, TimeColumn, ClientColumn, StatusColumn, ReasonColumn, NodeColumn, ColumnCount };
+    enum Column {
+        IdColumn,
+        TimeColumn,
+        ClientColumn,
+        RoomColumn,
+        StatusColumn,
+        ReasonColumn,
+        NodeColumn,
+        ColumnCount
+    };
 
     explicit EventLogModel(PresenceEngine &engine, qsizetype capacity = 5000,
                            QObject *parent = nullptr);

@@ -50,6 +50,7 @@ EventLogPanel::EventLogPanel(EventLogModel &model, QWidget *parent)
     header->resizeSection(EventLogModel::IdColumn, metrics.horizontalAdvance(QStringLiteral("0000000000000-00")) + pad);
     header->resizeSection(EventLogModel::TimeColumn, metrics.horizontalAdvance(QStringLiteral("00:00:00.000")) + pad);
     header->resizeSection(EventLogModel::ClientColumn, metrics.horizontalAdvance(QStringLiteral("client-00000")) + pad);
+    header->resizeSection(EventLogModel::RoomColumn, metrics.horizontalAdvance(QStringLiteral("default")) + pad / 2);
     header->resizeSection(EventLogModel::StatusColumn, metrics.horizontalAdvance(QStringLiteral("OFFLINE")) + icon + pad);
     header->resizeSection(EventLogModel::ReasonColumn, metrics.horizontalAdvance(QStringLiteral("heartbeat")) + pad);
     header->setStretchLastSection(true);

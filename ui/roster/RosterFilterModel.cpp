@@ -28,10 +28,21 @@ void RosterFilterModel::setStatusFilter(StatusFilter filter)
     invalidateFilter();
 }
 
+void RosterFilterModel::setRoom(const std::optional<RoomName> &room)
+{
+    if (m_room == room)
+        return;
+    m_room = room;
+    m_roomText = room ? room->toString() : QString();
+    invalidateFilter();
+}
+
 bool RosterFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
 {
     const QAbstractItemModel *source = sourceModel();
     const QModelIndex first = source->index(sourceRow, RosterModel::ClientColumn, sourceParent);
+    if (m_room && source->data(first, RosterModel::RoomRole).toString() != m_roomText)
+        return false;
     if (m_status != StatusFilter::All) {
         const bool online = source->data(first, RosterModel::StatusRole).toInt()
                             == int(PresenceStatus::Online);
@@ -41,6 +52,8 @@ bool RosterFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourc
     if (m_text.isEmpty())
         return true;
     if (first.data().toString().contains(m_text, Qt::CaseInsensitive))
+        return true;
+    if (source->data(first, RosterModel::RoomRole).toString().contains(m_text, Qt::CaseInsensitive))
         return true;
     const QModelIndex nodes = source->index(sourceRow, RosterModel::NodesColumn, sourceParent);
     return nodes.data().toString().contains(m_text, Qt::CaseInsensitive);

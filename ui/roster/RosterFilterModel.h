@@ -1,11 +1,15 @@
 #pragma once
 
+#include "model/RoomName.h"
+
 #include <QSortFilterProxyModel>
+
+#include <optional>
 
 namespace presence {
 
 // Sorting by typed values (times as numbers, not as text) and filtering by a substring of the
-// client or node names plus a status choice.
+// client, room or node names, a status choice and one room (or every room).
 class RosterFilterModel final : public QSortFilterProxyModel {
     Q_OBJECT
 public:
@@ -15,6 +19,9 @@ public:
 
     void setText(const QString &text);
     void setStatusFilter(StatusFilter filter);
+    // Only the rows of `room`; nullopt: every room.
+    void setRoom(const std::optional<RoomName> &room);
+    const std::optional<RoomName> &room() const { return m_room; }
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
@@ -22,6 +29,8 @@ protected:
 private:
     QString m_text;
     StatusFilter m_status = StatusFilter::All;
+    std::optional<RoomName> m_room;
+    QString m_roomText; // m_room as RosterModel::RoomRole shows it
 };
 
 } // namespace presence

@@ -51,13 +51,17 @@ int RosterModel::columnCount(const QModelIndex &parent) const
     return parent.isValid() ? 0 : ColumnCount;
 }
 
-const ClientPresence *RosterModel::find(const QString &client) const
+const ClientPresence *RosterModel::find(const RoomMember &member) const
+{
+    const auto found = m_index.constFind(member);
+    return found == m_index.cend() ? nullptr : &m_rows[*found];
+}
+
+const ClientPresence *RosterModel::find(const QString &client, const QString &room) const
 {
     const auto id = ClientId::fromString(client);
-    if (!id)
-        return nullptr;
-    const auto found = m_index.constFind(*id);
-    return found == m_index.cend() ? nullptr : &m_rows[*found];
+    const auto inRoom = room.isEmpty() ? std::optional<RoomName>(RoomName{}) : RoomName::fromString(room);
+    return id && inRoom ? find(RoomMember{*inRoom, *id}) : nullptr;
 }
 
 void RosterModel::enqueue(const PresenceEvent &event)
@@ -77,20 +81,22 @@ void RosterModel::flush()
     int first = int(m_rows.size());
     int last = -1;
     QList<ClientPresence> added;
-    QHash<ClientId, qsizetype> addedIndex;
+    QHash<RoomMember, qsizetype> addedIndex;
     for (const PresenceEvent &event : events) {
+        const RoomMember member = event.member();
         ClientPresence *row = nullptr;
-        if (const auto found = m_index.constFind(event.client); found != m_index.cend()) {
+        if (const auto found = m_index.constFind(member); found != m_index.cend()) {
             row = &m_rows[*found];
             first = std::min(first, *found);
             last = std::max(last, *found);
-        } else if (const auto fresh = addedIndex.constFind(event.client); fresh != addedIndex.cend()) {
+        } else if (const auto fresh = addedIndex.constFind(member); fresh != addedIndex.cend()) {
             row = &added[*fresh];
         } else {
-            addedIndex.insert(event.client, added.size());
+            addedIndex.insert(member, added.size());
             added.append(ClientPresence{});
             row = &added.last();
             row->client = event.client;
+            row->room = event.room;
         }
         if (event.status == PresenceStatus::Offline && event.reason == Reason::timeout
             && row->deadlineMs > 0)
@@ -123,7 +129,7 @@ void RosterModel::reload()
     m_rows = m_engine.snapshot();
     m_index.clear();
     for (int i = 0; i < m_rows.size(); ++i)
-        m_index.insert(m_rows[i].client, i);
+        m_index.insert(m_rows[i].member(), i);
     endResetModel();
     recount();
     refresh();
@@ -150,11 +156,11 @@ void RosterModel::applyRoster(const QList<ClientPresence> &roster)
     // Events queued before this roster was read must not be overtaken by it.
     flush();
     QList<ClientPresence> added;
-    QSet<ClientId> seen;
+    QSet<RoomMember> seen;
     seen.reserve(roster.size());
     for (const ClientPresence &fresh : roster) {
-        seen.insert(fresh.client);
-        const auto found = m_index.constFind(fresh.client);
+        seen.insert(fresh.member());
+        const auto found = m_index.constFind(fresh.member());
         if (found == m_index.cend()) {
             added.append(fresh);
             continue;
@@ -171,7 +177,7 @@ void RosterModel::applyRoster(const QList<ClientPresence> &roster)
     // OFFLINE rows the engine has forgotten (it keeps a bounded number): drop them in one go.
     bool pruned = false;
     for (const ClientPresence &row : std::as_const(m_rows)) {
-        if (row.status == PresenceStatus::Offline && !seen.contains(row.client)) {
+        if (row.status == PresenceStatus::Offline && !seen.contains(row.member())) {
             pruned = true;
             break;
         }
@@ -179,11 +185,11 @@ void RosterModel::applyRoster(const QList<ClientPresence> &roster)
     if (pruned) {
         beginResetModel();
         m_rows.removeIf([&seen](const ClientPresence &row) {
-            return row.status == PresenceStatus::Offline && !seen.contains(row.client);
+            return row.status == PresenceStatus::Offline && !seen.contains(row.member());
         });
         m_index.clear();
         for (int i = 0; i < m_rows.size(); ++i)
-            m_index.insert(m_rows[i].client, i);
+            m_index.insert(m_rows[i].member(), i);
         endResetModel();
     } else if (!m_rows.isEmpty()) {
         Q_EMIT dataChanged(index(0, ConnectionsColumn), index(rowCount() - 1, TtlLeftColumn));
@@ -199,7 +205,7 @@ void RosterModel::appendRows(QList<ClientPresence> added)
     const int start = int(m_rows.size());
     beginInsertRows({}, start, start + int(added.size()) - 1);
     for (ClientPresence &row : added) {
-        m_index.insert(row.client, int(m_rows.size()));
+        m_index.insert(row.member(), int(m_rows.size()));
         m_rows.append(std::move(row));
     }
     endInsertRows();
@@ -208,16 +214,28 @@ void RosterModel::appendRows(QList<ClientPresence> added)
 void RosterModel::recount()
 {
     Counts counts;
+    QHash<RoomName, Counts> byRoom;
     for (const ClientPresence &row : std::as_const(m_rows)) {
+        Counts &room = byRoom[row.room];
         if (row.status == PresenceStatus::Online) {
-            ++counts.online;
-            counts.sessions += row.connections;
+            ++room.online;
+            room.sessions += row.connections;
         } else {
-            ++counts.offline;
+            ++room.offline;
         }
     }
-    if (counts.online != m_counts.online || counts.offline != m_counts.offline
-        || counts.sessions != m_counts.sessions) {
+    for (const Counts &room : std::as_const(byRoom)) {
+        counts.online += room.online;
+        counts.offline += room.offline;
+        counts.sessions += room.sessions;
+    }
+    const bool roomsMoved = byRoom != m_roomCounts;
+    m_roomCounts = std::move(byRoom);
+    if (roomsMoved) {
+        m_rooms = occupancyOf(m_rows);
+        Q_EMIT roomsChanged();
+    }
+    if (counts != m_counts) {
         m_counts = counts;
         Q_EMIT countsChanged();
     }
@@ -245,6 +263,8 @@ QVariant RosterModel::data(const QModelIndex &index, int role) const
         return int(row.status);
     case ClientRole:
         return row.client.toString();
+    case RoomRole:
+        return row.room.toString();
     case Qt::DecorationRole:
         if (column == StatusColumn)
             return m_icons.icon(row.status, row.reason);
@@ -277,6 +297,8 @@ QVariant RosterModel::display(const ClientPresence &row, int column) const
     switch (column) {
     case ClientColumn:
         return row.client.toString();
+    case RoomColumn:
+        return row.room.toString();
     case StatusColumn:
         return statusText(row.status);
     case ReasonColumn:
@@ -325,6 +347,7 @@ QVariant RosterModel::headerData(int section, Qt::Orientation orientation, int r
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
     case ClientColumn: return tr("Client");
+    case RoomColumn: return tr("Room");
     case StatusColumn: return tr("Status");
     case ReasonColumn: return tr("Reason");
     case ConnectionsColumn: return tr("Conns");

@@ -2,6 +2,7 @@
 
 #include "StatusStyle.h"
 #include "engine/PresenceEngine.h"
+#include "model/RoomOccupancy.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
@@ -9,7 +10,8 @@
 
 namespace presence {
 
-// The live roster as a table: one row per client the engine knows.
+// The live roster as a table: one row per member the engine knows (a client in a room; a
+// client in two rooms is two rows, each with its own status).
 //
 // Transitions arrive as presenceChanged() signals and are applied in batches (every
 // flushIntervalMs), so 10,000 clients churning cost one dataChanged and one insert per batch
@@ -22,6 +24,7 @@ class RosterModel final : public QAbstractTableModel {
 public:
     enum Column {
         ClientColumn,
+        RoomColumn,
         StatusColumn,
         ReasonColumn,
         ConnectionsColumn,
@@ -31,12 +34,14 @@ public:
         TtlLeftColumn,
         ColumnCount
     };
-    enum Role { SortRole = Qt::UserRole + 1, StatusRole, ClientRole };
+    enum Role { SortRole = Qt::UserRole + 1, StatusRole, ClientRole, RoomRole };
 
     struct Counts {
         int online = 0;
         int offline = 0;
-        int sessions = 0; // open connections of ONLINE clients, over every node
+        int sessions = 0; // open connections of ONLINE members, over every node
+
+        friend bool operator==(const Counts &, const Counts &) = default;
     };
 
     explicit RosterModel(PresenceEngine &engine, QObject *parent = nullptr);
@@ -46,9 +51,17 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
+    // Over every room: a client in two rooms counts twice, once per member.
     Counts counts() const { return m_counts; }
-    // The row of `client`, or null.
-    const ClientPresence *find(const QString &client) const;
+    // One room's figures (zero for a room with no rows).
+    Counts counts(const RoomName &room) const { return m_roomCounts.value(room); }
+    // Rooms with rows, busiest (most ONLINE) first, the default room always included;
+    // recomputed with each batch, like the counts.
+    const QList<RoomOccupancy> &rooms() const { return m_rooms; }
+    // The row of the member, or null.
+    const ClientPresence *find(const RoomMember &member) const;
+    // The row of `client` in `room` (a room name; empty: the default room), or null.
+    const ClientPresence *find(const QString &client, const QString &room = {}) const;
 
     void setFlushInterval(int ms) { m_flushTimer.setInterval(ms); }
     void setRefreshInterval(int ms) { m_refreshTimer.setInterval(ms); }
@@ -59,6 +72,8 @@ public:
 
 Q_SIGNALS:
     void countsChanged();
+    // rooms() changed: a room appeared or went, or a room's counts moved.
+    void roomsChanged();
     // A client went OFFLINE "timeout" `latenessMs` after its last known TTL deadline.
     void timeoutDetected(qint64 latenessMs);
 
@@ -66,7 +81,7 @@ private:
     void enqueue(const PresenceEvent &event);
     void reload();
     void applyRoster(const QList<ClientPresence> &roster);
-    // Inserts rows for clients not in the model yet (one insert for the batch).
+    // Inserts rows for members not in the model yet (one insert for the batch).
     void appendRows(QList<ClientPresence> added);
     void recount();
     void tick();
@@ -75,9 +90,11 @@ private:
 
     PresenceEngine &m_engine;
     QList<ClientPresence> m_rows;
-    QHash<ClientId, int> m_index;
+    QHash<RoomMember, int> m_index;
     QList<PresenceEvent> m_pending;
     Counts m_counts;
+    QHash<RoomName, Counts> m_roomCounts;
+    QList<RoomOccupancy> m_rooms = occupancyOf({});
     StatusIcons m_icons;
     QTimer m_flushTimer;
     QTimer m_refreshTimer;

@@ -1,5 +1,7 @@
 #include "RosterPanel.h"
 
+#include "RoomBar.h"
+#include "RoomSelector.h"
 #include "RosterFilterModel.h"
 #include "RosterModel.h"
 #include "TableCopy.h"
@@ -19,13 +21,15 @@ RosterPanel::RosterPanel(RosterModel &model, QWidget *parent)
     , m_model(model)
     , m_proxy(new RosterFilterModel(this))
     , m_filter(new QLineEdit(this))
+    , m_room(new RoomSelector(model, this))
+    , m_roomBar(new RoomBar(model, *m_room, this))
     , m_status(new QComboBox(this))
     , m_counts(new QLabel(this))
     , m_view(new QTableView(this))
 {
     m_proxy->setSourceModel(&m_model);
 
-    m_filter->setPlaceholderText(tr("Filter by client or node (Ctrl+F)"));
+    m_filter->setPlaceholderText(tr("Filter by client, room or node (Ctrl+F)"));
     m_filter->setClearButtonEnabled(true);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &RosterFilterModel::setText);
 
@@ -36,8 +40,15 @@ RosterPanel::RosterPanel(RosterModel &model, QWidget *parent)
         m_proxy->setStatusFilter(RosterFilterModel::StatusFilter(m_status->itemData(row).toInt()));
     });
 
+    connect(m_room, &RoomSelector::roomSelected, this, [this](const std::optional<RoomName> &room) {
+        m_proxy->setRoom(room);
+        updateCounts();
+    });
+
     m_counts->setTextFormat(Qt::RichText);
+    m_counts->setToolTip(tr("Members of the room shown: a client in two rooms counts in each"));
     connect(&m_model, &RosterModel::countsChanged, this, &RosterPanel::updateCounts);
+    connect(&m_model, &RosterModel::roomsChanged, this, &RosterPanel::updateCounts);
     updateCounts();
 
     m_view->setModel(m_proxy);
@@ -56,6 +67,7 @@ RosterPanel::RosterPanel(RosterModel &model, QWidget *parent)
     header->setSectionResizeMode(QHeaderView::Interactive);
     header->setSectionResizeMode(RosterModel::ClientColumn, QHeaderView::Stretch);
     const int em = m_view->fontMetrics().horizontalAdvance(QLatin1Char('M'));
+    header->resizeSection(RosterModel::RoomColumn, 8 * em);
     header->resizeSection(RosterModel::StatusColumn, 9 * em);
     header->resizeSection(RosterModel::ReasonColumn, 7 * em);
     header->resizeSection(RosterModel::ConnectionsColumn, 5 * em);
@@ -68,12 +80,14 @@ RosterPanel::RosterPanel(RosterModel &model, QWidget *parent)
 
     auto *controls = new QHBoxLayout;
     controls->addWidget(m_filter, 1);
+    controls->addWidget(m_room);
     controls->addWidget(m_status);
     controls->addSpacing(em);
     controls->addWidget(m_counts);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);
+    layout->addWidget(m_roomBar);
     layout->addWidget(m_view, 1);
 }
 
@@ -90,7 +104,8 @@ QString RosterPanel::copySelection()
 
 void RosterPanel::updateCounts()
 {
-    const RosterModel::Counts counts = m_model.counts();
+    const std::optional<RoomName> room = m_room->currentRoom();
+    const RosterModel::Counts counts = room ? m_model.counts(*room) : m_model.counts();
     const QString online = statusColor(PresenceStatus::Online).name();
     const QString offline = statusColor(PresenceStatus::Offline).name();
     m_counts->setText(tr("<b style='color:%1'>●</b> <b>%2</b> online &nbsp; "

@@ -11,8 +11,11 @@ namespace presence {
 
 class RosterModel;
 class RosterFilterModel;
+class RoomBar;
+class RoomSelector;
 
-// The roster table with its filter line, status choice and counts.
+// The roster table with its filter line, room and status choices, and the counts of what is
+// shown (the chosen room's, or every room's).
 class RosterPanel final : public QWidget {
     Q_OBJECT
 public:
@@ -25,6 +28,8 @@ public:
     QTableView *view() const { return m_view; }
     QLineEdit *filterEdit() const { return m_filter; }
     QComboBox *statusChoice() const { return m_status; }
+    RoomSelector *roomChoice() const { return m_room; }
+    RoomBar *roomBar() const { return m_roomBar; }
     QLabel *countsLabel() const { return m_counts; }
     RosterFilterModel &proxy() const { return *m_proxy; }
 
@@ -34,6 +39,8 @@ private:
     RosterModel &m_model;
     RosterFilterModel *m_proxy;
     QLineEdit *m_filter;
+    RoomSelector *m_room;
+    RoomBar *m_roomBar;
     QComboBox *m_status;
     QLabel *m_counts;
     QTableView *m_view;

@@ -8,11 +8,13 @@ namespace {
 constexpr qint64 readBufferBytes = 64 * 1024;
 } // namespace
 
-SimulatedClient::SimulatedClient(QString name, QUrl base, bool thisNode, QObject *parent)
+SimulatedClient::SimulatedClient(QString name, QUrl base, bool thisNode, QList<RoomName> rooms,
+                                 QObject *parent)
     : QObject(parent)
     , m_name(std::move(name))
     , m_base(std::move(base))
     , m_thisNode(thisNode)
+    , m_rooms(rooms.isEmpty() ? QList<RoomName>{RoomName{}} : std::move(rooms))
 {
     m_socket.setReadBufferSize(readBufferBytes);
     connect(&m_socket, &QTcpSocket::connected, this, &SimulatedClient::onConnected);
@@ -62,7 +64,12 @@ void SimulatedClient::onConnected()
     QByteArray path = m_base.path(QUrl::FullyEncoded).toUtf8();
     if (!path.endsWith('/'))
         path += '/';
-    QByteArray request = "GET " + path + QUrl::toPercentEncoding(m_name) + " HTTP/1.1\r\n"
+    QByteArray query;
+    for (const RoomName &room : std::as_const(m_rooms)) {
+        if (!room.isDefault() || m_rooms.size() > 1)
+            query += (query.isEmpty() ? "?room=" : "&room=") + QUrl::toPercentEncoding(room.toString());
+    }
+    QByteArray request = "GET " + path + QUrl::toPercentEncoding(m_name) + query + " HTTP/1.1\r\n"
                          + "Host: " + m_base.authority(QUrl::FullyEncoded).toUtf8() + "\r\n"
                          + "Accept: text/event-stream\r\n";
     if (!m_lastEventId.isEmpty())

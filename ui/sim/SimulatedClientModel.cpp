@@ -71,6 +71,12 @@ QVariant SimulatedClientModel::data(const QModelIndex &index, int role) const
         return {};
     switch (index.column()) {
     case NameColumn: return client->name();
+    case RoomsColumn: {
+        QStringList rooms;
+        for (const RoomName &room : client->rooms())
+            rooms.append(room.toString());
+        return rooms.join(QStringLiteral(", "));
+    }
     case StateColumn: return SimulatedClient::stateText(client->state());
     case EventsColumn: return client->eventsReceived();
     case TargetColumn:
@@ -85,6 +91,7 @@ QVariant SimulatedClientModel::headerData(int section, Qt::Orientation orientati
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
     case NameColumn: return tr("Client");
+    case RoomsColumn: return tr("Room");
     case StateColumn: return tr("State");
     case EventsColumn: return tr("Events");
     case TargetColumn: return tr("Target");

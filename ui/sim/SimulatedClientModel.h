@@ -9,12 +9,12 @@ namespace presence {
 class SimulatedClient;
 class SimulatedClientPool;
 
-// The simulated clients as a table: name, state, events received, target. State changes are
+// The simulated clients as a table: name, rooms, state, events received, target. State changes are
 // signalled per client; the event counters move too often for that and are repainted on a timer.
 class SimulatedClientModel final : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { NameColumn, StateColumn, EventsColumn, TargetColumn, ColumnCount };
+    enum Column { NameColumn, RoomsColumn, StateColumn, EventsColumn, TargetColumn, ColumnCount };
 
     explicit SimulatedClientModel(SimulatedClientPool &pool, QObject *parent = nullptr);
 

@@ -29,7 +29,25 @@ void SimulatedClientPool::setTarget(const QUrl &base, bool thisNode)
     m_targetIsThisNode = thisNode;
 }
 
-QStringList SimulatedClientPool::spawn(int count, const QString &pattern)
+QList<RoomName> SimulatedClientPool::spreadRooms(int count)
+{
+    if (count <= 1)
+        return {RoomName{}};
+    QList<RoomName> rooms;
+    rooms.reserve(count);
+    for (int i = 1; i <= count; ++i)
+        rooms.append(*RoomName::fromString(QStringLiteral("r%1").arg(i)));
+    return rooms;
+}
+
+void SimulatedClientPool::setRoomCount(int count)
+{
+    m_roomCount = std::max(count, 1);
+    m_spread = spreadRooms(m_roomCount);
+    m_nextRoom = 0;
+}
+
+QStringList SimulatedClientPool::spawn(int count, const QString &pattern, const QList<RoomName> &rooms)
 {
     QString shape = pattern.trimmed().isEmpty() ? QStringLiteral("sim-{n}") : pattern.trimmed();
     if (!shape.contains(QLatin1String("{n}")))
@@ -46,7 +64,12 @@ QStringList SimulatedClientPool::spawn(int count, const QString &pattern)
                 continue;
             remove(existing);
         }
-        auto *client = new SimulatedClient(name, m_target, m_targetIsThisNode, this);
+        QList<RoomName> joins = rooms;
+        if (joins.isEmpty()) {
+            joins = {m_spread[m_nextRoom]};
+            m_nextRoom = (m_nextRoom + 1) % m_spread.size();
+        }
+        auto *client = new SimulatedClient(name, m_target, m_targetIsThisNode, joins, this);
         connect(client, &SimulatedClient::stateChanged, this, &SimulatedClientPool::onStateChanged);
         m_clients.append(client);
         m_byName.insert(name, client);
@@ -100,7 +123,7 @@ void SimulatedClientPool::perform(SimulatedClient *client, Action action)
         if (!client->isActive())
             return;
         if (client->targetsThisNode() && m_crashHook)
-            m_crashHook(client->name());
+            m_crashHook(client->name(), client->rooms());
         client->crash();
         break;
     case Action::Freeze:

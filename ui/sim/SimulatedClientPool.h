@@ -14,14 +14,16 @@
 namespace presence {
 
 // The simulated clients of the dashboard: spawns them from a name pattern against a target
-// node, applies drop-outs to named clients or to a random share of the active ones, and keeps
-// a bounded number of ended ones around so the table shows what happened to them.
+// node, spread over K rooms, applies drop-outs to named clients or to a random share of the
+// active ones, and keeps a bounded number of ended ones around so the table shows what
+// happened to them.
 class SimulatedClientPool final : public QObject {
     Q_OBJECT
 public:
     enum class Action { Leave, Crash, Freeze, Reconnect };
     Q_ENUM(Action)
-    using CrashHook = std::function<void(const QString &client)>;
+    // The client's name and the rooms its connection joined.
+    using CrashHook = std::function<void(const QString &client, const QList<RoomName> &rooms)>;
 
     explicit SimulatedClientPool(QObject *parent = nullptr);
     ~SimulatedClientPool() override;
@@ -31,15 +33,23 @@ public:
     const QUrl &target() const { return m_target; }
     bool targetIsThisNode() const { return m_targetIsThisNode; }
 
-    // Called with the client's name just before a client of the in-process node crashes.
+    // Called with the client's name and rooms just before a client of the in-process node crashes.
     // The server cannot tell an aborted TCP connection from a clean close (both are a
     // disconnect to it), so without this a "crash" would look like a clean leave; the hook
     // lets the node treat it as the crash it simulates (LocalClients::markCrashed).
     void setCrashHook(CrashHook hook) { m_crashHook = std::move(hook); }
 
+    // New clients are spread round-robin over `count` rooms r1…rK; 1 (the default) puts them
+    // all in the default room, as the seed's clients were. Changing it restarts at r1.
+    void setRoomCount(int count);
+    int roomCount() const { return m_roomCount; }
+    // The rooms of setRoomCount(`count`): r1…rK, or just the default room.
+    static QList<RoomName> spreadRooms(int count);
+
     // Starts `count` clients named after `pattern`: "{n}" is replaced by a running number
-    // (appended as "-{n}" when missing). Names already active are skipped. Returns the names.
-    QStringList spawn(int count, const QString &pattern);
+    // (appended as "-{n}" when missing). Names already active are skipped. Each joins the next
+    // room of the spread, or every room of `rooms` when given. Returns the names.
+    QStringList spawn(int count, const QString &pattern, const QList<RoomName> &rooms = {});
     void apply(Action action, const QStringList &names);
     // Applies `action` to a random `share` (0..1, at least one when share > 0) of the active
     // clients that the action can change; returns their names.
@@ -70,6 +80,9 @@ private:
     QHash<QString, SimulatedClient *> m_byName;
     std::deque<SimulatedClient *> m_ended; // oldest first
     quint64 m_nextNumber = 1;
+    int m_roomCount = 1;
+    QList<RoomName> m_spread{RoomName{}};
+    qsizetype m_nextRoom = 0; // index into m_spread of the next client's room
     QRandomGenerator m_random;
 };
 

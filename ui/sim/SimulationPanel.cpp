@@ -54,9 +54,12 @@ SimulationPanel::SimulationPanel(LocalClients &localClients, const QString &this
     , m_churn(new ChurnGenerator(*m_pool, this))
     , m_model(new SimulatedClientModel(*m_pool, this))
 {
-    m_pool->setCrashHook([this](const QString &name) {
-        if (const auto id = ClientId::fromString(name))
-            m_localClients.markCrashed(*id);
+    // A connection in several rooms is one member per room: each close must be marked.
+    m_pool->setCrashHook([this](const QString &name, const QList<RoomName> &rooms) {
+        if (const auto id = ClientId::fromString(name)) {
+            for (const RoomName &room : rooms)
+                m_localClients.markCrashed(RoomMember{room, *id});
+        }
     });
 
     m_summary = new QLabel(this);
@@ -72,6 +75,7 @@ SimulationPanel::SimulationPanel(LocalClients &localClients, const QString &this
     const int em = m_view->fontMetrics().horizontalAdvance(QLatin1Char('M'));
     m_view->horizontalHeader()->setSectionResizeMode(SimulatedClientModel::NameColumn,
                                                      QHeaderView::Stretch);
+    m_view->horizontalHeader()->resizeSection(SimulatedClientModel::RoomsColumn, 6 * em);
     m_view->horizontalHeader()->resizeSection(SimulatedClientModel::StateColumn, 8 * em);
     m_view->horizontalHeader()->resizeSection(SimulatedClientModel::EventsColumn, 5 * em);
     m_view->horizontalHeader()->resizeSection(SimulatedClientModel::TargetColumn, 7 * em);
@@ -124,6 +128,20 @@ QWidget *SimulationPanel::buildSpawnBox()
     m_count = new QSpinBox(box);
     m_count->setRange(1, 10000);
     m_count->setValue(50);
+    m_rooms = new QSpinBox(box);
+    m_rooms->setRange(1, 1000);
+    m_rooms->setValue(1);
+    m_rooms->setSpecialValueText(tr("1 (default)"));
+    m_rooms->setToolTip(tr("Spread new clients (spawned and churned) round-robin over rooms "
+                           "r1…rK with ?room=; 1: all in the default room"));
+    auto *roomsHint = new QLabel(box);
+    auto showRooms = [this, roomsHint](int rooms) {
+        m_pool->setRoomCount(rooms);
+        roomsHint->setText(rooms > 1 ? tr("new clients go round-robin to r1…r%1").arg(rooms)
+                                     : tr("new clients join the default room"));
+    };
+    connect(m_rooms, &QSpinBox::valueChanged, this, showRooms);
+    showRooms(m_rooms->value());
     m_spawn = new QPushButton(tr("Spawn"), box);
     m_spawn->setToolTip(tr("Open this many real SSE connections (Ctrl+N)"));
     connect(m_target, &QComboBox::currentIndexChanged, this, &SimulationPanel::updateTarget);
@@ -145,6 +163,11 @@ QWidget *SimulationPanel::buildSpawnBox()
     grid->addWidget(m_pattern, 2, 1);
     grid->addWidget(m_count, 2, 2);
     grid->addWidget(m_spawn, 2, 3);
+    auto *rooms = new QHBoxLayout;
+    rooms->addWidget(m_rooms);
+    rooms->addWidget(roomsHint, 1);
+    grid->addWidget(new QLabel(tr("Rooms"), box), 3, 0);
+    grid->addLayout(rooms, 3, 1, 1, 3);
     grid->setColumnStretch(1, 1);
     return box;
 }
@@ -260,7 +283,14 @@ void SimulationPanel::spawn()
     }
     const QUrl url = m_pool->target();
     const QStringList names = m_pool->spawn(m_count->value(), m_pattern->text());
-    m_lastAction->setText(tr("Spawned %1 client(s) against %2").arg(names.size()).arg(url.toDisplayString()));
+    const int rooms = m_pool->roomCount();
+    m_lastAction->setText(rooms > 1 ? tr("Spawned %1 client(s) against %2 over rooms r1…r%3")
+                                          .arg(names.size())
+                                          .arg(url.toDisplayString())
+                                          .arg(rooms)
+                                    : tr("Spawned %1 client(s) against %2")
+                                          .arg(names.size())
+                                          .arg(url.toDisplayString()));
 }
 
 void SimulationPanel::act(SimulatedClientPool::Action action)

@@ -19,7 +19,8 @@ class ChurnGenerator;
 class LocalClients;
 class SimulatedClientModel;
 
-// The drop-out lab: spawn simulated SSE clients against this node or another URL, make some
+// The drop-out lab: spawn simulated SSE clients against this node or another URL, spread
+// over K rooms, make some
 // of them leave, crash, freeze or reconnect, run a churn generator, and pause this node's
 // heartbeats (to Redis, the node then looks dead).
 class SimulationPanel final : public QWidget {
@@ -32,6 +33,7 @@ public:
     ChurnGenerator &churn() { return *m_churn; }
 
     QSpinBox *countBox() const { return m_count; }
+    QSpinBox *roomsBox() const { return m_rooms; }
     QLineEdit *patternEdit() const { return m_pattern; }
     QComboBox *targetChoice() const { return m_target; }
     QLineEdit *urlEdit() const { return m_url; }
@@ -68,6 +70,7 @@ private:
     QLineEdit *m_url = nullptr;
     QLineEdit *m_pattern = nullptr;
     QSpinBox *m_count = nullptr;
+    QSpinBox *m_rooms = nullptr;
     QPushButton *m_spawn = nullptr;
     QComboBox *m_scope = nullptr;
     QSpinBox *m_share = nullptr;
