@@ -31,7 +31,7 @@
   Common arguments: P, maxlen (approximate cap of the presence stream), keep (offline rows kept).
 ]]
 
-local VERSION = 2 -- 2: rooms (members "room/client", the room field)
+local VERSION = 3 -- 2: rooms (members "room/client", the room field); 3: no revival by a heartbeat older than the leave
 
 local function now_ms()
   local t = redis.call('TIME')
@@ -100,11 +100,13 @@ local function transition(P, maxlen, keep, client, status, reason, node, at)
 end
 
 -- Extends the client's deadline to `deadline` (never shortens it); ONLINE on the first refresh.
-local function refresh(P, maxlen, keep, client, deadline, now, reason, node)
+-- `status` is the client's status when the caller already read it.
+local function refresh(P, maxlen, keep, client, deadline, now, reason, node, status)
   if redis.call('ZADD', P .. 'presence:deadlines', 'GT', 'CH', deadline, client) == 1 then
     redis.call('SET', P .. 'presence:alive:' .. client, node, 'PX', deadline - now)
   end
-  if redis.call('HGET', P .. 'presence:status', client) ~= 'ONLINE' then
+  status = status or redis.call('HGET', P .. 'presence:status', client)
+  if status ~= 'ONLINE' then
     transition(P, maxlen, keep, client, 'ONLINE', reason, node, now)
     return 1
   end
@@ -120,9 +122,15 @@ local function heartbeat(keys, args)
   local now = now_ms()
   local online = 0
   for i = 5, #args - 2, 3 do
-    local deadline = tonumber(args[i + 1]) + ttl
+    local client, at = args[i], tonumber(args[i + 1])
+    local deadline = at + ttl
     if deadline > now then
-      online = online + refresh(P, maxlen, keep, args[i], deadline, now, 'heartbeat', args[i + 2])
+      local status = redis.call('HGET', P .. 'presence:status', client)
+      -- A heartbeat written before the client left (a node heartbeats what it holds, and the
+      -- leave may be processed first) must not bring it back: only one sent after counts.
+      if status == 'ONLINE' or not ((info_of(P, client).since or -1) >= at) then
+        online = online + refresh(P, maxlen, keep, client, deadline, now, 'heartbeat', args[i + 2], status)
+      end
     end
   end
   return online

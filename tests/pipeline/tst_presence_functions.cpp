@@ -150,6 +150,28 @@ private Q_SLOTS:
         QVERIFY(run({"PTTL", "presence:alive:bob"}).toInteger() > 0);
     }
 
+    void aHeartbeatSentBeforeTheLeaveDoesNotReviveTheClient()
+    {
+        // The node heartbeats bob, then bob leaves; the processor handles the heartbeat after.
+        QCOMPARE(connect("n1", "bob", 1).toInteger(), 1);
+        nodeAlive("n1");
+        const QByteArray before = QByteArray::number(redisNowMs() - 1);
+        QCOMPARE(leave("n1", "bob").toInteger(), 1);
+        QCOMPARE(run({"FCALL", "presence_heartbeat", "0", "", "1000", "100", "1000", "bob", before, "n1"})
+                     .toInteger(),
+                 0);
+        QCOMPARE(run({"HGET", "presence:status", "bob"}).toByteArray(), QByteArray("OFFLINE"));
+        // One written after the leave (bob came back, or redis-cli) counts as before.
+        QTRY_VERIFY(redisNowMs() > before.toLongLong() + 2);
+        const QByteArray after = QByteArray::number(redisNowMs());
+        QCOMPARE(run({"FCALL", "presence_heartbeat", "0", "", "1000", "100", "1000", "bob", after, "n1"})
+                     .toInteger(),
+                 1);
+        QCOMPARE(transitions(), (QStringList{QStringLiteral("bob ONLINE connected"),
+                                             QStringLiteral("bob OFFLINE left"),
+                                             QStringLiteral("bob ONLINE heartbeat")}));
+    }
+
     void sweepTimesOutOnce_evenWithoutNotifications()
     {
         nodeAlive("n1");
