@@ -9,6 +9,7 @@ const USAGE = `presence-peer [options]
   --redis URL           redis://[user:pass@]host:port[/db] or unix:///path/to.sock (default redis://127.0.0.1:6379)
   --heartbeat DURATION  heartbeat period d (default 5s)
   --ttl-factor X        a client's key lives X·d after its last heartbeat (default 1.5)
+  --keepalive DURATION  an SSE comment to every session this often (default 10s)
   --grace DURATION      how long a client with no open connection stays ONLINE (default 2s)
   --node-id NAME        default host:pid (also the consumer name in the group)
   --group NAME          consumer group on the heartbeat stream (default presence-peer)
@@ -22,7 +23,7 @@ export function parseDuration(text, name) {
 }
 
 export function loadConfig(argv = process.argv.slice(2), env = process.env) {
-  const names = ['host', 'port', 'redis', 'heartbeat', 'ttl-factor', 'grace', 'node-id', 'group', 'key-prefix'];
+  const names = ['host', 'port', 'redis', 'heartbeat', 'ttl-factor', 'grace', 'keepalive', 'node-id', 'group', 'key-prefix'];
   const { values } = parseArgs({
     args: argv,
     options: Object.fromEntries([...names.map((n) => [n, { type: 'string' }]), ['help', { type: 'boolean' }]]),
@@ -45,6 +46,7 @@ export function loadConfig(argv = process.argv.slice(2), env = process.env) {
     heartbeatMs,
     ttlMs: Math.round(heartbeatMs * ttlFactor),
     graceMs: parseDuration(get('grace', '2s'), '--grace'),
+    keepaliveMs: parseDuration(get('keepalive', '10s'), '--keepalive'),
     nodeId: get('node-id', `${hostname()}:${process.pid}`),
     group: get('group', 'presence-peer'),
     keyPrefix: get('key-prefix', 'peer:'),
