@@ -8,7 +8,8 @@ import json
 import os
 import sys
 
-import report_peer
+sys.dont_write_bytecode = True  # importing report_peer must not leave bench/__pycache__
+import report_peer  # noqa: E402
 
 
 def load(path):
