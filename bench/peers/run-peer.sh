@@ -5,7 +5,7 @@
 # start_redis, run_waited, stop_pid, held_*, fanout_sizes, ramp, clients, hb_requests, hb_clients).
 # Writes held-peer.json, fanout-peer-N.json (the same tables as ours), drain-{ours,peer}.json and
 # peer.json (versions, load) into $out.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154 # the variables are run.sh's
 
 peer_dir=$root/bench/peers/node
 peer_engine="peer (Node.js)"
