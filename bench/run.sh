@@ -253,6 +253,11 @@ log "offline-detection latency: bench_offline_latency ${offline_args[*]:-(defaul
     log "bench_offline_latency failed (see below)"
 cat "$work/offline.txt" >&2
 
+# --- e. the Node.js peer (issue 6, item 1): a, b and the heartbeat drain, ours beside it ----
+# shellcheck source=peers/run-peer.sh
+source "$here/peers/run-peer.sh"
+peer_section
+
 python3 - "$out/machine.json" <<'EOF'
 import json, sys
 m = json.load(open(sys.argv[1]))

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Heartbeat drain: the whole processor loop of any implementation, timed the same way.
+
+    bench/heartbeat/drain.py --redis SOCK --group GROUP [--heartbeats H] [--clients C]
+                             [--batch 1000] [--timeout S] [--json FILE] -- PROCESSOR-COMMAND…
+
+1. Pre-fills the `heartbeat` stream with H entries `client hb-(i mod C)` (pipelined XADD, batches
+   of --batch) and creates the processor's consumer group at the stream's start (id 0,
+   ENTRIESREAD 0), so the processor finds H heartbeats waiting (our node and the peer both create
+   their group with "$" and accept BUSYGROUP).
+2. Starts PROCESSOR-COMMAND, polls XINFO GROUPS every 5 ms until the group's last-delivered-id is
+   the stream's last id and nothing is pending (every entry read, processed and XACKed).
+3. heartbeats/s = H / (done − start of the process); also H / (done − first entry read), which
+   leaves the process start-up out. Kills the processor and prints JSON.
+
+Standard library only (RESP over the unix socket).
+"""
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+
+class Redis:
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.file = self.sock.makefile("rb", buffering=1 << 20)
+
+    @staticmethod
+    def encode(*args):
+        out = [b"*%d\r\n" % len(args)]
+        for a in args:
+            a = a if isinstance(a, bytes) else str(a).encode()
+            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+        return b"".join(out)
+
+    def read(self):
+        line = self.file.readline()
+        kind, rest = line[:1], line[1:-2]
+        if kind == b"+":
+            return rest.decode()
+        if kind == b"-":
+            return RuntimeError(rest.decode())
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            n = int(rest)
+            if n < 0:
+                return None
+            data = self.file.read(n + 2)[:-2]
+            return data.decode(errors="replace")
+        if kind == b"*":
+            n = int(rest)
+            return None if n < 0 else [self.read() for _ in range(n)]
+        raise RuntimeError("bad reply %r" % line)
+
+    def pipeline(self, commands):
+        self.sock.sendall(b"".join(self.encode(*c) for c in commands))
+        return [self.read() for _ in commands]
+
+    def call(self, *args):
+        reply = self.pipeline([args])[0]
+        if isinstance(reply, RuntimeError):
+            raise reply
+        return reply
+
+
+def group_info(r, stream, group):
+    for g in r.call("XINFO", "GROUPS", stream):
+        d = dict(zip(g[::2], g[1::2]))
+        if d.get("name") == group:
+            return d
+    return None
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--redis", required=True, help="unix socket path (or unix:///path)")
+    p.add_argument("--group", required=True, help="the processor's consumer group")
+    p.add_argument("--stream", default="heartbeat")
+    p.add_argument("--heartbeats", type=int, default=1000000)
+    p.add_argument("--clients", type=int, default=100000)
+    p.add_argument("--batch", type=int, default=1000)
+    p.add_argument("--timeout", type=float, default=300)
+    p.add_argument("--name", default="")
+    p.add_argument("--json")
+    p.add_argument("--log", help="append the processor's stdout and stderr here (default: discarded)")
+    p.add_argument("command", nargs="+")
+    a = p.parse_args()
+    path = a.redis[len("unix://"):] if a.redis.startswith("unix://") else a.redis
+    r = Redis(path)
+
+    r.call("DEL", a.stream)
+    t0 = time.monotonic()
+    for start in range(0, a.heartbeats, a.batch):
+        n = min(a.batch, a.heartbeats - start)
+        replies = r.pipeline([("XADD", a.stream, "*", "client", "hb-%d" % ((start + i) % a.clients))
+                              for i in range(n)])
+        errors = [x for x in replies if isinstance(x, RuntimeError)]
+        if errors:
+            raise errors[0]
+    fill_s = time.monotonic() - t0
+    r.call("XGROUP", "CREATE", a.stream, a.group, "0", "ENTRIESREAD", "0")
+    last_id = dict(zip(*[iter(r.call("XINFO", "STREAM", a.stream)[:])] * 2))["last-generated-id"]
+    print(f"drain: {a.heartbeats} heartbeats over {a.clients} clients filled in {fill_s:.1f} s; "
+          f"starting {' '.join(a.command)}", file=sys.stderr)
+
+    # On TERM (run.sh's cleanup) still run the finally below, which stops the processor.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    start = time.monotonic()
+    log = open(a.log, "ab") if a.log else subprocess.DEVNULL
+    proc = subprocess.Popen(a.command, stdout=log, stderr=log, start_new_session=True)
+    first = done = None
+    info = {}
+    try:
+        while time.monotonic() - start < a.timeout:
+            if proc.poll() is not None:
+                print(f"drain: the processor exited ({proc.returncode})", file=sys.stderr)
+                break
+            info = group_info(r, a.stream, a.group) or {}
+            now = time.monotonic()
+            if first is None and info.get("last-delivered-id", "0-0") != "0-0":
+                first = now
+            if info.get("last-delivered-id") == last_id and info.get("pending") == 0:
+                done = now
+                break
+            time.sleep(0.005)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    result = {
+        "name": a.name,
+        "command": " ".join(a.command),
+        "heartbeats": a.heartbeats,
+        "clients": a.clients,
+        "fillSeconds": round(fill_s, 3),
+        "drained": done is not None,
+        "seconds": None if done is None else round(done - start, 3),
+        "secondsFromFirstRead": None if done is None or first is None else round(done - first, 3),
+        "per_s": None if done is None else round(a.heartbeats / (done - start)),
+        "per_s_fromFirstRead": None if done is None or first is None or done <= first
+        else round(a.heartbeats / (done - first)),
+        "lastGroupInfo": {k: v for k, v in info.items() if k != "name"},
+    }
+    text = json.dumps(result, indent=1)
+    if a.json:
+        with open(a.json, "w") as f:
+            f.write(text)
+    print(text)
+    return 0 if done is not None else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
