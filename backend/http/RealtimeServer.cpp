@@ -108,11 +108,12 @@ void RealtimeServer::broadcast(const PresenceEvent &event)
     const auto room = m_sessionsByRoom.constFind(event.room);
     if (room == m_sessionsByRoom.cend())
         return;
+    const QByteArray frame = SseSession::format(event, false);
     for (SseSession *session : *room) {
         if (session->client() == event.client)
             continue;
         const bool first = !session->hasQueued();
-        if (!session->queueEvent(event))
+        if (!session->queueEvent(event, frame))
             continue;
         ++m_metrics.eventsSent;
         if (first)

@@ -92,7 +92,7 @@ QByteArray SseSession::format(const PresenceEvent &event, bool snapshot)
     return out;
 }
 
-bool SseSession::queueEvent(const PresenceEvent &event)
+bool SseSession::queueEvent(const PresenceEvent &event, const QByteArray &frame)
 {
     if (!m_open)
         return false;
@@ -102,7 +102,7 @@ bool SseSession::queueEvent(const PresenceEvent &event)
     }
     if (!event.id.isNull() && event.id <= m_lastSent)
         return false;
-    m_queued += format(event, false);
+    m_queued += frame.isNull() ? format(event, false) : frame;
     if (event.id > m_lastSent)
         m_lastSent = event.id;
     return true;

@@ -53,7 +53,11 @@ public:
     // Queues the event; it goes out with the others queued in this pass at flush(), so a
     // burst of changes costs one socket write, not one per change. Returns false when the
     // event was not queued (closed, replaying, or already sent).
-    bool queueEvent(const PresenceEvent &event);
+    // `frame` is the event as format() writes it: a broadcast formats an event once for all
+    // its sessions.
+    bool queueEvent(const PresenceEvent &event, const QByteArray &frame);
+    bool queueEvent(const PresenceEvent &event) { return queueEvent(event, {}); }
+    static QByteArray format(const PresenceEvent &event, bool snapshot);
     // Writes what queueEvent() gathered, in one write. Returns whether anything was written.
     bool flush();
     bool hasQueued() const { return !m_queued.isEmpty(); }
@@ -73,7 +77,6 @@ Q_SIGNALS:
 private:
     void write(const QByteArray &bytes);
     void releaseReadBuffer();
-    static QByteArray format(const PresenceEvent &event, bool snapshot);
 
     ClientId m_client;
     QList<RoomName> m_rooms;
