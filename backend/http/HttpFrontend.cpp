@@ -65,6 +65,10 @@ int HttpFrontend::openConnections() const
 quint16 HttpFrontend::listenOn(const QHostAddress &host, quint16 port, QString *error)
 {
     auto *server = new GuardedTcpServer(m_limits, this);
+    // Qt's default backlog (50) overflows in a join storm; the kernel then drops SYNs and the
+    // clients retry after 1, 3, 7… s (a 5,000-client storm over 50 rooms: 8 s instead of not
+    // finishing within 50 s; bench/README.md). The kernel caps it at net.core.somaxconn.
+    server->setListenBacklogSize(4096);
     if (!server->listen(host, port)) {
         if (error)
             *error = server->errorString();
@@ -233,6 +237,12 @@ void HttpFrontend::serveStream(const QString &clientText, const QHttpServerReque
             lastEventId = EventId{};
         }
     }
+    // QAbstractHttpServer (6.4) listens to every socket's readyRead with itself as the
+    // context, and finds the listener behind each new connection with sender(), which walks the
+    // list of all of them: accepting got O(N) in open streams (34 % of the node's time at 12k;
+    // perf, bench/README.md). A stream sends no further request, so it leaves that list.
+    if (QTcpSocket *socket = responder.socket())
+        QObject::disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
     m_realtime.openSession(*client, *rooms, std::move(responder), lastEventId, corsHeaders);
 }
 

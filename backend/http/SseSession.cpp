@@ -51,17 +51,25 @@ SseSession::SseSession(ClientId client, QList<RoomName> rooms, QHttpServerRespon
         head += name + ": " + value + "\r\n";
     // A short retry keeps a browser's automatic reconnect inside the grace period.
     write(head + "\r\nretry: " + QByteArray::number(retryMs) + "\n\n");
-    if (m_limits.releaseReadBuffer) {
+    if (m_limits.releaseBuffers) {
         // Queued: this runs inside the socket's own read notification.
-        QMetaObject::invokeMethod(this, &SseSession::releaseReadBuffer, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(this, &SseSession::releaseBuffers, Qt::QueuedConnection);
+        // A reader that fell behind made the socket allocate its 32 KiB write block; once that
+        // backlog is gone, so is the block.
+        connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
+            if (m_usedSocketBuffer && m_socket && m_socket->bytesToWrite() == 0) {
+                m_usedSocketBuffer = false;
+                QMetaObject::invokeMethod(this, &SseSession::releaseBuffers, Qt::QueuedConnection);
+            }
+        });
     }
 }
 
-void SseSession::releaseReadBuffer()
+void SseSession::releaseBuffers()
 {
-    // QAbstractSocket keeps the 16 KiB block it read the request into for as long as the socket
-    // lives, and an SSE client sends nothing more: that block was most of an idle session's
-    // memory once the write buffer was gone (heaptrack, bench/README.md). Re-adopting the
+    // QAbstractSocket keeps the 16 KiB block it read the request into (and the 32 KiB write
+    // block, once used) for as long as the socket lives, and an SSE client sends nothing more:
+    // that was most of an idle session's memory (heaptrack, bench/README.md). Re-adopting the
     // connection through a duplicate descriptor is the one public way to make the socket drop
     // its buffers; the connection itself, its signals and its owner are unchanged.
     if (!m_open || !m_socket || m_socket->state() != QAbstractSocket::ConnectedState
@@ -185,8 +193,10 @@ void SseSession::write(const QByteArray &bytes)
             return;
         }
     }
-    if (sent < bytes.size())
+    if (sent < bytes.size()) {
         m_socket->write(bytes.constData() + sent, bytes.size() - sent);
+        m_usedSocketBuffer = true;
+    }
     m_bytesSent += bytes.size();
     ++m_writes;
     checkBackpressure(QDateTime::currentMSecsSinceEpoch());

@@ -29,9 +29,10 @@ public:
         // instead of queueing them for the event loop's next write notification. Off: every
         // write goes through QTcpSocket's buffer (the baseline the benchmarks compare with).
         bool directWrites = true;
-        // Once the stream is open, give the socket fresh empty buffers (see
-        // releaseReadBuffer()); off keeps the socket QHttpServer handed over as it is.
-        bool releaseReadBuffer = true;
+        // Once the stream is open, and again whenever a backlog written through the socket's
+        // buffer has drained, give the socket fresh empty buffers (see releaseBuffers()); off
+        // keeps the socket QHttpServer handed over as it is.
+        bool releaseBuffers = true;
     };
 
     SseSession(ClientId client, QList<RoomName> rooms, QHttpServerResponder &&responder,
@@ -76,7 +77,7 @@ Q_SIGNALS:
 
 private:
     void write(const QByteArray &bytes);
-    void releaseReadBuffer();
+    void releaseBuffers();
 
     ClientId m_client;
     QList<RoomName> m_rooms;
@@ -90,6 +91,7 @@ private:
     qint64 m_overSoftLimitSinceMs = -1;
     qint64 m_bytesSent = 0;
     quint64 m_writes = 0;
+    bool m_usedSocketBuffer = false; // part of a write waited in QTcpSocket's buffer
     bool m_replaying = false;
     bool m_open = true;
 };
