@@ -23,31 +23,31 @@ void LocalClients::start()
     m_heartbeatTimer.start(std::chrono::milliseconds(m_engine.timing().heartbeatMs));
 }
 
-void LocalClients::open(const ClientId &client)
+void LocalClients::open(const RoomMember &member)
 {
-    m_grace.cancel(client);
-    const int count = ++m_connections[client];
+    m_grace.cancel(member);
+    const int count = ++m_connections[member];
     ++m_total;
-    m_engine.setConnections(client, count);
+    m_engine.setConnections(member, count);
     armGraceTimer();
 }
 
-void LocalClients::close(const ClientId &client)
+void LocalClients::close(const RoomMember &member)
 {
-    const auto found = m_connections.find(client);
+    const auto found = m_connections.find(member);
     if (found == m_connections.end() || *found == 0) {
-        qCWarning(lcLocalClients) << "close without open for" << client.toString();
+        qCWarning(lcLocalClients) << "close without open for" << member.storeKey();
         return;
     }
     const int count = --*found;
     --m_total;
-    m_engine.setConnections(client, count);
-    const bool crashed = consumeCrashedClose(client);
+    m_engine.setConnections(member, count);
+    const bool crashed = consumeCrashedClose(member);
     if (count > 0)
         return;
     if (crashed) {
         // No leave and no more heartbeats: the TTL decides (see markCrashed()).
-        m_grace.cancel(client);
+        m_grace.cancel(member);
         m_connections.erase(found);
         armGraceTimer();
         return;
@@ -55,22 +55,22 @@ void LocalClients::close(const ClientId &client)
     const qint64 grace = m_engine.timing().graceMs;
     if (grace <= 0) {
         m_connections.erase(found);
-        m_engine.leave(client);
+        m_engine.leave(member);
         return;
     }
-    m_grace.schedule(client, m_clock.monotonicMs() + grace);
+    m_grace.schedule(member, m_clock.monotonicMs() + grace);
     armGraceTimer();
 }
 
-void LocalClients::markCrashed(const ClientId &client)
+void LocalClients::markCrashed(const RoomMember &member)
 {
-    if (m_connections.value(client) > 0)
-        ++m_crashedCloses[client];
+    if (m_connections.value(member) > 0)
+        ++m_crashedCloses[member];
 }
 
-bool LocalClients::consumeCrashedClose(const ClientId &client)
+bool LocalClients::consumeCrashedClose(const RoomMember &member)
 {
-    const auto found = m_crashedCloses.find(client);
+    const auto found = m_crashedCloses.find(member);
     if (found == m_crashedCloses.end())
         return false;
     if (--*found <= 0)
@@ -78,7 +78,7 @@ bool LocalClients::consumeCrashedClose(const ClientId &client)
     return true;
 }
 
-QList<ClientId> LocalClients::heldClients() const { return m_connections.keys(); }
+QList<RoomMember> LocalClients::heldMembers() const { return m_connections.keys(); }
 
 void LocalClients::setHeartbeatsPaused(bool paused)
 {
@@ -97,19 +97,19 @@ void LocalClients::sendHeartbeats()
         return;
     // Clients in their grace period are still here: heartbeat them too, or a grace longer
     // than the TTL would turn a page refresh into a timeout.
-    const QList<ClientId> clients = heldClients();
+    const QList<RoomMember> clients = heldMembers();
     m_engine.heartbeat(clients);
     Q_EMIT heartbeatsSent(int(clients.size()));
 }
 
 void LocalClients::processDue()
 {
-    const QList<ClientId> due = m_grace.takeDue(m_clock.monotonicMs());
-    for (const ClientId &client : due) {
-        if (m_connections.value(client) != 0)
+    const QList<RoomMember> due = m_grace.takeDue(m_clock.monotonicMs());
+    for (const RoomMember &member : due) {
+        if (m_connections.value(member) != 0)
             continue;
-        m_connections.remove(client);
-        m_engine.leave(client);
+        m_connections.remove(member);
+        m_engine.leave(member);
     }
     armGraceTimer();
 }

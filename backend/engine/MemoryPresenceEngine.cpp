@@ -33,20 +33,9 @@ void MemoryPresenceEngine::setTiming(const PresenceTiming &timing)
     m_timing = timing;
 }
 
-ClientPresence &MemoryPresenceEngine::recordOf(const ClientId &client)
+void MemoryPresenceEngine::setConnections(const RoomMember &member, int connections)
 {
-    auto found = m_clients.find(client);
-    if (found == m_clients.end()) {
-        ClientPresence fresh;
-        fresh.client = client;
-        found = m_clients.insert(client, fresh);
-    }
-    return *found;
-}
-
-void MemoryPresenceEngine::setConnections(const ClientId &client, int connections)
-{
-    ClientPresence &record = recordOf(client);
+    ClientPresence &record = m_roster.upsert(member);
     record.connections = std::max(connections, 0);
     record.nodes = record.connections > 0 ? QStringList{m_nodeId} : QStringList{};
     if (connections > 0)
@@ -54,10 +43,10 @@ void MemoryPresenceEngine::setConnections(const ClientId &client, int connection
     armTimer();
 }
 
-void MemoryPresenceEngine::heartbeat(const QList<ClientId> &clients)
+void MemoryPresenceEngine::heartbeat(const QList<RoomMember> &members)
 {
-    for (const ClientId &client : clients)
-        refresh(recordOf(client), Reason::heartbeat);
+    for (const RoomMember &member : members)
+        refresh(m_roster.upsert(member), Reason::heartbeat);
     armTimer();
 }
 
@@ -66,15 +55,15 @@ void MemoryPresenceEngine::refresh(ClientPresence &record, const QString &reason
     const qint64 ttl = m_timing.ttlMs();
     record.lastSeenMs = m_clock.wallMs();
     record.deadlineMs = record.lastSeenMs + ttl;
-    m_deadlines.schedule(record.client, m_clock.monotonicMs() + ttl);
+    m_deadlines.schedule(record.member(), m_clock.monotonicMs() + ttl);
     if (record.status != PresenceStatus::Online)
         transition(record, PresenceStatus::Online, reasonIfNew);
 }
 
-void MemoryPresenceEngine::leave(const ClientId &client)
+void MemoryPresenceEngine::leave(const RoomMember &member)
 {
-    const auto found = m_clients.find(client);
-    if (found == m_clients.end())
+    ClientPresence *found = m_roster.find(member);
+    if (!found)
         return;
     found->connections = 0;
     found->nodes.clear();
@@ -85,10 +74,10 @@ void MemoryPresenceEngine::leave(const ClientId &client)
 
 void MemoryPresenceEngine::processDue()
 {
-    const QList<ClientId> due = m_deadlines.takeDue(m_clock.monotonicMs());
-    for (const ClientId &client : due) {
-        const auto found = m_clients.find(client);
-        if (found != m_clients.end() && found->status == PresenceStatus::Online)
+    const QList<RoomMember> due = m_deadlines.takeDue(m_clock.monotonicMs());
+    for (const RoomMember &member : due) {
+        ClientPresence *found = m_roster.find(member);
+        if (found && found->status == PresenceStatus::Online)
             transition(*found, PresenceStatus::Offline, Reason::timeout);
     }
     armTimer();
@@ -104,7 +93,7 @@ void MemoryPresenceEngine::transition(ClientPresence &record, PresenceStatus sta
     record.sinceMs = m_clock.wallMs();
     if (status == PresenceStatus::Offline) {
         record.deadlineMs = 0;
-        m_deadlines.cancel(record.client);
+        m_deadlines.cancel(record.member());
     }
 
     PresenceEvent event;
@@ -114,6 +103,7 @@ void MemoryPresenceEngine::transition(ClientPresence &record, PresenceStatus sta
     event.reason = reason;
     event.atMs = record.sinceMs;
     event.node = m_nodeId;
+    event.room = record.room;
 
     m_history.push_back(event);
     while (qsizetype(m_history.size()) > m_limits.historyEvents) {
@@ -139,28 +129,24 @@ EventId MemoryPresenceEngine::nextId()
 
 void MemoryPresenceEngine::rememberOffline(const ClientPresence &record)
 {
-    m_offlineBySince.emplace(record.sinceMs, record.client);
+    m_offlineBySince.emplace(record.sinceMs, record.member());
     while (qsizetype(m_offlineBySince.size()) > m_limits.offlineClients) {
-        const ClientId oldest = m_offlineBySince.begin()->second;
+        const RoomMember oldest = m_offlineBySince.begin()->second;
         m_offlineBySince.erase(m_offlineBySince.begin());
-        m_clients.remove(oldest);
+        m_roster.remove(oldest);
     }
 }
 
 void MemoryPresenceEngine::forgetOffline(const ClientPresence &record)
 {
-    m_offlineBySince.erase({record.sinceMs, record.client});
+    m_offlineBySince.erase({record.sinceMs, record.member()});
 }
 
-QList<ClientPresence> MemoryPresenceEngine::snapshot() const
+QList<ClientPresence> MemoryPresenceEngine::snapshot() const { return m_roster.rows(); }
+
+QList<ClientPresence> MemoryPresenceEngine::roomSnapshot(const RoomName &room) const
 {
-    QList<ClientPresence> rows;
-    rows.reserve(m_clients.size());
-    for (const ClientPresence &record : m_clients)
-        rows.append(record);
-    std::sort(rows.begin(), rows.end(),
-              [](const ClientPresence &a, const ClientPresence &b) { return a.client < b.client; });
-    return rows;
+    return m_roster.roomRows(room);
 }
 
 void MemoryPresenceEngine::history(EventId after, HistoryCallback callback)

@@ -3,6 +3,7 @@
 #include "Clock.h"
 #include "DeadlineQueue.h"
 #include "PresenceEngine.h"
+#include "RosterTable.h"
 
 #include <QHash>
 #include <QTimer>
@@ -29,10 +30,11 @@ public:
                          Limits limits, QObject *parent = nullptr);
 
     QString kind() const override { return QStringLiteral("memory"); }
-    void setConnections(const ClientId &client, int connections) override;
-    void heartbeat(const QList<ClientId> &clients) override;
-    void leave(const ClientId &client) override;
+    void setConnections(const RoomMember &member, int connections) override;
+    void heartbeat(const QList<RoomMember> &members) override;
+    void leave(const RoomMember &member) override;
     QList<ClientPresence> snapshot() const override;
+    QList<ClientPresence> roomSnapshot(const RoomName &room) const override;
     EventId lastEventId() const override { return m_lastId; }
     void history(EventId after, HistoryCallback callback) override;
     PresenceTiming timing() const override { return m_timing; }
@@ -42,7 +44,6 @@ public:
     void processDue();
 
 private:
-    ClientPresence &recordOf(const ClientId &client);
     void refresh(ClientPresence &record, const QString &reasonIfNew);
     void transition(ClientPresence &record, PresenceStatus status, const QString &reason);
     EventId nextId();
@@ -54,9 +55,9 @@ private:
     PresenceTiming m_timing;
     QString m_nodeId;
     Limits m_limits;
-    QHash<ClientId, ClientPresence> m_clients;
-    DeadlineQueue<ClientId> m_deadlines; // monotonic ms
-    std::set<std::pair<qint64, ClientId>> m_offlineBySince;
+    RosterTable m_roster;
+    DeadlineQueue<RoomMember> m_deadlines; // monotonic ms
+    std::set<std::pair<qint64, RoomMember>> m_offlineBySince;
     std::deque<PresenceEvent> m_history;
     EventId m_lastId;
     EventId m_trimmedThrough; // newest id dropped from m_history

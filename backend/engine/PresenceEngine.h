@@ -36,16 +36,19 @@ public:
 
     virtual QString kind() const = 0;
 
-    // This node holds `connections` open connections of `client` (0: the last one closed;
-    // the node calls leave() once its grace period passes without a new one).
-    virtual void setConnections(const ClientId &client, int connections) = 0;
-    // The node's periodic heartbeat for the clients it holds.
-    virtual void heartbeat(const QList<ClientId> &clients) = 0;
-    // The client's last connection on this node closed and the grace period passed.
-    virtual void leave(const ClientId &client) = 0;
+    // This node holds `connections` open connections of the member (0: the last one closed;
+    // the node calls leave() once its grace period passes without a new one). A member is a
+    // client in a room; a bare ClientId is the default room.
+    virtual void setConnections(const RoomMember &member, int connections) = 0;
+    // The node's periodic heartbeat for the members it holds.
+    virtual void heartbeat(const QList<RoomMember> &members) = 0;
+    // The member's last connection on this node closed and the grace period passed.
+    virtual void leave(const RoomMember &member) = 0;
 
-    // This node's view of the roster (what its sessions were told), synchronously.
+    // This node's view of the roster (what its sessions were told), every room, synchronously.
     virtual QList<ClientPresence> snapshot() const = 0;
+    // The same for one room, in no particular order.
+    virtual QList<ClientPresence> roomSnapshot(const RoomName &room) const;
     // The shared roster, as every node would answer it (GET /api/presence); may be async.
     virtual void readRoster(RosterCallback callback) { callback(snapshot()); }
     virtual EventId lastEventId() const = 0;

@@ -1,6 +1,7 @@
 #include "HttpFrontend.h"
 
 #include "HttpReply.h"
+#include "model/RoomOccupancy.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -17,6 +18,7 @@ namespace {
 QJsonObject toJson(const ClientPresence &row)
 {
     return QJsonObject{{QStringLiteral("client"), row.client.toString()},
+                       {QStringLiteral("room"), row.room.toString()},
                        {QStringLiteral("status"), statusText(row.status)},
                        {QStringLiteral("reason"), row.reason},
                        {QStringLiteral("since"), row.sinceMs},
@@ -113,6 +115,10 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
         serveMetrics(responder, cors);
     else if (path == u"/api/presence")
         servePresence(responder, cors);
+    else if (path == u"/api/rooms")
+        serveRooms(responder, cors);
+    else if (path.startsWith(u"/api/rooms/"))
+        serveRoomRoute(path, responder, cors);
     else if (path.startsWith(u"/api/") || path == u"/api" || path.indexOf(u'/', 1) >= 0)
         reject(responder, HttpStatus::NotFound, QStringLiteral("no such resource: ") + path, cors);
     else
@@ -195,6 +201,11 @@ void HttpFrontend::serveStream(const QString &clientText, const QHttpServerReque
             return;
         }
     }
+    const auto rooms = roomsOf(request, &whyNot);
+    if (!rooms) {
+        reject(responder, HttpStatus::BadRequest, whyNot, corsHeaders);
+        return;
+    }
     if (m_realtime.sessionCount() >= m_limits.maxSessions) {
         ++m_metrics.sessionsRefused;
         reject(responder, HttpStatus::ServiceUnavailable,
@@ -222,7 +233,34 @@ void HttpFrontend::serveStream(const QString &clientText, const QHttpServerReque
             lastEventId = EventId{};
         }
     }
-    m_realtime.openSession(*client, std::move(responder), lastEventId, corsHeaders);
+    m_realtime.openSession(*client, *rooms, std::move(responder), lastEventId, corsHeaders);
+}
+
+std::optional<QList<RoomName>> HttpFrontend::roomsOf(const QHttpServerRequest &request,
+                                                     QString *whyNot) const
+{
+    const QStringList names = request.query().allQueryItemValues(QStringLiteral("room"),
+                                                                 QUrl::FullyDecoded);
+    QList<RoomName> rooms;
+    for (const QString &name : names) {
+        QString why;
+        const auto room = RoomName::fromString(name, &why);
+        if (!room) {
+            *whyNot = QStringLiteral("invalid room name: ") + why;
+            return std::nullopt;
+        }
+        if (!rooms.contains(*room))
+            rooms.append(*room);
+    }
+    if (rooms.size() > m_limits.maxRoomsPerSession) {
+        *whyNot = QStringLiteral("a stream may join at most %1 rooms; this one asked for %2")
+                      .arg(m_limits.maxRoomsPerSession)
+                      .arg(rooms.size());
+        return std::nullopt;
+    }
+    if (rooms.isEmpty())
+        rooms.append(RoomName{});
+    return rooms;
 }
 
 void HttpFrontend::serveHealth(QHttpServerResponder &responder, const HttpHeaders &cors)
@@ -251,7 +289,7 @@ void HttpFrontend::serveMetrics(QHttpServerResponder &responder, const HttpHeade
         return r.status == PresenceStatus::Online;
     });
     gauges.sessions = m_realtime.sessionCount();
-    gauges.localClients = m_localClients.heldClients().size();
+    gauges.localClients = m_localClients.heldMembers().size();
     gauges.heartbeatsPaused = m_localClients.heartbeatsPaused();
     const GuardedTcpServer::Counters counters = connectionCounters();
     gauges.connections = openConnections();
@@ -260,32 +298,80 @@ void HttpFrontend::serveMetrics(QHttpServerResponder &responder, const HttpHeade
     gauges.connectionsClosedIdle = counters.closedIdle;
     gauges.engine = m_engine.kind();
     gauges.node = m_nodeId;
+    constexpr qsizetype busiestRoomsShown = 10;
+    const QList<RoomOccupancy> rooms = occupancyOf(rows);
+    gauges.rooms = rooms.size();
+    for (const RoomOccupancy &room : rooms.first(std::min(busiestRoomsShown, rooms.size())))
+        gauges.busiestRooms.append({room.room.toString(), room.online});
     replyBytes(responder, HttpStatus::Ok, "text/plain; version=0.0.4; charset=utf-8",
                renderPrometheus(m_metrics, gauges), cors);
 }
 
-void HttpFrontend::servePresence(QHttpServerResponder &responder, const HttpHeaders &cors)
+void HttpFrontend::serveRoomRoute(const QString &path, QHttpServerResponder &responder,
+                                  const HttpHeaders &cors)
+{
+    // /api/rooms/{room}/presence
+    const QStringView rest = QStringView(path).mid(qsizetype(sizeof("/api/rooms/")) - 1);
+    const qsizetype slash = rest.indexOf(u'/');
+    if (slash < 0 || rest.mid(slash) != u"/presence") {
+        reject(responder, HttpStatus::NotFound, QStringLiteral("no such resource: ") + path, cors);
+        return;
+    }
+    QString whyNot;
+    const auto room = RoomName::fromString(rest.left(slash), &whyNot);
+    if (!room) {
+        reject(responder, HttpStatus::BadRequest, QStringLiteral("invalid room name: ") + whyNot,
+               cors);
+        return;
+    }
+    servePresence(responder, cors, *room);
+}
+
+void HttpFrontend::serveRooms(QHttpServerResponder &responder, const HttpHeaders &cors)
+{
+    auto held = std::make_shared<QHttpServerResponder>(std::move(responder));
+    QPointer<QTcpSocket> socket = held->socket();
+    m_engine.readRoster([this, held, socket, cors](const QList<ClientPresence> &rows) {
+        if (!socket || socket->state() != QAbstractSocket::ConnectedState)
+            return;
+        QJsonArray rooms;
+        for (const RoomOccupancy &room : occupancyOf(rows)) {
+            rooms.append(QJsonObject{{QStringLiteral("room"), room.room.toString()},
+                                     {QStringLiteral("online"), room.online},
+                                     {QStringLiteral("known"), room.known}});
+        }
+        replyJson(*held, HttpStatus::Ok,
+                  QJsonObject{{QStringLiteral("node"), m_nodeId}, {QStringLiteral("rooms"), rooms}},
+                  cors);
+    });
+}
+
+void HttpFrontend::servePresence(QHttpServerResponder &responder, const HttpHeaders &cors,
+                                 std::optional<RoomName> room)
 {
     // The roster may come from Redis later: hold the responder, and drop the answer if the
     // client went away meanwhile (writing to a deleted socket would crash).
     auto held = std::make_shared<QHttpServerResponder>(std::move(responder));
     QPointer<QTcpSocket> socket = held->socket();
-    m_engine.readRoster([this, held, socket, cors](QList<ClientPresence> rows) {
+    m_engine.readRoster([this, held, socket, cors, room](QList<ClientPresence> rows) {
         if (!socket || socket->state() != QAbstractSocket::ConnectedState)
             return;
         QJsonArray clients;
         qint64 online = 0;
         for (const ClientPresence &row : rows) {
+            if (room && row.room != *room)
+                continue;
             clients.append(toJson(row));
             if (row.status == PresenceStatus::Online)
                 ++online;
         }
-        replyJson(*held, HttpStatus::Ok,
-                  QJsonObject{{QStringLiteral("node"), m_nodeId},
-                              {QStringLiteral("lastEventId"), m_engine.lastEventId().toString()},
-                              {QStringLiteral("online"), online},
-                              {QStringLiteral("clients"), clients}},
-                  cors);
+        QJsonObject answer{{QStringLiteral("node"), m_nodeId},
+                           {QStringLiteral("lastEventId"), m_engine.lastEventId().toString()},
+                           {QStringLiteral("online"), online},
+                           {QStringLiteral("clients"), clients}};
+        if (room)
+            answer.insert(QStringLiteral("room"), room->toString());
+        replyJson(*held, HttpStatus::Ok, answer, cors);
     });
 }
 

@@ -48,7 +48,15 @@ private:
                     const HttpHeaders &cors);
     void serveHealth(QHttpServerResponder &responder, const HttpHeaders &cors);
     void serveMetrics(QHttpServerResponder &responder, const HttpHeaders &cors);
-    void servePresence(QHttpServerResponder &responder, const HttpHeaders &cors);
+    // The shared roster: every room, or one (GET /api/rooms/{room}/presence).
+    void servePresence(QHttpServerResponder &responder, const HttpHeaders &cors,
+                       std::optional<RoomName> room = std::nullopt);
+    void serveRooms(QHttpServerResponder &responder, const HttpHeaders &cors);
+    void serveRoomRoute(const QString &path, QHttpServerResponder &responder,
+                        const HttpHeaders &cors);
+    // The rooms of GET /{client}?room=…: the default room when none is named; nullopt (and
+    // *whyNot) when a name breaks the rule or there are too many.
+    std::optional<QList<RoomName>> roomsOf(const QHttpServerRequest &request, QString *whyNot) const;
     void servePage(QHttpServerResponder &responder);
     void reject(QHttpServerResponder &responder, HttpStatus status, const QString &message,
                 const HttpHeaders &headers = {});

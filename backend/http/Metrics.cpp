@@ -66,6 +66,15 @@ QByteArray renderPrometheus(const Metrics &m, const MetricsGauges &g)
            qint64(m.sessionsDroppedSlowReader + m.sessionsDroppedWriteFailed));
     family(out, "presence_events_sent_total", "counter", "Presence events written to sessions.");
     sample(out, "presence_events_sent_total", qint64(m.eventsSent));
+    family(out, "presence_event_writes_total", "counter",
+           "Socket writes carrying live events: changes reaching a session together share one.");
+    sample(out, "presence_event_writes_total", qint64(m.eventWrites));
+    family(out, "presence_rooms", "gauge", "Rooms in this node's roster.");
+    sample(out, "presence_rooms", g.rooms);
+    family(out, "presence_room_online_clients", "gauge",
+           "Clients ONLINE in the busiest rooms (the top few only, to bound label cardinality).");
+    for (const auto &[room, online] : g.busiestRooms)
+        sample(out, "presence_room_online_clients", online, "room=\"" + labelValue(room) + '"');
     family(out, "presence_requests_rejected_total", "counter", "Requests answered with a 4xx.");
     sample(out, "presence_requests_rejected_total", qint64(m.requestsRejected));
 

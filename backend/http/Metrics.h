@@ -15,6 +15,7 @@ struct Metrics {
     quint64 sessionsDroppedSlowReader = 0;
     quint64 sessionsDroppedWriteFailed = 0;
     quint64 eventsSent = 0;
+    quint64 eventWrites = 0;      // socket writes carrying live events (coalesced)
     quint64 requestsRejected = 0; // 4xx answers
     quint64 sessionsRefused = 0;  // over the session limits (429/503)
     QHash<QString, quint64> transitionsByStatusAndReason; // "ONLINE/connected" → count
@@ -35,6 +36,8 @@ struct MetricsGauges {
     quint64 connectionsClosedOversized = 0;
     QString engine;
     QString node;
+    qint64 rooms = 0;                       // rooms with a row in this node's roster
+    QList<QPair<QString, qint64>> busiestRooms; // (room, online), busiest first, bounded
 };
 
 QByteArray renderPrometheus(const Metrics &metrics, const MetricsGauges &gauges);

@@ -18,32 +18,41 @@ RealtimeServer::RealtimeServer(PresenceEngine &engine, LocalClients &localClient
 {
     connect(&m_engine, &PresenceEngine::presenceChanged, this, &RealtimeServer::broadcast);
     connect(&m_keepaliveTimer, &QTimer::timeout, this, &RealtimeServer::sendKeepalives);
+    // Zero-time single shot: runs once the engine's current burst of signals is delivered.
+    m_flushTimer.setSingleShot(true);
+    m_flushTimer.setInterval(0);
+    connect(&m_flushTimer, &QTimer::timeout, this, &RealtimeServer::flushQueued);
     m_keepaliveTimer.start(std::chrono::milliseconds(m_config.keepaliveMs));
 }
 
 RealtimeServer::~RealtimeServer() { closeAll(); }
 
-QList<PresenceEvent> RealtimeServer::rosterFor(const ClientId &client, bool includeOffline) const
+QList<PresenceEvent> RealtimeServer::rosterFor(const SseSession &session, bool includeOffline) const
 {
     // Every roster event carries the engine's newest id: a client that reconnects with it
     // resumes exactly after the state it was shown.
     const EventId head = m_engine.lastEventId();
     QList<PresenceEvent> roster;
-    for (const ClientPresence &row : m_engine.snapshot()) {
-        if (row.client == client)
-            continue;
-        if (row.status != PresenceStatus::Online && !includeOffline)
-            continue;
-        roster.append(PresenceEvent{head, row.client, row.status, row.reason, row.sinceMs, {}});
+    for (const RoomName &room : session.rooms()) {
+        for (const ClientPresence &row : m_engine.roomSnapshot(room)) {
+            if (row.client == session.client())
+                continue;
+            if (row.status != PresenceStatus::Online && !includeOffline)
+                continue;
+            roster.append(PresenceEvent{head, row.client, row.status, row.reason, row.sinceMs,
+                                        {}, row.room});
+        }
     }
     return roster;
 }
 
-void RealtimeServer::openSession(const ClientId &client, QHttpServerResponder &&responder,
+void RealtimeServer::openSession(const ClientId &client, const QList<RoomName> &rooms,
+                                 QHttpServerResponder &&responder,
                                  std::optional<EventId> lastEventId,
                                  const QList<QPair<QByteArray, QByteArray>> &extraHeaders)
 {
-    auto session = std::make_shared<SseSession>(client, std::move(responder),
+    Q_ASSERT(!rooms.isEmpty());
+    auto session = std::make_shared<SseSession>(client, rooms, std::move(responder),
                                                 m_config.sessionLimits, m_config.retryMs,
                                                 extraHeaders);
     if (!session->isOpen())
@@ -51,16 +60,19 @@ void RealtimeServer::openSession(const ClientId &client, QHttpServerResponder &&
     SseSession *raw = session.get();
     connect(raw, &SseSession::closed, this, &RealtimeServer::onSessionClosed);
     m_sessions.insert(raw, session);
+    for (const RoomName &room : rooms)
+        m_sessionsByRoom[room].insert(raw);
     ++m_sessionsByPeer[raw->peer()];
     ++m_metrics.sessionsOpened;
 
     if (lastEventId)
         resume(raw, *lastEventId);
     else
-        raw->sendSnapshot(rosterFor(client, false));
+        raw->sendSnapshot(rosterFor(*raw, false));
 
     // Registered after the roster went out, so this client's own ONLINE reaches the others only.
-    m_localClients.open(client);
+    for (const RoomName &room : rooms)
+        m_localClients.open(RoomMember{room, client});
     qCDebug(lcRealtime) << "session opened for" << client.toString() << "sessions"
                         << m_sessions.size();
     Q_EMIT sessionCountChanged(m_sessions.size());
@@ -76,13 +88,13 @@ void RealtimeServer::resume(SseSession *session, EventId lastEventId)
         if (!history.complete) {
             // Too old (or unknown): the client's view may be stale in both directions, so
             // the fresh roster includes who went OFFLINE meanwhile.
-            guard->sendSnapshot(rosterFor(guard->client(), true));
+            guard->sendSnapshot(rosterFor(*guard, true));
             guard->finishReplay({});
             return;
         }
         QList<PresenceEvent> missed;
         for (const PresenceEvent &event : std::as_const(history.events)) {
-            if (event.client != guard->client())
+            if (event.client != guard->client() && guard->isIn(event.room))
                 missed.append(event);
         }
         m_metrics.eventsSent += quint64(missed.size());
@@ -93,11 +105,31 @@ void RealtimeServer::resume(SseSession *session, EventId lastEventId)
 void RealtimeServer::broadcast(const PresenceEvent &event)
 {
     m_metrics.recordTransition(event);
-    for (const auto &session : std::as_const(m_sessions)) {
-        if (session->isOpen() && session->client() != event.client) {
-            session->sendEvent(event);
-            ++m_metrics.eventsSent;
-        }
+    const auto room = m_sessionsByRoom.constFind(event.room);
+    if (room == m_sessionsByRoom.cend())
+        return;
+    for (SseSession *session : *room) {
+        if (session->client() == event.client)
+            continue;
+        const bool first = !session->hasQueued();
+        if (!session->queueEvent(event))
+            continue;
+        ++m_metrics.eventsSent;
+        if (first)
+            m_queued.append(session);
+    }
+    if (!m_queued.isEmpty() && !m_flushTimer.isActive())
+        m_flushTimer.start();
+}
+
+void RealtimeServer::flushQueued()
+{
+    // A session closed since it was queued is still in m_sessions until the queued removal in
+    // onSessionClosed() runs, which is after this (both are posted in order).
+    const QList<SseSession *> queued = std::exchange(m_queued, {});
+    for (SseSession *session : queued) {
+        if (m_sessions.contains(session) && session->flush())
+            ++m_metrics.eventWrites;
     }
 }
 
@@ -129,7 +161,16 @@ void RealtimeServer::onSessionClosed(SseSession *session, SseSession::CloseReaso
     case SseSession::CloseReason::ServerShutdown:
         break;
     }
-    m_localClients.close(session->client());
+    for (const RoomName &room : session->rooms()) {
+        m_localClients.close(RoomMember{room, session->client()});
+        const auto members = m_sessionsByRoom.find(room);
+        if (members != m_sessionsByRoom.end()) {
+            members->remove(session);
+            if (members->isEmpty())
+                m_sessionsByRoom.erase(members);
+        }
+    }
+    m_queued.removeAll(session);
     const auto peer = m_sessionsByPeer.find(session->peer());
     if (peer != m_sessionsByPeer.end() && --*peer <= 0)
         m_sessionsByPeer.erase(peer);
@@ -148,7 +189,9 @@ qsizetype RealtimeServer::closeAll()
     for (const auto &session : sessions)
         session->close(SseSession::CloseReason::ServerShutdown);
     m_sessions.clear();
+    m_sessionsByRoom.clear();
     m_sessionsByPeer.clear();
+    m_queued.clear();
     return sessions.size();
 }
 

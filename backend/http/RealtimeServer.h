@@ -6,6 +6,7 @@
 #include "engine/PresenceEngine.h"
 
 #include <QHash>
+#include <QSet>
 #include <QTimer>
 
 #include <memory>
@@ -13,9 +14,11 @@
 
 namespace presence {
 
-// The SSE side of a node: opens sessions, gives each the roster on connect (or replays
-// what it missed since Last-Event-ID), fans every presence change out to the sessions of
-// other clients, keeps idle streams alive and drops sessions that stop reading.
+// The SSE side of a node: opens sessions, gives each the roster of its rooms on connect (or
+// replays what it missed since Last-Event-ID), fans every presence change out to the sessions
+// of other clients in the same room, keeps idle streams alive and drops sessions that stop
+// reading. Changes are queued per session and flushed once per event-loop pass, so a burst
+// of N changes costs each session one write, not N.
 class RealtimeServer final : public QObject {
     Q_OBJECT
 public:
@@ -29,9 +32,17 @@ public:
                    Config config, QObject *parent = nullptr);
     ~RealtimeServer() override;
 
+    // `rooms` must not be empty (the HTTP front end puts a client that names none in the
+    // default room).
+    void openSession(const ClientId &client, const QList<RoomName> &rooms,
+                     QHttpServerResponder &&responder, std::optional<EventId> lastEventId,
+                     const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {});
     void openSession(const ClientId &client, QHttpServerResponder &&responder,
                      std::optional<EventId> lastEventId,
-                     const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {});
+                     const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {})
+    {
+        openSession(client, {RoomName{}}, std::move(responder), lastEventId, extraHeaders);
+    }
     qsizetype sessionCount() const { return m_sessions.size(); }
     int sessionsFrom(const QHostAddress &peer) const { return m_sessionsByPeer.value(peer); }
     // Ends every stream (on shutdown); returns how many were open.
@@ -42,9 +53,10 @@ Q_SIGNALS:
 
 private:
     void broadcast(const PresenceEvent &event);
+    void flushQueued();
     void sendKeepalives();
     void onSessionClosed(SseSession *session, SseSession::CloseReason reason);
-    QList<PresenceEvent> rosterFor(const ClientId &client, bool includeOffline) const;
+    QList<PresenceEvent> rosterFor(const SseSession &session, bool includeOffline) const;
     void resume(SseSession *session, EventId lastEventId);
 
     PresenceEngine &m_engine;
@@ -52,6 +64,9 @@ private:
     Metrics &m_metrics;
     Config m_config;
     QHash<SseSession *, std::shared_ptr<SseSession>> m_sessions;
+    QHash<RoomName, QSet<SseSession *>> m_sessionsByRoom;
+    QList<SseSession *> m_queued; // sessions with events waiting for flushQueued()
+    QTimer m_flushTimer;
     QHash<QHostAddress, int> m_sessionsByPeer;
     QTimer m_keepaliveTimer;
 };

@@ -9,11 +9,12 @@ Q_LOGGING_CATEGORY(lcSse, "presence.sse")
 
 namespace presence {
 
-SseSession::SseSession(ClientId client, QHttpServerResponder &&responder, Limits limits,
-                       qint64 retryMs, const QList<QPair<QByteArray, QByteArray>> &extraHeaders,
-                       QObject *parent)
+SseSession::SseSession(ClientId client, QList<RoomName> rooms, QHttpServerResponder &&responder,
+                       Limits limits, qint64 retryMs,
+                       const QList<QPair<QByteArray, QByteArray>> &extraHeaders, QObject *parent)
     : QObject(parent)
     , m_client(std::move(client))
+    , m_rooms(std::move(rooms))
     , m_responder(std::move(responder))
     , m_socket(m_responder.socket())
     , m_limits(limits)
@@ -56,17 +57,41 @@ QByteArray SseSession::format(const PresenceEvent &event, bool snapshot)
     return out;
 }
 
-void SseSession::sendEvent(const PresenceEvent &event, bool snapshot)
+bool SseSession::queueEvent(const PresenceEvent &event)
 {
     if (!m_open)
-        return;
+        return false;
     if (m_replaying) {
         m_heldBack.append(event);
+        return false;
+    }
+    if (!event.id.isNull() && event.id <= m_lastSent)
+        return false;
+    m_queued += format(event, false);
+    if (event.id > m_lastSent)
+        m_lastSent = event.id;
+    return true;
+}
+
+bool SseSession::flush()
+{
+    if (m_queued.isEmpty())
+        return false;
+    write(std::exchange(m_queued, {}));
+    return true;
+}
+
+void SseSession::sendEvent(const PresenceEvent &event, bool snapshot)
+{
+    if (!snapshot) {
+        queueEvent(event);
+        flush();
         return;
     }
-    if (!snapshot && !event.id.isNull() && event.id <= m_lastSent)
+    if (!m_open)
         return;
-    write(format(event, snapshot));
+    flush();
+    write(format(event, true));
     if (event.id > m_lastSent)
         m_lastSent = event.id;
 }
@@ -79,6 +104,7 @@ void SseSession::sendSnapshot(const QList<PresenceEvent> &online)
         if (event.id > m_lastSent)
             m_lastSent = event.id;
     }
+    flush();
     if (!batch.isEmpty())
         write(batch);
 }
@@ -88,15 +114,18 @@ void SseSession::finishReplay(const QList<PresenceEvent> &replayed)
     m_replaying = false;
     const QList<PresenceEvent> held = std::exchange(m_heldBack, {});
     for (const PresenceEvent &event : replayed)
-        sendEvent(event);
+        queueEvent(event);
     for (const PresenceEvent &event : held)
-        sendEvent(event);
+        queueEvent(event);
+    flush();
 }
 
 void SseSession::sendComment(QByteArrayView text)
 {
-    if (m_open)
-        write(": " + text.toByteArray() + "\n\n");
+    if (!m_open)
+        return;
+    flush();
+    write(": " + text.toByteArray() + "\n\n");
 }
 
 void SseSession::write(const QByteArray &bytes)
@@ -109,6 +138,7 @@ void SseSession::write(const QByteArray &bytes)
     }
     m_responder.writeBody(bytes);
     m_bytesSent += bytes.size();
+    ++m_writes;
     checkBackpressure(QDateTime::currentMSecsSinceEpoch());
 }
 

@@ -2,6 +2,7 @@
 
 #include "model/ClientId.h"
 #include "model/PresenceEvent.h"
+#include "model/RoomName.h"
 
 #include <QHostAddress>
 #include <QHttpServerResponder>
@@ -26,11 +27,14 @@ public:
         qint64 slowReaderMs = 10000;
     };
 
-    SseSession(ClientId client, QHttpServerResponder &&responder, Limits limits,
-               qint64 retryMs, const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {},
+    SseSession(ClientId client, QList<RoomName> rooms, QHttpServerResponder &&responder,
+               Limits limits, qint64 retryMs,
+               const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {},
                QObject *parent = nullptr);
 
     const ClientId &client() const { return m_client; }
+    const QList<RoomName> &rooms() const { return m_rooms; }
+    bool isIn(const RoomName &room) const { return m_rooms.contains(room); }
     const QHostAddress &peer() const { return m_peer; }
     bool isOpen() const { return m_open; }
 
@@ -39,6 +43,13 @@ public:
     void beginReplay() { m_replaying = true; }
     void finishReplay(const QList<PresenceEvent> &replayed);
 
+    // Queues the event; it goes out with the others queued in this pass at flush(), so a
+    // burst of changes costs one socket write, not one per change. Returns false when the
+    // event was not queued (closed, replaying, or already sent).
+    bool queueEvent(const PresenceEvent &event);
+    // Writes what queueEvent() gathered, in one write. Returns whether anything was written.
+    bool flush();
+    bool hasQueued() const { return !m_queued.isEmpty(); }
     void sendEvent(const PresenceEvent &event, bool snapshot = false);
     void sendSnapshot(const QList<PresenceEvent> &online);
     void sendComment(QByteArrayView text);
@@ -47,6 +58,7 @@ public:
     void close(CloseReason reason);
 
     qint64 bytesSent() const { return m_bytesSent; }
+    quint64 writes() const { return m_writes; }
 
 Q_SIGNALS:
     void closed(presence::SseSession *session, presence::SseSession::CloseReason reason);
@@ -56,14 +68,17 @@ private:
     static QByteArray format(const PresenceEvent &event, bool snapshot);
 
     ClientId m_client;
+    QList<RoomName> m_rooms;
     QHostAddress m_peer;
     QHttpServerResponder m_responder;
     QPointer<QTcpSocket> m_socket;
     Limits m_limits;
     EventId m_lastSent;
     QList<PresenceEvent> m_heldBack;
+    QByteArray m_queued;
     qint64 m_overSoftLimitSinceMs = -1;
     qint64 m_bytesSent = 0;
+    quint64 m_writes = 0;
     bool m_replaying = false;
     bool m_open = true;
 };

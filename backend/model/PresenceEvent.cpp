@@ -31,6 +31,8 @@ QByteArray PresenceEvent::toJson() const
         object.insert(QStringLiteral("node"), node);
     if (!id.isNull())
         object.insert(QStringLiteral("id"), id.toString());
+    if (!room.isDefault())
+        object.insert(QStringLiteral("room"), room.toString());
     return QJsonDocument(object).toJson(QJsonDocument::Compact);
 }
 

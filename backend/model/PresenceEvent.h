@@ -2,6 +2,7 @@
 
 #include "ClientId.h"
 #include "EventId.h"
+#include "RoomMember.h"
 
 #include <QMetaType>
 #include <QString>
@@ -30,13 +31,17 @@ struct PresenceEvent {
     QString reason;
     qint64 atMs = 0; // wall-clock time of the transition, ms since the epoch
     QString node;    // the node that produced it, when known
+    RoomName room;   // the room the transition is in
 
+    RoomMember member() const { return {room, client}; }
+    // The SSE data: "room" appears only outside the default room (the seed's events unchanged).
     QByteArray toJson() const;
 };
 
 // One row of the roster: what is known of a client now.
 struct ClientPresence {
     ClientId client;
+    RoomName room;
     PresenceStatus status = PresenceStatus::Offline;
     QString reason;          // reason of the last transition
     qint64 sinceMs = 0;      // wall-clock time of the last transition
@@ -44,6 +49,8 @@ struct ClientPresence {
     qint64 deadlineMs = 0;   // wall-clock time its TTL runs out (0 when offline)
     int connections = 0;     // open connections, over every node known
     QStringList nodes;       // nodes holding a connection
+
+    RoomMember member() const { return {room, client}; }
 };
 
 } // namespace presence

@@ -120,7 +120,7 @@ void HeartbeatProcessor::process(const QList<StreamEntry> &entries)
             Q_EMIT junkEntry(QString::fromLatin1(entry.rawId), whyNot);
             continue;
         }
-        call.append(heartbeat->client.toString().toUtf8());
+        call.append(RoomMember{heartbeat->room, heartbeat->client}.storeKey().toUtf8());
         call.append(QByteArray::number(heartbeat->atMs));
         call.append(heartbeat->node.isEmpty() ? QByteArrayLiteral("-") : heartbeat->node);
         ++valid;

@@ -31,11 +31,11 @@ void KeyspaceListener::start()
     m_subscriber.subscribe({channel}, [this, prefix](const QByteArray &, const QByteArray &key) {
         if (!key.startsWith(prefix))
             return;
-        const auto client = ClientId::fromString(QString::fromUtf8(key.mid(prefix.size())));
-        if (!client)
+        const auto member = RoomMember::fromStoreKey(QString::fromUtf8(key.mid(prefix.size())));
+        if (!member)
             return;
         ++m_heard;
-        m_batch.append(*client);
+        m_batch.append(*member);
         if (!m_flushTimer.isActive())
             m_flushTimer.start();
     });

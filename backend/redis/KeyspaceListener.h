@@ -1,6 +1,6 @@
 #pragma once
 
-#include "model/ClientId.h"
+#include "model/RoomMember.h"
 #include "redis/RedisConnection.h"
 #include "redis/RedisKeys.h"
 
@@ -36,7 +36,7 @@ public:
     quint64 expiredEventsHeard() const { return m_heard; }
 
 Q_SIGNALS:
-    void clientsExpired(const QList<presence::ClientId> &clients);
+    void clientsExpired(const QList<presence::RoomMember> &members);
     void configChanged();
 
 private:
@@ -53,7 +53,7 @@ private:
     QString m_configError;
     bool m_refusalLogged = false;
     quint64 m_heard = 0;
-    QList<ClientId> m_batch;
+    QList<RoomMember> m_batch;
     QTimer m_flushTimer;
 };
 

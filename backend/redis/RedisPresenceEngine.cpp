@@ -11,13 +11,13 @@ namespace presence {
 
 namespace {
 // Keeps at most `keep` OFFLINE rows, dropping the longest-gone first.
-void pruneOffline(QHash<ClientId, ClientPresence> &rows, qint64 keep)
+void pruneOffline(RosterTable &rows, qint64 keep)
 {
-    QList<QPair<qint64, ClientId>> offline;
-    for (const ClientPresence &row : std::as_const(rows)) {
+    QList<QPair<qint64, RoomMember>> offline;
+    rows.forEach([&offline](const ClientPresence &row) {
         if (row.status == PresenceStatus::Offline)
-            offline.append({row.sinceMs, row.client});
-    }
+            offline.append({row.sinceMs, row.member()});
+    });
     if (offline.size() <= keep)
         return;
     std::sort(offline.begin(), offline.end());
@@ -79,7 +79,8 @@ void RedisPresenceEngine::start()
 
 QList<QByteArray> RedisPresenceEngine::call(const char *function) const
 {
-    return {"FCALL", function, "0", m_config.keys.prefix};
+    return {"FCALL", function, "0", m_config.keys.prefix,
+            QByteArray::number(m_config.presenceMaxLen), QByteArray::number(m_config.offlineKeep)};
 }
 
 void RedisPresenceEngine::logIfError(const char *what, const RedisReply &reply)
@@ -141,8 +142,8 @@ void RedisPresenceEngine::firstSync()
                        });
     readRoster([this, position](QList<ClientPresence> rows) {
         m_mirror.clear();
-        for (ClientPresence &row : rows)
-            m_mirror.insert(row.client, std::move(row));
+        for (const ClientPresence &row : std::as_const(rows))
+            m_mirror.upsert(row.member()) = row;
         m_synced = true;
         m_downstream.start(*position);
         Q_EMIT rosterReset();
@@ -157,10 +158,10 @@ void RedisPresenceEngine::restoreAfterReconnect()
     QList<QByteArray> args = {"FCALL", "presence_restore", "0", m_config.keys.prefix,
                               QByteArray::number(m_config.timing.ttlMs()), m_node};
     const qsizetype fixed = args.size();
-    for (auto it = m_mirror.cbegin(); it != m_mirror.cend(); ++it) {
-        if (it->status == PresenceStatus::Online)
-            args.append(it->client.toString().toUtf8());
-    }
+    m_mirror.forEach([&args](const ClientPresence &row) {
+        if (row.status == PresenceStatus::Online)
+            args.append(row.member().storeKey().toUtf8());
+    });
     if (args.size() > fixed) {
         m_commands.command(args, [this](const RedisReply &reply) {
             logIfError("presence_restore", reply);
@@ -184,16 +185,11 @@ void RedisPresenceEngine::becomeReady()
 
 void RedisPresenceEngine::registerLocalClients()
 {
-    for (auto it = m_local.cbegin(); it != m_local.cend(); ++it) {
-        QList<QByteArray> args = call("presence_connect");
-        args << QByteArray::number(m_config.presenceMaxLen) << QByteArray::number(m_config.offlineKeep)
-             << QByteArray::number(m_config.timing.ttlMs()) << m_node
-             << it.key().toString().toUtf8() << QByteArray::number(it.value());
-        m_commands.command(args, [this](const RedisReply &r) { logIfError("presence_connect", r); });
-    }
-    const QSet<ClientId> leaves = std::exchange(m_pendingLeaves, {});
-    for (const ClientId &client : leaves)
-        leave(client);
+    for (auto it = m_local.cbegin(); it != m_local.cend(); ++it)
+        connectMember(it.key(), it.value());
+    const QSet<RoomMember> leaves = std::exchange(m_pendingLeaves, {});
+    for (const RoomMember &member : leaves)
+        leave(member);
 }
 
 void RedisPresenceEngine::markNodeAlive()
@@ -203,55 +199,60 @@ void RedisPresenceEngine::markNodeAlive()
     m_commands.command({"SET", m_config.keys.node(m_node), "1", "PX", QByteArray::number(ttl)});
 }
 
-void RedisPresenceEngine::setConnections(const ClientId &client, int connections)
+void RedisPresenceEngine::setConnections(const RoomMember &member, int connections)
 {
-    m_local.insert(client, connections);
-    m_pendingLeaves.remove(client);
-    if (!m_ready)
-        return;
+    m_local.insert(member, connections);
+    m_pendingLeaves.remove(member);
+    if (m_ready)
+        connectMember(member, connections);
+}
+
+void RedisPresenceEngine::connectMember(const RoomMember &member, int connections)
+{
     QList<QByteArray> args = call("presence_connect");
-    args << QByteArray::number(m_config.presenceMaxLen) << QByteArray::number(m_config.offlineKeep)
-         << QByteArray::number(m_config.timing.ttlMs()) << m_node << client.toString().toUtf8()
+    args << QByteArray::number(m_config.timing.ttlMs()) << m_node << member.storeKey().toUtf8()
          << QByteArray::number(connections);
     m_commands.command(args, [this](const RedisReply &r) { logIfError("presence_connect", r); });
 }
 
-void RedisPresenceEngine::heartbeat(const QList<ClientId> &clients)
+void RedisPresenceEngine::heartbeat(const QList<RoomMember> &members)
 {
     if (!m_ready)
         return;
     markNodeAlive();
     const QByteArray stream = m_config.keys.heartbeatStream();
     const QByteArray maxLen = QByteArray::number(m_config.heartbeatMaxLen);
-    // One XADD per client, back to back: hiredis pipelines them into a few writes.
-    for (const ClientId &client : clients) {
-        m_commands.command({"XADD", stream, "MAXLEN", "~", maxLen, "*", "client",
-                            client.toString().toUtf8(), "node", m_node});
+    // One XADD per member, back to back: hiredis pipelines them into a few writes. The default
+    // room is the one without a `room` field (the seed's entries).
+    for (const RoomMember &member : members) {
+        QList<QByteArray> add{"XADD", stream, "MAXLEN", "~", maxLen, "*", "client",
+                              member.client.toString().toUtf8(), "node", m_node};
+        if (!member.room.isDefault())
+            add << "room" << member.room.wireName().toUtf8();
+        m_commands.command(add);
     }
 }
 
-void RedisPresenceEngine::leave(const ClientId &client)
+void RedisPresenceEngine::leave(const RoomMember &member)
 {
-    m_local.remove(client);
+    m_local.remove(member);
     if (!m_ready) {
-        m_pendingLeaves.insert(client);
+        m_pendingLeaves.insert(member);
         return;
     }
     QList<QByteArray> args = call("presence_leave");
-    args << QByteArray::number(m_config.presenceMaxLen) << QByteArray::number(m_config.offlineKeep)
-         << m_node << client.toString().toUtf8();
+    args << m_node << member.storeKey().toUtf8();
     m_commands.command(args, [this](const RedisReply &r) { logIfError("presence_leave", r); });
 }
 
-void RedisPresenceEngine::expire(const QList<ClientId> &clients)
+void RedisPresenceEngine::expire(const QList<RoomMember> &members)
 {
-    if (!m_ready || clients.isEmpty())
+    if (!m_ready || members.isEmpty())
         return;
     QList<QByteArray> args = call("presence_expire");
-    args << QByteArray::number(m_config.presenceMaxLen) << QByteArray::number(m_config.offlineKeep)
-         << m_node;
-    for (const ClientId &client : clients)
-        args.append(client.toString().toUtf8());
+    args << m_node;
+    for (const RoomMember &member : members)
+        args.append(member.storeKey().toUtf8());
     m_commands.command(args, [this](const RedisReply &r) { logIfError("presence_expire", r); });
 }
 
@@ -261,8 +262,7 @@ void RedisPresenceEngine::sweep()
         return;
     m_sweeping = true;
     QList<QByteArray> args = call("presence_sweep");
-    args << QByteArray::number(m_config.presenceMaxLen) << QByteArray::number(m_config.offlineKeep)
-         << m_node << QByteArray::number(m_config.sweepBatch);
+    args << m_node << QByteArray::number(m_config.sweepBatch);
     m_commands.command(args, [this](const RedisReply &reply) {
         m_sweeping = false;
         logIfError("presence_sweep", reply);
@@ -284,12 +284,9 @@ void RedisPresenceEngine::sweep()
 void RedisPresenceEngine::applyEntries(const QList<PresenceEvent> &events)
 {
     for (const PresenceEvent &event : events) {
-        auto found = m_mirror.find(event.client);
-        if (found == m_mirror.end()) {
-            ClientPresence row;
-            row.client = event.client;
-            found = m_mirror.insert(event.client, row);
-        } else if (found->status == event.status) {
+        const bool known = m_mirror.find(event.member()) != nullptr;
+        ClientPresence *found = &m_mirror.upsert(event.member());
+        if (known && found->status == event.status) {
             // A repeat (read again after the first sync, or written twice by another program):
             // the sessions were told already.
             continue;
@@ -312,12 +309,11 @@ void RedisPresenceEngine::applyEntries(const QList<PresenceEvent> &events)
         pruneOffline(m_mirror, m_config.offlineKeep);
 }
 
-QList<ClientPresence> RedisPresenceEngine::snapshot() const
+QList<ClientPresence> RedisPresenceEngine::snapshot() const { return m_mirror.rows(); }
+
+QList<ClientPresence> RedisPresenceEngine::roomSnapshot(const RoomName &room) const
 {
-    QList<ClientPresence> rows = m_mirror.values();
-    std::sort(rows.begin(), rows.end(),
-              [](const ClientPresence &a, const ClientPresence &b) { return a.client < b.client; });
-    return rows;
+    return m_mirror.roomRows(room);
 }
 
 void RedisPresenceEngine::readRoster(RosterCallback callback)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/PresenceEngine.h"
+#include "engine/RosterTable.h"
 #include "redis/HeartbeatProcessor.h"
 #include "redis/KeyspaceListener.h"
 #include "redis/PresenceStreamReader.h"
@@ -43,10 +44,11 @@ public:
     bool isReady() const { return m_ready; }
 
     QString kind() const override { return QStringLiteral("redis"); }
-    void setConnections(const ClientId &client, int connections) override;
-    void heartbeat(const QList<ClientId> &clients) override;
-    void leave(const ClientId &client) override;
+    void setConnections(const RoomMember &member, int connections) override;
+    void heartbeat(const QList<RoomMember> &members) override;
+    void leave(const RoomMember &member) override;
     QList<ClientPresence> snapshot() const override;
+    QList<ClientPresence> roomSnapshot(const RoomName &room) const override;
     void readRoster(RosterCallback callback) override;
     EventId lastEventId() const override { return m_downstream.position(); }
     void history(EventId after, HistoryCallback callback) override;
@@ -71,9 +73,11 @@ private:
     void becomeReady();
     void applyEntries(const QList<PresenceEvent> &events);
     void sweep();
-    void expire(const QList<ClientId> &clients);
+    void expire(const QList<RoomMember> &members);
     void markNodeAlive();
+    // FCALL <function> 0 P maxlen keep: the arguments every transition function starts with.
     QList<QByteArray> call(const char *function) const;
+    void connectMember(const RoomMember &member, int connections);
     void logIfError(const char *what, const RedisReply &reply);
 
     Config m_config;
@@ -86,9 +90,9 @@ private:
     PresenceStreamReader m_downstream;
     KeyspaceListener m_keyspace;
 
-    QHash<ClientId, ClientPresence> m_mirror;
-    QHash<ClientId, int> m_local;      // this node's connection counts
-    QSet<ClientId> m_pendingLeaves;    // leaves decided while Redis was unreachable
+    RosterTable m_mirror;
+    QHash<RoomMember, int> m_local;      // this node's connection counts
+    QSet<RoomMember> m_pendingLeaves;    // leaves decided while Redis was unreachable
     bool m_ready = false;
     bool m_synced = false;
     bool m_sweeping = false;

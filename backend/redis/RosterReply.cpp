@@ -36,13 +36,14 @@ QList<ClientPresence> RosterReply::rows(qint64 ttlMs) const
     const auto &statusFlat = status.elements();
     for (qsizetype i = 0; i + 1 < statusFlat.size(); i += 2) {
         const QByteArray name = statusFlat[i].toByteArray();
-        const auto client = ClientId::fromString(QString::fromUtf8(name));
+        const auto member = RoomMember::fromStoreKey(QString::fromUtf8(name));
         const auto state = presenceStatusFromString(QString::fromUtf8(statusFlat[i + 1].toByteArray()));
-        if (!client || !state)
+        if (!member || !state)
             continue;
         const QJsonObject details = infoByClient.value(name);
         ClientPresence row;
-        row.client = *client;
+        row.client = member->client;
+        row.room = member->room;
         row.status = *state;
         row.reason = details.value(QStringLiteral("reason")).toString();
         row.sinceMs = toMilliseconds(details.value(QStringLiteral("since")).toDouble());
@@ -57,7 +58,7 @@ QList<ClientPresence> RosterReply::rows(qint64 ttlMs) const
         result.append(std::move(row));
     }
     std::sort(result.begin(), result.end(),
-              [](const ClientPresence &a, const ClientPresence &b) { return a.client < b.client; });
+              [](const ClientPresence &a, const ClientPresence &b) { return a.member() < b.member(); });
     return result;
 }
 

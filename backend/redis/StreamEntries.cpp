@@ -57,6 +57,21 @@ QList<StreamEntry> parseStreamRead(const RedisReply &reply, int *malformed)
     return entries;
 }
 
+namespace {
+// The entry's `room` field; absent or empty is the default room.
+std::optional<RoomName> roomOf(const StreamEntry &entry, QString *whyNot)
+{
+    const QByteArray raw = entry.value("room");
+    if (raw.isEmpty())
+        return RoomName{};
+    QString why;
+    const auto room = RoomName::fromString(QString::fromUtf8(raw), &why);
+    if (!room && whyNot)
+        *whyNot = QStringLiteral("invalid room: ") + why;
+    return room;
+}
+} // namespace
+
 std::optional<Heartbeat> parseHeartbeat(const StreamEntry &entry, QString *whyNot)
 {
     const QByteArray raw = entry.value("client");
@@ -70,7 +85,10 @@ std::optional<Heartbeat> parseHeartbeat(const StreamEntry &entry, QString *whyNo
     const auto client = ClientId::fromString(text, whyNot);
     if (!client)
         return std::nullopt;
-    return Heartbeat{*client, qint64(entry.id.ms), entry.value("node")};
+    const auto room = roomOf(entry, whyNot);
+    if (!room)
+        return std::nullopt;
+    return Heartbeat{*client, *room, qint64(entry.id.ms), entry.value("node")};
 }
 
 std::optional<PresenceEvent> parsePresenceEntry(const StreamEntry &entry, QString *whyNot)
@@ -86,9 +104,13 @@ std::optional<PresenceEvent> parsePresenceEntry(const StreamEntry &entry, QStrin
     const auto status = presenceStatusFromString(QString::fromUtf8(entry.value("status")));
     if (!status)
         return fail(QStringLiteral("status is neither ONLINE nor OFFLINE"));
+    const auto room = roomOf(entry, whyNot);
+    if (!room)
+        return std::nullopt;
     PresenceEvent event;
     event.id = entry.id;
     event.client = *client;
+    event.room = *room;
     event.status = *status;
     event.reason = QString::fromUtf8(entry.value("reason").left(64));
     event.node = QString::fromUtf8(entry.value("node").left(256));

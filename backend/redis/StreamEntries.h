@@ -26,16 +26,18 @@ QList<StreamEntry> parseStreamEntries(const RedisReply &reply, int *malformed = 
 QList<StreamEntry> parseStreamRead(const RedisReply &reply, int *malformed = nullptr);
 
 // A heartbeat as the processor uses it. Only `client` is required (the seed's contract);
-// `node` is ours and optional; the time is the entry id's.
+// `node` and `room` are ours and optional (no room: the default room); the time is the
+// entry id's.
 struct Heartbeat {
     ClientId client;
+    RoomName room;
     qint64 atMs = 0;
     QByteArray node;
 };
 std::optional<Heartbeat> parseHeartbeat(const StreamEntry &entry, QString *whyNot = nullptr);
 
 // A presence entry, written by our functions or by anyone else: `client` and `status`
-// (ONLINE|OFFLINE) are required; `reason`, `node` and `at` are optional.
+// (ONLINE|OFFLINE) are required; `reason`, `node`, `at` and `room` are optional.
 std::optional<PresenceEvent> parsePresenceEntry(const StreamEntry &entry, QString *whyNot = nullptr);
 
 } // namespace presence

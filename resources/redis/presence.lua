@@ -4,17 +4,24 @@
 
   Every transition is decided here, inside one function call, against a status record, so it
   happens exactly once whichever node (or how many nodes at once) asks for it. Each transition
-  is appended to the `presence` stream (fields client, status, reason, node, at).
+  is appended to the `presence` stream (fields client, status, reason, node, at, and room
+  outside the default room).
+
+  Presence is kept per member: a client in a room. A member's name ("m" below) is the client
+  id in the default room and "room/client" in any other ('/' is allowed in neither name), so
+  the default room keeps the seed's plain client ids everywhere and every key below holds the
+  members of all rooms. A client in two rooms is two members, ONLINE or OFFLINE on their own.
+  The `client` arguments of the functions below are member names.
 
   Keys (P is the configurable prefix, "" by default, so the streams keep the seed's names):
     P.."heartbeat"                 stream   heartbeats (written by nodes and anyone else)
     P.."presence"                  stream   transitions
-    P.."presence:status"           hash     client -> ONLINE | OFFLINE   (the exactly-once guard)
-    P.."presence:info"             hash     client -> JSON {since, reason, connections, nodes}
-    P.."presence:deadlines"        zset     client -> ms when its TTL runs out (the sweep's index)
-    P.."presence:offline"          zset     client -> ms it went OFFLINE (bounds the roster)
-    P.."presence:alive:"..client   string   with the TTL; its `expired` event is the fast path
-    P.."presence:conns:"..client   hash     node -> open connections on that node
+    P.."presence:status"           hash     m -> ONLINE | OFFLINE   (the exactly-once guard)
+    P.."presence:info"             hash     m -> JSON {since, reason, connections, nodes}
+    P.."presence:deadlines"        zset     m -> ms when its TTL runs out (the sweep's index)
+    P.."presence:offline"          zset     m -> ms it went OFFLINE (bounds the roster)
+    P.."presence:alive:"..m        string   with the TTL; its `expired` event is the fast path
+    P.."presence:conns:"..m        hash     node -> open connections on that node
     P.."presence:node:"..node      string   with a TTL: the node is alive
 
   Keys are derived from the prefix rather than declared, so this library is for a single Redis
@@ -24,7 +31,7 @@
   Common arguments: P, maxlen (approximate cap of the presence stream), keep (offline rows kept).
 ]]
 
-local VERSION = 1
+local VERSION = 2 -- 2: rooms (members "room/client", the room field)
 
 local function now_ms()
   local t = redis.call('TIME')
@@ -81,6 +88,12 @@ local function transition(P, maxlen, keep, client, status, reason, node, at)
     redis.call('ZREM', P .. 'presence:offline', client)
   end
   write_info(P, client, info)
+  local room, id = string.match(client, '^([^/]+)/(.+)$')
+  if room then
+    return redis.call('XADD', P .. 'presence', 'MAXLEN', '~', maxlen, '*',
+                      'client', id, 'status', status, 'reason', reason,
+                      'node', node, 'at', tostring(at), 'room', room)
+  end
   return redis.call('XADD', P .. 'presence', 'MAXLEN', '~', maxlen, '*',
                     'client', client, 'status', status, 'reason', reason,
                     'node', node, 'at', tostring(at))

@@ -1,5 +1,6 @@
 // The SSE server over real sockets: an in-process backend on a free port, and clients that
 // speak HTTP over QTcpSocket (SseTestClient), QNetworkAccessManager, curl and a raw socket.
+#include "HttpGet.h"
 #include "SseTestClient.h"
 #include "app/PresenceBackend.h"
 
@@ -17,32 +18,10 @@
 
 using namespace presence;
 using presence::test::SseTestClient;
+using presence::test::httpGet;
+using presence::test::HttpResult;
 
 namespace {
-
-struct HttpResult {
-    int status = 0;
-    QByteArray contentType;
-    QByteArray body;
-    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
-};
-
-HttpResult httpGet(quint16 port, const QString &path, const QByteArray &verb = "GET")
-{
-    QNetworkAccessManager manager;
-    QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(path)));
-    QNetworkReply *reply = manager.sendCustomRequest(request, verb);
-    HttpResult result;
-    if (!QTest::qWaitFor([reply] { return reply->isFinished(); }, 5000)) {
-        delete reply;
-        return result; // status 0: every caller's QCOMPARE on the status then fails
-    }
-    result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    result.contentType = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
-    result.body = reply->readAll();
-    delete reply;
-    return result;
-}
 
 qint64 residentKiB()
 {

@@ -5,6 +5,7 @@
 #include "TimingBounds.h"
 #include "engine/Clock.h"
 #include "engine/LocalClients.h"
+#include "model/RoomOccupancy.h"
 #include "redis/RedisPresenceEngine.h"
 #include "redis/StreamEntries.h"
 
@@ -22,6 +23,15 @@ constexpr double ttlFactor = 1.5; // ttl 300 ms
 constexpr qint64 ttlMs = 300;
 
 ClientId id(const char *text) { return *ClientId::fromString(QString::fromLatin1(text)); }
+RoomMember member(const char *room, const char *client)
+{
+    return {*RoomName::fromString(QString::fromLatin1(room)), id(client)};
+}
+// "client STATUS reason", or "room/client STATUS reason" outside the default room.
+QString line(const PresenceEvent &e)
+{
+    return e.member().storeKey() + QLatin1Char(' ') + statusText(e.status) + QLatin1Char(' ') + e.reason;
+}
 
 // One node: an engine, its local clients, and every event it reported with when it came.
 struct Node {
@@ -53,7 +63,7 @@ struct Node {
     {
         QStringList lines;
         for (const auto &[at, e] : events)
-            lines.append(e.client.toString() + QLatin1Char(' ') + statusText(e.status) + QLatin1Char(' ') + e.reason);
+            lines.append(line(e));
         return lines;
     }
     bool saw(const QString &line, int timeoutMs = 5000) const
@@ -61,10 +71,10 @@ struct Node {
         return QTest::qWaitFor([&] { return seen().contains(line); }, timeoutMs);
     }
     // When (ms since start) the node first reported `line`, or -1.
-    qint64 when(const QString &line) const
+    qint64 when(const QString &wanted) const
     {
         for (const auto &[at, e] : events) {
-            if (e.client.toString() + QLatin1Char(' ') + statusText(e.status) + QLatin1Char(' ') + e.reason == line)
+            if (line(e) == wanted)
                 return at;
         }
         return -1;
@@ -200,7 +210,7 @@ private Q_SLOTS:
     void heartbeatStreamIsCapped()
     {
         auto node = startNode(QStringLiteral("n1"));
-        QList<ClientId> many;
+        QList<RoomMember> many;
         for (int i = 0; i < 300; ++i)
             many.append(*ClientId::fromString(QStringLiteral("hb%1").arg(i)));
         // 300 clients × 400 heartbeats = 120,000 entries written; MAXLEN ~ 100,000 keeps it near the cap.
@@ -301,6 +311,90 @@ private Q_SLOTS:
         QVERIFY(!node->seen().join(QLatin1Char(',')).contains(QStringLiteral("stays OFFLINE")));
         QCOMPARE(run({"HGET", "presence:status", "stays"}).toByteArray(), QByteArray("ONLINE"));
         QCOMPARE(streamTransitions().count(QStringLiteral("ghost OFFLINE timeout")), 1);
+    }
+
+    // Rooms (issue 5) --------------------------------------------------------------------
+
+    void roomsAreSeparateMembers_exactlyOncePerRoomAcrossNodes()
+    {
+        auto a = startNode(QStringLiteral("a"));
+        auto b = startNode(QStringLiteral("b"));
+        a->local.open(member("lobby", "bob"));
+        b->local.open(member("lobby", "bob"));
+        a->local.open(member("r2", "bob"));
+        a->local.open(id("bob")); // the default room: the seed's plain entries
+        QVERIFY(b->saw(QStringLiteral("r2/bob ONLINE connected")));
+        QVERIFY(b->saw(QStringLiteral("bob ONLINE connected")));
+        // b still holds bob in the lobby: a's leave is no transition; b's is, once.
+        a->local.close(member("lobby", "bob"));
+        b->local.close(member("lobby", "bob"));
+        QVERIFY(a->saw(QStringLiteral("lobby/bob OFFLINE left")));
+        QVERIFY(b->saw(QStringLiteral("lobby/bob OFFLINE left")));
+        QTest::qWait(int(2 * ttlMs)); // heartbeats keep bob ONLINE in r2 and the default room
+        QCOMPARE(streamTransitions(),
+                 (QStringList{QStringLiteral("lobby/bob ONLINE connected"),
+                              QStringLiteral("r2/bob ONLINE connected"),
+                              QStringLiteral("bob ONLINE connected"),
+                              QStringLiteral("lobby/bob OFFLINE left")}));
+        QCOMPARE(a->events.size(), 4);
+        QCOMPARE(b->events.size(), 4);
+        QCOMPARE(run({"HGET", "presence:status", "r2/bob"}).toByteArray(), QByteArray("ONLINE"));
+        // The default room's entry has no room field at all.
+        const auto entries = parseStreamEntries(run({"XRANGE", "presence", "-", "+"}));
+        QVERIFY(entries.value(2).value("room").isNull());
+        QCOMPARE(entries.value(1).value("room"), QByteArray("r2"));
+        QCOMPARE(entries.value(1).value("client"), QByteArray("bob"));
+    }
+
+    void heartbeatWithARoomFromRedisCli_onlineInThatRoomOnly()
+    {
+        auto node = startNode(QStringLiteral("n1"));
+        redisCli({QStringLiteral("XADD"), QStringLiteral("heartbeat"), QStringLiteral("*"),
+                  QStringLiteral("client"), QStringLiteral("bob"), QStringLiteral("room"),
+                  QStringLiteral("lobby")});
+        QVERIFY(node->saw(QStringLiteral("lobby/bob ONLINE heartbeat")));
+        QVERIFY(node->saw(QStringLiteral("lobby/bob OFFLINE timeout")));
+        QVERIFY(run({"HGET", "presence:status", "bob"}).isNil());
+        QCOMPARE(streamTransitions(), (QStringList{QStringLiteral("lobby/bob ONLINE heartbeat"),
+                                                   QStringLiteral("lobby/bob OFFLINE timeout")}));
+        // A room that breaks the rule is junk: acknowledged, counted, no transition.
+        redisCli({QStringLiteral("XADD"), QStringLiteral("heartbeat"), QStringLiteral("*"),
+                  QStringLiteral("client"), QStringLiteral("bob"), QStringLiteral("room"),
+                  QStringLiteral("a/b")});
+        QTRY_COMPARE(node->engine.processor().stats().junk, quint64(1));
+        QCOMPARE(node->events.size(), 2);
+    }
+
+    void presenceEntryWithARoomFromAnotherProgram_reachesThatRoom()
+    {
+        auto node = startNode(QStringLiteral("n1"));
+        redisCli({QStringLiteral("XADD"), QStringLiteral("presence"), QStringLiteral("*"),
+                  QStringLiteral("client"), QStringLiteral("zed"), QStringLiteral("status"),
+                  QStringLiteral("ONLINE"), QStringLiteral("room"), QStringLiteral("lobby")});
+        QVERIFY(node->saw(QStringLiteral("lobby/zed ONLINE ")));
+        const RoomName lobby = *RoomName::fromString(u"lobby");
+        QCOMPARE(node->engine.roomSnapshot(lobby).size(), 1);
+        QVERIFY(node->engine.roomSnapshot(RoomName{}).isEmpty());
+    }
+
+    void sharedRosterCountsEveryNodesRooms()
+    {
+        auto a = startNode(QStringLiteral("a"));
+        auto b = startNode(QStringLiteral("b"));
+        for (const char *c : {"c1", "c2", "c3"})
+            a->local.open(member("big", c));
+        b->local.open(member("big", "c4"));
+        b->local.open(member("small", "c1"));
+        QVERIFY(a->saw(QStringLiteral("small/c1 ONLINE connected")));
+        QVERIFY(a->saw(QStringLiteral("big/c4 ONLINE connected")));
+        std::optional<QList<ClientPresence>> rows;
+        a->engine.readRoster([&](QList<ClientPresence> read) { rows = read; });
+        QTRY_VERIFY(rows.has_value());
+        const QList<RoomOccupancy> rooms = occupancyOf(*rows);
+        QCOMPARE(rooms.value(0).room, *RoomName::fromString(u"big"));
+        QCOMPARE(rooms.value(0).online, 4);
+        QCOMPARE(rooms.value(1).room, *RoomName::fromString(u"small"));
+        QCOMPARE(rooms.value(1).online, 1);
     }
 };
 

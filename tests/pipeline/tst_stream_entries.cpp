@@ -51,6 +51,25 @@ private Q_SLOTS:
         QVERIFY(!parseHeartbeat(StreamEntry{"7-4", EventId{7, 4}, {{"client", ""}}}));
     }
 
+    void roomFieldIsOptional_andFollowsTheRule()
+    {
+        const auto plain = parseHeartbeat(StreamEntry{"7-1", EventId{7, 1}, {{"client", "bob"}}});
+        QVERIFY(plain && plain->room.isDefault());
+        const auto inLobby = parseHeartbeat(
+            StreamEntry{"7-2", EventId{7, 2}, {{"client", "bob"}, {"room", "lobby"}}});
+        QVERIFY(inLobby);
+        QCOMPARE(inLobby->room.toString(), QStringLiteral("lobby"));
+        QString why;
+        QVERIFY(!parseHeartbeat(StreamEntry{"7-3", EventId{7, 3}, {{"client", "bob"}, {"room", "a/b"}}}, &why));
+        QVERIFY2(why.startsWith(u"invalid room"), qPrintable(why));
+        const auto event = parsePresenceEntry(
+            StreamEntry{"7-4", EventId{7, 4}, {{"client", "bob"}, {"status", "ONLINE"}, {"room", "lobby"}}});
+        QVERIFY(event);
+        QCOMPARE(event->room.toString(), QStringLiteral("lobby"));
+        QVERIFY(!parsePresenceEntry(
+            StreamEntry{"7-5", EventId{7, 5}, {{"client", "bob"}, {"status", "ONLINE"}, {"room", QByteArray(200, 'r')}}}));
+    }
+
     void presenceEntriesFromAnyWriter()
     {
         // What `redis-cli XADD presence '*' client carol status ONLINE` writes.

@@ -28,13 +28,16 @@ inline bool waitUntilUp(const RedisConnection &connection, int timeoutMs = 10000
                            timeoutMs);
 }
 
-// "client status reason" of every entry of the presence stream, oldest first.
+// "client status reason" of every entry of the presence stream, oldest first; "room/client …"
+// for entries with a room field.
 inline QStringList streamTransitions(RedisConnection &connection, const QByteArray &stream = "presence")
 {
     QStringList lines;
-    for (const StreamEntry &entry : parseStreamEntries(runCommand(connection, {"XRANGE", stream, "-", "+"})))
-        lines.append(QString::fromUtf8(entry.value("client") + ' ' + entry.value("status") + ' '
-                                       + entry.value("reason")));
+    for (const StreamEntry &entry : parseStreamEntries(runCommand(connection, {"XRANGE", stream, "-", "+"}))) {
+        const QByteArray room = entry.value("room");
+        lines.append(QString::fromUtf8((room.isNull() ? QByteArray() : room + '/') + entry.value("client")
+                                       + ' ' + entry.value("status") + ' ' + entry.value("reason")));
+    }
     return lines;
 }
 

@@ -63,7 +63,7 @@ private Q_SLOTS:
         QCOMPARE(f.seen.size(), 1);
         f.tick(200);
         QCOMPARE(f.seen.last(), QStringLiteral("alice OFFLINE left"));
-        QVERIFY(f.local.heldClients().isEmpty());
+        QVERIFY(f.local.heldMembers().isEmpty());
     }
 
     void graceLongerThanTtlStillHeartbeats()
