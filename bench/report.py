@@ -201,6 +201,7 @@ def main():
     w("Goal (issue 6): with 100k clients, p99 ≤ 250 ms after the TTL deadline.")
     w("")
     storm_sections(results, w)
+    skipped_section(results, w)
     plot_section(results, target, w)
     os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
     with open(target, "w") as f:
@@ -317,6 +318,23 @@ def storm_sections(results, w):
     w("")
     w("*Foreign events*: events about a client outside the session's room (must be 0 when rooms route).")
     w("")
+
+
+def skipped_section(results, w):
+    try:
+        with open(os.path.join(results, "skipped.txt")) as f:
+            skipped = [line.strip() for line in f if line.strip()]
+    except OSError:
+        return
+    if skipped:
+        w("## Not measured in this run (time budget)")
+        w("")
+        w("`bench/run.sh` gives every run what is left of its budget (full: 14 min of measurement) and skips "
+          "a run with under 10 s left, so the suite stops by itself:")
+        w("")
+        for item in skipped:
+            w(f"- {item}")
+        w("")
 
 
 # --- plots (gnuplot, PNG next to the report) ----------------------------------------------------

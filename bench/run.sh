@@ -30,7 +30,7 @@ build=${PRESENCE_BENCH_BUILD:-$root/build/release}
 out=${PRESENCE_BENCH_OUT:-$root/build/bench-results/$mode}
 work=$(mktemp -d /tmp/presence-bench.XXXXXX)
 mkdir -p "$out"
-rm -f "$out"/*.json
+rm -f "$out"/*.json "$out"/skipped.txt "$out"/*.png
 
 pids=()
 cleanup() {
@@ -93,7 +93,7 @@ else
     # The node accepts ever more slowly as sessions pile up (see bench/README.md: the glib event
     # dispatcher's O(N) notifier bookkeeping), so the held run is capped in time.
     held_ramp=1000
-    held_max_seconds=150
+    held_max_seconds=100
     fanout_sizes="1000 5000 10000"
     ramp=2000
     hb_requests=1000000
@@ -112,13 +112,34 @@ if [[ $mode == smoke ]]; then
     storm_max_seconds=30
     rooms_compare_sessions=200 # the same clients in one room vs spread over $rooms_compare_rooms
     rooms_compare_rooms=4
+    fanout_max_seconds=30
+    budget_total=85   # seconds for all measurements (the build comes before)
+    budget_reserve=10 # kept for c and d (heartbeat, offline detection) until they ran
 else
     storm_sizes="1000 2000 5000"
-    storm_max_seconds=75 # per storm; a storm that has not completed by then is reported as such
+    storm_max_seconds=60 # per storm; a storm that has not completed by then is reported as such
     rooms_compare_sessions=5000
     rooms_compare_rooms=50
+    fanout_max_seconds=75
+    budget_total=840
+    budget_reserve=100
 fi
 held_room_size=100 # with rooms: the held sessions are spread over rooms of 100 distinct clients
+
+# --- time budget: the whole run stops by itself (full < 15 min, smoke < 90 s) -----------------
+# Every load-generator run gets --max-seconds = min(its cap, what is left of the budget minus
+# the reserve for c and d); a run with under 10 s left is skipped and listed in skipped.txt.
+budget_end=$((SECONDS + budget_total))
+budget() { # budget WANT → seconds the next run may take, 0 = skip it
+    local left=$((budget_end - SECONDS - budget_reserve))
+    ((left > $1)) && left=$1
+    ((left < 10)) && left=0
+    echo "$left"
+}
+skipped() { # skipped WHAT
+    log "skipped (time budget): $1"
+    echo "$1" >>"$out/skipped.txt"
+}
 
 # --- helpers -------------------------------------------------------------------------------
 redis_sock=""
@@ -231,13 +252,16 @@ git -C "$root" rev-parse --short HEAD >"$out/commit.txt" 2>/dev/null || true
 held() { # held NAME BACKEND-ARGS…
     local name=$1
     shift
+    local cap
+    cap=$(budget "$held_max_seconds")
+    ((cap > 0)) || { skipped "sessions held, $name"; return 0; }
     log "sessions held: $name, $held_sessions sessions"
     start_node "held-$name" "$@"
     sleep 1 # let the node finish starting (Redis function load etc.) before the baseline RSS
     run_waited "$work/held-$name.json" "$work/loadgen.log" \
         "$loadgen" --url "http://127.0.0.1:$node_port" --sessions "$held_sessions" "${held_room_args[@]}" \
         --prefix held- --ramp "$held_ramp" --hold-seconds 3 --settle-ms 1500 --server-pid "$node_pid" \
-        --max-seconds "$held_max_seconds" || log "load generator: exit $? (gave up at --max-seconds?)"
+        --max-seconds "$cap" || log "load generator: exit $? (gave up at --max-seconds?)"
     python3 - "$work/held-$name.json" "$out/held-$name.json" "$name" "$*" "$rooms" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -257,13 +281,16 @@ stop_pid "$redis_pid"
 fanout() { # fanout NAME N BACKEND-ARGS…
     local name=$1 n=$2
     shift 2
+    local cap
+    cap=$(budget "$fanout_max_seconds")
+    ((cap > 0)) || { skipped "fan-out, $name, N=$n"; return 0; }
     log "fan-out: $name, N=$n"
     start_node "fanout-$name-$n" "$@"
     sleep 1
     run_waited "$work/fanout-$name-$n.json" "$work/loadgen.log" \
         "$loadgen" --url "http://127.0.0.1:$node_port" --sessions "$n" "${fanout_room_args[@]}" \
         --prefix fan- --ramp "$ramp" --settle-ms 1500 --probe-client "probe-$n" --probe-join \
-        --probe-timeout-ms 15000 --server-pid "$node_pid" --max-seconds 150 ||
+        --probe-timeout-ms 15000 --server-pid "$node_pid" --max-seconds "$cap" ||
         log "load generator: exit $? (gave up at --max-seconds?)"
     python3 - "$work/fanout-$name-$n.json" "$out/fanout-$name-$n.json" "$name" "$rooms" <<'EOF'
 import json, sys
@@ -307,6 +334,7 @@ log "offline-detection latency: bench_offline_latency ${offline_args[*]:-(defaul
 "$offline" "${offline_args[@]}" --json "$out/offline-latency.json" >"$work/offline.txt" 2>&1 ||
     log "bench_offline_latency failed (see below)"
 cat "$work/offline.txt" >&2
+budget_reserve=0 # c and d have run: the rest of the budget is the storms'
 
 # --- e. join storm (issue 6 item 2) and f. one room vs many rooms (issue 5) ----------------------
 # A storm: N sessions of N distinct clients open at once (--storm) against a fresh node (so its
@@ -316,15 +344,17 @@ cat "$work/offline.txt" >&2
 storm() { # storm FILE-NAME ENGINE N ROOMS PROBE(yes|no) BACKEND-ARGS…
     local file=$1 name=$2 n=$3 k=$4 probe=$5
     shift 5
-    local probe_args=()
+    local probe_args=() cap
     [[ $probe == yes ]] && probe_args=(--probe-client "probe-storm-$n" --probe-join --probe-timeout-ms 10000)
-    log "join storm: $name, N=$n in $k room(s) (cap ${storm_max_seconds}s)"
+    cap=$(budget "$storm_max_seconds")
+    ((cap > 0)) || { skipped "join storm, $name, N=$n in $k room(s)"; return 0; }
+    log "join storm: $name, N=$n in $k room(s) (cap ${cap}s)"
     start_node "$file" "$@"
     sleep 1
     run_waited "$work/$file.json" "$work/loadgen.log" \
         "$loadgen" --url "http://127.0.0.1:$node_port" --sessions "$n" --rooms "$k" --prefix storm- --storm \
-        --settle-ms 1500 "${probe_args[@]}" --server-pid "$node_pid" --max-seconds "$storm_max_seconds" ||
-        log "load generator: exit $? (storm not settled within ${storm_max_seconds}s)"
+        --settle-ms 1500 "${probe_args[@]}" --server-pid "$node_pid" --max-seconds "$cap" ||
+        log "load generator: exit $? (storm not settled within ${cap}s)"
     python3 - "$work/$file.json" "$out/$file.json" "$name" "$k" "$rooms" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -335,30 +365,29 @@ json.dump(r, open(sys.argv[2], "w"), indent=1)
 EOF
     stop_pid "$node_pid"
 }
-for n in $storm_sizes; do
-    storm "storm-memory-$n" memory "$n" 1 yes --backend memory
-done
+# f. The same clients (storm-0 … storm-(S-1)) in one room is the storm above at N = S (S is one
+# of the storm sizes, else it is measured here too); spread over K rooms it is measured here.
+# Per engine: its storms, then its K-rooms storm (so a tight budget cuts sizes, not an engine).
 start_redis storm
-for n in $storm_sizes; do
-    redis-cli -s "$redis_sock" flushall >/dev/null
-    storm "storm-redis-$n" redis "$n" 1 yes --backend redis --redis "unix://$redis_sock"
-done
-# f. The same clients (storm-0 … storm-(S-1)) in one room is the storm above at N = S when S is
-# one of the storm sizes (else measured here); spread over K rooms it is measured here.
-if [[ $rooms == yes ]]; then
-    for name in memory redis; do
-        args=(--backend memory)
-        [[ $name == redis ]] && { redis-cli -s "$redis_sock" flushall >/dev/null; args=(--backend redis --redis "unix://$redis_sock"); }
-        if [[ " $storm_sizes " != *" $rooms_compare_sessions "* ]]; then
-            storm "storm-$name-$rooms_compare_sessions" "$name" "$rooms_compare_sessions" 1 no "${args[@]}"
-            [[ $name == redis ]] && redis-cli -s "$redis_sock" flushall >/dev/null
-        fi
-        storm "rooms-$name-$rooms_compare_sessions-$rooms_compare_rooms" "$name" "$rooms_compare_sessions" \
-            "$rooms_compare_rooms" no "${args[@]}"
+for name in memory redis; do
+    args=(--backend memory)
+    [[ $name == redis ]] && args=(--backend redis --redis "unix://$redis_sock")
+    for n in $storm_sizes; do
+        redis-cli -s "$redis_sock" flushall >/dev/null
+        storm "storm-$name-$n" "$name" "$n" 1 yes "${args[@]}"
     done
-else
-    log "one room vs $rooms_compare_rooms rooms: skipped, this node ignores ?room= (issue 5 not merged)"
-fi
+    if [[ $rooms != yes ]]; then
+        log "one room vs $rooms_compare_rooms rooms ($name): not measured, this node ignores ?room= (issue 5 not merged)"
+        continue
+    fi
+    if [[ " $storm_sizes " != *" $rooms_compare_sessions "* ]]; then
+        redis-cli -s "$redis_sock" flushall >/dev/null
+        storm "storm-$name-$rooms_compare_sessions" "$name" "$rooms_compare_sessions" 1 no "${args[@]}"
+    fi
+    redis-cli -s "$redis_sock" flushall >/dev/null
+    storm "rooms-$name-$rooms_compare_sessions-$rooms_compare_rooms" "$name" "$rooms_compare_sessions" \
+        "$rooms_compare_rooms" no "${args[@]}"
+done
 stop_pid "$redis_pid"
 
 python3 - "$out/machine.json" <<'EOF'
