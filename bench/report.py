@@ -400,18 +400,19 @@ unset multiplot"""))
             for label, x in ((f"{r.get('engine')}, 1 room", one), (f"{r.get('engine')}, {r.get('roomsAsked')} rooms", r)):
                 t = storm_time_ms(x) if x else None
                 nbytes = x.get("roster", {}).get("bytesAtComplete", -1) if t is not None else x.get("bytes", -1)
-                rows.append(f'"{label}" {-1 if t is None else t / 1000:.3f} {(nbytes or 0) / 1e6:.3f} '
+                rows.append(f'"{label}" {0 if t is None else t / 1000:.3f} {(nbytes or 0) / 1e6:.3f} '
                             f'{x.get("serverHwm", {}).get("endKiB", 0) / 1024:.1f}')
         n = rooms[0].get("sessions")
         plots.append(("bench-rooms.png", f"{n:,} clients: one room vs spread over rooms", "$r << EOD\n"
                       + "\n".join(rows) + """
 EOD
-set multiplot layout 1,3 title '""" + f"{n:,}" + """ clients in one room vs spread over rooms (storm; -1 s = did not complete)'
+set multiplot layout 1,3 title '""" + f"{n:,}" + """ clients in one room vs spread over rooms (storm time 0 = not complete within its cap; then MB = all received)'
 set style data histograms
 set style fill solid 0.6 border -1
 set boxwidth 0.8
 set xtics rotate by -30
 set grid ytics
+set yrange [0:*]
 unset key
 set ylabel 'storm time (s)'
 plot $r using 2:xtic(1)

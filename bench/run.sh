@@ -168,8 +168,14 @@ run_waited() { # run_waited OUT ERR CMD…
     pids+=("$pid")
     wait "$pid"
 }
-stop_pid() {
+stop_pid() { # TERM, then KILL after 5 s (a saturated node can take long to close its sessions)
     kill "$1" 2>/dev/null || true
+    local i
+    for i in $(seq 50); do
+        [[ -e /proc/$1 ]] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -9 "$1" 2>/dev/null || true
     wait "$1" 2>/dev/null || true
 }
 
