@@ -93,7 +93,7 @@ else
     # The node accepts ever more slowly as sessions pile up (see bench/README.md: the glib event
     # dispatcher's O(N) notifier bookkeeping), so the held run is capped in time.
     held_ramp=1000
-    held_max_seconds=100
+    held_max_seconds=90
     fanout_sizes="1000 5000 10000"
     ramp=2000
     hb_requests=1000000
@@ -117,10 +117,10 @@ if [[ $mode == smoke ]]; then
     budget_reserve=10 # kept for c and d (heartbeat, offline detection) until they ran
 else
     storm_sizes="1000 2000 5000"
-    storm_max_seconds=60 # per storm; a storm that has not completed by then is reported as such
+    storm_max_seconds=50 # per storm; a storm that has not completed by then is reported as such
     rooms_compare_sessions=5000
     rooms_compare_rooms=50
-    fanout_max_seconds=75
+    fanout_max_seconds=60
     budget_total=840
     budget_reserve=100
 fi
