@@ -6,7 +6,10 @@
 import glob
 import json
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 
 sys.dont_write_bytecode = True  # importing report_peer must not leave bench/__pycache__
 import report_peer  # noqa: E402
@@ -69,12 +72,22 @@ def main():
     # a. sessions held
     w("## Sessions held and memory per idle session")
     w("")
-    w("`presence --headless --listen 127.0.0.1:0 --max-sessions 19500 --max-sessions-per-address 19500 "
-      "--backend …`, then `bench_loadgen --sessions N --clients 100 --ramp R --hold-seconds 3 "
-      "--server-pid PID --max-seconds T` (sources spread over 127.0.0.2–254). Rooms (issue 5) do not exist yet: "
-      "the N sessions share one global roster of 100 distinct clients (session *i* is client "
-      "`held-(i mod 100)`), so each session holds a 100-entry roster. Memory per session = "
-      "(server VmRSS after settling − VmRSS before the first connect) / sessions established.")
+    held_rooms = any((load(p) or {}).get("roomsSupported") for p in glob.glob(os.path.join(results, "held-*.json")))
+    if held_rooms:
+        w("`presence --headless --listen 127.0.0.1:0 --max-sessions 19500 --max-sessions-per-address 19500 "
+          "--backend …`, then `bench_loadgen --sessions N --room-size 100 --ramp R --hold-seconds 3 "
+          "--server-pid PID --max-seconds T` (sources spread over 127.0.0.2–254): N distinct clients, session *i* "
+          "is client `held-i` in room `r(i / 100)` (`GET /held-i?room=r…`), so each session holds a 99-entry "
+          "roster of its room. Memory per session = "
+          "(server VmRSS after settling − VmRSS before the first connect) / sessions established.")
+    else:
+        w("`presence --headless --listen 127.0.0.1:0 --max-sessions 19500 --max-sessions-per-address 19500 "
+          "--backend …`, then `bench_loadgen --sessions N --clients 100 --ramp R --hold-seconds 3 "
+          "--server-pid PID --max-seconds T` (sources spread over 127.0.0.2–254). This node did not route by "
+          "room (issue 5 not in this build): "
+          "the N sessions share one global roster of 100 distinct clients (session *i* is client "
+          "`held-(i mod 100)`), so each session holds a 100-entry roster. Memory per session = "
+          "(server VmRSS after settling − VmRSS before the first connect) / sessions established.")
     w("")
     w("| engine | sessions asked (ramp/s) | established | failed | connect phase | establish p50 / p99 / max | "
       "events / bytes received | RSS before | RSS settled | per session |")
@@ -114,7 +127,9 @@ def main():
     # b. fan-out
     w("## Fan-out of one join")
     w("")
-    w("N sessions connected and settled (no byte for 1.5 s; 100 distinct clients as above), then the "
+    w("N sessions in one room (`--rooms 1`: room `r0`, when the node routes by room; else the global roster), "
+      "100 distinct clients among them (session *i* is client `fan-(i mod 100)`: settling N distinct clients "
+      "would be the join storm below, N²/2 events, too slow at 10k), connected and settled (no byte for 1.5 s), then the "
       "load generator connects one more client (`--probe-join`) and records, per session, when that "
       "client's ONLINE event arrived (CLOCK_REALTIME, same machine) minus the time of the probe's "
       "`connect()`. Memory engine: the event goes straight from the engine to the sessions; Redis "
@@ -189,9 +204,261 @@ def main():
     w("Goal (issue 6): with 100k clients, p99 ≤ 250 ms after the TTL deadline.")
     w("")
     report_peer.write(results, w)  # the Node.js peer (bench/report_peer.py)
+    storm_sections(results, w)
+    skipped_section(results, w)
+    plot_section(results, target, w)
     os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
     with open(target, "w") as f:
         f.write("\n".join(lines))
+
+
+# --- rooms and join storms (issue 5, issue 6 item 2) ------------------------------------------
+
+def fmt_mib(kib):
+    return "—" if kib is None or kib < 0 else f"{kib / 1024:,.1f} MiB"
+
+
+def storm_runs(results, pattern):
+    rows = [r for r in (load(p) for p in glob.glob(os.path.join(results, pattern))) if r]
+    rows.sort(key=lambda r: (r.get("engine", ""), r.get("sessions", 0), r.get("roomsAsked", 1)))
+    return rows
+
+
+def storm_time_ms(r):
+    t = r.get("roster", {}).get("allCompleteMs", -1)
+    return t if t is not None and t >= 0 else None
+
+
+def storm_row(r):
+    ro = r.get("roster", {})
+    hwm = r.get("serverHwm", {})
+    rss = r.get("serverRss", {})
+    t = storm_time_ms(r)
+    n = r.get("sessions", 0)
+    if t is None:
+        state = (f"not complete: {fmt_int(ro.get('complete'))}/{fmt_int(n)} sessions "
+                 f"{'after --max-seconds' if r.get('timedOut') else 'at settle'}")
+        nbytes, events = r.get("bytes"), r.get("events")
+    else:
+        state = f"{t / 1000:,.2f} s"
+        nbytes, events = ro.get("bytesAtComplete"), ro.get("eventsAtComplete")
+    e = r.get("establishUs", {})
+    peak = hwm.get("endKiB", -1)
+    return (state, nbytes, events, e, peak, hwm.get("beforeKiB", -1), rss.get("settledKiB", -1))
+
+
+def storm_sections(results, w):
+    storms = storm_runs(results, "storm-*.json")
+    w("## Join storm")
+    w("")
+    w("N clients join at once: a fresh node per storm, then `bench_loadgen --sessions N --rooms 1 --prefix storm- "
+      "--storm --settle-ms 1500 --probe-client probe-storm-N --probe-join --server-pid PID --max-seconds T`: "
+      "N sessions of N distinct clients in one room (`r0`), every `connect()` issued at once. *Storm time* runs "
+      "from the first `connect()` until every session holds its full roster (every other client of the room "
+      "ONLINE, snapshot or live event); bytes and events are what the N sessions had received by then. "
+      "*Peak memory* is the node's VmHWM (peak RSS since it started; a fresh node per storm). After the "
+      "storm settled, one more client joins: *fan-out after* is that join's p99 from its `connect()` to N "
+      "distinct-client sessions.")
+    w("")
+    if not storms:
+        w("Not measured in this run.")
+        w("")
+    else:
+        w("| engine | N | established / failed | storm time | bytes / events received | establish p50 / p99 / max | "
+          "peak memory (VmHWM; at start) | RSS settled | fan-out after, p99 |")
+        w("|---|---|---|---|---|---|---|---|---|")
+        notes = []
+        for r in storms:
+            state, nbytes, events, e, peak, hwm0, settled = storm_row(r)
+            lat = r.get("probe", {}).get("latencyUs", {})
+            w(f"| {r.get('engine')} | {fmt_int(r.get('sessions'))} | {fmt_int(r.get('established'))} / "
+              f"{fmt_int(r.get('failed'))} | {state} | {fmt_int(nbytes)} / {fmt_int(events)} | "
+              f"{fmt_ms(e.get('p50'))} / {fmt_ms(e.get('p99'))} / {fmt_ms(e.get('max'))} | "
+              f"{fmt_mib(peak)} ({fmt_mib(hwm0)}) | {fmt_mib(settled)} | {fmt_ms(lat.get('p99'))} |")
+            if r.get("failures"):
+                notes.append(f"- {r.get('engine')}, N = {r.get('sessions'):,}: failures: "
+                             + ", ".join(f"{k}: {v:,}" for k, v in r["failures"].items()))
+        w("")
+        for n in notes:
+            w(n)
+        if notes:
+            w("")
+        w("With N distinct clients in one room the storm is N·(N−1) presence entries to deliver (N = 5,000: "
+          "≈ 25 million events); the node's listen backlog decides how fast the N connections get in at all "
+          "(establish times: a SYN dropped on a full accept queue is retried after 1 s, 3 s, 7 s, …).")
+        w("")
+
+    rooms = storm_runs(results, "rooms-*.json")
+    support = load(os.path.join(results, "room-routing.json")) or {}
+    w("## The same clients in one room vs spread over many rooms (issue 5)")
+    w("")
+    if not rooms:
+        if support and not support.get("supported"):
+            w("Not measured: this node does not route by `?room=` (the rooms check — 4 sessions in 2 rooms of 2 — "
+              "saw every session receive the other room's clients). Issue 5 was not in this build.")
+        else:
+            w("Not measured in this run.")
+        w("")
+        return
+    w("The same S clients (`storm-0` … `storm-(S−1)`), a storm each time on a fresh node: all in one room "
+      "(`--rooms 1`, the storm above) and spread over K rooms (`--rooms K`: session *i* in room `r(i mod K)`, "
+      "S/K clients per room). Same columns as the storm.")
+    w("")
+    w("| engine | clients | rooms | storm time | bytes / events received | peak memory (VmHWM) | RSS settled | "
+      "foreign events |")
+    w("|---|---|---|---|---|---|---|---|")
+    by_engine = {}
+    for r in rooms:
+        by_engine.setdefault(r.get("engine"), []).append(r)
+    for r in storms:
+        if any(x.get("sessions") == r.get("sessions") for x in by_engine.get(r.get("engine"), [])):
+            by_engine[r.get("engine")].insert(0, r)
+    for engine in sorted(by_engine):
+        for r in by_engine[engine]:
+            state, nbytes, events, _e, peak, _h0, settled = storm_row(r)
+            w(f"| {engine} | {fmt_int(r.get('sessions'))} | {fmt_int(r.get('roomsAsked', 1))} | {state} | "
+              f"{fmt_int(nbytes)} / {fmt_int(events)} | {fmt_mib(peak)} | {fmt_mib(settled)} | "
+              f"{fmt_int(r.get('roster', {}).get('foreignEvents'))} |")
+    w("")
+    w("*Foreign events*: events about a client outside the session's room (must be 0 when rooms route).")
+    w("")
+
+
+def skipped_section(results, w):
+    try:
+        with open(os.path.join(results, "skipped.txt")) as f:
+            skipped = [line.strip() for line in f if line.strip()]
+    except OSError:
+        return
+    if skipped:
+        w("## Not measured in this run (time budget)")
+        w("")
+        w("`bench/run.sh` gives every run what is left of its budget (full: 14 min of measurement) and skips "
+          "a run with under 10 s left, so the suite stops by itself:")
+        w("")
+        for item in skipped:
+            w(f"- {item}")
+        w("")
+
+
+# --- plots (gnuplot, PNG next to the report) ----------------------------------------------------
+
+def plot_data(results):
+    """(name, title, gnuplot script body) for every plot there is data for."""
+    plots = []
+    fan = {}
+    for p in glob.glob(os.path.join(results, "fanout-*.json")):
+        r = load(p)
+        lat = (r or {}).get("probe", {}).get("latencyUs", {})
+        if r and lat.get("p99", -1) > 0:
+            fan.setdefault(r.get("engine"), []).append((r.get("sessions"), lat["p50"] / 1000, lat["p99"] / 1000,
+                                                         lat["max"] / 1000))
+    if fan:
+        blocks, series = [], []
+        for i, engine in enumerate(sorted(fan)):
+            rows = "\n".join(f"{n} {a:.3f} {b:.3f} {c:.3f}" for n, a, b, c in sorted(fan[engine]))
+            blocks.append(f"$f{i} << EOD\n{rows}\nEOD")
+            series.append(f"$f{i} using 1:3 with linespoints lw 2 title '{engine} p99'")
+            series.append(f"$f{i} using 1:2 with linespoints dt 2 title '{engine} p50'")
+        plots.append(("bench-fanout.png", "Fan-out of one join vs sessions in the room", "\n".join(blocks) + """
+set title 'Fan-out of one join: latency from the joiner connect() to receipt'
+set xlabel 'sessions in the room (N)'
+set ylabel 'latency (ms)'
+set logscale y
+set key top left
+set grid
+plot """ + ", ".join(series)))
+    storms = {}
+    for p in glob.glob(os.path.join(results, "storm-*.json")):
+        r = load(p)
+        if r and storm_time_ms(r) is not None:
+            ro = r["roster"]
+            storms.setdefault(r.get("engine"), []).append(
+                (r.get("sessions"), storm_time_ms(r) / 1000, ro.get("bytesAtComplete", 0) / 1e6,
+                 r.get("serverHwm", {}).get("endKiB", 0) / 1024))
+    if storms:
+        blocks, t, b, m = [], [], [], []
+        for i, engine in enumerate(sorted(storms)):
+            rows = "\n".join(f"{n} {a:.3f} {c:.3f} {d:.1f}" for n, a, c, d in sorted(storms[engine]))
+            blocks.append(f"$s{i} << EOD\n{rows}\nEOD")
+            t.append(f"$s{i} using 1:2 with linespoints lw 2 title '{engine}'")
+            b.append(f"$s{i} using 1:3 with linespoints lw 2 title '{engine}'")
+            m.append(f"$s{i} using 1:4 with linespoints lw 2 title '{engine}'")
+        plots.append(("bench-storm.png", "Join storm vs N (completed storms only)", "\n".join(blocks) + """
+set multiplot layout 1,3 title 'Join storm: N distinct clients join one room at once (completed storms only)'
+set grid
+set key top left
+set xlabel 'N'
+set ylabel 'seconds until every roster is full'
+plot """ + ", ".join(t) + """
+set ylabel 'MB received by then'
+plot """ + ", ".join(b) + """
+set ylabel 'node peak RSS (VmHWM, MiB)'
+plot """ + ", ".join(m) + """
+unset multiplot"""))
+    rooms = [r for r in (load(p) for p in glob.glob(os.path.join(results, "rooms-*.json"))) if r]
+    if rooms:
+        rows = []
+        for r in sorted(rooms, key=lambda r: r.get("engine", "")):
+            one = load(os.path.join(results, f"storm-{r.get('engine')}-{r.get('sessions')}.json")) or {}
+            for label, x in ((f"{r.get('engine')}, 1 room", one), (f"{r.get('engine')}, {r.get('roomsAsked')} rooms", r)):
+                t = storm_time_ms(x) if x else None
+                nbytes = x.get("roster", {}).get("bytesAtComplete", -1) if t is not None else x.get("bytes", -1)
+                rows.append(f'"{label}" {0 if t is None else t / 1000:.3f} {(nbytes or 0) / 1e6:.3f} '
+                            f'{x.get("serverHwm", {}).get("endKiB", 0) / 1024:.1f}')
+        n = rooms[0].get("sessions")
+        plots.append(("bench-rooms.png", f"{n:,} clients: one room vs spread over rooms", "$r << EOD\n"
+                      + "\n".join(rows) + """
+EOD
+set multiplot layout 1,3 title '""" + f"{n:,}" + """ clients in one room vs spread over rooms (storm time 0 = not complete within its cap; then MB = all received)'
+set style data histograms
+set style fill solid 0.6 border -1
+set boxwidth 0.8
+set xtics rotate by -30
+set grid ytics
+set yrange [0:*]
+unset key
+set ylabel 'storm time (s)'
+plot $r using 2:xtic(1)
+set ylabel 'MB received'
+plot $r using 3:xtic(1)
+set ylabel 'node peak RSS (MiB)'
+plot $r using 4:xtic(1)
+unset multiplot"""))
+    return plots
+
+
+def plot_section(results, target, w):
+    plots = plot_data(results)
+    w("## Plots")
+    w("")
+    if not plots:
+        w("No data to plot in this run.")
+        w("")
+        return
+    gnuplot = shutil.which("gnuplot")
+    if not gnuplot:
+        w("Not drawn: gnuplot is not installed (`apt-get install gnuplot-nox`; `bench/run.sh` installs it when "
+          "run as root).")
+        w("")
+        return
+    out_dir = os.path.dirname(os.path.abspath(target))
+    os.makedirs(out_dir, exist_ok=True)
+    for name, title, body in plots:
+        path = os.path.join(out_dir, name)
+        script = f"set terminal pngcairo size 1200,450 font ',10'\nset output '{path}'\n{body}\n"
+        with tempfile.NamedTemporaryFile("w", suffix=".gp", delete=False) as f:
+            f.write(script)
+        try:
+            done = subprocess.run([gnuplot, f.name], capture_output=True, text=True)
+        finally:
+            os.unlink(f.name)
+        if done.returncode != 0 or not os.path.exists(path):
+            # A broken plot is a broken harness: say so loudly (run.sh --smoke fails on it).
+            sys.stderr.write(f"report.py: gnuplot failed for {name}:\n{done.stderr}\n")
+            raise SystemExit(1)
+        w(f"![{title}]({name})")
+        w("")
 
 
 if __name__ == "__main__":

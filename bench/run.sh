@@ -4,8 +4,9 @@
 # generates docs/benchmarks.md from it.
 #
 #   bench/run.sh            full sizes (< 15 min on a 2-core machine)
-#   bench/run.sh --smoke    tiny sizes (< 60 s): checks the harness, not the speed
-#   bench/run.sh --no-docs  do not touch docs/benchmarks.md (results stay in the JSON)
+#   bench/run.sh --smoke    tiny sizes (< 90 s): checks the harness, not the speed; exits non-zero
+#                           if a measurement produced no usable result (bench/check_results.py)
+#   bench/run.sh --no-docs  do not touch docs/ (the report and plots go to the results folder)
 #
 # Uses build/release (cmake --preset release, configured once with the UI off) unless
 # PRESENCE_BENCH_BUILD points at another build directory holding app/presence and bench/.
@@ -20,7 +21,7 @@ for arg in "$@"; do
     case "$arg" in
     --smoke) mode=smoke ;;
     --no-docs) docs=0 ;;
-    -h | --help) sed -n 2,12p "$0"; exit 0 ;;
+    -h | --help) sed -n 2,14p "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $arg" >&2; exit 2 ;;
     esac
 done
@@ -29,7 +30,7 @@ build=${PRESENCE_BENCH_BUILD:-$root/build/release}
 out=${PRESENCE_BENCH_OUT:-$root/build/bench-results/$mode}
 work=$(mktemp -d /tmp/presence-bench.XXXXXX)
 mkdir -p "$out"
-rm -f "$out"/*.json
+rm -f "$out"/*.json "$out"/skipped.txt "$out"/*.png
 
 pids=()
 cleanup() {
@@ -66,6 +67,17 @@ for f in "$presence" "$loadgen" "$offline" "$heartbeat"; do
 done
 ulimit -n "$(ulimit -Hn)"
 
+# --- plots: gnuplot (rooms/storm work) -------------------------------------------------------
+if ! command -v gnuplot >/dev/null 2>&1; then
+    if [[ $EUID == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        log "installing gnuplot-nox (for the plots)"
+        { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends gnuplot-nox; } \
+            >"$work/apt.log" 2>&1 || log "could not install gnuplot-nox (see $work/apt.log): no plots"
+    else
+        log "gnuplot is missing: no plots (install it: sudo apt-get install gnuplot-nox, or scripts/setup.sh --tests)"
+    fi
+fi
+
 # --- sizes ---------------------------------------------------------------------------------
 if [[ $mode == smoke ]]; then
     held_sessions=300
@@ -81,7 +93,7 @@ else
     # The node accepts ever more slowly as sessions pile up (see bench/README.md: the glib event
     # dispatcher's O(N) notifier bookkeeping), so the held run is capped in time.
     held_ramp=1000
-    held_max_seconds=150
+    held_max_seconds=90
     fanout_sizes="1000 5000 10000"
     ramp=2000
     hb_requests=1000000
@@ -93,6 +105,41 @@ fi
 # lg-(i % 100): 100 distinct clients, so every session holds a roster of 100 (a "room of 100"
 # in size, not in routing).
 clients=100
+
+# --- sizes: rooms and join storms (issue 5, issue 6 item 2) ----------------------------------
+if [[ $mode == smoke ]]; then
+    storm_sizes="100 200"
+    storm_max_seconds=30
+    rooms_compare_sessions=200 # the same clients in one room vs spread over $rooms_compare_rooms
+    rooms_compare_rooms=4
+    fanout_max_seconds=30
+    budget_total=85   # seconds for all measurements (the build comes before)
+    budget_reserve=10 # kept for c and d (heartbeat, offline detection) until they ran
+else
+    storm_sizes="1000 2000 5000"
+    storm_max_seconds=50 # per storm; a storm that has not completed by then is reported as such
+    rooms_compare_sessions=5000
+    rooms_compare_rooms=50
+    fanout_max_seconds=60
+    budget_total=840
+    budget_reserve=100
+fi
+held_room_size=100 # with rooms: the held sessions are spread over rooms of 100 distinct clients
+
+# --- time budget: the whole run stops by itself (full < 15 min, smoke < 90 s) -----------------
+# Every load-generator run gets --max-seconds = min(its cap, what is left of the budget minus
+# the reserve for c and d); a run with under 10 s left is skipped and listed in skipped.txt.
+budget_end=$((SECONDS + budget_total))
+budget() { # budget WANT → seconds the next run may take, 0 = skip it
+    local left=$((budget_end - SECONDS - budget_reserve))
+    ((left > $1)) && left=$1
+    ((left < 10)) && left=0
+    echo "$left"
+}
+skipped() { # skipped WHAT
+    log "skipped (time budget): $1"
+    echo "$1" >>"$out/skipped.txt"
+}
 
 # --- helpers -------------------------------------------------------------------------------
 redis_sock=""
@@ -121,8 +168,14 @@ run_waited() { # run_waited OUT ERR CMD…
     pids+=("$pid")
     wait "$pid"
 }
-stop_pid() {
+stop_pid() { # TERM, then KILL after 5 s (a saturated node can take long to close its sessions)
     kill "$1" 2>/dev/null || true
+    local i
+    for i in $(seq 50); do
+        [[ -e /proc/$1 ]] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -9 "$1" 2>/dev/null || true
     wait "$1" 2>/dev/null || true
 }
 
@@ -146,6 +199,33 @@ start_node() { # start_node NAME BACKEND-ARGS… → sets node_pid, node_port
     echo "run.sh: presence did not start" >&2
     exit 1
 }
+
+# --- rooms: does this node route by ?room= (issue 5)? ------------------------------------------
+# 4 sessions in 2 rooms of 2: with rooms each session gets 1 event and none about the other room;
+# a node that ignores ?room= sends every session everyone (the load generator's foreignEvents).
+start_node rooms-check --backend memory
+run_waited "$work/rooms-check.json" "$work/loadgen.log" \
+    "$loadgen" --url "http://127.0.0.1:$node_port" --sessions 4 --room-size 2 --prefix roomcheck- \
+    --settle-ms 300 --max-seconds 10 || log "load generator: exit $? (rooms check)"
+stop_pid "$node_pid"
+rooms=$(python3 - "$work/rooms-check.json" "$out/room-routing.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+ro = r.get("roster", {})
+ok = r.get("established") == 4 and ro.get("complete") == 4 and ro.get("foreignEvents") == 0
+json.dump({"supported": ok, "check": r}, open(sys.argv[2], "w"), indent=1)
+print("yes" if ok else "no")
+EOF
+)
+if [[ $rooms == yes ]]; then
+    log "rooms: this node routes by ?room= (held sessions over rooms of $held_room_size, distinct clients)"
+    held_room_args=(--room-size "$held_room_size")
+    fanout_room_args=(--clients "$clients" --rooms 1)
+else
+    log "rooms: this node ignores ?room= (everything in one roster): held sessions share $clients clients"
+    held_room_args=(--clients "$clients")
+    fanout_room_args=(--clients "$clients")
+fi
 
 # --- machine -------------------------------------------------------------------------------
 python3 - "$out/machine.json" "$mode" <<'EOF'
@@ -178,18 +258,22 @@ git -C "$root" rev-parse --short HEAD >"$out/commit.txt" 2>/dev/null || true
 held() { # held NAME BACKEND-ARGS…
     local name=$1
     shift
+    local cap
+    cap=$(budget "$held_max_seconds")
+    ((cap > 0)) || { skipped "sessions held, $name"; return 0; }
     log "sessions held: $name, $held_sessions sessions"
     start_node "held-$name" "$@"
     sleep 1 # let the node finish starting (Redis function load etc.) before the baseline RSS
     run_waited "$work/held-$name.json" "$work/loadgen.log" \
-        "$loadgen" --url "http://127.0.0.1:$node_port" --sessions "$held_sessions" --clients "$clients" \
+        "$loadgen" --url "http://127.0.0.1:$node_port" --sessions "$held_sessions" "${held_room_args[@]}" \
         --prefix held- --ramp "$held_ramp" --hold-seconds 3 --settle-ms 1500 --server-pid "$node_pid" \
-        --max-seconds "$held_max_seconds" || log "load generator: exit $? (gave up at --max-seconds?)"
-    python3 - "$work/held-$name.json" "$out/held-$name.json" "$name" "$*" <<'EOF'
+        --max-seconds "$cap" || log "load generator: exit $? (gave up at --max-seconds?)"
+    python3 - "$work/held-$name.json" "$out/held-$name.json" "$name" "$*" "$rooms" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
 r["engine"] = sys.argv[3]
 r["serverArgs"] = sys.argv[4]
+r["roomsSupported"] = sys.argv[5] == "yes"
 json.dump(r, open(sys.argv[2], "w"), indent=1)
 EOF
     stop_pid "$node_pid"
@@ -203,18 +287,22 @@ stop_pid "$redis_pid"
 fanout() { # fanout NAME N BACKEND-ARGS…
     local name=$1 n=$2
     shift 2
+    local cap
+    cap=$(budget "$fanout_max_seconds")
+    ((cap > 0)) || { skipped "fan-out, $name, N=$n"; return 0; }
     log "fan-out: $name, N=$n"
     start_node "fanout-$name-$n" "$@"
     sleep 1
     run_waited "$work/fanout-$name-$n.json" "$work/loadgen.log" \
-        "$loadgen" --url "http://127.0.0.1:$node_port" --sessions "$n" --clients "$clients" \
+        "$loadgen" --url "http://127.0.0.1:$node_port" --sessions "$n" "${fanout_room_args[@]}" \
         --prefix fan- --ramp "$ramp" --settle-ms 1500 --probe-client "probe-$n" --probe-join \
-        --probe-timeout-ms 15000 --server-pid "$node_pid" --max-seconds 150 ||
+        --probe-timeout-ms 15000 --server-pid "$node_pid" --max-seconds "$cap" ||
         log "load generator: exit $? (gave up at --max-seconds?)"
-    python3 - "$work/fanout-$name-$n.json" "$out/fanout-$name-$n.json" "$name" <<'EOF'
+    python3 - "$work/fanout-$name-$n.json" "$out/fanout-$name-$n.json" "$name" "$rooms" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
 r["engine"] = sys.argv[3]
+r["roomsSupported"] = sys.argv[4] == "yes"
 json.dump(r, open(sys.argv[2], "w"), indent=1)
 EOF
     stop_pid "$node_pid"
@@ -252,6 +340,61 @@ log "offline-detection latency: bench_offline_latency ${offline_args[*]:-(defaul
 "$offline" "${offline_args[@]}" --json "$out/offline-latency.json" >"$work/offline.txt" 2>&1 ||
     log "bench_offline_latency failed (see below)"
 cat "$work/offline.txt" >&2
+budget_reserve=0 # c and d have run: the rest of the budget is the storms'
+
+# --- e. join storm (issue 6 item 2) and f. one room vs many rooms (issue 5) ----------------------
+# A storm: N sessions of N distinct clients open at once (--storm) against a fresh node (so its
+# VmHWM is the storm's peak); the time from the first connect() until every session holds every
+# other client of its room ONLINE, the bytes and events received by then. After it settles one
+# more client joins the room (--probe-join): the fan-out to N distinct-client sessions.
+storm() { # storm FILE-NAME ENGINE N ROOMS PROBE(yes|no) BACKEND-ARGS…
+    local file=$1 name=$2 n=$3 k=$4 probe=$5
+    shift 5
+    local probe_args=() cap
+    [[ $probe == yes ]] && probe_args=(--probe-client "probe-storm-$n" --probe-join --probe-timeout-ms 10000)
+    cap=$(budget "$storm_max_seconds")
+    ((cap > 0)) || { skipped "join storm, $name, N=$n in $k room(s)"; return 0; }
+    log "join storm: $name, N=$n in $k room(s) (cap ${cap}s)"
+    start_node "$file" "$@"
+    sleep 1
+    run_waited "$work/$file.json" "$work/loadgen.log" \
+        "$loadgen" --url "http://127.0.0.1:$node_port" --sessions "$n" --rooms "$k" --prefix storm- --storm \
+        --settle-ms 1500 "${probe_args[@]}" --server-pid "$node_pid" --max-seconds "$cap" ||
+        log "load generator: exit $? (storm not settled within ${cap}s)"
+    python3 - "$work/$file.json" "$out/$file.json" "$name" "$k" "$rooms" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["engine"] = sys.argv[3]
+r["roomsAsked"] = int(sys.argv[4])
+r["roomsSupported"] = sys.argv[5] == "yes"
+json.dump(r, open(sys.argv[2], "w"), indent=1)
+EOF
+    stop_pid "$node_pid"
+}
+# f. The same clients (storm-0 … storm-(S-1)) in one room is the storm above at N = S (S is one
+# of the storm sizes, else it is measured here too); spread over K rooms it is measured here.
+# Per engine: its storms, then its K-rooms storm (so a tight budget cuts sizes, not an engine).
+start_redis storm
+for name in memory redis; do
+    args=(--backend memory)
+    [[ $name == redis ]] && args=(--backend redis --redis "unix://$redis_sock")
+    for n in $storm_sizes; do
+        redis-cli -s "$redis_sock" flushall >/dev/null
+        storm "storm-$name-$n" "$name" "$n" 1 yes "${args[@]}"
+    done
+    if [[ $rooms != yes ]]; then
+        log "one room vs $rooms_compare_rooms rooms ($name): not measured, this node ignores ?room= (issue 5 not merged)"
+        continue
+    fi
+    if [[ " $storm_sizes " != *" $rooms_compare_sessions "* ]]; then
+        redis-cli -s "$redis_sock" flushall >/dev/null
+        storm "storm-$name-$rooms_compare_sessions" "$name" "$rooms_compare_sessions" 1 no "${args[@]}"
+    fi
+    redis-cli -s "$redis_sock" flushall >/dev/null
+    storm "rooms-$name-$rooms_compare_sessions-$rooms_compare_rooms" "$name" "$rooms_compare_sessions" \
+        "$rooms_compare_rooms" no "${args[@]}"
+done
+stop_pid "$redis_pid"
 
 # --- e. the Node.js peer (issue 6, item 1): a, b and the heartbeat drain, ours beside it ----
 # shellcheck source=peers/run-peer.sh
@@ -266,10 +409,19 @@ json.dump(m, open(sys.argv[1], "w"), indent=1)
 EOF
 cp "$work/loadgen.log" "$out/loadgen.log" 2>/dev/null || true
 
-if [[ $docs == 1 ]]; then
-    target=$root/docs/benchmarks.md
-    [[ $mode == smoke ]] && target=$out/benchmarks.md
-    python3 "$here/report.py" "$out" "$target"
-    log "wrote $target"
-fi
+# The report always runs (so a smoke run checks it too); only a full run without --no-docs
+# writes docs/benchmarks.md and docs/bench-*.png, the others write into the results folder.
+target=$out/benchmarks.md
+[[ $docs == 1 && $mode == full ]] && target=$root/docs/benchmarks.md
+python3 "$here/report.py" "$out" "$target"
+log "wrote $target"
 log "results in $out"
+# --- check: every measurement produced a usable result (fatal in --smoke) --------------------
+if ! python3 "$here/check_results.py" "$out" "$mode" "$target"; then
+    if [[ $mode == smoke ]]; then
+        echo "run.sh: the benchmark harness is broken (see above)" >&2
+        exit 1
+    fi
+    log "some measurements are incomplete (see above); expected when the node is saturated"
+fi
+log "done in ${SECONDS}s"

@@ -14,6 +14,7 @@ packages=(cmake ninja-build g++ pkg-config git
 if (( want_tests )); then
     packages+=(curl chromium xvfb xauth procps)
     packages+=(clang libclang-rt-14-dev) # scripts/fuzz.sh: clang 14 and its libFuzzer runtime
+    packages+=(python3 gnuplot-nox) # bench/run.sh --smoke: its JSON helpers, report and plots
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
     command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi

@@ -2,7 +2,8 @@
 # Sets up, builds with warnings as errors and runs the whole test suite (unit, redis, ui, e2e),
 # then builds the server-only variant (no widgets: the linker proves the core is widget-free)
 # and runs its tests too, then the whole suite again under ASan + UBSan (LeakSanitizer on;
-# server-only, so no widgets), then every fuzz target for 20 s (scripts/fuzz.sh).
+# server-only, so no widgets), then every fuzz target for 20 s (scripts/fuzz.sh), then the
+# benchmark harness's smoke run (bench/run.sh --smoke --no-docs on build/ci).
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,4 +23,9 @@ for preset in ci server asan-server; do
     ctest --preset "$preset"
 done
 scripts/fuzz.sh 20
+# The benchmark harness on tiny sizes with the ci build (bench targets included): it checks that
+# the harness works (nodes start, sessions connect, rosters fill, JSON, report and plots are
+# written; bench/check_results.py), not speed. Fails on any broken measurement or after 2 min.
+echo "== bench smoke: bench/run.sh --smoke --no-docs (build/ci)"
+PRESENCE_BENCH_BUILD=build/ci timeout --kill-after=10 120 bench/run.sh --smoke --no-docs
 echo "== all tests passed"

@@ -3,10 +3,12 @@
 //   bench_loadgen --url http://127.0.0.1:PORT --sessions N [--prefix lg-] [--clients K]
 //                 [--ramp SESSIONS_PER_S] [--hold-seconds S] [--settle-ms MS]
 //                 [--probe-client ID [--probe-join] [--probe-timeout-ms MS] [--probe-dump FILE]]
-//                 [--server-pid PID]
+//                 [--server-pid PID] [--room-size S | --rooms K] [--room-prefix r] [--storm]
 //
 // Session i asks for GET /{prefix}{i % K} (K = --clients, default N: every session its own
-// client). Sources are spread over 127.0.0.2 … 127.0.0.254 (bind() before connect(), with
+// client). Rooms (issue 5): with --room-size S session i is in room {room-prefix}{i / S}, with
+// --rooms K in room {room-prefix}{i % K}, and asks for GET /{client}?room={room}; without either,
+// no room parameter (the default room, the one global roster). Sources are spread over 127.0.0.2 … 127.0.0.254 (bind() before connect(), with
 // IP_BIND_ADDRESS_NO_PORT) so one process gets past the ~28k ephemeral ports of one address.
 //
 // Event-driven: raw non-blocking sockets registered in one epoll set, and one QSocketNotifier on
@@ -18,7 +20,13 @@
 // established session got that client's ONLINE event (arrival times CLOCK_REALTIME, relative to
 // the probe's connect() call) → hold --hold-seconds → close everything, print JSON on stdout.
 // With --server-pid, the server's VmRSS is sampled before the first connect, after settling,
-// and at the end of the hold.
+// and at the end of the hold, and its VmHWM (peak RSS since it started) too.
+//
+// Rosters: every session tracks which other clients of its room it holds ONLINE (snapshot and
+// live events alike); "roster.allCompleteMs" is the time from the first connect() until every
+// session held its full roster (every other client of its room ONLINE). Events about clients
+// outside the session's room (a server that ignores ?room=) count as "foreignEvents".
+// --storm opens all sessions at once (a join storm) instead of at --ramp/s.
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFile>
@@ -63,8 +71,8 @@ qint64 monotonicUs()
     return qint64(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
-// VmRSS of a process in KiB, -1 if unreadable.
-qint64 rssKiB(qint64 pid)
+// A field of /proc/PID/status in KiB (VmRSS, VmHWM), -1 if unreadable.
+qint64 statusKiB(qint64 pid, const char *field)
 {
     if (pid <= 0)
         return -1;
@@ -73,10 +81,29 @@ qint64 rssKiB(qint64 pid)
         return -1;
     const QList<QByteArray> lines = status.readAll().split('\n');
     for (const QByteArray &line : lines) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+        if (line.startsWith(field) && line.size() > qsizetype(std::strlen(field)) && line[qsizetype(std::strlen(field))] == ':')
+            return line.mid(qsizetype(std::strlen(field)) + 1).trimmed().split(' ').value(0).toLongLong();
     }
     return -1;
+}
+
+qint64 rssKiB(qint64 pid) { return statusKiB(pid, "VmRSS"); }
+qint64 hwmKiB(qint64 pid) { return statusKiB(pid, "VmHWM"); }
+
+// The value of "key":"…" in a flat JSON object (ids and rooms never need escaping), empty if absent.
+std::string_view jsonString(std::string_view json, std::string_view key)
+{
+    std::string pattern;
+    pattern.reserve(key.size() + 4);
+    pattern += '"';
+    pattern += key;
+    pattern += "\":\"";
+    const size_t at = json.find(pattern);
+    if (at == std::string_view::npos)
+        return {};
+    const size_t begin = at + pattern.size();
+    const size_t end = json.find('"', begin);
+    return end == std::string_view::npos ? std::string_view() : json.substr(begin, end - begin);
 }
 
 qint64 percentile(std::vector<qint64> values, double p)
@@ -109,6 +136,11 @@ struct Session {
     qint64 probeArrivalUs = 0; // realtime; 0 = not yet
     qint64 probeAtMs = 0;      // the event's "at" (the node's realtime clock, ms)
     qint64 pendingAtMs = 0;
+    int room = 0;                  // index into the load generator's rooms
+    int rosterExpected = 0;        // other distinct clients of the room
+    int rosterOnline = 0;          // of those, how many this session holds ONLINE
+    std::vector<quint64> rosterBits; // by position in the room's sorted client list
+    qint64 completeMono = 0;       // when rosterOnline first reached rosterExpected
 };
 
 class LoadGenerator {
@@ -128,6 +160,11 @@ public:
         QString probeDump;
         qint64 serverPid = 0;
         int maxSeconds = 600;
+        int roomSize = 0;      // session i in room i / roomSize
+        int rooms = 0;         // session i in room i % rooms
+        QByteArray roomPrefix = "r";
+        QByteArray probeRoom;  // default: the room of session 0
+        bool storm = false;    // open every session at once
     };
 
     explicit LoadGenerator(Config config) : m_config(std::move(config)) {}
@@ -142,7 +179,9 @@ public:
         m_notifier = std::make_unique<QSocketNotifier>(m_epoll, QSocketNotifier::Read);
         QObject::connect(m_notifier.get(), &QSocketNotifier::activated, m_notifier.get(), [this] { drain(); });
         m_sessions.resize(size_t(m_config.sessions));
+        setUpRooms();
         m_rssBeforeKiB = rssKiB(m_config.serverPid);
+        m_hwmBeforeKiB = hwmKiB(m_config.serverPid);
         m_startMono = monotonicUs();
         m_startReal = realtimeUs();
         m_tick.setInterval(5);
@@ -154,14 +193,121 @@ public:
 private:
     enum class Phase { Connecting, Settling, Probing, Holding, Done };
 
-    QByteArray clientFor(int index) const
+    int clientIndex(int session) const
     {
         const int k = m_config.clients > 0 ? m_config.clients : m_config.sessions;
-        return m_config.prefix + QByteArray::number(index % k);
+        return session % k;
     }
 
-    void open(Session &s, const QByteArray &client)
+    QByteArray clientFor(int index) const { return m_config.prefix + QByteArray::number(clientIndex(index)); }
+
+    bool usesRooms() const { return m_config.roomSize > 0 || m_config.rooms > 0; }
+
+    int roomOf(int session) const
     {
+        if (m_config.roomSize > 0)
+            return session / m_config.roomSize;
+        if (m_config.rooms > 0)
+            return session % m_config.rooms;
+        return 0;
+    }
+
+    // Every room's distinct clients (sorted), and every session's roster bookkeeping.
+    void setUpRooms()
+    {
+        int count = 1;
+        if (m_config.roomSize > 0)
+            count = (m_config.sessions + m_config.roomSize - 1) / m_config.roomSize;
+        else if (m_config.rooms > 0)
+            count = std::min(m_config.rooms, m_config.sessions);
+        m_roomClients.assign(size_t(count), {});
+        m_roomNames.clear();
+        for (int r = 0; r < count; ++r)
+            m_roomNames.push_back(usesRooms() ? (m_config.roomPrefix + QByteArray::number(r)).toStdString() : std::string());
+        for (int i = 0; i < m_config.sessions; ++i)
+            m_roomClients[size_t(roomOf(i))].push_back(clientIndex(i));
+        for (auto &clients : m_roomClients) {
+            std::sort(clients.begin(), clients.end());
+            clients.erase(std::unique(clients.begin(), clients.end()), clients.end());
+        }
+        for (int i = 0; i < m_config.sessions; ++i) {
+            Session &s = m_sessions[size_t(i)];
+            s.room = roomOf(i);
+            const size_t members = m_roomClients[size_t(s.room)].size();
+            s.rosterExpected = int(members) - 1; // every client but its own
+            s.rosterBits.assign((members + 63) / 64, 0);
+            m_rosterExpectedTotal += s.rosterExpected;
+        }
+        if (m_config.probeRoom.isEmpty() && usesRooms())
+            m_config.probeRoom = QByteArray::fromStdString(m_roomNames[size_t(m_sessions.empty() ? 0 : m_sessions[0].room)]);
+    }
+
+    // The sessions the probe's ONLINE should reach: those of its room.
+    bool inProbeRoom(const Session &s) const
+    {
+        return !usesRooms() || m_roomNames[size_t(s.room)] == m_config.probeRoom.toStdString();
+    }
+
+    void rosterUpdate(Session &s, std::string_view json)
+    {
+        const std::string_view client = jsonString(json, "client");
+        const std::string_view prefix(m_config.prefix.constData(), size_t(m_config.prefix.size()));
+        if (!client.starts_with(prefix) || client.size() == prefix.size())
+            return; // not one of ours (the probe, another program's client)
+        int index = 0;
+        for (size_t i = prefix.size(); i < client.size(); ++i) {
+            if (client[i] < '0' || client[i] > '9' || index > 100000000)
+                return;
+            index = index * 10 + (client[i] - '0');
+        }
+        const std::string_view room = jsonString(json, "room");
+        if (!room.empty() && room != m_roomNames[size_t(s.room)]) {
+            ++m_foreignEvents;
+            return;
+        }
+        const auto &members = m_roomClients[size_t(s.room)];
+        const auto it = std::lower_bound(members.begin(), members.end(), index);
+        if (it == members.end() || *it != index) {
+            ++m_foreignEvents; // a server that ignores ?room= sends everyone's presence
+            return;
+        }
+        if (index == clientIndex(s.index))
+            return; // its own client (only possible if another session shares it)
+        const size_t pos = size_t(it - members.begin());
+        const quint64 bit = quint64(1) << (pos % 64);
+        quint64 &word = s.rosterBits[pos / 64];
+        const bool online = jsonString(json, "status") == "ONLINE";
+        if (online && !(word & bit)) {
+            word |= bit;
+            ++s.rosterOnline;
+        } else if (!online && (word & bit)) {
+            word &= ~bit;
+            --s.rosterOnline;
+        }
+        checkComplete(s);
+    }
+
+    void checkComplete(Session &s)
+    {
+        if (s.completeMono != 0 || s.state != Session::State::Streaming || s.rosterOnline < s.rosterExpected)
+            return;
+        s.completeMono = monotonicUs();
+        m_completeUs.push_back(s.completeMono - m_firstConnectMono);
+        if (++m_complete == m_config.sessions) {
+            m_allCompleteMono = s.completeMono;
+            m_eventsAtComplete = m_events + 1; // this event is counted when its blank line arrives
+            m_bytesAtComplete = m_bytes;
+            m_hwmAtCompleteKiB = hwmKiB(m_config.serverPid);
+            m_rssAtCompleteKiB = rssKiB(m_config.serverPid);
+            std::fprintf(stderr, "loadgen: every session holds its full roster %.3f s after the first connect\n",
+                         double(m_allCompleteMono - m_firstConnectMono) / 1e6);
+        }
+    }
+
+    void open(Session &s, const QByteArray &client, const std::string &room = {})
+    {
+        if (m_firstConnectMono == 0)
+            m_firstConnectMono = monotonicUs();
         s.connectStartUs = monotonicUs();
         s.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (s.fd < 0) {
@@ -188,7 +334,8 @@ private:
             fail(s, QStringLiteral("connect: %1").arg(QString::fromLocal8Bit(std::strerror(errno))));
             return;
         }
-        s.buffer = "GET /" + client.toStdString() + " HTTP/1.1\r\nHost: " + m_config.host.toStdString() + ':'
+        s.buffer = "GET /" + client.toStdString() + (room.empty() ? std::string() : "?room=" + room)
+                   + " HTTP/1.1\r\nHost: " + m_config.host.toStdString() + ':'
                    + std::to_string(m_config.port) + "\r\nAccept: text/event-stream\r\n\r\n";
         epoll_event ev {};
         ev.events = EPOLLOUT | EPOLLIN | EPOLLRDHUP;
@@ -294,14 +441,15 @@ private:
                 return;
             }
             s.state = Session::State::Streaming;
+            s.buffer.erase(0, end + 4);
             if (&s == m_probe.get()) {
                 m_probeEstablishUs = monotonicUs() - s.connectStartUs;
             } else {
                 ++m_established;
                 m_establishUs.push_back(monotonicUs() - s.connectStartUs);
                 m_lastEstablishedMono = monotonicUs();
+                checkComplete(s); // a room of one is complete at once
             }
-            s.buffer.erase(0, end + 4);
         }
         size_t start = 0;
         for (;;) {
@@ -333,6 +481,8 @@ private:
         }
         if (text.starts_with("data:")) {
             s.eventHasData = true;
+            if (&s != m_probe.get())
+                rosterUpdate(s, text);
             if (!m_probeNeedle.empty() && text.find(m_probeNeedle) != std::string_view::npos
                 && text.find("\"status\":\"ONLINE\"") != std::string_view::npos) {
                 s.eventIsProbe = true;
@@ -353,14 +503,19 @@ private:
             finish();
             return;
         }
+        if (m_config.serverPid > 0 && m_phase != Phase::Done && now - m_lastRssSampleMono >= 100000) {
+            m_lastRssSampleMono = now;
+            m_rssPeakSampledKiB = std::max(m_rssPeakSampledKiB, rssKiB(m_config.serverPid));
+        }
         switch (m_phase) {
         case Phase::Connecting: {
-            const auto due = std::min<qint64>(m_config.sessions,
-                                              qint64(double(now - m_startMono) / 1e6 * m_config.ramp) + 1);
+            const auto due = m_config.storm
+                ? qint64(m_config.sessions)
+                : std::min<qint64>(m_config.sessions, qint64(double(now - m_startMono) / 1e6 * m_config.ramp) + 1);
             while (m_nextIndex < due) {
                 Session &s = m_sessions[size_t(m_nextIndex)];
                 s.index = m_nextIndex;
-                open(s, clientFor(m_nextIndex));
+                open(s, clientFor(m_nextIndex), m_roomNames[size_t(s.room)]);
                 ++m_nextIndex;
             }
             if (m_nextIndex == m_config.sessions && m_established + m_failed >= m_config.sessions) {
@@ -385,14 +540,14 @@ private:
                     m_probe->index = m_config.sessions; // next source address
                     m_probeStartReal = realtimeUs();
                     m_probeStartMono = now;
-                    open(*m_probe, m_config.probeClient);
+                    open(*m_probe, m_config.probeClient, m_config.probeRoom.toStdString());
                 } else {
                     startHolding(now);
                 }
             }
             break;
         case Phase::Probing: {
-            const qint64 streaming = countStreaming();
+            const qint64 streaming = countStreaming(true);
             if (m_probeArrivals >= streaming
                 || now - m_probeStartMono > qint64(m_config.probeTimeoutMs) * 1000)
                 startHolding(now);
@@ -407,11 +562,11 @@ private:
         }
     }
 
-    qint64 countStreaming() const
+    qint64 countStreaming(bool probeRoomOnly = false) const
     {
         qint64 n = 0;
         for (const Session &s : m_sessions)
-            n += s.state == Session::State::Streaming;
+            n += s.state == Session::State::Streaming && (!probeRoomOnly || inProbeRoom(s));
         return n;
     }
 
@@ -426,7 +581,9 @@ private:
         m_phase = Phase::Done;
         m_tick.stop();
         const qint64 rssEnd = rssKiB(m_config.serverPid);
+        const qint64 hwmEnd = hwmKiB(m_config.serverPid);
         const qint64 streamingAtEnd = countStreaming();
+        const qint64 probeExpected = countStreaming(true);
         std::vector<qint64> probeLatency;
         std::vector<qint64> probeFromAt;
         QJsonArray dump;
@@ -474,12 +631,41 @@ private:
             out.insert(QStringLiteral("serverRss"),
                        QJsonObject {{QStringLiteral("beforeKiB"), m_rssBeforeKiB},
                                     {QStringLiteral("settledKiB"), m_rssSettledKiB},
-                                    {QStringLiteral("endKiB"), rssEnd}});
+                                    {QStringLiteral("endKiB"), rssEnd},
+                                    {QStringLiteral("atCompleteKiB"), m_rssAtCompleteKiB},
+                                    {QStringLiteral("peakSampledKiB"), m_rssPeakSampledKiB}});
+            // VmHWM: the node's peak RSS since it started (a fresh node per storm makes it the storm's).
+            out.insert(QStringLiteral("serverHwm"),
+                       QJsonObject {{QStringLiteral("beforeKiB"), m_hwmBeforeKiB},
+                                    {QStringLiteral("atCompleteKiB"), m_hwmAtCompleteKiB},
+                                    {QStringLiteral("endKiB"), hwmEnd}});
         }
+        QJsonObject rooms {{QStringLiteral("mode"), m_config.roomSize > 0 ? QStringLiteral("size")
+                                                     : m_config.rooms > 0  ? QStringLiteral("count")
+                                                                           : QStringLiteral("default")},
+                           {QStringLiteral("count"), qint64(m_roomNames.size())},
+                           {QStringLiteral("prefix"), QString::fromUtf8(m_config.roomPrefix)}};
+        if (m_config.roomSize > 0)
+            rooms.insert(QStringLiteral("roomSize"), m_config.roomSize);
+        if (m_config.rooms > 0)
+            rooms.insert(QStringLiteral("rooms"), m_config.rooms);
+        out.insert(QStringLiteral("rooms"), rooms);
+        out.insert(QStringLiteral("storm"), m_config.storm);
+        const auto sinceFirst = [this](qint64 mono) { return mono > 0 ? double(mono - m_firstConnectMono) / 1000.0 : -1.0; };
+        out.insert(QStringLiteral("roster"),
+                   QJsonObject {{QStringLiteral("complete"), m_complete},
+                                {QStringLiteral("expectedEntries"), m_rosterExpectedTotal},
+                                {QStringLiteral("allCompleteMs"), sinceFirst(m_allCompleteMono)},
+                                {QStringLiteral("completeUs"), stats(m_completeUs)},
+                                {QStringLiteral("eventsAtComplete"), m_allCompleteMono > 0 ? m_eventsAtComplete : -1},
+                                {QStringLiteral("bytesAtComplete"), m_allCompleteMono > 0 ? m_bytesAtComplete : -1},
+                                {QStringLiteral("foreignEvents"), m_foreignEvents}});
         if (!m_config.probeClient.isEmpty()) {
             QJsonObject probe {{QStringLiteral("client"), QString::fromUtf8(m_config.probeClient)},
                                {QStringLiteral("arrivals"), m_probeArrivals},
-                               {QStringLiteral("expected"), streamingAtEnd}};
+                               {QStringLiteral("expected"), probeExpected}};
+            if (!m_config.probeRoom.isEmpty())
+                probe.insert(QStringLiteral("room"), QString::fromUtf8(m_config.probeRoom));
             if (m_probeStartReal > 0) {
                 probe.insert(QStringLiteral("joinRealtimeUs"), m_probeStartReal);
                 probe.insert(QStringLiteral("establishUs"), m_probeEstablishUs);
@@ -520,6 +706,13 @@ private:
     qint64 m_connectPhaseUs = 0, m_settledUs = 0, m_holdUntilMono = 0;
     qint64 m_probeStartReal = 0, m_probeStartMono = 0, m_probeEstablishUs = -1;
     qint64 m_rssBeforeKiB = -1, m_rssSettledKiB = -1;
+    qint64 m_hwmBeforeKiB = -1, m_hwmAtCompleteKiB = -1, m_rssAtCompleteKiB = -1, m_rssPeakSampledKiB = -1;
+    qint64 m_lastRssSampleMono = 0;
+    std::vector<std::vector<int>> m_roomClients; // by room: its distinct client indices, sorted
+    std::vector<std::string> m_roomNames;        // by room: the ?room= value ("" = default room)
+    qint64 m_rosterExpectedTotal = 0, m_complete = 0, m_foreignEvents = 0;
+    qint64 m_firstConnectMono = 0, m_allCompleteMono = 0, m_eventsAtComplete = 0, m_bytesAtComplete = 0;
+    std::vector<qint64> m_completeUs;
     bool m_timedOut = false;
     std::vector<qint64> m_establishUs;
     QMap<QString, qint64> m_failureReasons;
@@ -557,8 +750,14 @@ int main(int argc, char **argv)
     const auto probeDump = option("probe-dump", "Write every probe arrival time (realtime us) here as JSON.", "FILE");
     const auto serverPid = option("server-pid", "Sample this process's VmRSS before/after.", "PID", "0");
     const auto maxSeconds = option("max-seconds", "Stop whatever happens after this long.", "S", "600");
+    const auto roomSize = option("room-size", "Rooms of S sessions: session i is in room {room-prefix}{i / S}.", "S", "0");
+    const auto rooms = option("rooms", "K rooms: session i is in room {room-prefix}{i % K}.", "K", "0");
+    const auto roomPrefix = option("room-prefix", "Room name prefix.", "PREFIX", "r");
+    const auto probeRoom = option("probe-room", "The room the probe joins (default: session 0's room).", "ROOM");
+    const QCommandLineOption storm(QStringLiteral("storm"),
+                                   QStringLiteral("Join storm: open every session at once (ignores --ramp)."));
     parser.addOptions({url, sessions, clients, prefix, ramp, hold, settle, probeClient, probeJoin, probeTimeout,
-                       probeDump, serverPid, maxSeconds});
+                       probeDump, serverPid, maxSeconds, roomSize, rooms, roomPrefix, probeRoom, storm});
     parser.process(app);
 
     LoadGenerator::Config config;
@@ -577,8 +776,17 @@ int main(int argc, char **argv)
     config.probeDump = parser.value(probeDump);
     config.serverPid = parser.value(serverPid).toLongLong();
     config.maxSeconds = parser.value(maxSeconds).toInt();
+    config.roomSize = parser.value(roomSize).toInt();
+    config.rooms = parser.value(rooms).toInt();
+    config.roomPrefix = parser.value(roomPrefix).toUtf8();
+    config.probeRoom = parser.value(probeRoom).toUtf8();
+    config.storm = parser.isSet(storm);
     if (config.sessions <= 0 || config.ramp <= 0 || base.scheme() != QStringLiteral("http")) {
         std::fprintf(stderr, "bench_loadgen: need --sessions > 0, --ramp > 0 and an http:// URL\n");
+        return 1;
+    }
+    if (config.roomSize < 0 || config.rooms < 0 || (config.roomSize > 0 && config.rooms > 0)) {
+        std::fprintf(stderr, "bench_loadgen: --room-size and --rooms are exclusive and must be > 0\n");
         return 1;
     }
     in_addr probe {};
