@@ -33,7 +33,7 @@ int runHeadless(int argc, char **argv, const Options &options)
     if (qEnvironmentVariable("PRESENCE_SSE_DIRECT_WRITES") == u"0") {
         RealtimeServer::Config config;
         config.sessionLimits.directWrites = false;
-        config.sessionLimits.releaseReadBuffer = false;
+        config.sessionLimits.releaseBuffers = false;
         backend.setRealtimeConfig(config);
     }
     TerminationSignals signals_;
