@@ -27,5 +27,5 @@ scripts/fuzz.sh 20
 # the harness works (nodes start, sessions connect, rosters fill, JSON, report and plots are
 # written; bench/check_results.py), not speed. Fails on any broken measurement or after 2 min.
 echo "== bench smoke: bench/run.sh --smoke --no-docs (build/ci)"
-PRESENCE_BENCH_BUILD=build/ci timeout --kill-after=10 120 bench/run.sh --smoke --no-docs
+PRESENCE_BENCH_BUILD=build/ci timeout --kill-after=10 180 bench/run.sh --smoke --no-docs
 echo "== all tests passed"
