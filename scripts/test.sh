@@ -25,7 +25,7 @@ done
 scripts/fuzz.sh 20
 # The benchmark harness on tiny sizes with the ci build (bench targets included): it checks that
 # the harness works (nodes start, sessions connect, rosters fill, JSON, report and plots are
-# written; bench/check_results.py), not speed. Fails on any broken measurement or after 2 min.
+# written; bench/check_results.py), not speed. Fails on any broken measurement or after 3 min.
 echo "== bench smoke: bench/run.sh --smoke --no-docs (build/ci)"
 PRESENCE_BENCH_BUILD=build/ci timeout --kill-after=10 180 bench/run.sh --smoke --no-docs
 echo "== all tests passed"
