@@ -57,10 +57,8 @@ SseSession::SseSession(ClientId client, QList<RoomName> rooms, QHttpServerRespon
         // A reader that fell behind made the socket allocate its 32 KiB write block; once that
         // backlog is gone, so is the block.
         connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
-            if (m_usedSocketBuffer && m_socket && m_socket->bytesToWrite() == 0) {
-                m_usedSocketBuffer = false;
+            if (m_buffersHeld && m_socket && m_socket->bytesToWrite() == 0)
                 QMetaObject::invokeMethod(this, &SseSession::releaseBuffers, Qt::QueuedConnection);
-            }
         });
     }
 }
@@ -72,7 +70,8 @@ void SseSession::releaseBuffers()
     // that was most of an idle session's memory (heaptrack, bench/README.md). Re-adopting the
     // connection through a duplicate descriptor is the one public way to make the socket drop
     // its buffers; the connection itself, its signals and its owner are unchanged.
-    if (!m_open || !m_socket || m_socket->state() != QAbstractSocket::ConnectedState
+    // Still busy (more was queued since): the next drain asks again.
+    if (!m_buffersHeld || !m_open || !m_socket || m_socket->state() != QAbstractSocket::ConnectedState
         || m_socket->bytesToWrite() > 0 || m_socket->bytesAvailable() > 0)
         return;
     const int duplicate = ::fcntl(int(m_socket->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
@@ -84,7 +83,9 @@ void SseSession::releaseBuffers()
                          << m_socket->errorString();
         ::close(duplicate);
         close(CloseReason::WriteFailed);
+        return;
     }
+    m_buffersHeld = false;
 }
 
 QByteArray SseSession::format(const PresenceEvent &event, bool snapshot)
@@ -195,7 +196,7 @@ void SseSession::write(const QByteArray &bytes)
     }
     if (sent < bytes.size()) {
         m_socket->write(bytes.constData() + sent, bytes.size() - sent);
-        m_usedSocketBuffer = true;
+        m_buffersHeld = true;
     }
     m_bytesSent += bytes.size();
     ++m_writes;

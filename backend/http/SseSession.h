@@ -91,7 +91,7 @@ private:
     qint64 m_overSoftLimitSinceMs = -1;
     qint64 m_bytesSent = 0;
     quint64 m_writes = 0;
-    bool m_usedSocketBuffer = false; // part of a write waited in QTcpSocket's buffer
+    bool m_buffersHeld = true; // the socket holds buffer blocks (the request's, or a backlog's)
     bool m_replaying = false;
     bool m_open = true;
 };

@@ -43,7 +43,7 @@ class TestSseServer : public QObject {
     std::unique_ptr<PresenceBackend> m_backend;
     quint16 m_port = 0;
 
-    void startBackend(qint64 graceMs = 0)
+    void startBackend(qint64 graceMs = 0, std::optional<SseSession::Limits> limits = std::nullopt)
     {
         Options options;
         options.headless = true;
@@ -57,6 +57,8 @@ class TestSseServer : public QObject {
         config.sessionLimits.softQueuedBytes = 64 * 1024;
         config.sessionLimits.hardQueuedBytes = 1024 * 1024;
         config.sessionLimits.slowReaderMs = 300;
+        if (limits)
+            config.sessionLimits = *limits;
         m_backend->setRealtimeConfig(config);
         QString error;
         QVERIFY2(m_backend->start(&error), qPrintable(error));
@@ -313,6 +315,78 @@ private Q_SLOTS:
         QVERIFY2(out.contains("\"client\":\"alice\""), out.constData());
         QVERIFY(out.contains("\"status\":\"ONLINE\""));
         QVERIFY(out.contains("id: "));
+    }
+
+    void aReaderThatFallsBehindAndCatchesUp_missesNothing()
+    {
+        // Writes go straight to the kernel until a reader falls behind, then through the
+        // socket's buffer, then straight again once it drained (and the socket is re-adopted to
+        // drop that buffer). Across both switches nothing may be lost, repeated or reordered.
+        cleanup();
+        SseSession::Limits patient; // this reader does catch up
+        patient.softQueuedBytes = 64 * 1024 * 1024;
+        patient.hardQueuedBytes = 64 * 1024 * 1024;
+        patient.slowReaderMs = 60000;
+        startBackend(0, patient);
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        QVERIFY(fd >= 0);
+        const int tiny = 4096;
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(m_port);
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        QCOMPARE(::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+        const QByteArray request = "GET /lagger HTTP/1.1\r\nHost: x\r\n\r\n";
+        QCOMPARE(::write(fd, request.constData(), size_t(request.size())), ssize_t(request.size()));
+        QTRY_COMPARE(m_backend->realtime().sessionCount(), qsizetype(1));
+
+        // Reads whatever has arrived, without blocking the server (it runs in this thread).
+        QByteArray received;
+        auto drain = [&] {
+            char chunk[65536];
+            for (;;) {
+                const ssize_t n = ::recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
+                if (n <= 0)
+                    return;
+                received.append(chunk, qsizetype(n));
+            }
+        };
+        auto idsIn = [](const QByteArray &stream) {
+            QList<EventId> ids;
+            for (const QByteArray &line : stream.split('\n')) {
+                if (line.startsWith("id: "))
+                    ids.append(*EventId::parse(line.mid(4)));
+            }
+            return ids;
+        };
+        // Two bursts with a catch-up between them: 2 × 30,000 events (~5 MB each, more than the
+        // kernel's send buffer on loopback holds) against a 4 KiB receive window.
+        QList<ClientId> churners;
+        for (int i = 0; i < 50; ++i)
+            churners.append(*ClientId::fromString(QStringLiteral("burst-%1").arg(i)));
+        for (int burst = 0; burst < 2; ++burst) {
+            for (int round = 0; round < 300; ++round) {
+                for (const ClientId &client : std::as_const(churners)) {
+                    m_backend->engine().heartbeat({client});
+                    m_backend->engine().leave(client);
+                }
+            }
+            const qsizetype expected = qsizetype(30000) * (burst + 1);
+            QVERIFY2(QTest::qWaitFor([&] { drain(); return idsIn(received).size() >= expected; }, 20000),
+                     qPrintable(QStringLiteral("%1 of %2 events").arg(idsIn(received).size()).arg(expected)));
+        }
+        const QList<EventId> ids = idsIn(received);
+        QCOMPARE(ids.size(), 60000);
+        for (qsizetype i = 1; i < ids.size(); ++i)
+            QVERIFY2(ids[i - 1] < ids[i], qPrintable(ids[i].toString()));
+        QCOMPARE(ids.last(), m_backend->engine().lastEventId());
+        QCOMPARE(m_backend->realtime().sessionCount(), qsizetype(1)); // never dropped
+        // Once caught up (and the socket re-adopted), live events still flow.
+        m_backend->engine().heartbeat({churners.first()});
+        QVERIFY(QTest::qWaitFor([&] { drain(); return idsIn(received).size() == 60001; }, 5000));
+        QCOMPARE(idsIn(received).last(), m_backend->engine().lastEventId());
+        ::close(fd);
     }
 
     void slowReaderIsDropped_andMemoryStaysBounded()
