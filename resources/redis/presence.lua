@@ -31,7 +31,7 @@
   Common arguments: P, maxlen (approximate cap of the presence stream), keep (offline rows kept).
 ]]
 
-local VERSION = 3 -- 2: rooms (members "room/client", the room field); 3: no revival by a heartbeat older than the leave
+local VERSION = 4 -- 2: rooms (members "room/client", the room field); 3: no revival by a heartbeat older than the leave; 4: a renewal is two commands
 
 local function now_ms()
   local t = redis.call('TIME')
@@ -100,12 +100,24 @@ local function transition(P, maxlen, keep, client, status, reason, node, at)
 end
 
 -- Extends the client's deadline to `deadline` (never shortens it); ONLINE on the first refresh.
--- `status` is the client's status when the caller already read it.
-local function refresh(P, maxlen, keep, client, deadline, now, reason, node, status)
-  if redis.call('ZADD', P .. 'presence:deadlines', 'GT', 'CH', deadline, client) == 1 then
+-- The deadline index holds exactly the ONLINE members (every transition keeps it so), so ZADD's
+-- count of members it added tells a first refresh from a renewal without reading the status:
+-- a renewal, the common case, is two commands. `sent_at`, when given, is when the heartbeat
+-- was written: a client that left at or after that stays OFFLINE (see heartbeat).
+local function refresh(P, maxlen, keep, client, deadline, now, reason, node, sent_at)
+  local index = P .. 'presence:deadlines'
+  if redis.call('ZADD', index, 'GT', deadline, client) == 0 then
+    -- Known and ONLINE: move the fast-path key along (an out-of-order older heartbeat may cut
+    -- it short; the deadline in the index stands, and the sweep goes by that).
     redis.call('SET', P .. 'presence:alive:' .. client, node, 'PX', deadline - now)
+    return 0
   end
-  status = status or redis.call('HGET', P .. 'presence:status', client)
+  local status = redis.call('HGET', P .. 'presence:status', client)
+  if sent_at and status ~= 'ONLINE' and (info_of(P, client).since or -1) >= sent_at then
+    redis.call('ZREM', index, client)
+    return 0
+  end
+  redis.call('SET', P .. 'presence:alive:' .. client, node, 'PX', deadline - now)
   if status ~= 'ONLINE' then
     transition(P, maxlen, keep, client, 'ONLINE', reason, node, now)
     return 1
@@ -125,12 +137,9 @@ local function heartbeat(keys, args)
     local client, at = args[i], tonumber(args[i + 1])
     local deadline = at + ttl
     if deadline > now then
-      local status = redis.call('HGET', P .. 'presence:status', client)
       -- A heartbeat written before the client left (a node heartbeats what it holds, and the
       -- leave may be processed first) must not bring it back: only one sent after counts.
-      if status == 'ONLINE' or not ((info_of(P, client).since or -1) >= at) then
-        online = online + refresh(P, maxlen, keep, client, deadline, now, 'heartbeat', args[i + 2], status)
-      end
+      online = online + refresh(P, maxlen, keep, client, deadline, now, 'heartbeat', args[i + 2], at)
     end
   end
   return online
