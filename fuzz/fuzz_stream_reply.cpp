@@ -97,7 +97,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const auto rows = roster.rows(7500);
         for (qsizetype i = 0; i < rows.size(); ++i) {
             FUZZ_CHECK(ClientId::fromString(rows[i].client.toString()).has_value());
-            FUZZ_CHECK(i == 0 || !(rows[i].client < rows[i - 1].client));
+            // Sorted by room, then client (members "room/client" come from any Redis writer).
+            FUZZ_CHECK(i == 0 || !(rows[i].member() < rows[i - 1].member()));
+            FUZZ_CHECK(RoomMember::fromStoreKey(rows[i].member().storeKey()) == rows[i].member());
         }
     }
     return 0;
