@@ -74,6 +74,28 @@ class TestSseServer : public QObject {
         return client;
     }
 
+    // An SSE stream over a raw socket with a 4 KiB receive window that the test reads (or not)
+    // when it chooses; -1 if it could not be opened.
+    int openTinyWindowStream(const QByteArray &client)
+    {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0)
+            return -1;
+        const int tiny = 4096;
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(m_port);
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        const QByteArray request = "GET /" + client + " HTTP/1.1\r\nHost: x\r\n\r\n";
+        if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0
+            || ::write(fd, request.constData(), size_t(request.size())) != ssize_t(request.size())) {
+            ::close(fd);
+            return -1;
+        }
+        return fd;
+    }
+
 private Q_SLOTS:
     void init() { startBackend(); }
     void cleanup()
@@ -328,17 +350,8 @@ private Q_SLOTS:
         patient.hardQueuedBytes = 64 * 1024 * 1024;
         patient.slowReaderMs = 60000;
         startBackend(0, patient);
-        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        const int fd = openTinyWindowStream("lagger");
         QVERIFY(fd >= 0);
-        const int tiny = 4096;
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(m_port);
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        QCOMPARE(::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
-        const QByteArray request = "GET /lagger HTTP/1.1\r\nHost: x\r\n\r\n";
-        QCOMPARE(::write(fd, request.constData(), size_t(request.size())), ssize_t(request.size()));
         QTRY_COMPARE(m_backend->realtime().sessionCount(), qsizetype(1));
 
         // Reads whatever has arrived, without blocking the server (it runs in this thread).
@@ -392,17 +405,8 @@ private Q_SLOTS:
     void slowReaderIsDropped_andMemoryStaysBounded()
     {
         // A reader that never reads, with a tiny receive window.
-        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        const int fd = openTinyWindowStream("frozen");
         QVERIFY(fd >= 0);
-        const int tiny = 4096;
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(m_port);
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        QCOMPARE(::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
-        const QByteArray request = "GET /frozen HTTP/1.1\r\nHost: x\r\n\r\n";
-        QCOMPARE(::write(fd, request.constData(), size_t(request.size())), ssize_t(request.size()));
         QTRY_COMPARE(m_backend->realtime().sessionCount(), qsizetype(1));
 
         const qint64 rssBefore = residentKiB();
