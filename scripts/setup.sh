@@ -12,7 +12,7 @@ packages=(cmake ninja-build g++ pkg-config git
           qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libgl-dev
           libhiredis-dev redis-server redis-tools)
 if (( want_tests )); then
-    packages+=(curl chromium xvfb xauth procps)
+    packages+=(curl chromium xvfb xauth procps iproute2) # iproute2: tests cut links in network namespaces
     packages+=(clang libclang-rt-14-dev) # scripts/fuzz.sh: clang 14 and its libFuzzer runtime
     packages+=(python3 gnuplot-nox) # bench/run.sh --smoke: its JSON helpers, report and plots
     command -v node >/dev/null 2>&1 || packages+=(nodejs)

@@ -69,6 +69,8 @@ constexpr OptionSpec valueOptions[] = {
     {"heartbeat", "DURATION", "Heartbeat period d, e.g. 5s or 500ms (default 5s)."},
     {"ttl-factor", "X", "A client's key lives X·d after its last heartbeat (default 1.5)."},
     {"grace", "DURATION", "How long a client with no open connection stays ONLINE (default 2s)."},
+    {"keepalive", "DURATION", "SSE keepalive comment period (default 5s); also the data a dead peer is found by."},
+    {"peer-timeout", "DURATION", "Drop a stream whose data stays unacknowledged, or whose reader's window stays shut, this long (default 6s; 0s: the kernel's ~15 min)."},
     {"node-id", "NAME", "This node's name (default host:pid)."},
     {"max-sessions", "N", "SSE sessions this node holds at most (default 19000)."},
     {"max-sessions-per-address", "N", "SSE sessions from one remote address (default 1000)."},
@@ -198,6 +200,22 @@ OptionsParse parseOptions(const QStringList &arguments, const QProcessEnvironmen
             return fail(source("grace") + QStringLiteral(": expected a duration, e.g. 2s or 0s, got \"")
                         + *grace + QLatin1Char('"'));
         options.timing.graceMs = *ms;
+    }
+    if (const auto keepalive = valueOf("keepalive")) {
+        const auto ms = parseDuration(*keepalive);
+        if (!ms || *ms < 100 || *ms > 3600 * 1000)
+            return fail(source("keepalive")
+                        + QStringLiteral(": expected a duration from 100ms to 3600s, e.g. 5s, got \"")
+                        + *keepalive + QLatin1Char('"'));
+        options.keepaliveMs = *ms;
+    }
+    if (const auto timeout = valueOf("peer-timeout")) {
+        const auto ms = parseDuration(*timeout);
+        if (!ms || (*ms != 0 && *ms < 500) || *ms > 3600 * 1000)
+            return fail(source("peer-timeout")
+                        + QStringLiteral(": expected 0s or a duration from 500ms to 3600s, e.g. 6s, got \"")
+                        + *timeout + QLatin1Char('"'));
+        options.peerTimeoutMs = *ms;
     }
     for (const auto &[name, target] : {std::pair{"max-sessions", &options.maxSessions},
                                        std::pair{"max-sessions-per-address", &options.maxSessionsPerAddress}}) {

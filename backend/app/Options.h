@@ -29,6 +29,11 @@ struct Options {
     QStringList corsOrigins; // --cors-origin a,b
     QString mintTokenFor;    // --mint-token CLIENT: print a token and exit
     qint64 tokenTtlMs = 24 * 3600 * 1000;
+    // SSE keepalive period and peer timeout (RealtimeServer::Config, SseSession::Limits);
+    // unset: their defaults. A silently lost client is OFFLINE within keepalive + peer
+    // timeout + grace (README, "Dead and frozen connections").
+    std::optional<qint64> keepaliveMs;
+    std::optional<qint64> peerTimeoutMs;
     int maxSessions = 0;           // 0: the default of ConnectionLimits
     int maxSessionsPerAddress = 0; // 0: the default of ConnectionLimits
 };

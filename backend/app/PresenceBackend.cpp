@@ -26,6 +26,10 @@ bool PresenceBackend::start(QString *error)
         return false;
 
     m_localClients = std::make_unique<LocalClients>(*m_engine, m_clock);
+    if (m_options.keepaliveMs)
+        m_realtimeConfig.keepaliveMs = *m_options.keepaliveMs;
+    if (m_options.peerTimeoutMs)
+        m_realtimeConfig.sessionLimits.peerTimeoutMs = *m_options.peerTimeoutMs;
     m_realtime = std::make_unique<RealtimeServer>(*m_engine, *m_localClients, m_metrics,
                                                   m_realtimeConfig);
     // Raising a session limit on the command line raises the connection limit with it (a

@@ -101,9 +101,13 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
         replyBytes(responder, HttpStatus::NoContent, "text/plain", {}, cors);
         return true;
     }
-    if (request.method() != QHttpServerRequest::Method::Get) {
+    const bool head = request.method() == QHttpServerRequest::Method::Head;
+    // Every answer on this connection until the next request: headers, and a body only for GET.
+    markHeadOnly(socket, head);
+    if (request.method() != QHttpServerRequest::Method::Get && !head) {
         reject(responder, HttpStatus::MethodNotAllowed,
-               QStringLiteral("only GET is served here"), HttpHeaders{{"Allow", "GET"}} + cors);
+               QStringLiteral("only GET and HEAD are served here"),
+               HttpHeaders{{"Allow", "GET, HEAD"}} + cors);
         return true;
     }
     const bool adminRoute = path == u"/metrics" || path == u"/api" || path.startsWith(u"/api/");
@@ -226,15 +230,22 @@ void HttpFrontend::serveStream(const QString &clientText, const QHttpServerReque
                {{"Retry-After", "5"}});
         return;
     }
-    std::optional<EventId> lastEventId;
+    if (request.method() == QHttpServerRequest::Method::Head) {
+        // What GET would answer, without opening a stream.
+        replyBytes(responder, HttpStatus::Ok, "text/event-stream; charset=utf-8", {}, corsHeaders);
+        return;
+    }
+    RealtimeServer::LastSeen lastSeen;
     const QByteArray resumeFrom = request.value("Last-Event-ID").trimmed();
     if (!resumeFrom.isEmpty()) {
-        lastEventId = EventId::parse(resumeFrom);
-        if (!lastEventId) {
-            // A malformed id is not worth refusing the stream for: the client gets a fresh
-            // roster, which is what a client without an id gets.
-            qCDebug(lcHttp) << "ignoring malformed Last-Event-ID from" << clientText;
-            lastEventId = EventId{};
+        if (const auto id = EventId::parse(resumeFrom)) {
+            lastSeen = RealtimeServer::LastSeen::from(id);
+        } else {
+            // A malformed id is not worth refusing the stream for, nor a replay from the
+            // start: the client gets a fresh roster that also lists who went OFFLINE, as
+            // after a gap.
+            qCDebug(lcHttp) << "malformed Last-Event-ID from" << clientText << "- fresh roster";
+            lastSeen.kind = RealtimeServer::LastSeen::Kind::Unreadable;
         }
     }
     // QAbstractHttpServer (6.4) listens to every socket's readyRead with itself as the
@@ -243,7 +254,7 @@ void HttpFrontend::serveStream(const QString &clientText, const QHttpServerReque
     // perf, bench/README.md). A stream sends no further request, so it leaves that list.
     if (QTcpSocket *socket = responder.socket())
         QObject::disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
-    m_realtime.openSession(*client, *rooms, std::move(responder), lastEventId, corsHeaders);
+    m_realtime.openSession(*client, *rooms, std::move(responder), lastSeen, corsHeaders);
 }
 
 std::optional<QList<RoomName>> HttpFrontend::roomsOf(const QHttpServerRequest &request,

@@ -2,8 +2,19 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QTcpSocket>
 
 namespace presence {
+
+namespace {
+constexpr char headOnlyProperty[] = "presence.headOnly";
+}
+
+void markHeadOnly(QTcpSocket *socket, bool headOnly)
+{
+    if (socket)
+        socket->setProperty(headOnlyProperty, headOnly);
+}
 
 void replyBytes(QHttpServerResponder &responder, HttpStatus status, const QByteArray &contentType,
                 const QByteArray &body, const HttpHeaders &extraHeaders)
@@ -14,14 +25,16 @@ void replyBytes(QHttpServerResponder &responder, HttpStatus status, const QByteA
     responder.writeHeader("Cache-Control", "no-store");
     for (const auto &[name, value] : extraHeaders)
         responder.writeHeader(name, value);
-    responder.writeBody(body);
+    const QTcpSocket *socket = responder.socket();
+    responder.writeBody(socket && socket->property(headOnlyProperty).toBool() ? QByteArray()
+                                                                              : body);
 }
 
 void replyJson(QHttpServerResponder &responder, HttpStatus status, const QJsonValue &body,
                const HttpHeaders &extraHeaders)
 {
-    const QJsonDocument document = body.isArray() ? QJsonDocument(body.toArray())
-                                                  : QJsonDocument(body.toObject());
+    const QJsonDocument document =
+        body.isArray() ? QJsonDocument(body.toArray()) : QJsonDocument(body.toObject());
     replyBytes(responder, status, "application/json",
                document.toJson(QJsonDocument::Compact) + '\n', extraHeaders);
 }
@@ -29,10 +42,10 @@ void replyJson(QHttpServerResponder &responder, HttpStatus status, const QJsonVa
 void replyError(QHttpServerResponder &responder, HttpStatus status, const QString &message,
                 const HttpHeaders &extraHeaders)
 {
-    replyJson(responder, status,
-              QJsonObject{{QStringLiteral("error"), message},
-                          {QStringLiteral("status"), int(status)}},
-              extraHeaders);
+    replyJson(
+        responder, status,
+        QJsonObject{{QStringLiteral("error"), message}, {QStringLiteral("status"), int(status)}},
+        extraHeaders);
 }
 
 } // namespace presence

@@ -5,11 +5,16 @@
 #include <QJsonObject>
 #include <QList>
 #include <QPair>
+#include <QTcpSocket>
 
 namespace presence {
 
 using HttpStatus = QHttpServerResponder::StatusCode;
 using HttpHeaders = QList<QPair<QByteArray, QByteArray>>;
+
+// HEAD: the answers on this connection carry their headers (Content-Length included) and no
+// body, until the next request says otherwise.
+void markHeadOnly(QTcpSocket *socket, bool headOnly);
 
 // Complete (non-streaming) answers. Every answer carries a Content-Length, so
 // keep-alive connections stay usable, and errors are JSON: {"error": "...", "status": N}.

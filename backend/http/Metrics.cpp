@@ -60,10 +60,15 @@ QByteArray renderPrometheus(const Metrics &m, const MetricsGauges &g)
            "reason=\"slow_reader\"");
     sample(out, "presence_sessions_closed_total", qint64(m.sessionsDroppedWriteFailed),
            "reason=\"write_failed\"");
+    sample(out, "presence_sessions_closed_total", qint64(m.sessionsDroppedDeadPeer),
+           "reason=\"dead_peer\"");
+    sample(out, "presence_sessions_closed_total", qint64(m.sessionsDroppedStalledReader),
+           "reason=\"stalled_reader\"");
     family(out, "presence_sessions_dropped_total", "counter",
-           "SSE sessions the server dropped (slow reader or failed write).");
+           "SSE sessions the server dropped (slow or stalled reader, dead peer, failed write).");
     sample(out, "presence_sessions_dropped_total",
-           qint64(m.sessionsDroppedSlowReader + m.sessionsDroppedWriteFailed));
+           qint64(m.sessionsDroppedSlowReader + m.sessionsDroppedWriteFailed
+                  + m.sessionsDroppedDeadPeer + m.sessionsDroppedStalledReader));
     family(out, "presence_events_sent_total", "counter", "Presence events written to sessions.");
     sample(out, "presence_events_sent_total", qint64(m.eventsSent));
     family(out, "presence_event_writes_total", "counter",

@@ -14,6 +14,8 @@ struct Metrics {
     quint64 sessionsClosedByClient = 0;
     quint64 sessionsDroppedSlowReader = 0;
     quint64 sessionsDroppedWriteFailed = 0;
+    quint64 sessionsDroppedDeadPeer = 0;      // unacknowledged for the peer timeout
+    quint64 sessionsDroppedStalledReader = 0; // receive window shut for the peer timeout
     quint64 eventsSent = 0;
     quint64 eventWrites = 0;      // socket writes carrying live events (coalesced)
     quint64 requestsRejected = 0; // 4xx answers

@@ -12,15 +12,17 @@ Q_LOGGING_CATEGORY(lcRealtime, "presence.realtime")
 
 namespace presence {
 
-RealtimeServer::RealtimeServer(PresenceEngine &engine, LocalClients &localClients,
-                               Metrics &metrics, Config config, QObject *parent)
+RealtimeServer::RealtimeServer(PresenceEngine &engine, LocalClients &localClients, Metrics &metrics,
+                               Config config, QObject *parent)
     : QObject(parent)
     , m_engine(engine)
     , m_localClients(localClients)
     , m_metrics(metrics)
     , m_config(config)
+    , m_snapshots(engine)
 {
     connect(&m_engine, &PresenceEngine::presenceChanged, this, &RealtimeServer::broadcast);
+    connect(&m_engine, &PresenceEngine::rosterReset, this, [this] { m_snapshots.clear(); });
     connect(&m_keepaliveTimer, &QTimer::timeout, this, &RealtimeServer::sendKeepalives);
     // Zero-time single shot: runs once the engine's current burst of signals is delivered.
     m_flushTimer.setSingleShot(true);
@@ -29,36 +31,40 @@ RealtimeServer::RealtimeServer(PresenceEngine &engine, LocalClients &localClient
     m_keepaliveTimer.start(std::chrono::milliseconds(m_config.keepaliveMs));
 }
 
-RealtimeServer::~RealtimeServer() { closeAll(); }
-
-QList<PresenceEvent> RealtimeServer::rosterFor(const SseSession &session, bool includeOffline) const
+RealtimeServer::~RealtimeServer()
 {
-    // Every roster event carries the engine's newest id: a client that reconnects with it
-    // resumes exactly after the state it was shown.
-    const EventId head = m_engine.lastEventId();
-    QList<PresenceEvent> roster;
-    for (const RoomName &room : session.rooms()) {
-        for (const ClientPresence &row : m_engine.roomSnapshot(room)) {
-            if (row.client == session.client())
-                continue;
-            if (row.status != PresenceStatus::Online && !includeOffline)
-                continue;
-            roster.append(PresenceEvent{head, row.client, row.status, row.reason, row.sinceMs,
-                                        {}, row.room});
-        }
+    closeAll();
+}
+
+void RealtimeServer::sendFreshRoster(SseSession *session, bool includeOffline)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (!includeOffline) {
+        EventId lastId;
+        QList<SseSession::Piece> pieces =
+            m_snapshots.joinPieces(session->client(), session->rooms(), now, &lastId);
+        session->sendPaced(std::move(pieces), lastId);
+        return;
     }
-    return roster;
+    // Only after a gap: formatted for this session alone. Every row carries the engine's
+    // newest id, so a client that reconnects with it resumes exactly after what it was shown.
+    const EventId head = m_engine.lastEventId();
+    QList<SseSession::Piece> pieces;
+    for (const RoomName &room : session->rooms()) {
+        const RoomSnapshot roster(m_engine.roomSnapshot(room), head, true);
+        pieces += roster.piecesWithout({session->client()});
+    }
+    session->sendPaced(std::move(pieces), head);
 }
 
 void RealtimeServer::openSession(const ClientId &client, const QList<RoomName> &rooms,
-                                 QHttpServerResponder &&responder,
-                                 std::optional<EventId> lastEventId,
+                                 QHttpServerResponder &&responder, LastSeen lastSeen,
                                  const QList<QPair<QByteArray, QByteArray>> &extraHeaders)
 {
     Q_ASSERT(!rooms.isEmpty());
-    auto session = std::make_shared<SseSession>(client, rooms, std::move(responder),
-                                                m_config.sessionLimits, m_config.retryMs,
-                                                extraHeaders);
+    auto session =
+        std::make_shared<SseSession>(client, rooms, std::move(responder), m_config.sessionLimits,
+                                     m_config.retryMs, extraHeaders);
     if (!session->isOpen())
         return;
     SseSession *raw = session.get();
@@ -68,15 +74,23 @@ void RealtimeServer::openSession(const ClientId &client, const QList<RoomName> &
         m_sessionsByRoom[room].insert(raw);
     ++m_sessionsByPeer[raw->peer()];
     ++m_metrics.sessionsOpened;
-
-    if (lastEventId)
-        resume(raw, *lastEventId);
-    else
-        raw->sendSnapshot(rosterFor(*raw, false));
-
-    // Registered after the roster went out, so this client's own ONLINE reaches the others only.
+    // The members are opened before anything is written: a write that fails closes the
+    // session, and its close must find them open (opened after, they would stay ONLINE
+    // with no connection: a ghost). This client's own ONLINE reaches the others only.
     for (const RoomName &room : rooms)
         m_localClients.open(RoomMember{room, client});
+
+    switch (lastSeen.kind) {
+    case LastSeen::Kind::Nothing:
+        sendFreshRoster(raw, false);
+        break;
+    case LastSeen::Kind::Event:
+        resume(raw, lastSeen.id);
+        break;
+    case LastSeen::Kind::Unreadable:
+        sendFreshRoster(raw, true);
+        break;
+    }
     qCDebug(lcRealtime) << "session opened for" << client.toString() << "sessions"
                         << m_sessions.size();
     Q_EMIT sessionCountChanged(m_sessions.size());
@@ -92,7 +106,7 @@ void RealtimeServer::resume(SseSession *session, EventId lastEventId)
         if (!history.complete) {
             // Too old (or unknown): the client's view may be stale in both directions, so
             // the fresh roster includes who went OFFLINE meanwhile.
-            guard->sendSnapshot(rosterFor(*guard, true));
+            sendFreshRoster(guard, true);
             guard->finishReplay({});
             return;
         }
@@ -109,10 +123,11 @@ void RealtimeServer::resume(SseSession *session, EventId lastEventId)
 void RealtimeServer::broadcast(const PresenceEvent &event)
 {
     m_metrics.recordTransition(event);
+    const QByteArray frame = SseSession::format(event, false);
+    m_snapshots.record(event);
     const auto room = m_sessionsByRoom.constFind(event.room);
     if (room == m_sessionsByRoom.cend())
         return;
-    const QByteArray frame = SseSession::format(event, false);
     for (SseSession *session : *room) {
         if (session->client() == event.client)
             continue;
@@ -144,7 +159,9 @@ void RealtimeServer::sendKeepalives()
     for (const auto &session : std::as_const(m_sessions)) {
         session->sendComment("keepalive");
         session->checkBackpressure(now);
+        session->watchWindow(now);
     }
+    m_snapshots.prune(now);
 #if defined(__GLIBC__)
     // A join storm leaves the heap full of freed send-backlog blocks that glibc keeps mapped;
     // handing them back once a keepalive period keeps the resident size that of the sessions
@@ -167,11 +184,23 @@ void RealtimeServer::onSessionClosed(SseSession *session, SseSession::CloseReaso
         break;
     case SseSession::CloseReason::WriteFailed:
         ++m_metrics.sessionsDroppedWriteFailed;
-        qCInfo(lcRealtime) << "dropped session after a failed write" << session->client().toString();
+        qCInfo(lcRealtime) << "dropped session after a failed write"
+                           << session->client().toString();
+        break;
+    case SseSession::CloseReason::DeadPeer:
+        ++m_metrics.sessionsDroppedDeadPeer;
+        qCInfo(lcRealtime) << "dropped session of" << session->client().toString()
+                           << "whose peer stopped acknowledging (dead peer)";
+        break;
+    case SseSession::CloseReason::StalledReader:
+        ++m_metrics.sessionsDroppedStalledReader;
+        qCInfo(lcRealtime) << "dropped session of" << session->client().toString()
+                           << "whose receive window stayed shut (stalled reader)";
         break;
     case SseSession::CloseReason::ServerShutdown:
         break;
     }
+    Q_EMIT sessionClosed(session->client(), reason);
     for (const RoomName &room : session->rooms()) {
         m_localClients.close(RoomMember{room, session->client()});
         const auto members = m_sessionsByRoom.find(room);

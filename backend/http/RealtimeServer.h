@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Metrics.h"
+#include "RoomSnapshotCache.h"
 #include "SseSession.h"
 #include "engine/LocalClients.h"
 #include "engine/PresenceEngine.h"
@@ -8,7 +9,6 @@
 #include <QHash>
 #include <QSet>
 #include <QTimer>
-
 #include <memory>
 #include <optional>
 
@@ -23,6 +23,8 @@ class RealtimeServer final : public QObject {
     Q_OBJECT
 public:
     struct Config {
+        // Also what a dead peer's detection waits for: the keepalive is the data in flight
+        // that SseSession::Limits::peerTimeoutMs watches.
         qint64 keepaliveMs = 5000;
         qint64 retryMs = 1500;
         SseSession::Limits sessionLimits;
@@ -32,16 +34,30 @@ public:
                    Config config, QObject *parent = nullptr);
     ~RealtimeServer() override;
 
+    // What a connecting client said it saw last (Last-Event-ID): nothing (a first
+    // connection), an event id, or something that is no id at all — that client's view may be
+    // stale in both directions, so it gets a fresh roster that lists who went OFFLINE too.
+    struct LastSeen {
+        enum class Kind { Nothing, Event, Unreadable };
+        Kind kind = Kind::Nothing;
+        EventId id;
+        static LastSeen from(std::optional<EventId> id)
+        {
+            return id ? LastSeen{Kind::Event, *id} : LastSeen{};
+        }
+    };
+
     // `rooms` must not be empty (the HTTP front end puts a client that names none in the
     // default room).
     void openSession(const ClientId &client, const QList<RoomName> &rooms,
-                     QHttpServerResponder &&responder, std::optional<EventId> lastEventId,
+                     QHttpServerResponder &&responder, LastSeen lastSeen,
                      const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {});
     void openSession(const ClientId &client, QHttpServerResponder &&responder,
                      std::optional<EventId> lastEventId,
                      const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {})
     {
-        openSession(client, {RoomName{}}, std::move(responder), lastEventId, extraHeaders);
+        openSession(client, {RoomName{}}, std::move(responder), LastSeen::from(lastEventId),
+                    extraHeaders);
     }
     qsizetype sessionCount() const { return m_sessions.size(); }
     int sessionsFrom(const QHostAddress &peer) const { return m_sessionsByPeer.value(peer); }
@@ -50,19 +66,22 @@ public:
 
 Q_SIGNALS:
     void sessionCountChanged(qsizetype sessions);
+    // A session ended, and why (the dashboard counts the reasons).
+    void sessionClosed(const presence::ClientId &client, presence::SseSession::CloseReason reason);
 
 private:
     void broadcast(const PresenceEvent &event);
     void flushQueued();
     void sendKeepalives();
     void onSessionClosed(SseSession *session, SseSession::CloseReason reason);
-    QList<PresenceEvent> rosterFor(const SseSession &session, bool includeOffline) const;
+    void sendFreshRoster(SseSession *session, bool includeOffline);
     void resume(SseSession *session, EventId lastEventId);
 
     PresenceEngine &m_engine;
     LocalClients &m_localClients;
     Metrics &m_metrics;
     Config m_config;
+    RoomSnapshotCache m_snapshots;
     QHash<SseSession *, std::shared_ptr<SseSession>> m_sessions;
     QHash<RoomName, QSet<SseSession *>> m_sessionsByRoom;
     QList<SseSession *> m_queued; // sessions with events waiting for flushQueued()

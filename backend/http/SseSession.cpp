@@ -4,15 +4,22 @@
 
 #include <QDateTime>
 #include <QLoggingCategory>
-
 #include <cerrno>
 #include <fcntl.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcSse, "presence.sse")
 
 namespace presence {
+
+SseSession::Piece SseSession::pieceOf(QByteArray bytes)
+{
+    const qsizetype size = bytes.size();
+    return Piece{std::make_shared<const QByteArray>(std::move(bytes)), 0, size};
+}
 
 SseSession::SseSession(ClientId client, QList<RoomName> rooms, QHttpServerResponder &&responder,
                        Limits limits, qint64 retryMs,
@@ -30,13 +37,21 @@ SseSession::SseSession(ClientId client, QList<RoomName> rooms, QHttpServerRespon
     }
     m_peer = m_socket->peerAddress();
     GuardedTcpServer::markAsStream(m_socket);
+    if (m_limits.peerTimeoutMs > 0) {
+        // The keepalive comments are the data in flight this watches: a peer that stops
+        // acknowledging them is gone within keepalive + this, whatever the kernel's
+        // retransmission defaults (tcp_retries2: ~15 min). A shut receive window counts too
+        // (Linux ≥ 5.11 applies the timeout to zero-window probes).
+        const unsigned int ms = unsigned(std::min<qint64>(m_limits.peerTimeoutMs, 3600 * 1000));
+        if (::setsockopt(int(m_socket->socketDescriptor()), IPPROTO_TCP, TCP_USER_TIMEOUT, &ms,
+                         sizeof ms) != 0)
+            qCWarning(lcSse) << "TCP_USER_TIMEOUT refused:" << strerror(errno);
+    }
     connect(m_socket, &QTcpSocket::disconnected, this,
             [this] { close(CloseReason::ClientClosed); });
     connect(m_socket, &QObject::destroyed, this, [this] { close(CloseReason::ClientClosed); });
-    connect(m_socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
-        if (error != QAbstractSocket::RemoteHostClosedError)
-            qCDebug(lcSse) << m_client.toString() << "socket error" << error;
-    });
+    connect(m_socket, &QTcpSocket::errorOccurred, this, &SseSession::onSocketError);
+    connect(m_socket, &QTcpSocket::bytesWritten, this, &SseSession::pump);
 
     // The response head is written here rather than through the responder, in one write with
     // the first event, so it can go straight to the kernel: the responder's writes go through
@@ -57,10 +72,56 @@ SseSession::SseSession(ClientId client, QList<RoomName> rooms, QHttpServerRespon
         // A reader that fell behind made the socket allocate its 32 KiB write block; once that
         // backlog is gone, so is the block.
         connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
-            if (m_buffersHeld && m_socket && m_socket->bytesToWrite() == 0)
+            if (m_buffersHeld && m_socket && m_socket->bytesToWrite() == 0 && m_paced.empty())
                 QMetaObject::invokeMethod(this, &SseSession::releaseBuffers, Qt::QueuedConnection);
         });
     }
+}
+
+void SseSession::onSocketError(QAbstractSocket::SocketError error)
+{
+    // The kernel ended the connection after the peer timeout (ETIMEDOUT): tell a vanished
+    // peer from one whose window stayed shut.
+    if (error == QAbstractSocket::SocketTimeoutError || error == QAbstractSocket::NetworkError) {
+        qCDebug(lcSse) << m_client.toString() << "connection timed out";
+        close(timeoutReason());
+        return;
+    }
+    if (error != QAbstractSocket::RemoteHostClosedError)
+        qCDebug(lcSse) << m_client.toString() << "socket error" << error;
+}
+
+SseSession::CloseReason SseSession::timeoutReason() const
+{
+    // A window seen shut at the last check: the peer acknowledged, it just stopped reading.
+    return m_windowShutSinceMs >= 0 ? CloseReason::StalledReader : CloseReason::DeadPeer;
+}
+
+void SseSession::watchWindow(qint64 nowMs)
+{
+    // tcpi_snd_wnd is the peer's last advertised receive window (Linux ≥ 6.2; an older
+    // kernel returns a shorter struct, and every timeout then counts as a dead peer). The
+    // kernel itself ends a connection whose window stays shut for the peer timeout (Linux ≥
+    // 5.11); this check names the reason, and ends it on kernels that would not.
+    if (!m_socket || m_limits.peerTimeoutMs <= 0)
+        return;
+    struct tcp_info info {};
+    socklen_t length = sizeof info;
+    if (::getsockopt(int(m_socket->socketDescriptor()), IPPROTO_TCP, TCP_INFO, &info, &length) !=
+            0 ||
+        length < socklen_t(offsetof(struct tcp_info, tcpi_snd_wnd) + sizeof info.tcpi_snd_wnd))
+        return;
+    // Shut and no byte acknowledged since it was first seen shut: a reader that reads, however
+    // slowly, moves tcpi_bytes_acked between two looks even if its window is shut at both.
+    if (info.tcpi_snd_wnd != 0 || info.tcpi_bytes_acked != m_ackedWhenShut) {
+        m_windowShutSinceMs = info.tcpi_snd_wnd != 0 ? -1 : nowMs;
+        m_ackedWhenShut = info.tcpi_bytes_acked;
+        return;
+    }
+    if (m_windowShutSinceMs < 0)
+        m_windowShutSinceMs = nowMs;
+    else if (nowMs - m_windowShutSinceMs >= m_limits.peerTimeoutMs + m_limits.peerTimeoutMs / 2)
+        close(CloseReason::StalledReader);
 }
 
 void SseSession::releaseBuffers()
@@ -69,10 +130,12 @@ void SseSession::releaseBuffers()
     // block, once used) for as long as the socket lives, and an SSE client sends nothing more:
     // that was most of an idle session's memory (heaptrack, bench/README.md). Re-adopting the
     // connection through a duplicate descriptor is the one public way to make the socket drop
-    // its buffers; the connection itself, its signals and its owner are unchanged.
+    // its buffers; the connection itself, its signals and its owner are unchanged (and so are
+    // its socket options: they belong to the socket, not to the descriptor).
     // Still busy (more was queued since): the next drain asks again.
-    if (!m_buffersHeld || !m_open || !m_socket || m_socket->state() != QAbstractSocket::ConnectedState
-        || m_socket->bytesToWrite() > 0 || m_socket->bytesAvailable() > 0)
+    if (!m_buffersHeld || !m_open || !m_socket ||
+        m_socket->state() != QAbstractSocket::ConnectedState || m_socket->bytesToWrite() > 0 ||
+        m_socket->bytesAvailable() > 0 || !m_paced.empty())
         return;
     const int duplicate = ::fcntl(int(m_socket->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
     if (duplicate < 0)
@@ -121,6 +184,11 @@ bool SseSession::flush()
 {
     if (m_queued.isEmpty())
         return false;
+    if (!m_paced.empty()) {
+        // Live events wait behind the paced output; they alone count against the limits.
+        checkBackpressure(QDateTime::currentMSecsSinceEpoch());
+        return false;
+    }
     write(std::exchange(m_queued, {}));
     return true;
 }
@@ -132,33 +200,83 @@ void SseSession::sendEvent(const PresenceEvent &event, bool snapshot)
         flush();
         return;
     }
-    if (!m_open)
-        return;
-    flush();
-    write(format(event, true));
-    if (event.id > m_lastSent)
-        m_lastSent = event.id;
+    sendSnapshot({event});
 }
 
 void SseSession::sendSnapshot(const QList<PresenceEvent> &online)
 {
     QByteArray batch;
+    EventId last;
     for (const PresenceEvent &event : online) {
         batch += format(event, true);
-        if (event.id > m_lastSent)
-            m_lastSent = event.id;
+        last = std::max(last, event.id);
     }
     flush();
     if (!batch.isEmpty())
-        write(batch);
+        sendPaced({pieceOf(std::move(batch))}, last);
+}
+
+void SseSession::sendPaced(QList<Piece> pieces, EventId lastId)
+{
+    if (!m_open)
+        return;
+    // Whatever live events were queued before this go first: they are older.
+    flush();
+    for (Piece &piece : pieces) {
+        if (piece.size() > 0)
+            m_paced.push_back(std::move(piece));
+    }
+    if (lastId > m_lastSent)
+        m_lastSent = lastId;
+    pump();
+}
+
+qint64 SseSession::pacedBytesLeft() const
+{
+    qint64 left = 0;
+    for (const Piece &piece : m_paced)
+        left += piece.size();
+    return left;
+}
+
+void SseSession::pump()
+{
+    // Re-entered from write() → bytesWritten in some Qt paths; one loop at a time.
+    if (m_pumping || !m_open || !m_socket)
+        return;
+    m_pumping = true;
+    while (m_open && !m_paced.empty() && m_socket->bytesToWrite() < m_limits.pacedChunkBytes) {
+        // The piece is taken off first: a failing write closes the session, which clears
+        // m_paced under our feet.
+        Piece piece = m_paced.front();
+        const qsizetype n = std::min<qsizetype>(piece.size(), m_limits.pacedChunkBytes);
+        if (n == piece.size())
+            m_paced.pop_front();
+        else
+            m_paced.front().begin += n;
+        write(piece.bytes->constData() + piece.begin, n);
+    }
+    m_pumping = false;
+    // The paced output is all with the kernel or in the socket's buffer: the live events that
+    // waited behind it follow.
+    if (m_open && m_paced.empty() && !m_queued.isEmpty())
+        flush();
 }
 
 void SseSession::finishReplay(const QList<PresenceEvent> &replayed)
 {
     m_replaying = false;
     const QList<PresenceEvent> held = std::exchange(m_heldBack, {});
-    for (const PresenceEvent &event : replayed)
-        queueEvent(event);
+    QByteArray batch;
+    EventId last;
+    for (const PresenceEvent &event : replayed) {
+        if (!event.id.isNull() && event.id <= std::max(m_lastSent, last))
+            continue;
+        batch += format(event, false);
+        last = std::max(last, event.id);
+    }
+    if (!batch.isEmpty())
+        sendPaced({pieceOf(std::move(batch))}, last);
     for (const PresenceEvent &event : held)
         queueEvent(event);
     flush();
@@ -166,17 +284,20 @@ void SseSession::finishReplay(const QList<PresenceEvent> &replayed)
 
 void SseSession::sendComment(QByteArrayView text)
 {
-    if (!m_open)
+    // While paced output is on its way it is the traffic that keeps the stream alive, and a
+    // comment must not land between two of its chunks.
+    if (!m_open || !m_paced.empty())
         return;
     flush();
     write(": " + text.toByteArray() + "\n\n");
 }
 
-void SseSession::write(const QByteArray &bytes)
+void SseSession::write(const char *data, qsizetype size)
 {
     if (!m_open)
         return;
-    if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState) {
+    if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState ||
+        ++m_writeAttempts == m_limits.failingWrite) {
         close(CloseReason::WriteFailed);
         return;
     }
@@ -185,20 +306,23 @@ void SseSession::write(const QByteArray &bytes)
     // write notification and a loop pass per session (and the buffer's allocation); a reader
     // that is behind gets the rest through the buffer.
     if (m_limits.directWrites && m_socket->bytesToWrite() == 0) {
-        const ssize_t n = ::send(int(m_socket->socketDescriptor()), bytes.constData(),
-                                 size_t(bytes.size()), MSG_DONTWAIT | MSG_NOSIGNAL);
+        const ssize_t n = ::send(int(m_socket->socketDescriptor()), data, size_t(size),
+                                 MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n > 0) {
             sent = n;
+        } else if (n < 0 && errno == ETIMEDOUT) {
+            close(timeoutReason());
+            return;
         } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
             close(CloseReason::WriteFailed);
             return;
         }
     }
-    if (sent < bytes.size()) {
-        m_socket->write(bytes.constData() + sent, bytes.size() - sent);
+    if (sent < size) {
+        m_socket->write(data + sent, size - sent);
         m_buffersHeld = true;
     }
-    m_bytesSent += bytes.size();
+    m_bytesSent += size;
     ++m_writes;
     checkBackpressure(QDateTime::currentMSecsSinceEpoch());
 }
@@ -207,7 +331,9 @@ void SseSession::checkBackpressure(qint64 nowMs)
 {
     if (!m_open || !m_socket)
         return;
-    const qint64 queued = m_socket->bytesToWrite();
+    // The limits watch the live backlog only: paced output waits in the process a chunk at a
+    // time, however large it is, and live events wait behind it in m_queued.
+    const qint64 queued = m_paced.empty() ? m_socket->bytesToWrite() : m_queued.size();
     if (queued > m_limits.hardQueuedBytes) {
         close(CloseReason::SlowReader);
         return;
@@ -227,6 +353,8 @@ void SseSession::close(CloseReason reason)
     if (!m_open)
         return;
     m_open = false;
+    m_paced.clear();
+    m_queued.clear();
     if (m_socket) {
         disconnect(m_socket, nullptr, this, nullptr);
         if (reason == CloseReason::ServerShutdown)

@@ -9,22 +9,45 @@
 #include <QObject>
 #include <QPointer>
 #include <QTcpSocket>
+#include <deque>
+#include <memory>
 
 namespace presence {
 
 // One open SSE stream (GET /{client}). Owns the responder for the life of the stream and
 // watches the socket: when it goes away the session reports closed() and must be deleted
 // before anything else writes (writing through a responder whose socket is gone crashes).
+//
+// What a session writes comes in two kinds. Paced output (the roster on connect, a replay
+// after Last-Event-ID) is handed over as pieces of formatted bytes, possibly shared with other
+// sessions, and goes out as the socket drains: a roster of any size reaches a reader at the
+// speed it reads, holding at most one chunk in this process. Live events wait behind it, in
+// order, and only they count against the slow-reader limits.
 class SseSession final : public QObject {
     Q_OBJECT
 public:
-    enum class CloseReason { ClientClosed, WriteFailed, SlowReader, ServerShutdown };
+    enum class CloseReason {
+        ClientClosed,  // the client closed the stream (FIN or RST)
+        WriteFailed,   // the kernel refused a write
+        SlowReader,    // the live backlog passed the limits
+        DeadPeer,      // written data went unacknowledged for the peer timeout
+        StalledReader, // the peer's receive window stayed shut for the peer timeout
+        ServerShutdown
+    };
     Q_ENUM(CloseReason)
 
     struct Limits {
-        qint64 softQueuedBytes = 256 * 1024;    // above this for too long ⇒ dropped
-        qint64 hardQueuedBytes = 4 * 1024 * 1024; // above this ⇒ dropped at once
+        qint64 softQueuedBytes = 256 * 1024; // live backlog above this for too long ⇒ dropped
+        qint64 hardQueuedBytes = 4 * 1024 * 1024; // live backlog above this ⇒ dropped at once
         qint64 slowReaderMs = 10000;
+        // TCP_USER_TIMEOUT on the socket: the kernel ends a connection whose data stays
+        // unacknowledged (a peer that vanished without FIN or RST), or whose receive window
+        // stays shut (a reader that stopped reading), for this long. 0 leaves the kernel's
+        // default (~15 minutes of retransmissions).
+        qint64 peerTimeoutMs = 6000;
+        // Paced output goes to the socket a chunk at a time, the next when less than one is
+        // still waiting in this process.
+        qint64 pacedChunkBytes = 64 * 1024;
         // Hand bytes to the kernel at once when Qt's send buffer is empty (the usual case),
         // instead of queueing them for the event loop's next write notification. Off: every
         // write goes through QTcpSocket's buffer (the baseline the benchmarks compare with).
@@ -33,7 +56,19 @@ public:
         // buffer has drained, give the socket fresh empty buffers (see releaseBuffers()); off
         // keeps the socket QHttpServer handed over as it is.
         bool releaseBuffers = true;
+        // Tests only: the n-th write of this session (1 = the response head) fails as if the
+        // peer had reset the connection; 0 never.
+        int failingWrite = 0;
     };
+
+    // A range of formatted SSE bytes, kept alive by the shared buffer it points into.
+    struct Piece {
+        std::shared_ptr<const QByteArray> bytes;
+        qsizetype begin = 0;
+        qsizetype end = 0;
+        qsizetype size() const { return end - begin; }
+    };
+    static Piece pieceOf(QByteArray bytes);
 
     SseSession(ClientId client, QList<RoomName> rooms, QHttpServerResponder &&responder,
                Limits limits, qint64 retryMs,
@@ -59,14 +94,23 @@ public:
     bool queueEvent(const PresenceEvent &event, const QByteArray &frame);
     bool queueEvent(const PresenceEvent &event) { return queueEvent(event, {}); }
     static QByteArray format(const PresenceEvent &event, bool snapshot);
-    // Writes what queueEvent() gathered, in one write. Returns whether anything was written.
+    // Writes what queueEvent() gathered, in one write (after any paced output). Returns
+    // whether anything was written.
     bool flush();
     bool hasQueued() const { return !m_queued.isEmpty(); }
     void sendEvent(const PresenceEvent &event, bool snapshot = false);
     void sendSnapshot(const QList<PresenceEvent> &online);
+    // Paced output (see above); `lastId` is the newest event id the pieces carry, so live
+    // events up to it are not sent again.
+    void sendPaced(QList<Piece> pieces, EventId lastId);
+    bool isPacing() const { return !m_paced.empty(); }
+    qint64 pacedBytesLeft() const;
     void sendComment(QByteArrayView text);
-    // Checks the send queue against the limits; drops the session if it is stuck.
+    // Checks the live backlog against the limits; drops the session if it is stuck.
     void checkBackpressure(qint64 nowMs);
+    // Looks at the peer's receive window (once a keepalive period: a system call); a window
+    // shut past the peer timeout ends the session as a stalled reader.
+    void watchWindow(qint64 nowMs);
     void close(CloseReason reason);
 
     qint64 bytesSent() const { return m_bytesSent; }
@@ -76,8 +120,12 @@ Q_SIGNALS:
     void closed(presence::SseSession *session, presence::SseSession::CloseReason reason);
 
 private:
-    void write(const QByteArray &bytes);
+    void write(const char *data, qsizetype size);
+    void write(const QByteArray &bytes) { write(bytes.constData(), bytes.size()); }
+    void pump();
     void releaseBuffers();
+    void onSocketError(QAbstractSocket::SocketError error);
+    CloseReason timeoutReason() const;
 
     ClientId m_client;
     QList<RoomName> m_rooms;
@@ -88,11 +136,16 @@ private:
     EventId m_lastSent;
     QList<PresenceEvent> m_heldBack;
     QByteArray m_queued;
+    std::deque<Piece> m_paced;
     qint64 m_overSoftLimitSinceMs = -1;
+    qint64 m_windowShutSinceMs = -1; // the peer's receive window seen shut since (ms)
+    quint64 m_ackedWhenShut = 0;     // tcpi_bytes_acked then
     qint64 m_bytesSent = 0;
     quint64 m_writes = 0;
+    int m_writeAttempts = 0;
     bool m_buffersHeld = true; // the socket holds buffer blocks (the request's, or a backlog's)
     bool m_replaying = false;
+    bool m_pumping = false;
     bool m_open = true;
 };
 

@@ -36,8 +36,11 @@ void PresenceStreamReader::readNext()
                       m_keys.presenceStream(), m_position.toByteArray()},
                      [this](const RedisReply &reply) {
                          m_reading = false;
-                         if (reply.isError())
+                         if (reply.isError()) {
+                             qCWarning(lcDownstream).noquote()
+                                 << "reading the presence stream failed:" << reply.toByteArray();
                              return; // dropped connection: stateChanged(Up) resumes
+                         }
                          int malformed = 0;
                          const QList<StreamEntry> entries = parseStreamRead(reply, &malformed);
                          m_junk += quint64(malformed);

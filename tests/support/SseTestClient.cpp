@@ -7,7 +7,10 @@
 
 namespace presence::test {
 
-QJsonObject SseTestClient::Event::json() const { return QJsonDocument::fromJson(data).object(); }
+QJsonObject SseTestClient::Event::json() const
+{
+    return QJsonDocument::fromJson(data).object();
+}
 
 SseTestClient::SseTestClient(QObject *parent)
     : QObject(parent)
@@ -18,8 +21,15 @@ SseTestClient::SseTestClient(QObject *parent)
 void SseTestClient::open(quint16 port, const QByteArray &path, const QByteArray &lastEventId,
                          const QList<QByteArray> &extraHeaders)
 {
-    m_socket.connectToHost(QStringLiteral("127.0.0.1"), port);
-    QByteArray request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
+    openAt(QStringLiteral("127.0.0.1"), port, path, lastEventId, extraHeaders);
+}
+
+void SseTestClient::openAt(const QString &host, quint16 port, const QByteArray &path,
+                           const QByteArray &lastEventId, const QList<QByteArray> &extraHeaders)
+{
+    m_socket.connectToHost(host, port);
+    QByteArray request =
+        "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
     if (!lastEventId.isEmpty())
         request += "Last-Event-ID: " + lastEventId + "\r\n";
     for (const QByteArray &header : extraHeaders)
@@ -50,7 +60,8 @@ void SseTestClient::onReadyRead()
         for (qsizetype i = 1; i < lines.size(); ++i) {
             const qsizetype colon = lines[i].indexOf(':');
             if (colon > 0)
-                m_headers.append({lines[i].left(colon).trimmed(), lines[i].mid(colon + 1).trimmed()});
+                m_headers.append(
+                    {lines[i].left(colon).trimmed(), lines[i].mid(colon + 1).trimmed()});
         }
         m_buffer.remove(0, end + 4);
         m_headersDone = true;
@@ -105,8 +116,8 @@ bool SseTestClient::waitForHeaders(int timeoutMs)
 
 bool SseTestClient::waitForEvent(const std::function<bool(const Event &)> &match, int timeoutMs)
 {
-    return QTest::qWaitFor(
-        [&] { return std::any_of(m_events.cbegin(), m_events.cend(), match); }, timeoutMs);
+    return QTest::qWaitFor([&] { return std::any_of(m_events.cbegin(), m_events.cend(), match); },
+                           timeoutMs);
 }
 
 bool SseTestClient::waitForStatus(const QString &client, const QString &status, int timeoutMs)
@@ -114,8 +125,8 @@ bool SseTestClient::waitForStatus(const QString &client, const QString &status, 
     return waitForEvent(
         [&](const Event &event) {
             const QJsonObject json = event.json();
-            return json.value(QStringLiteral("client")).toString() == client
-                   && json.value(QStringLiteral("status")).toString() == status;
+            return json.value(QStringLiteral("client")).toString() == client &&
+                   json.value(QStringLiteral("status")).toString() == status;
         },
         timeoutMs);
 }
@@ -145,8 +156,8 @@ qint64 SseTestClient::receivedAt(const QString &client, const QString &status) c
 {
     for (const Event &event : m_events) {
         const QJsonObject json = event.json();
-        if (json.value(QStringLiteral("client")).toString() == client
-            && json.value(QStringLiteral("status")).toString() == status)
+        if (json.value(QStringLiteral("client")).toString() == client &&
+            json.value(QStringLiteral("status")).toString() == status)
             return event.receivedMs;
     }
     return -1;

@@ -5,7 +5,6 @@
 #include <QList>
 #include <QObject>
 #include <QTcpSocket>
-
 #include <functional>
 
 namespace presence::test {
@@ -27,6 +26,9 @@ public:
 
     void open(quint16 port, const QByteArray &path, const QByteArray &lastEventId = {},
               const QList<QByteArray> &extraHeaders = {});
+    // The same against another address of this machine (e.g. a veth end of a test namespace).
+    void openAt(const QString &host, quint16 port, const QByteArray &path,
+                const QByteArray &lastEventId = {}, const QList<QByteArray> &extraHeaders = {});
     void abort() { m_socket.abort(); }
     void disconnectGracefully() { m_socket.disconnectFromHost(); }
 
