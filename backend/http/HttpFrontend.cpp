@@ -115,6 +115,9 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
         reject(responder, HttpStatus::NotFound, QStringLiteral("no such resource: ") + path, cors);
     else if (path == u"/health")
         serveHealth(responder, cors);
+    else if (path == u"/health/live") // liveness: the process serves (readiness is /health)
+        replyJson(responder, HttpStatus::Ok,
+                  QJsonObject{{QStringLiteral("status"), QStringLiteral("live")}}, cors);
     else if (path == u"/metrics")
         serveMetrics(responder, cors);
     else if (path == u"/api/presence")
@@ -275,10 +278,11 @@ std::optional<QList<RoomName>> HttpFrontend::roomsOf(const QHttpServerRequest &r
 
 void HttpFrontend::serveHealth(QHttpServerResponder &responder, const HttpHeaders &cors)
 {
-    // 200 even when the store is down: the node still serves its sessions from the last known
-    // roster; "status" tells a monitor which it is.
+    // Readiness: 503 whenever this node cannot tell the truth (store down, hung or half
+    // connected, library missing), since load balancers and probes read only the code; the
+    // body says why. The node still serves its sessions from the last known roster meanwhile.
     const PresenceEngine::Health health = m_engine.health();
-    replyJson(responder, HttpStatus::Ok,
+    replyJson(responder, health.ok ? HttpStatus::Ok : HttpStatus::ServiceUnavailable,
               QJsonObject{{QStringLiteral("status"), health.ok ? QStringLiteral("ok")
                                                                : QStringLiteral("degraded")},
                           {QStringLiteral("engine"), m_engine.kind()},

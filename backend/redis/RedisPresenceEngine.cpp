@@ -3,6 +3,7 @@
 #include "redis/PresenceLibrary.h"
 #include "redis/RosterReply.h"
 
+#include <QDateTime>
 #include <QLoggingCategory>
 
 Q_LOGGING_CATEGORY(lcRedisEngine, "presence.redis")
@@ -28,6 +29,9 @@ void pruneOffline(RosterTable &rows, qint64 keep)
 // Deadlines packed closer than this are swept together rather than one call each.
 constexpr qint64 minSweepGapMs = 5;
 
+// Heartbeats are kept this long past our TTL (see heartbeat()).
+constexpr qint64 heartbeatRetentionMarginMs = 2000;
+
 RedisConnection::Options connectionOptions(const QString &nodeId, const char *role)
 {
     RedisConnection::Options options;
@@ -45,10 +49,9 @@ RedisPresenceEngine::RedisPresenceEngine(const RedisUrl &url, Config config, QOb
     , m_presenceReader(url, connectionOptions(m_config.nodeId, "presence"))
     , m_subscriber(url, connectionOptions(m_config.nodeId, "keyspace"))
     , m_processor(m_heartbeatReader, m_commands,
-                  HeartbeatProcessor::Config{m_config.keys, m_node,
-                                             QByteArray::number(m_config.presenceMaxLen),
-                                             QByteArray::number(m_config.offlineKeep),
-                                             m_config.timing.ttlMs()})
+                  HeartbeatProcessor::Config{
+                      m_config.keys, m_node, QByteArray::number(m_config.presenceMaxLen),
+                      QByteArray::number(m_config.offlineKeep), m_config.timing.ttlMs()})
     , m_downstream(m_presenceReader, m_config.keys)
     , m_keyspace(m_subscriber, m_commands, m_config.keys, url.database())
 {
@@ -79,8 +82,12 @@ void RedisPresenceEngine::start()
 
 QList<QByteArray> RedisPresenceEngine::call(const char *function) const
 {
-    return {"FCALL", function, "0", m_config.keys.prefix,
-            QByteArray::number(m_config.presenceMaxLen), QByteArray::number(m_config.offlineKeep)};
+    return {"FCALL",
+            function,
+            "0",
+            m_config.keys.prefix,
+            QByteArray::number(m_config.presenceMaxLen),
+            QByteArray::number(m_config.offlineKeep)};
 }
 
 void RedisPresenceEngine::logIfError(const char *what, const RedisReply &reply)
@@ -98,8 +105,8 @@ void RedisPresenceEngine::onCommandsStateChanged(RedisConnection::State state, c
     if (m_ready) {
         m_ready = false;
         m_sweepTimer.stop();
-        qCWarning(lcRedisEngine).noquote() << "redis unreachable:" << error
-                                           << "- serving from the last known roster";
+        qCWarning(lcRedisEngine).noquote()
+            << "redis unreachable:" << error << "- serving from the last known roster";
         Q_EMIT readyChanged(false);
     }
     Q_EMIT healthChanged();
@@ -155,8 +162,12 @@ void RedisPresenceEngine::restoreAfterReconnect()
 {
     // If Redis lost its data, hand back who this node last saw ONLINE; clients Redis still
     // knows are left alone (see presence_restore in presence.lua).
-    QList<QByteArray> args = {"FCALL", "presence_restore", "0", m_config.keys.prefix,
-                              QByteArray::number(m_config.timing.ttlMs()), m_node};
+    QList<QByteArray> args = {"FCALL",
+                              "presence_restore",
+                              "0",
+                              m_config.keys.prefix,
+                              QByteArray::number(m_config.timing.ttlMs()),
+                              m_node};
     const qsizetype fixed = args.size();
     m_mirror.forEach([&args](const ClientPresence &row) {
         if (row.status == PresenceStatus::Online)
@@ -166,8 +177,9 @@ void RedisPresenceEngine::restoreAfterReconnect()
         m_commands.command(args, [this](const RedisReply &reply) {
             logIfError("presence_restore", reply);
             if (reply.toInteger() > 0)
-                qCWarning(lcRedisEngine) << "redis had lost" << reply.toInteger()
-                                         << "ONLINE clients; restored them pending their next heartbeat";
+                qCWarning(lcRedisEngine)
+                    << "redis had lost" << reply.toInteger()
+                    << "ONLINE clients; restored them pending their next heartbeat";
         });
     }
     becomeReady();
@@ -196,7 +208,9 @@ void RedisPresenceEngine::markNodeAlive()
 {
     // Other nodes count this node's connections only while this key lives.
     const qint64 ttl = std::max<qint64>(3 * m_config.timing.heartbeatMs, 2000);
-    m_commands.command({"SET", m_config.keys.node(m_node), "1", "PX", QByteArray::number(ttl)});
+    m_commands.command(
+        {"FCALL", "presence_alive", "0", m_config.keys.prefix, m_node, QByteArray::number(ttl)},
+        [this](const RedisReply &reply) { logIfError("presence_alive", reply); });
 }
 
 void RedisPresenceEngine::setConnections(const RoomMember &member, int connections)
@@ -221,12 +235,23 @@ void RedisPresenceEngine::heartbeat(const QList<RoomMember> &members)
         return;
     markNodeAlive();
     const QByteArray stream = m_config.keys.heartbeatStream();
-    const QByteArray maxLen = QByteArray::number(m_config.heartbeatMaxLen);
+    // Retention by time, not count: a heartbeat older than its TTL changes nothing, and one
+    // younger may still be waiting for a lagging processor (at 100k clients a count cap of
+    // 100k held 5 s, less than the TTL). The margin covers clock skew against Redis' ids.
+    const qint64 ttl = m_config.timing.ttlMs();
+    const QByteArray minId = QByteArray::number(std::max<qint64>(
+        QDateTime::currentMSecsSinceEpoch() - ttl - heartbeatRetentionMarginMs, 0));
+    const QByteArray ttlField = QByteArray::number(ttl);
     // One XADD per member, back to back: hiredis pipelines them into a few writes. The default
-    // room is the one without a `room` field (the seed's entries).
+    // room is the one without a `room` field (the seed's entries). Each says its TTL (so a
+    // processor with other timing honours ours) and our connections of it (so a member timed
+    // out while this node was paused comes back with them counted).
     for (const RoomMember &member : members) {
-        QList<QByteArray> add{"XADD", stream, "MAXLEN", "~", maxLen, "*", "client",
-                              member.client.toString().toUtf8(), "node", m_node};
+        QList<QByteArray> add{"XADD", stream, "MINID",  "~",
+                              minId,  "*",    "client", member.client.toString().toUtf8(),
+                              "node", m_node, "ttl",    ttlField};
+        if (const int held = m_local.value(member, 0); held > 0)
+            add << "conns" << QByteArray::number(held);
         if (!member.room.isDefault())
             add << "room" << member.room.wireName().toUtf8();
         m_commands.command(add);
@@ -249,8 +274,9 @@ void RedisPresenceEngine::expire(const QList<RoomMember> &members)
 {
     if (!m_ready || members.isEmpty())
         return;
-    QList<QByteArray> args = call("presence_expire");
-    args << m_node;
+    // presence_timeout waits (up to our TTL) for lagging processors, as the sweep does.
+    QList<QByteArray> args = call("presence_timeout");
+    args << m_node << QByteArray::number(m_config.timing.ttlMs());
     for (const RoomMember &member : members)
         args.append(member.storeKey().toUtf8());
     m_commands.command(args, [this](const RedisReply &r) { logIfError("presence_expire", r); });
@@ -262,7 +288,8 @@ void RedisPresenceEngine::sweep()
         return;
     m_sweeping = true;
     QList<QByteArray> args = call("presence_sweep");
-    args << m_node << QByteArray::number(m_config.sweepBatch);
+    args << m_node << QByteArray::number(m_config.sweepBatch)
+         << QByteArray::number(m_config.timing.ttlMs());
     m_commands.command(args, [this](const RedisReply &reply) {
         m_sweeping = false;
         logIfError("presence_sweep", reply);
@@ -309,7 +336,10 @@ void RedisPresenceEngine::applyEntries(const QList<PresenceEvent> &events)
         pruneOffline(m_mirror, m_config.offlineKeep);
 }
 
-QList<ClientPresence> RedisPresenceEngine::snapshot() const { return m_mirror.rows(); }
+QList<ClientPresence> RedisPresenceEngine::snapshot() const
+{
+    return m_mirror.rows();
+}
 
 QList<ClientPresence> RedisPresenceEngine::roomSnapshot(const RoomName &room) const
 {
@@ -328,8 +358,10 @@ void RedisPresenceEngine::readRoster(RosterCallback callback)
     m_commands.command({"HGETALL", m_config.keys.info()},
                        [parts](const RedisReply &reply) { parts->info = reply; });
     m_commands.command({"ZRANGE", m_config.keys.deadlines(), "0", "-1", "WITHSCORES"},
+                       [parts](const RedisReply &reply) { parts->deadlines = reply; });
+    m_commands.command({"FCALL_RO", "presence_live_nodes", "0", m_config.keys.prefix},
                        [this, parts, callback](const RedisReply &reply) {
-                           parts->deadlines = reply;
+                           parts->liveNodes = reply;
                            if (parts->status.isError()) {
                                callback(snapshot());
                                return;
@@ -353,8 +385,8 @@ void RedisPresenceEngine::history(EventId after, HistoryCallback callback)
                                else if (flat[i].toByteArray() == "last-generated-id")
                                    lastGenerated = EventId::parse(flat[i + 1].toByteArray());
                            }
-                           *complete = maxDeleted && lastGenerated && after >= *maxDeleted
-                                       && after <= *lastGenerated;
+                           *complete = maxDeleted && lastGenerated && after >= *maxDeleted &&
+                                       after <= *lastGenerated;
                        });
     constexpr int replayLimit = 10000;
     m_commands.command({"XRANGE", m_config.keys.presenceStream(), "(" + after.toByteArray(), "+",
@@ -382,15 +414,31 @@ PresenceEngine::Health RedisPresenceEngine::health() const
 {
     switch (m_commands.state()) {
     case RedisConnection::State::Up:
-        if (m_ready)
-            return Health{true, QStringLiteral("up"), {}};
-        return Health{false, QStringLiteral("starting"), m_problem};
+        if (!m_ready)
+            return Health{false, QStringLiteral("starting"), m_problem};
+        break;
     case RedisConnection::State::Connecting:
         return Health{false, QStringLiteral("connecting"), m_commands.lastError()};
     case RedisConnection::State::Down:
-        break;
+        return Health{false, QStringLiteral("down"), m_commands.lastError()};
     }
-    return Health{false, QStringLiteral("down"), m_commands.lastError()};
+    // Commands answer, but the truth needs every connection: heartbeats processed, the
+    // presence stream followed, expiries heard (each reconnects on its own; until then the
+    // node's word is stale).
+    const std::pair<const RedisConnection *, const char *> parts[] = {
+        {&m_heartbeatReader, "the heartbeat processor's connection"},
+        {&m_presenceReader, "the presence stream reader's connection"},
+        {&m_subscriber, "the keyspace subscriber's connection"}};
+    for (const auto &[connection, what] : parts) {
+        if (connection->state() != RedisConnection::State::Up) {
+            const QString why = connection->lastError();
+            return Health{false, QStringLiteral("degraded"),
+                          QStringLiteral("%1 is not up%2")
+                              .arg(QLatin1String(what),
+                                   why.isEmpty() ? QString() : QStringLiteral(": ") + why)};
+        }
+    }
+    return Health{true, QStringLiteral("up"), {}};
 }
 
 void RedisPresenceEngine::setTiming(const PresenceTiming &timing)

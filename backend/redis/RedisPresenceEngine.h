@@ -28,10 +28,9 @@ public:
         RedisKeys keys;
         QString nodeId;
         PresenceTiming timing;
-        qint64 presenceMaxLen = 100000;  // approximate cap of the presence stream
-        qint64 heartbeatMaxLen = 100000; // approximate cap of the heartbeat stream
-        qint64 offlineKeep = 10000;      // OFFLINE rows kept in the shared roster
-        int sweepIntervalMs = 100;       // 0 switches the reconciler's sweep off
+        qint64 presenceMaxLen = 100000; // approximate cap of the presence stream
+        qint64 offlineKeep = 10000;     // OFFLINE rows kept in the shared roster
+        int sweepIntervalMs = 100;      // 0 switches the reconciler's sweep off
         int sweepBatch = 1000;
         bool keyspaceNotifications = true;
     };
@@ -91,12 +90,12 @@ private:
     KeyspaceListener m_keyspace;
 
     RosterTable m_mirror;
-    QHash<RoomMember, int> m_local;      // this node's connection counts
-    QSet<RoomMember> m_pendingLeaves;    // leaves decided while Redis was unreachable
+    QHash<RoomMember, int> m_local;   // this node's connection counts
+    QSet<RoomMember> m_pendingLeaves; // leaves decided while Redis was unreachable
     bool m_ready = false;
     bool m_synced = false;
     bool m_sweeping = false;
-    QString m_problem;                 // why the engine is not ready, beyond the connection
+    QString m_problem; // why the engine is not ready, beyond the connection
     QTimer m_sweepTimer;
     QTimer m_retryTimer;
 };
