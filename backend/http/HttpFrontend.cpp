@@ -282,16 +282,18 @@ void HttpFrontend::serveHealth(QHttpServerResponder &responder, const HttpHeader
     // connected, library missing), since load balancers and probes read only the code; the
     // body says why. The node still serves its sessions from the last known roster meanwhile.
     const PresenceEngine::Health health = m_engine.health();
-    replyJson(responder, health.ok ? HttpStatus::Ok : HttpStatus::ServiceUnavailable,
-              QJsonObject{{QStringLiteral("status"), health.ok ? QStringLiteral("ok")
-                                                               : QStringLiteral("degraded")},
-                          {QStringLiteral("engine"), m_engine.kind()},
-                          {QStringLiteral("store"), health.state},
-                          {QStringLiteral("storeError"), health.detail},
-                          {QStringLiteral("node"), m_nodeId},
-                          {QStringLiteral("sessions"), qint64(m_realtime.sessionCount())},
-                          {QStringLiteral("heartbeatsPaused"), m_localClients.heartbeatsPaused()}},
-              cors);
+    replyJson(
+        responder, health.ok ? HttpStatus::Ok : HttpStatus::ServiceUnavailable,
+        QJsonObject{{QStringLiteral("status"),
+                     health.ok ? QStringLiteral("ok") : QStringLiteral("degraded")},
+                    {QStringLiteral("engine"), m_engine.kind()},
+                    {QStringLiteral("store"), health.state},
+                    {QStringLiteral("storeError"), health.detail},
+                    {QStringLiteral("node"), m_nodeId},
+                    {QStringLiteral("sessions"), qint64(m_realtime.sessionCount())},
+                    {QStringLiteral("heartbeatsPaused"), m_localClients.heartbeatsPaused()},
+                    {QStringLiteral("processorsBehindMs"), m_engine.processorBacklog().behindMs}},
+        cors);
 }
 
 void HttpFrontend::serveMetrics(QHttpServerResponder &responder, const HttpHeaders &cors)
@@ -311,6 +313,7 @@ void HttpFrontend::serveMetrics(QHttpServerResponder &responder, const HttpHeade
     gauges.connectionsClosedOversized = counters.refusedOversized;
     gauges.connectionsClosedIdle = counters.closedIdle;
     gauges.engine = m_engine.kind();
+    gauges.processors = m_engine.processorBacklog();
     gauges.node = m_nodeId;
     constexpr qsizetype busiestRoomsShown = 10;
     const QList<RoomOccupancy> rooms = occupancyOf(rows);

@@ -1,5 +1,7 @@
 #include "HeartbeatProcessor.h"
 
+#include <QDateTime>
+#include <QHash>
 #include <QLoggingCategory>
 
 Q_LOGGING_CATEGORY(lcHeartbeats, "presence.redis.heartbeats")
@@ -77,6 +79,7 @@ void HeartbeatProcessor::claimPending()
         return;
     if (m_config.pruneEveryClaims > 0 && ++m_claimRounds % m_config.pruneEveryClaims == 0)
         pruneDeadConsumers();
+    readBacklog();
     m_commands.command(
         {"XAUTOCLAIM", m_config.keys.heartbeatStream(), m_config.keys.processorGroup(),
          m_config.consumer, QByteArray::number(m_config.claimIdleMs), m_claimCursor, "COUNT",
@@ -115,6 +118,46 @@ void HeartbeatProcessor::pruneDeadConsumers()
                                    << reply.toInteger() << "consumers of dead nodes left the group";
                            }
                        });
+}
+
+void HeartbeatProcessor::readBacklog()
+{
+    const QByteArray stream = m_config.keys.heartbeatStream();
+    m_commands.command({"XINFO", "GROUPS", stream}, [this, stream](const RedisReply &reply) {
+        if (reply.isError())
+            return; // no stream yet (or not ours to read): keep the last figures
+        for (const RedisReply &group : reply.elements()) {
+            QHash<QByteArray, RedisReply> fields;
+            const QList<RedisReply> &flat = group.elements();
+            for (qsizetype i = 0; i + 1 < flat.size(); i += 2)
+                fields.insert(flat[i].toByteArray(), flat[i + 1]);
+            if (fields.value("name").toByteArray() != m_config.keys.processorGroup())
+                continue;
+            ProcessorBacklog backlog;
+            backlog.known = true;
+            // Nil when Redis cannot tell (entries trimmed before a processor read them).
+            const RedisReply lag = fields.value("lag");
+            backlog.lag = lag.type() == RedisReply::Type::Integer ? lag.toInteger() : -1;
+            backlog.pending = fields.value("pending").toInteger();
+            backlog.consumers = fields.value("consumers").toInteger();
+            const QByteArray delivered = fields.value("last-delivered-id").toByteArray();
+            m_backlog = backlog;
+            if (backlog.lag == 0 && backlog.pending == 0)
+                return;
+            // How old the first entry no processor has seen yet is: the figure to hold against
+            // the TTL.
+            m_commands.command(
+                {"XRANGE", stream, "(" + delivered, "+", "COUNT", "1"},
+                [this](const RedisReply &next) {
+                    const QList<StreamEntry> entries = parseStreamEntries(next);
+                    if (entries.isEmpty())
+                        return;
+                    m_backlog.behindMs = std::max<qint64>(
+                        QDateTime::currentMSecsSinceEpoch() - qint64(entries[0].id.ms), 0);
+                });
+            return;
+        }
+    });
 }
 
 void HeartbeatProcessor::process(const QList<StreamEntry> &entries)

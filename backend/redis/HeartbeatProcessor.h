@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/ProcessorBacklog.h"
 #include "redis/RedisConnection.h"
 #include "redis/RedisKeys.h"
 #include "redis/StreamEntries.h"
@@ -50,6 +51,8 @@ public:
     void stop();
     void setTtl(qint64 ttlMs) { m_config.ttlMs = ttlMs; }
     const Stats &stats() const { return m_stats; }
+    // The group's backlog as last read (every claim round, claimIdleMs).
+    const ProcessorBacklog &backlog() const { return m_backlog; }
 
 Q_SIGNALS:
     void junkEntry(const QString &entryId, const QString &why);
@@ -59,6 +62,7 @@ private:
     void readNext();
     void claimPending();
     void pruneDeadConsumers();
+    void readBacklog();
     void process(const QList<StreamEntry> &entries);
 
     RedisConnection &m_reader;
@@ -69,6 +73,7 @@ private:
     bool m_reading = false;
     QByteArray m_claimCursor = "0-0";
     int m_claimRounds = 0;
+    ProcessorBacklog m_backlog;
     QTimer m_claimTimer;
 };
 

@@ -182,7 +182,73 @@ void RedisPresenceEngine::restoreAfterReconnect()
                     << "ONLINE clients; restored them pending their next heartbeat";
         });
     }
+    checkForGap();
     becomeReady();
+}
+
+// While this node was away, the presence stream may have moved past what it can replay: trimmed
+// beyond its position (max-deleted-entry-id), or rewound (a failover to a replica that had not
+// got the last writes: last-generated-id before its position). Its roster copy is then wrong
+// until re-read. (A stream that is gone is a Redis restarted empty: presence_restore above
+// hands back what it held, and the roster it would read now is still being restored.)
+void RedisPresenceEngine::checkForGap()
+{
+    const EventId position = m_downstream.position();
+    m_commands.command({"XINFO", "STREAM", m_config.keys.presenceStream()},
+                       [this, position](const RedisReply &reply) {
+                           if (reply.isError())
+                               return;
+                           std::optional<EventId> maxDeleted, lastGenerated;
+                           const auto &flat = reply.elements();
+                           for (qsizetype i = 0; i + 1 < flat.size(); i += 2) {
+                               if (flat[i].toByteArray() == "max-deleted-entry-id")
+                                   maxDeleted = EventId::parse(flat[i + 1].toByteArray());
+                               else if (flat[i].toByteArray() == "last-generated-id")
+                                   lastGenerated = EventId::parse(flat[i + 1].toByteArray());
+                           }
+                           if (maxDeleted && position < *maxDeleted)
+                               resync(QStringLiteral("the presence stream was trimmed past this "
+                                                     "node's position %1 (up to %2)")
+                                          .arg(position.toString(), maxDeleted->toString()));
+                           else if (lastGenerated && *lastGenerated < position)
+                               resync(QStringLiteral("the presence stream ends at %1, before this "
+                                                     "node's position %2 (rewound or failed over)")
+                                          .arg(lastGenerated->toString(), position.toString()));
+                       });
+}
+
+// Re-reads the shared roster and tells the sessions every difference as a correction (reason
+// "resync"), then rosterReset for views that reload wholesale.
+void RedisPresenceEngine::resync(const QString &why)
+{
+    qCWarning(lcRedisEngine).noquote() << why << "- re-reading the roster";
+    ++m_resyncs;
+    readRoster([this](QList<ClientPresence> rows) {
+        const EventId at = m_downstream.position();
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        const QString node = QString::fromUtf8(m_node);
+        QList<PresenceEvent> corrections;
+        QSet<RoomMember> present;
+        for (const ClientPresence &row : std::as_const(rows)) {
+            present.insert(row.member());
+            const ClientPresence *known = m_mirror.find(row.member());
+            if (!known ? row.status == PresenceStatus::Online : known->status != row.status)
+                corrections.append(
+                    {at, row.client, row.status, QStringLiteral("resync"), now, node, row.room});
+        }
+        m_mirror.forEach([&](const ClientPresence &row) {
+            if (row.status == PresenceStatus::Online && !present.contains(row.member()))
+                corrections.append({at, row.client, PresenceStatus::Offline,
+                                    QStringLiteral("resync"), now, node, row.room});
+        });
+        m_mirror.clear();
+        for (const ClientPresence &row : std::as_const(rows))
+            m_mirror.upsert(row.member()) = row;
+        qCInfo(lcRedisEngine) << "roster re-read:" << corrections.size() << "corrections";
+        for (const PresenceEvent &event : std::as_const(corrections))
+            Q_EMIT presenceChanged(event);
+        Q_EMIT rosterReset();
+    });
 }
 
 void RedisPresenceEngine::becomeReady()

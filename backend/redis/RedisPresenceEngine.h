@@ -52,6 +52,7 @@ public:
     EventId lastEventId() const override { return m_downstream.position(); }
     void history(EventId after, HistoryCallback callback) override;
     Health health() const override;
+    ProcessorBacklog processorBacklog() const override { return m_processor.backlog(); }
     PresenceTiming timing() const override { return m_config.timing; }
     void setTiming(const PresenceTiming &timing) override;
 
@@ -59,6 +60,7 @@ public:
     KeyspaceListener &keyspace() { return m_keyspace; }
     const HeartbeatProcessor &processor() const { return m_processor; }
     const Config &config() const { return m_config; }
+    quint64 resyncs() const { return m_resyncs; }
 
 Q_SIGNALS:
     void readyChanged(bool ready);
@@ -68,6 +70,8 @@ private:
     void prepare();
     void firstSync();
     void restoreAfterReconnect();
+    void checkForGap();
+    void resync(const QString &why);
     void registerLocalClients();
     void becomeReady();
     void applyEntries(const QList<PresenceEvent> &events);
@@ -95,7 +99,8 @@ private:
     bool m_ready = false;
     bool m_synced = false;
     bool m_sweeping = false;
-    QString m_problem; // why the engine is not ready, beyond the connection
+    quint64 m_resyncs = 0; // roster re-reads after a gap in the presence stream
+    QString m_problem;     // why the engine is not ready, beyond the connection
     QTimer m_sweepTimer;
     QTimer m_retryTimer;
 };

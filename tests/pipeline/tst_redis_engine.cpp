@@ -9,8 +9,10 @@
 #include "redis/RedisPresenceEngine.h"
 #include "redis/StreamEntries.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QProcess>
+#include <QSignalSpy>
 #include <QTest>
 
 using namespace presence;
@@ -269,6 +271,43 @@ private Q_SLOTS:
                            QStringLiteral("ttl"), QStringLiteral("forever")})
                      .isEmpty());
         QVERIFY(node->saw(QStringLiteral("junkttl OFFLINE timeout"), 2000));
+    }
+
+    void aGapInThePresenceStreamIsHealedByAResync()
+    {
+        auto node = startNode(QStringLiteral("n1"));
+        QSignalSpy resets(&node->engine, &PresenceEngine::rosterReset);
+        QVERIFY(!run({"SET", "presence:node:n0", "1", "PX", "60000"}).isError());
+        QVERIFY(
+            !run({"FCALL", "presence_connect", "0", "", "1000", "100", "60000", "n0", "erin", "1"})
+                 .isError());
+        QVERIFY(node->saw(QStringLiteral("erin ONLINE connected")));
+        // While the node is away, writes it never hears of: dave ONLINE, erin OFFLINE (as after
+        // a failover to a replica that had other writes), and the stream trimmed past the
+        // node's position.
+        QVERIFY(!run({"HSET", "presence:status", "dave", "ONLINE", "erin", "OFFLINE"}).isError());
+        QVERIFY(!run({"ZREM", "presence:deadlines", "erin"}).isError());
+        const QByteArray past =
+            QByteArray::number(QDateTime::currentMSecsSinceEpoch() + 1000) + "-0";
+        QVERIFY2(run({"XSETID", "presence", past, "MAXDELETEDID", past}).isOk(), "XSETID");
+        QByteArray killed;
+        for (const QByteArray &client : run({"CLIENT", "LIST"}).toByteArray().split('\n')) {
+            if (client.contains("name=presence:commands:n1 ")) {
+                killed = client.mid(3, client.indexOf(' ') - 3); // "id=<n> …"
+                QCOMPARE(run({"CLIENT", "KILL", "ID", killed}).toInteger(), 1);
+            }
+        }
+        QVERIFY(!killed.isEmpty());
+        QVERIFY(node->saw(QStringLiteral("dave ONLINE resync")));
+        QVERIFY(node->saw(QStringLiteral("erin OFFLINE resync")));
+        QTRY_VERIFY(resets.size() >= 1);
+        QCOMPARE(node->engine.resyncs(), quint64(1));
+        const auto rows = node->engine.snapshot();
+        const auto erin = std::find_if(rows.cbegin(), rows.cend(), [](const ClientPresence &r) {
+            return r.client.toString() == u"erin";
+        });
+        QVERIFY(erin != rows.cend());
+        QCOMPARE(erin->status, PresenceStatus::Offline);
     }
 
     void offlineWithinTtlWithNotificationsSwitchedOff()
