@@ -57,6 +57,9 @@ RedisPresenceEngine::RedisPresenceEngine(const RedisUrl &url, Config config, QOb
 {
     connect(&m_commands, &RedisConnection::stateChanged, this,
             &RedisPresenceEngine::onCommandsStateChanged);
+    // Health covers every connection (see health()): tell watchers whenever any changes.
+    for (RedisConnection *part : {&m_heartbeatReader, &m_presenceReader, &m_subscriber})
+        connect(part, &RedisConnection::stateChanged, this, &PresenceEngine::healthChanged);
     connect(&m_downstream, &PresenceStreamReader::entriesRead, this,
             &RedisPresenceEngine::applyEntries);
     connect(&m_keyspace, &KeyspaceListener::clientsExpired, this, &RedisPresenceEngine::expire);

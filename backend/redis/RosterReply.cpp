@@ -7,6 +7,7 @@
 #include <QSet>
 #include <QStringList>
 #include <algorithm>
+#include <limits>
 
 namespace presence {
 
@@ -56,21 +57,22 @@ QList<ClientPresence> RosterReply::rows(qint64 ttlMs) const
         row.reason = details.value(QStringLiteral("reason")).toString();
         row.sinceMs = toMilliseconds(details.value(QStringLiteral("since")).toDouble());
         if (row.status == PresenceStatus::Online) {
-            row.connections = details.value(QStringLiteral("connections")).toInt();
+            row.connections = std::max(details.value(QStringLiteral("connections")).toInt(), 0);
             // cjson encodes an empty list as {}: only an array holds node names.
             for (const QJsonValue &node : details.value(QStringLiteral("nodes")).toArray())
                 row.nodes.append(node.toString());
             const QJsonValue counts = details.value(QStringLiteral("counts"));
             if (knowsLiveNodes && counts.isObject()) {
                 const QJsonObject perNode = counts.toObject();
-                row.connections = 0;
+                qint64 total = 0; // junk counts (negative, text) count as none; no overflow
                 QStringList alive;
                 for (const QString &node : std::as_const(row.nodes)) {
                     if (live.contains(node)) {
                         alive.append(node);
-                        row.connections += perNode.value(node).toInt();
+                        total += std::max(perNode.value(node).toInt(), 0);
                     }
                 }
+                row.connections = int(std::min<qint64>(total, std::numeric_limits<int>::max()));
                 row.nodes = alive;
             }
             row.deadlineMs = deadlineByClient.value(name);
