@@ -205,9 +205,17 @@ void RedisConnection::checkReplies()
         m_lastReplyMs = now;
         return;
     }
-    const bool late = (!m_inFlight.empty() && now > m_inFlight.front().deadlineMs) ||
-                      (m_pingDeadlineMs >= 0 && now > m_pingDeadlineMs);
-    if (late) {
+    const auto late = [this, now] {
+        return (!m_inFlight.empty() && now > m_inFlight.front().deadlineMs) ||
+               (m_pingDeadlineMs >= 0 && now > m_pingDeadlineMs);
+    };
+    if (late()) {
+        // The reply may be in the socket already, behind a busy event loop: read it first.
+        // (Reply callbacks may destroy this connection, or it may turn out closed.)
+        QPointer<RedisConnection> alive(this);
+        redisAsyncHandleRead(m_context);
+        if (!alive || !m_context || m_state != State::Up || !late())
+            return;
         const QString error =
             QStringLiteral("lost the connection to %1: no reply within %2 ms (the server is hung "
                            "or unreachable); closed it")

@@ -5,6 +5,7 @@
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTest>
+#include <QThread>
 #include <memory>
 #include <optional>
 
@@ -269,6 +270,27 @@ private Q_SLOTS:
         QTest::qWait(1500);
         QCOMPARE(changes.size(), 0);
         QCOMPARE(subscriberChanges.size(), 0);
+    }
+
+    void aStalledClientIsNotMistakenForAHungServer()
+    {
+        // This process stalls (a busy loop here; SIGSTOP or a frozen VM alike) past the reply
+        // deadline while the server answered: the connection stays up.
+        RedisConnection::Options options;
+        options.replyTimeoutMs = 500;
+        options.pingIntervalMs = 300;
+        RedisConnection redis(m_server.url(), options);
+        redis.open();
+        QVERIFY(waitForState(redis, State::Up));
+        QSignalSpy changes(&redis, &RedisConnection::stateChanged);
+        std::optional<RedisReply> answer;
+        redis.command({"SET", "stalled", "1"}, [&](const RedisReply &r) { answer = r; });
+        QThread::msleep(1500);
+        QVERIFY(QTest::qWaitFor([&] { return answer.has_value(); }, 2000));
+        QVERIFY(answer->isOk());
+        QTest::qWait(800); // a few watchdog ticks and a ping
+        QCOMPARE(changes.size(), 0);
+        QCOMPARE(redis.state(), State::Up);
     }
 
     void hostNamesAreResolvedOffTheLoop()
