@@ -279,7 +279,14 @@ void RedisPresenceEngine::markNodeAlive()
     const qint64 ttl = std::max<qint64>(3 * m_config.timing.heartbeatMs, 2000);
     m_commands.command(
         {"FCALL", "presence_alive", "0", m_config.keys.prefix, m_node, QByteArray::number(ttl)},
-        [this](const RedisReply &reply) { logIfError("presence_alive", reply); });
+        [this](const RedisReply &reply) {
+            logIfError("presence_alive", reply);
+            // Redis' clock (stream ids are its time) against ours, to the reply's round trip.
+            bool ok = false;
+            const qint64 redisNow = reply.toInteger(&ok);
+            if (ok && redisNow > 0)
+                m_redisClockOffsetMs = redisNow - QDateTime::currentMSecsSinceEpoch();
+        });
 }
 
 void RedisPresenceEngine::setConnections(const RoomMember &member, int connections)
@@ -306,10 +313,13 @@ void RedisPresenceEngine::heartbeat(const QList<RoomMember> &members)
     const QByteArray stream = m_config.keys.heartbeatStream();
     // Retention by time, not count: a heartbeat older than its TTL changes nothing, and one
     // younger may still be waiting for a lagging processor (at 100k clients a count cap of
-    // 100k held 5 s, less than the TTL). The margin covers clock skew against Redis' ids.
+    // 100k held 5 s, less than the TTL). Times are Redis' (the ids'), via the offset presence_alive
+    // measures; the margin covers the round trip and processors a little late.
     const qint64 ttl = m_config.timing.ttlMs();
-    const QByteArray minId = QByteArray::number(std::max<qint64>(
-        QDateTime::currentMSecsSinceEpoch() - ttl - heartbeatRetentionMarginMs, 0));
+    const QByteArray minId = QByteArray::number(
+        std::max<qint64>(QDateTime::currentMSecsSinceEpoch() + m_redisClockOffsetMs - ttl -
+                             heartbeatRetentionMarginMs,
+                         0));
     const QByteArray ttlField = QByteArray::number(ttl);
     // One XADD per member, back to back: hiredis pipelines them into a few writes. The default
     // room is the one without a `room` field (the seed's entries). Each says its TTL (so a

@@ -99,8 +99,9 @@ private:
     bool m_ready = false;
     bool m_synced = false;
     bool m_sweeping = false;
-    quint64 m_resyncs = 0; // roster re-reads after a gap in the presence stream
-    QString m_problem;     // why the engine is not ready, beyond the connection
+    qint64 m_redisClockOffsetMs = 0; // Redis' clock minus ours (skewed hosts trim right)
+    quint64 m_resyncs = 0;           // roster re-reads after a gap in the presence stream
+    QString m_problem;               // why the engine is not ready, beyond the connection
     QTimer m_sweepTimer;
     QTimer m_retryTimer;
 };
