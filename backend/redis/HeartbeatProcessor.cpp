@@ -3,6 +3,7 @@
 #include <QDateTime>
 #include <QHash>
 #include <QLoggingCategory>
+#include <algorithm>
 
 Q_LOGGING_CATEGORY(lcHeartbeats, "presence.redis.heartbeats")
 

@@ -7,6 +7,7 @@
 #include <QHostInfo>
 #include <QLoggingCategory>
 #include <QPointer>
+#include <algorithm>
 #include <hiredis/async.h>
 #include <limits>
 #include <vector>

@@ -14,6 +14,7 @@
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTest>
+#include <algorithm>
 
 using namespace presence;
 using presence::test::RedisTestServer;
