@@ -6,13 +6,11 @@
 #include "redis/RosterReply.h"
 #include "redis/StreamEntries.h"
 
-#include <hiredis/hiredis.h>
-
 #include <QList>
-
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <hiredis/hiredis.h>
 #include <memory>
 
 using namespace presence;
@@ -90,12 +88,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         checkEntries(parseStreamRead(reply, &malformed));
     }
 
-    // The roster is three replies of one pipeline; take them in order, reusing when short.
+    // The roster is four replies of one pipeline; take them in order, reusing when short.
     if (!replies.isEmpty()) {
-        const auto pick = [&replies](qsizetype i) { return replies[std::min(i, replies.size() - 1)]; };
-        const RosterReply roster{pick(0), pick(1), pick(2)};
+        const auto pick = [&replies](qsizetype i) {
+            return replies[std::min(i, replies.size() - 1)];
+        };
+        const RosterReply roster{pick(0), pick(1), pick(2), pick(3)};
         const auto rows = roster.rows(7500);
         for (qsizetype i = 0; i < rows.size(); ++i) {
+            FUZZ_CHECK(rows[i].connections >= 0); // junk counts (negative, text) count as none
             FUZZ_CHECK(ClientId::fromString(rows[i].client.toString()).has_value());
             // Sorted by room, then client (members "room/client" come from any Redis writer).
             FUZZ_CHECK(i == 0 || !(rows[i].member() < rows[i - 1].member()));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/ProcessorBacklog.h"
 #include "model/PresenceEvent.h"
 #include "model/PresenceTiming.h"
 
@@ -56,6 +57,8 @@ public:
     virtual void history(EventId after, HistoryCallback callback) = 0;
 
     virtual Health health() const { return Health{true, QStringLiteral("up"), {}}; }
+    // The heartbeat processors' backlog, where the store has processors (unknown otherwise).
+    virtual ProcessorBacklog processorBacklog() const { return {}; }
 
     virtual PresenceTiming timing() const = 0;
     virtual void setTiming(const PresenceTiming &timing) = 0;

@@ -119,6 +119,9 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
         reject(responder, HttpStatus::NotFound, QStringLiteral("no such resource: ") + path, cors);
     else if (path == u"/health")
         serveHealth(responder, cors);
+    else if (path == u"/health/live") // liveness: the process serves (readiness is /health)
+        replyJson(responder, HttpStatus::Ok,
+                  QJsonObject{{QStringLiteral("status"), QStringLiteral("live")}}, cors);
     else if (path == u"/metrics")
         serveMetrics(responder, cors);
     else if (path == u"/api/presence")
@@ -286,19 +289,22 @@ std::optional<QList<RoomName>> HttpFrontend::roomsOf(const QHttpServerRequest &r
 
 void HttpFrontend::serveHealth(QHttpServerResponder &responder, const HttpHeaders &cors)
 {
-    // 200 even when the store is down: the node still serves its sessions from the last known
-    // roster; "status" tells a monitor which it is.
+    // Readiness: 503 whenever this node cannot tell the truth (store down, hung or half
+    // connected, library missing), since load balancers and probes read only the code; the
+    // body says why. The node still serves its sessions from the last known roster meanwhile.
     const PresenceEngine::Health health = m_engine.health();
-    replyJson(responder, HttpStatus::Ok,
-              QJsonObject{{QStringLiteral("status"), health.ok ? QStringLiteral("ok")
-                                                               : QStringLiteral("degraded")},
-                          {QStringLiteral("engine"), m_engine.kind()},
-                          {QStringLiteral("store"), health.state},
-                          {QStringLiteral("storeError"), health.detail},
-                          {QStringLiteral("node"), m_nodeId},
-                          {QStringLiteral("sessions"), qint64(m_realtime.sessionCount())},
-                          {QStringLiteral("heartbeatsPaused"), m_localClients.heartbeatsPaused()}},
-              cors);
+    replyJson(
+        responder, health.ok ? HttpStatus::Ok : HttpStatus::ServiceUnavailable,
+        QJsonObject{{QStringLiteral("status"),
+                     health.ok ? QStringLiteral("ok") : QStringLiteral("degraded")},
+                    {QStringLiteral("engine"), m_engine.kind()},
+                    {QStringLiteral("store"), health.state},
+                    {QStringLiteral("storeError"), health.detail},
+                    {QStringLiteral("node"), m_nodeId},
+                    {QStringLiteral("sessions"), qint64(m_realtime.sessionCount())},
+                    {QStringLiteral("heartbeatsPaused"), m_localClients.heartbeatsPaused()},
+                    {QStringLiteral("processorsBehindMs"), m_engine.processorBacklog().behindMs}},
+        cors);
 }
 
 void HttpFrontend::serveMetrics(QHttpServerResponder &responder, const HttpHeaders &cors)
@@ -318,6 +324,7 @@ void HttpFrontend::serveMetrics(QHttpServerResponder &responder, const HttpHeade
     gauges.connectionsClosedOversized = counters.refusedOversized;
     gauges.connectionsClosedIdle = counters.closedIdle;
     gauges.engine = m_engine.kind();
+    gauges.processors = m_engine.processorBacklog();
     gauges.node = m_nodeId;
     constexpr qsizetype busiestRoomsShown = 10;
     const QList<RoomOccupancy> rooms = occupancyOf(rows);

@@ -98,6 +98,21 @@ QByteArray renderPrometheus(const Metrics &m, const MetricsGauges &g)
            "Connections closed for sending more than a request may hold.");
     sample(out, "presence_connections_closed_oversized_total", qint64(g.connectionsClosedOversized));
 
+    if (g.processors.known) {
+        family(out, "presence_processor_lag_entries", "gauge",
+               "Heartbeats written and not yet delivered to any processor (the group's lag).");
+        sample(out, "presence_processor_lag_entries", g.processors.lag);
+        family(out, "presence_processor_pending_entries", "gauge",
+               "Heartbeats delivered to a processor and not yet acknowledged.");
+        sample(out, "presence_processor_pending_entries", g.processors.pending);
+        family(out, "presence_processor_consumers", "gauge", "Processors in the consumer group.");
+        sample(out, "presence_processor_consumers", g.processors.consumers);
+        family(out, "presence_processor_behind_ms", "gauge",
+               "Age of the oldest heartbeat no processor has read (0: caught up); alarm near the "
+               "TTL.");
+        sample(out, "presence_processor_behind_ms", g.processors.behindMs);
+    }
+
     family(out, "presence_transitions_total", "counter", "Presence transitions, by status and reason.");
     QStringList keys = m.transitionsByStatusAndReason.keys();
     std::sort(keys.begin(), keys.end());

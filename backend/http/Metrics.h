@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/ProcessorBacklog.h"
 #include "model/PresenceEvent.h"
 
 #include <QByteArray>
@@ -38,8 +39,9 @@ struct MetricsGauges {
     quint64 connectionsClosedOversized = 0;
     QString engine;
     QString node;
-    qint64 rooms = 0;                       // rooms with a row in this node's roster
+    qint64 rooms = 0;                           // rooms with a row in this node's roster
     QList<QPair<QString, qint64>> busiestRooms; // (room, online), busiest first, bounded
+    ProcessorBacklog processors;                // rendered only when known
 };
 
 QByteArray renderPrometheus(const Metrics &metrics, const MetricsGauges &gauges);

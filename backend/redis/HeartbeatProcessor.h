@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/ProcessorBacklog.h"
 #include "redis/RedisConnection.h"
 #include "redis/RedisKeys.h"
 #include "redis/StreamEntries.h"
@@ -15,18 +16,22 @@ namespace presence {
 // claims entries left pending too long (XAUTOCLAIM), and the function ignores heartbeats
 // older than the TTL, so a late claim never revives anyone.
 // Junk entries (no client, an invalid id, binary) are acknowledged, counted and logged.
+// Each heartbeat lasts the TTL its writer put in it (field `ttl`); ours (ttlMs) is for
+// entries without one, such as the seed's and redis-cli's.
 class HeartbeatProcessor final : public QObject {
     Q_OBJECT
 public:
     struct Config {
         RedisKeys keys;
-        QByteArray consumer;          // this node's id
+        QByteArray consumer; // this node's id
         QByteArray presenceMaxLen = "100000";
         QByteArray offlineKeep = "10000";
         qint64 ttlMs = 7500;
         int batch = 1000;
         int blockMs = 1000;
-        int claimIdleMs = 1000;        // pending this long ⇒ another processor may take it
+        int claimIdleMs = 1000;     // pending this long ⇒ another processor may take it
+        int pruneEveryClaims = 10;  // every so many claim rounds, dead consumers leave
+        int consumerIdleMs = 10000; // … when idle this long, with nothing pending, node gone
     };
     struct Stats {
         quint64 processed = 0;
@@ -34,6 +39,7 @@ public:
         quint64 transitions = 0;
         quint64 claimed = 0;
         quint64 failedBatches = 0;
+        quint64 consumersPruned = 0;
     };
 
     // `reader` blocks in XREADGROUP and must not be shared; `commands` is the shared one.
@@ -45,6 +51,8 @@ public:
     void stop();
     void setTtl(qint64 ttlMs) { m_config.ttlMs = ttlMs; }
     const Stats &stats() const { return m_stats; }
+    // The group's backlog as last read (every claim round, claimIdleMs).
+    const ProcessorBacklog &backlog() const { return m_backlog; }
 
 Q_SIGNALS:
     void junkEntry(const QString &entryId, const QString &why);
@@ -53,6 +61,8 @@ private:
     void createGroup();
     void readNext();
     void claimPending();
+    void pruneDeadConsumers();
+    void readBacklog();
     void process(const QList<StreamEntry> &entries);
 
     RedisConnection &m_reader;
@@ -62,6 +72,8 @@ private:
     bool m_running = false;
     bool m_reading = false;
     QByteArray m_claimCursor = "0-0";
+    int m_claimRounds = 0;
+    ProcessorBacklog m_backlog;
     QTimer m_claimTimer;
 };
 

@@ -1,9 +1,15 @@
 #include "redis/RedisConnection.h"
 
+#include "redis/SocketKeepAlive.h"
+
 #include <QFile>
+#include <QHostAddress>
+#include <QHostInfo>
 #include <QLoggingCategory>
 #include <QPointer>
+#include <algorithm>
 #include <hiredis/async.h>
+#include <limits>
 #include <vector>
 
 Q_LOGGING_CATEGORY(lcRedis, "presence.redis")
@@ -22,6 +28,12 @@ void *stepTag(qsizetype step)
     return reinterpret_cast<void *>(static_cast<quintptr>(step));
 }
 
+// A subscriber's ping: SUBSCRIBE to a channel nobody publishes on. Its confirmation is a reply
+// hiredis routes to us (a PING's, in subscriber mode, it drops while keeping the callback).
+const QByteArray pingChannel = QByteArrayLiteral("__presence:ping");
+
+constexpr qint64 never = std::numeric_limits<qint64>::max();
+
 } // namespace
 
 RedisConnection::RedisConnection(RedisUrl url, QObject *parent)
@@ -37,11 +49,21 @@ RedisConnection::RedisConnection(RedisUrl url, Options options, QObject *parent)
     m_reconnectTimer.setSingleShot(true);
     m_connectTimeout.setSingleShot(true);
     connect(&m_reconnectTimer, &QTimer::timeout, this, &RedisConnection::connectNow);
+    m_clock.start();
+    if (m_options.replyTimeoutMs > 0) {
+        m_watchdog.setInterval(std::clamp(m_options.replyTimeoutMs / 4, 20, 500));
+        connect(&m_watchdog, &QTimer::timeout, this, &RedisConnection::checkReplies);
+    }
     connect(&m_connectTimeout, &QTimer::timeout, this, [this] {
+        const bool resolving = !m_context;
         dropContext();
-        contextLost(QStringLiteral("cannot connect to %1: no answer within %2 ms")
-                        .arg(m_url.toDisplayString())
-                        .arg(m_options.connectTimeoutMs));
+        contextLost(resolving
+                        ? QStringLiteral("cannot connect to %1: cannot resolve %2 within %3 ms")
+                              .arg(m_url.toDisplayString(), m_url.host())
+                              .arg(m_options.connectTimeoutMs)
+                        : QStringLiteral("cannot connect to %1: no answer within %2 ms")
+                              .arg(m_url.toDisplayString())
+                              .arg(m_options.connectTimeoutMs));
     });
 }
 
@@ -67,10 +89,41 @@ void RedisConnection::connectNow()
 {
     if (m_context || !m_opened)
         return;
+    m_state = State::Connecting;
+    const quint64 attempt = ++m_attempt;
+    if (m_url.transport() == RedisUrl::Transport::Tcp &&
+        QHostAddress(m_url.host()).protocol() == QAbstractSocket::UnknownNetworkLayerProtocol) {
+        // A name: resolved on Qt's lookup threads, so a slow DNS never stalls the loop.
+        qCDebug(lcRedis, "resolving %ls", qUtf16Printable(m_url.host()));
+        m_connectTimeout.start(m_options.connectTimeoutMs);
+        QHostInfo::lookupHost(m_url.host(), this, [this, attempt](const QHostInfo &info) {
+            if (attempt != m_attempt || m_context || !m_opened || m_state != State::Connecting)
+                return; // timed out meanwhile, or closed
+            QList<QHostAddress> addresses = info.addresses();
+            // IPv4 first: a server bound to 127.0.0.1 is the common case behind "localhost".
+            std::stable_partition(addresses.begin(), addresses.end(), [](const QHostAddress &a) {
+                return a.protocol() == QAbstractSocket::IPv4Protocol;
+            });
+            if (info.error() != QHostInfo::NoError || addresses.isEmpty()) {
+                contextLost(QStringLiteral("cannot connect to %1: cannot resolve %2: %3")
+                                .arg(m_url.toDisplayString(), m_url.host(), info.errorString()));
+                Q_EMIT stateChanged(State::Connecting, {});
+                return;
+            }
+            connectTo(addresses.first().toString().toUtf8());
+        });
+        Q_EMIT stateChanged(State::Connecting, {});
+        return;
+    }
+    connectTo(m_url.host().toUtf8());
+}
+
+void RedisConnection::connectTo(const QByteArray &address)
+{
     qCDebug(lcRedis, "connecting to %ls", qUtf16Printable(m_url.toDisplayString()));
     redisAsyncContext *context =
         m_url.transport() == RedisUrl::Transport::Tcp
-            ? redisAsyncConnect(m_url.host().toUtf8().constData(), m_url.port())
+            ? redisAsyncConnect(address.constData(), m_url.port())
             : redisAsyncConnectUnix(QFile::encodeName(m_url.socketPath()).constData());
     m_state = State::Connecting;
     if (!context || context->err) {
@@ -80,6 +133,11 @@ void RedisConnection::connectNow()
         contextLost(error);
         Q_EMIT stateChanged(State::Connecting, {});
         return;
+    }
+    if (m_url.transport() == RedisUrl::Transport::Tcp) {
+        enableKeepAlive(context->c.fd,
+                        SocketKeepAlive{m_options.keepAliveIdleS, m_options.keepAliveIntervalS,
+                                        m_options.keepAliveProbes});
     }
     m_context = context;
     context->data = this;
@@ -108,6 +166,77 @@ void RedisConnection::connectNow()
     Q_EMIT stateChanged(State::Connecting, {});
 }
 
+// The reply deadline of a command sent now: blocking reads may legitimately wait their BLOCK
+// time first (BLOCK 0, forever, gets no deadline).
+qint64 RedisConnection::replyDeadline(const QList<QByteArray> &argv) const
+{
+    qint64 allowance = m_options.replyTimeoutMs;
+    if (allowance <= 0)
+        return never;
+    for (qsizetype i = 1; i + 1 < argv.size(); ++i) {
+        if (argv[i].compare("BLOCK", Qt::CaseInsensitive) == 0) {
+            bool ok = false;
+            const qint64 block = argv[i + 1].toLongLong(&ok);
+            if (ok && block == 0)
+                return never;
+            if (ok && block > 0)
+                allowance += block;
+            break;
+        }
+    }
+    return m_clock.elapsed() + allowance;
+}
+
+void RedisConnection::checkReplies()
+{
+    if (!m_context || m_state != State::Up)
+        return;
+    const qint64 now = m_clock.elapsed();
+    // A tick far later than its interval means this process was stalled (SIGSTOP, a frozen
+    // VM), not the server: the replies may be waiting in the socket. Count from now instead.
+    const qint64 stall = now - m_lastTickMs - m_watchdog.interval();
+    m_lastTickMs = now;
+    if (stall > m_watchdog.interval() + 250) {
+        for (InFlight &waiting : m_inFlight) {
+            if (waiting.deadlineMs != never)
+                waiting.deadlineMs += stall;
+        }
+        if (m_pingDeadlineMs >= 0)
+            m_pingDeadlineMs += stall;
+        m_lastReplyMs = now;
+        return;
+    }
+    const auto late = [this, now] {
+        return (!m_inFlight.empty() && now > m_inFlight.front().deadlineMs) ||
+               (m_pingDeadlineMs >= 0 && now > m_pingDeadlineMs);
+    };
+    if (late()) {
+        // The reply may be in the socket already, behind a busy event loop: read it first.
+        // (Reply callbacks may destroy this connection, or it may turn out closed.)
+        QPointer<RedisConnection> alive(this);
+        redisAsyncHandleRead(m_context);
+        if (!alive || !m_context || m_state != State::Up || !late())
+            return;
+        const QString error =
+            QStringLiteral("lost the connection to %1: no reply within %2 ms (the server is hung "
+                           "or unreachable); closed it")
+                .arg(m_url.toDisplayString())
+                .arg(m_options.replyTimeoutMs);
+        dropContext();
+        return contextLost(error);
+    }
+    if (now - m_lastReplyMs < m_options.pingIntervalMs)
+        return;
+    if (isSubscriber()) {
+        if (m_pingDeadlineMs < 0) {
+            m_pingDeadlineMs = now + m_options.replyTimeoutMs;
+            send({"SUBSCRIBE", pingChannel}, &RedisConnection::onSubscriptionReply);
+        }
+    } else if (m_inFlight.empty()) {
+        command({"PING"});
+    }
+}
+
 bool RedisConnection::send(const QList<QByteArray> &argv, HiredisCallback fn, void *privdata)
 {
     std::vector<const char *> args;
@@ -133,7 +262,7 @@ void RedisConnection::command(const QList<QByteArray> &argv, ReplyCallback callb
     if (m_context && m_state == State::Up) {
         if (!send(argv, &RedisConnection::onCommandReply))
             return failSoon(std::move(callback), "CONNECTION the connection is closing");
-        m_inFlight.push_back(std::move(callback));
+        m_inFlight.push_back({std::move(callback), replyDeadline(argv)});
         return;
     }
     if (qsizetype(m_queued.size()) >= m_options.maxQueued) {
@@ -212,9 +341,10 @@ void RedisConnection::onCommandReply(redisAsyncContext *context, void *reply, vo
         return;
     if (!reply) // hiredis is failing everything in flight: the connection is gone
         return self->contextLost(self->describeFailure(context->errstr));
+    self->m_lastReplyMs = self->m_clock.elapsed();
     if (self->m_inFlight.empty()) // cannot happen: every sent command queued a callback
         return;
-    ReplyCallback callback = std::move(self->m_inFlight.front());
+    ReplyCallback callback = std::move(self->m_inFlight.front().callback);
     self->m_inFlight.pop_front();
     // Last statement: the callback may destroy the connection.
     if (callback)
@@ -228,6 +358,7 @@ void RedisConnection::onSubscriptionReply(redisAsyncContext *context, void *repl
         return;
     if (!reply)
         return self->contextLost(self->describeFailure(context->errstr));
+    self->m_lastReplyMs = self->m_clock.elapsed();
     self->subscriptionReply(RedisReply::fromHiredis(static_cast<redisReply *>(reply)));
 }
 
@@ -279,6 +410,8 @@ void RedisConnection::subscriptionReply(const RedisReply &reply)
         const MessageCallback handler = m_patterns.value(parts[1].toByteArray());
         if (handler)
             handler(parts[2].toByteArray(), parts[3].toByteArray());
+    } else if (kind == "subscribe" && parts.value(1).toByteArray() == pingChannel) {
+        m_pingDeadlineMs = -1; // the server answers: not hung
     } else if (kind == "subscribe" || kind == "psubscribe") {
         QPointer<RedisConnection> alive(this);
         Q_EMIT subscribed(parts.value(1).toByteArray());
@@ -296,6 +429,11 @@ void RedisConnection::becomeUp()
     m_backoffMs = m_options.initialBackoffMs;
     m_state = State::Up;
     m_lastError.clear();
+    m_lastReplyMs = m_clock.elapsed();
+    m_pingDeadlineMs = -1;
+    m_lastTickMs = m_lastReplyMs;
+    if (m_options.replyTimeoutMs > 0)
+        m_watchdog.start();
     qCInfo(lcRedis, "%ls is up", qUtf16Printable(m_url.toDisplayString()));
     // Queued commands go out before anything a stateChanged() slot might send.
     std::deque<QueuedCommand> queued = std::exchange(m_queued, {});
@@ -324,6 +462,9 @@ void RedisConnection::contextLost(const QString &error)
 void RedisConnection::forgetContext()
 {
     m_connectTimeout.stop();
+    m_watchdog.stop();
+    m_pingDeadlineMs = -1;
+    ++m_attempt; // a host lookup still under way belongs to a finished attempt
     m_loggedIn = false;
     if (!m_context)
         return;
@@ -366,13 +507,13 @@ void RedisConnection::goDown(const QString &error)
 // Returns false if a callback destroyed the connection.
 bool RedisConnection::failPending(const QString &error)
 {
-    std::deque<ReplyCallback> inFlight = std::exchange(m_inFlight, {});
+    std::deque<InFlight> inFlight = std::exchange(m_inFlight, {});
     std::deque<QueuedCommand> queued = std::exchange(m_queued, {});
     const RedisReply reply = RedisReply::error("CONNECTION " + error.toUtf8());
     QPointer<RedisConnection> alive(this);
-    for (ReplyCallback &callback : inFlight) {
-        if (callback)
-            callback(reply);
+    for (InFlight &waiting : inFlight) {
+        if (waiting.callback)
+            waiting.callback(reply);
         if (!alive)
             return false;
     }

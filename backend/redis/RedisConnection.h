@@ -5,6 +5,7 @@
 #include "redis/RedisUrl.h"
 
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QHash>
 #include <QList>
 #include <QObject>
@@ -36,8 +37,15 @@ namespace presence {
 // are restored after every reconnect, and Up is reported only once the server confirmed them,
 // so on Up a subscriber knows that nothing published from then on is missed.
 //
-// Single-threaded: use it from the thread that owns it. A host name is resolved by hiredis
-// with a blocking getaddrinfo() on each connect attempt; use an address where that matters.
+// A hung server (SIGSTOP, a primary gone without a reset, a dead network path) is noticed
+// within a reply deadline: a command unanswered for replyTimeoutMs (plus its BLOCK time, for
+// blocking reads) drops the connection, which then reconnects as after any drop. An idle
+// connection sends a PING (a subscriber re-confirms a private channel instead, since RESP2
+// allows it no PING reply hiredis would route) so that even an idle hang is found within
+// pingIntervalMs + replyTimeoutMs. TCP sockets get keepalive probes besides.
+//
+// Single-threaded: use it from the thread that owns it. A host name is resolved with
+// QHostInfo (off the event loop) before each connect attempt; hiredis gets the address.
 class RedisConnection final : public QObject {
     Q_OBJECT
 public:
@@ -54,6 +62,11 @@ public:
         int maxBackoffMs = 5000;
         qsizetype maxQueued = 100000; // commands waiting for Up; more fail at once
         QByteArray clientName;        // CLIENT SETNAME, shown by CLIENT LIST; empty: none
+        int replyTimeoutMs = 3000;    // no reply for this long (beyond BLOCK) ⇒ hung; 0: never
+        int pingIntervalMs = 2000;    // idle this long ⇒ PING, so an idle hang is noticed too
+        int keepAliveIdleS = 10;      // TCP keepalive: first probe after this much silence,
+        int keepAliveIntervalS = 5;   // then one every this many seconds,
+        int keepAliveProbes = 3;      // and the kernel drops the socket after this many unanswered
     };
 
     explicit RedisConnection(RedisUrl url, QObject *parent = nullptr);
@@ -89,6 +102,10 @@ private:
         QList<QByteArray> argv;
         ReplyCallback callback;
     };
+    struct InFlight {
+        ReplyCallback callback;
+        qint64 deadlineMs; // on m_clock; a reply later than this means the server hung
+    };
 
     static void onConnected(const redisAsyncContext *context, int status);
     static void onDisconnected(const redisAsyncContext *context, int status);
@@ -99,6 +116,9 @@ private:
     using HiredisCallback = void (*)(redisAsyncContext *, void *, void *);
 
     void connectNow();
+    void connectTo(const QByteArray &address);
+    void checkReplies();
+    qint64 replyDeadline(const QList<QByteArray> &argv) const;
     bool send(const QList<QByteArray> &argv, HiredisCallback fn, void *privdata = nullptr);
     void failSoon(ReplyCallback callback, const QByteArray &message);
     void handshakeReply(qsizetype step, const RedisReply &reply);
@@ -123,12 +143,18 @@ private:
     int m_backoffMs = 0;
     QTimer m_reconnectTimer;
     QTimer m_connectTimeout;
+    QTimer m_watchdog; // checks the reply deadline while Up
+    QElapsedTimer m_clock;
+    qint64 m_lastReplyMs = 0;     // when anything last arrived (or we became Up)
+    qint64 m_lastTickMs = 0;      // the watchdog's last tick, to tell our own stalls
+    qint64 m_pingDeadlineMs = -1; // a subscriber's ping awaiting confirmation
+    quint64 m_attempt = 0;        // tells a stale host lookup from the current one
 
     QList<QByteArray> m_handshake; // command names, to tell which step failed
     bool m_loggedIn = false;
     qsizetype m_unconfirmedSubscriptions = 0;
 
-    std::deque<ReplyCallback> m_inFlight; // replies arrive in send order
+    std::deque<InFlight> m_inFlight; // replies arrive in send order
     std::deque<QueuedCommand> m_queued;
     QHash<QByteArray, MessageCallback> m_channels;
     QHash<QByteArray, MessageCallback> m_patterns;

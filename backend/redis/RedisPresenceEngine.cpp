@@ -3,6 +3,7 @@
 #include "redis/PresenceLibrary.h"
 #include "redis/RosterReply.h"
 
+#include <QDateTime>
 #include <QLoggingCategory>
 
 Q_LOGGING_CATEGORY(lcRedisEngine, "presence.redis")
@@ -28,6 +29,9 @@ void pruneOffline(RosterTable &rows, qint64 keep)
 // Deadlines packed closer than this are swept together rather than one call each.
 constexpr qint64 minSweepGapMs = 5;
 
+// Heartbeats are kept this long past our TTL (see heartbeat()).
+constexpr qint64 heartbeatRetentionMarginMs = 2000;
+
 RedisConnection::Options connectionOptions(const QString &nodeId, const char *role)
 {
     RedisConnection::Options options;
@@ -45,15 +49,17 @@ RedisPresenceEngine::RedisPresenceEngine(const RedisUrl &url, Config config, QOb
     , m_presenceReader(url, connectionOptions(m_config.nodeId, "presence"))
     , m_subscriber(url, connectionOptions(m_config.nodeId, "keyspace"))
     , m_processor(m_heartbeatReader, m_commands,
-                  HeartbeatProcessor::Config{m_config.keys, m_node,
-                                             QByteArray::number(m_config.presenceMaxLen),
-                                             QByteArray::number(m_config.offlineKeep),
-                                             m_config.timing.ttlMs()})
+                  HeartbeatProcessor::Config{
+                      m_config.keys, m_node, QByteArray::number(m_config.presenceMaxLen),
+                      QByteArray::number(m_config.offlineKeep), m_config.timing.ttlMs()})
     , m_downstream(m_presenceReader, m_config.keys)
     , m_keyspace(m_subscriber, m_commands, m_config.keys, url.database())
 {
     connect(&m_commands, &RedisConnection::stateChanged, this,
             &RedisPresenceEngine::onCommandsStateChanged);
+    // Health covers every connection (see health()): tell watchers whenever any changes.
+    for (RedisConnection *part : {&m_heartbeatReader, &m_presenceReader, &m_subscriber})
+        connect(part, &RedisConnection::stateChanged, this, &PresenceEngine::healthChanged);
     connect(&m_downstream, &PresenceStreamReader::entriesRead, this,
             &RedisPresenceEngine::applyEntries);
     connect(&m_keyspace, &KeyspaceListener::clientsExpired, this, &RedisPresenceEngine::expire);
@@ -79,8 +85,12 @@ void RedisPresenceEngine::start()
 
 QList<QByteArray> RedisPresenceEngine::call(const char *function) const
 {
-    return {"FCALL", function, "0", m_config.keys.prefix,
-            QByteArray::number(m_config.presenceMaxLen), QByteArray::number(m_config.offlineKeep)};
+    return {"FCALL",
+            function,
+            "0",
+            m_config.keys.prefix,
+            QByteArray::number(m_config.presenceMaxLen),
+            QByteArray::number(m_config.offlineKeep)};
 }
 
 void RedisPresenceEngine::logIfError(const char *what, const RedisReply &reply)
@@ -98,8 +108,8 @@ void RedisPresenceEngine::onCommandsStateChanged(RedisConnection::State state, c
     if (m_ready) {
         m_ready = false;
         m_sweepTimer.stop();
-        qCWarning(lcRedisEngine).noquote() << "redis unreachable:" << error
-                                           << "- serving from the last known roster";
+        qCWarning(lcRedisEngine).noquote()
+            << "redis unreachable:" << error << "- serving from the last known roster";
         Q_EMIT readyChanged(false);
     }
     Q_EMIT healthChanged();
@@ -155,8 +165,12 @@ void RedisPresenceEngine::restoreAfterReconnect()
 {
     // If Redis lost its data, hand back who this node last saw ONLINE; clients Redis still
     // knows are left alone (see presence_restore in presence.lua).
-    QList<QByteArray> args = {"FCALL", "presence_restore", "0", m_config.keys.prefix,
-                              QByteArray::number(m_config.timing.ttlMs()), m_node};
+    QList<QByteArray> args = {"FCALL",
+                              "presence_restore",
+                              "0",
+                              m_config.keys.prefix,
+                              QByteArray::number(m_config.timing.ttlMs()),
+                              m_node};
     const qsizetype fixed = args.size();
     m_mirror.forEach([&args](const ClientPresence &row) {
         if (row.status == PresenceStatus::Online)
@@ -166,11 +180,78 @@ void RedisPresenceEngine::restoreAfterReconnect()
         m_commands.command(args, [this](const RedisReply &reply) {
             logIfError("presence_restore", reply);
             if (reply.toInteger() > 0)
-                qCWarning(lcRedisEngine) << "redis had lost" << reply.toInteger()
-                                         << "ONLINE clients; restored them pending their next heartbeat";
+                qCWarning(lcRedisEngine)
+                    << "redis had lost" << reply.toInteger()
+                    << "ONLINE clients; restored them pending their next heartbeat";
         });
     }
+    checkForGap();
     becomeReady();
+}
+
+// While this node was away, the presence stream may have moved past what it can replay: trimmed
+// beyond its position (max-deleted-entry-id), or rewound (a failover to a replica that had not
+// got the last writes: last-generated-id before its position). Its roster copy is then wrong
+// until re-read. (A stream that is gone is a Redis restarted empty: presence_restore above
+// hands back what it held, and the roster it would read now is still being restored.)
+void RedisPresenceEngine::checkForGap()
+{
+    const EventId position = m_downstream.position();
+    m_commands.command({"XINFO", "STREAM", m_config.keys.presenceStream()},
+                       [this, position](const RedisReply &reply) {
+                           if (reply.isError())
+                               return;
+                           std::optional<EventId> maxDeleted, lastGenerated;
+                           const auto &flat = reply.elements();
+                           for (qsizetype i = 0; i + 1 < flat.size(); i += 2) {
+                               if (flat[i].toByteArray() == "max-deleted-entry-id")
+                                   maxDeleted = EventId::parse(flat[i + 1].toByteArray());
+                               else if (flat[i].toByteArray() == "last-generated-id")
+                                   lastGenerated = EventId::parse(flat[i + 1].toByteArray());
+                           }
+                           if (maxDeleted && position < *maxDeleted)
+                               resync(QStringLiteral("the presence stream was trimmed past this "
+                                                     "node's position %1 (up to %2)")
+                                          .arg(position.toString(), maxDeleted->toString()));
+                           else if (lastGenerated && *lastGenerated < position)
+                               resync(QStringLiteral("the presence stream ends at %1, before this "
+                                                     "node's position %2 (rewound or failed over)")
+                                          .arg(lastGenerated->toString(), position.toString()));
+                       });
+}
+
+// Re-reads the shared roster and tells the sessions every difference as a correction (reason
+// "resync"), then rosterReset for views that reload wholesale.
+void RedisPresenceEngine::resync(const QString &why)
+{
+    qCWarning(lcRedisEngine).noquote() << why << "- re-reading the roster";
+    ++m_resyncs;
+    readRoster([this](QList<ClientPresence> rows) {
+        const EventId at = m_downstream.position();
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        const QString node = QString::fromUtf8(m_node);
+        QList<PresenceEvent> corrections;
+        QSet<RoomMember> present;
+        for (const ClientPresence &row : std::as_const(rows)) {
+            present.insert(row.member());
+            const ClientPresence *known = m_mirror.find(row.member());
+            if (!known ? row.status == PresenceStatus::Online : known->status != row.status)
+                corrections.append(
+                    {at, row.client, row.status, QStringLiteral("resync"), now, node, row.room});
+        }
+        m_mirror.forEach([&](const ClientPresence &row) {
+            if (row.status == PresenceStatus::Online && !present.contains(row.member()))
+                corrections.append({at, row.client, PresenceStatus::Offline,
+                                    QStringLiteral("resync"), now, node, row.room});
+        });
+        m_mirror.clear();
+        for (const ClientPresence &row : std::as_const(rows))
+            m_mirror.upsert(row.member()) = row;
+        qCInfo(lcRedisEngine) << "roster re-read:" << corrections.size() << "corrections";
+        for (const PresenceEvent &event : std::as_const(corrections))
+            Q_EMIT presenceChanged(event);
+        Q_EMIT rosterReset();
+    });
 }
 
 void RedisPresenceEngine::becomeReady()
@@ -196,7 +277,16 @@ void RedisPresenceEngine::markNodeAlive()
 {
     // Other nodes count this node's connections only while this key lives.
     const qint64 ttl = std::max<qint64>(3 * m_config.timing.heartbeatMs, 2000);
-    m_commands.command({"SET", m_config.keys.node(m_node), "1", "PX", QByteArray::number(ttl)});
+    m_commands.command(
+        {"FCALL", "presence_alive", "0", m_config.keys.prefix, m_node, QByteArray::number(ttl)},
+        [this](const RedisReply &reply) {
+            logIfError("presence_alive", reply);
+            // Redis' clock (stream ids are its time) against ours, to the reply's round trip.
+            bool ok = false;
+            const qint64 redisNow = reply.toInteger(&ok);
+            if (ok && redisNow > 0)
+                m_redisClockOffsetMs = redisNow - QDateTime::currentMSecsSinceEpoch();
+        });
 }
 
 void RedisPresenceEngine::setConnections(const RoomMember &member, int connections)
@@ -221,12 +311,26 @@ void RedisPresenceEngine::heartbeat(const QList<RoomMember> &members)
         return;
     markNodeAlive();
     const QByteArray stream = m_config.keys.heartbeatStream();
-    const QByteArray maxLen = QByteArray::number(m_config.heartbeatMaxLen);
+    // Retention by time, not count: a heartbeat older than its TTL changes nothing, and one
+    // younger may still be waiting for a lagging processor (at 100k clients a count cap of
+    // 100k held 5 s, less than the TTL). Times are Redis' (the ids'), via the offset presence_alive
+    // measures; the margin covers the round trip and processors a little late.
+    const qint64 ttl = m_config.timing.ttlMs();
+    const QByteArray minId = QByteArray::number(
+        std::max<qint64>(QDateTime::currentMSecsSinceEpoch() + m_redisClockOffsetMs - ttl -
+                             heartbeatRetentionMarginMs,
+                         0));
+    const QByteArray ttlField = QByteArray::number(ttl);
     // One XADD per member, back to back: hiredis pipelines them into a few writes. The default
-    // room is the one without a `room` field (the seed's entries).
+    // room is the one without a `room` field (the seed's entries). Each says its TTL (so a
+    // processor with other timing honours ours) and our connections of it (so a member timed
+    // out while this node was paused comes back with them counted).
     for (const RoomMember &member : members) {
-        QList<QByteArray> add{"XADD", stream, "MAXLEN", "~", maxLen, "*", "client",
-                              member.client.toString().toUtf8(), "node", m_node};
+        QList<QByteArray> add{"XADD", stream, "MINID",  "~",
+                              minId,  "*",    "client", member.client.toString().toUtf8(),
+                              "node", m_node, "ttl",    ttlField};
+        if (const int held = m_local.value(member, 0); held > 0)
+            add << "conns" << QByteArray::number(held);
         if (!member.room.isDefault())
             add << "room" << member.room.wireName().toUtf8();
         m_commands.command(add);
@@ -249,8 +353,9 @@ void RedisPresenceEngine::expire(const QList<RoomMember> &members)
 {
     if (!m_ready || members.isEmpty())
         return;
-    QList<QByteArray> args = call("presence_expire");
-    args << m_node;
+    // presence_timeout waits (up to our TTL) for lagging processors, as the sweep does.
+    QList<QByteArray> args = call("presence_timeout");
+    args << m_node << QByteArray::number(m_config.timing.ttlMs());
     for (const RoomMember &member : members)
         args.append(member.storeKey().toUtf8());
     m_commands.command(args, [this](const RedisReply &r) { logIfError("presence_expire", r); });
@@ -262,7 +367,8 @@ void RedisPresenceEngine::sweep()
         return;
     m_sweeping = true;
     QList<QByteArray> args = call("presence_sweep");
-    args << m_node << QByteArray::number(m_config.sweepBatch);
+    args << m_node << QByteArray::number(m_config.sweepBatch)
+         << QByteArray::number(m_config.timing.ttlMs());
     m_commands.command(args, [this](const RedisReply &reply) {
         m_sweeping = false;
         logIfError("presence_sweep", reply);
@@ -309,7 +415,10 @@ void RedisPresenceEngine::applyEntries(const QList<PresenceEvent> &events)
         pruneOffline(m_mirror, m_config.offlineKeep);
 }
 
-QList<ClientPresence> RedisPresenceEngine::snapshot() const { return m_mirror.rows(); }
+QList<ClientPresence> RedisPresenceEngine::snapshot() const
+{
+    return m_mirror.rows();
+}
 
 QList<ClientPresence> RedisPresenceEngine::roomSnapshot(const RoomName &room) const
 {
@@ -328,8 +437,10 @@ void RedisPresenceEngine::readRoster(RosterCallback callback)
     m_commands.command({"HGETALL", m_config.keys.info()},
                        [parts](const RedisReply &reply) { parts->info = reply; });
     m_commands.command({"ZRANGE", m_config.keys.deadlines(), "0", "-1", "WITHSCORES"},
+                       [parts](const RedisReply &reply) { parts->deadlines = reply; });
+    m_commands.command({"FCALL_RO", "presence_live_nodes", "0", m_config.keys.prefix},
                        [this, parts, callback](const RedisReply &reply) {
-                           parts->deadlines = reply;
+                           parts->liveNodes = reply;
                            if (parts->status.isError()) {
                                callback(snapshot());
                                return;
@@ -353,8 +464,8 @@ void RedisPresenceEngine::history(EventId after, HistoryCallback callback)
                                else if (flat[i].toByteArray() == "last-generated-id")
                                    lastGenerated = EventId::parse(flat[i + 1].toByteArray());
                            }
-                           *complete = maxDeleted && lastGenerated && after >= *maxDeleted
-                                       && after <= *lastGenerated;
+                           *complete = maxDeleted && lastGenerated && after >= *maxDeleted &&
+                                       after <= *lastGenerated;
                        });
     constexpr int replayLimit = 10000;
     m_commands.command({"XRANGE", m_config.keys.presenceStream(), "(" + after.toByteArray(), "+",
@@ -382,15 +493,31 @@ PresenceEngine::Health RedisPresenceEngine::health() const
 {
     switch (m_commands.state()) {
     case RedisConnection::State::Up:
-        if (m_ready)
-            return Health{true, QStringLiteral("up"), {}};
-        return Health{false, QStringLiteral("starting"), m_problem};
+        if (!m_ready)
+            return Health{false, QStringLiteral("starting"), m_problem};
+        break;
     case RedisConnection::State::Connecting:
         return Health{false, QStringLiteral("connecting"), m_commands.lastError()};
     case RedisConnection::State::Down:
-        break;
+        return Health{false, QStringLiteral("down"), m_commands.lastError()};
     }
-    return Health{false, QStringLiteral("down"), m_commands.lastError()};
+    // Commands answer, but the truth needs every connection: heartbeats processed, the
+    // presence stream followed, expiries heard (each reconnects on its own; until then the
+    // node's word is stale).
+    const std::pair<const RedisConnection *, const char *> parts[] = {
+        {&m_heartbeatReader, "the heartbeat processor's connection"},
+        {&m_presenceReader, "the presence stream reader's connection"},
+        {&m_subscriber, "the keyspace subscriber's connection"}};
+    for (const auto &[connection, what] : parts) {
+        if (connection->state() != RedisConnection::State::Up) {
+            const QString why = connection->lastError();
+            return Health{false, QStringLiteral("degraded"),
+                          QStringLiteral("%1 is not up%2")
+                              .arg(QLatin1String(what),
+                                   why.isEmpty() ? QString() : QStringLiteral(": ") + why)};
+        }
+    }
+    return Health{true, QStringLiteral("up"), {}};
 }
 
 void RedisPresenceEngine::setTiming(const PresenceTiming &timing)

@@ -28,10 +28,9 @@ public:
         RedisKeys keys;
         QString nodeId;
         PresenceTiming timing;
-        qint64 presenceMaxLen = 100000;  // approximate cap of the presence stream
-        qint64 heartbeatMaxLen = 100000; // approximate cap of the heartbeat stream
-        qint64 offlineKeep = 10000;      // OFFLINE rows kept in the shared roster
-        int sweepIntervalMs = 100;       // 0 switches the reconciler's sweep off
+        qint64 presenceMaxLen = 100000; // approximate cap of the presence stream
+        qint64 offlineKeep = 10000;     // OFFLINE rows kept in the shared roster
+        int sweepIntervalMs = 100;      // 0 switches the reconciler's sweep off
         int sweepBatch = 1000;
         bool keyspaceNotifications = true;
     };
@@ -53,6 +52,7 @@ public:
     EventId lastEventId() const override { return m_downstream.position(); }
     void history(EventId after, HistoryCallback callback) override;
     Health health() const override;
+    ProcessorBacklog processorBacklog() const override { return m_processor.backlog(); }
     PresenceTiming timing() const override { return m_config.timing; }
     void setTiming(const PresenceTiming &timing) override;
 
@@ -60,6 +60,7 @@ public:
     KeyspaceListener &keyspace() { return m_keyspace; }
     const HeartbeatProcessor &processor() const { return m_processor; }
     const Config &config() const { return m_config; }
+    quint64 resyncs() const { return m_resyncs; }
 
 Q_SIGNALS:
     void readyChanged(bool ready);
@@ -69,6 +70,8 @@ private:
     void prepare();
     void firstSync();
     void restoreAfterReconnect();
+    void checkForGap();
+    void resync(const QString &why);
     void registerLocalClients();
     void becomeReady();
     void applyEntries(const QList<PresenceEvent> &events);
@@ -91,12 +94,14 @@ private:
     KeyspaceListener m_keyspace;
 
     RosterTable m_mirror;
-    QHash<RoomMember, int> m_local;      // this node's connection counts
-    QSet<RoomMember> m_pendingLeaves;    // leaves decided while Redis was unreachable
+    QHash<RoomMember, int> m_local;   // this node's connection counts
+    QSet<RoomMember> m_pendingLeaves; // leaves decided while Redis was unreachable
     bool m_ready = false;
     bool m_synced = false;
     bool m_sweeping = false;
-    QString m_problem;                 // why the engine is not ready, beyond the connection
+    qint64 m_redisClockOffsetMs = 0; // Redis' clock minus ours (skewed hosts trim right)
+    quint64 m_resyncs = 0;           // roster re-reads after a gap in the presence stream
+    QString m_problem;               // why the engine is not ready, beyond the connection
     QTimer m_sweepTimer;
     QTimer m_retryTimer;
 };

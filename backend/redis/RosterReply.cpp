@@ -4,8 +4,10 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-
+#include <QSet>
+#include <QStringList>
 #include <algorithm>
+#include <limits>
 
 namespace presence {
 
@@ -32,12 +34,19 @@ QList<ClientPresence> RosterReply::rows(qint64 ttlMs) const
         deadlineByClient.insert(deadlineFlat[i].toByteArray(),
                                 toMilliseconds(deadlineFlat[i + 1].toByteArray().toDouble()));
 
+    const bool knowsLiveNodes =
+        liveNodes.type() == RedisReply::Type::Array && !liveNodes.elements().isEmpty();
+    QSet<QString> live;
+    for (qsizetype i = 1; knowsLiveNodes && i < liveNodes.elements().size(); ++i)
+        live.insert(QString::fromUtf8(liveNodes.elements()[i].toByteArray()));
+
     QList<ClientPresence> result;
     const auto &statusFlat = status.elements();
     for (qsizetype i = 0; i + 1 < statusFlat.size(); i += 2) {
         const QByteArray name = statusFlat[i].toByteArray();
         const auto member = RoomMember::fromStoreKey(QString::fromUtf8(name));
-        const auto state = presenceStatusFromString(QString::fromUtf8(statusFlat[i + 1].toByteArray()));
+        const auto state =
+            presenceStatusFromString(QString::fromUtf8(statusFlat[i + 1].toByteArray()));
         if (!member || !state)
             continue;
         const QJsonObject details = infoByClient.value(name);
@@ -48,17 +57,32 @@ QList<ClientPresence> RosterReply::rows(qint64 ttlMs) const
         row.reason = details.value(QStringLiteral("reason")).toString();
         row.sinceMs = toMilliseconds(details.value(QStringLiteral("since")).toDouble());
         if (row.status == PresenceStatus::Online) {
-            row.connections = details.value(QStringLiteral("connections")).toInt();
+            row.connections = std::max(details.value(QStringLiteral("connections")).toInt(), 0);
             // cjson encodes an empty list as {}: only an array holds node names.
             for (const QJsonValue &node : details.value(QStringLiteral("nodes")).toArray())
                 row.nodes.append(node.toString());
+            const QJsonValue counts = details.value(QStringLiteral("counts"));
+            if (knowsLiveNodes && counts.isObject()) {
+                const QJsonObject perNode = counts.toObject();
+                qint64 total = 0; // junk counts (negative, text) count as none; no overflow
+                QStringList alive;
+                for (const QString &node : std::as_const(row.nodes)) {
+                    if (live.contains(node)) {
+                        alive.append(node);
+                        total += std::max(perNode.value(node).toInt(), 0);
+                    }
+                }
+                row.connections = int(std::min<qint64>(total, std::numeric_limits<int>::max()));
+                row.nodes = alive;
+            }
             row.deadlineMs = deadlineByClient.value(name);
             row.lastSeenMs = row.deadlineMs > 0 ? row.deadlineMs - ttlMs : row.sinceMs;
         }
         result.append(std::move(row));
     }
-    std::sort(result.begin(), result.end(),
-              [](const ClientPresence &a, const ClientPresence &b) { return a.member() < b.member(); });
+    std::sort(result.begin(), result.end(), [](const ClientPresence &a, const ClientPresence &b) {
+        return a.member() < b.member();
+    });
     return result;
 }
 

@@ -88,7 +88,15 @@ std::optional<Heartbeat> parseHeartbeat(const StreamEntry &entry, QString *whyNo
     const auto room = roomOf(entry, whyNot);
     if (!room)
         return std::nullopt;
-    return Heartbeat{*client, *room, qint64(entry.id.ms), entry.value("node")};
+    Heartbeat heartbeat{*client, *room, qint64(entry.id.ms), entry.value("node")};
+    bool ok = false;
+    const qint64 ttl = entry.value("ttl").toLongLong(&ok);
+    if (ok && ttl > 0 && ttl <= maxHeartbeatTtlMs)
+        heartbeat.ttlMs = ttl;
+    const qint64 connections = entry.value("conns").toLongLong(&ok);
+    if (ok && connections > 0 && connections <= 1000000)
+        heartbeat.connections = connections;
+    return heartbeat;
 }
 
 std::optional<PresenceEvent> parsePresenceEntry(const StreamEntry &entry, QString *whyNot)

@@ -6,7 +6,6 @@
 #include <QByteArray>
 #include <QList>
 #include <QPair>
-
 #include <optional>
 
 namespace presence {
@@ -26,18 +25,24 @@ QList<StreamEntry> parseStreamEntries(const RedisReply &reply, int *malformed = 
 QList<StreamEntry> parseStreamRead(const RedisReply &reply, int *malformed = nullptr);
 
 // A heartbeat as the processor uses it. Only `client` is required (the seed's contract);
-// `node` and `room` are ours and optional (no room: the default room); the time is the
-// entry id's.
+// `node`, `room`, `ttl` (ms the writer meant it to last) and `conns` (connections the writing
+// node holds) are ours and optional: no room is the default room, no (or an unusable) ttl
+// leaves the processor's own, no conns says nothing. The time is the entry id's.
 struct Heartbeat {
     ClientId client;
     RoomName room;
     qint64 atMs = 0;
     QByteArray node;
+    qint64 ttlMs = 0;       // 0: not given
+    qint64 connections = 0; // 0: not given
 };
+// Heartbeat TTLs outside (0, this] are ignored (a typo must not keep a client for a year).
+constexpr qint64 maxHeartbeatTtlMs = 24 * 3600 * 1000;
 std::optional<Heartbeat> parseHeartbeat(const StreamEntry &entry, QString *whyNot = nullptr);
 
 // A presence entry, written by our functions or by anyone else: `client` and `status`
 // (ONLINE|OFFLINE) are required; `reason`, `node`, `at` and `room` are optional.
-std::optional<PresenceEvent> parsePresenceEntry(const StreamEntry &entry, QString *whyNot = nullptr);
+std::optional<PresenceEvent> parsePresenceEntry(const StreamEntry &entry,
+                                                QString *whyNot = nullptr);
 
 } // namespace presence

@@ -3,5 +3,6 @@ target_sources(presence_core PRIVATE
     redis/RedisUrl.cpp redis/RedisUrl.h
     redis/RedisReply.cpp redis/RedisReply.h
     redis/QtRedisAdapter.cpp redis/QtRedisAdapter.h
+    redis/SocketKeepAlive.cpp redis/SocketKeepAlive.h
     redis/RedisConnection.cpp redis/RedisConnection.h
 )

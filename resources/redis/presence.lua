@@ -17,12 +17,16 @@
     P.."heartbeat"                 stream   heartbeats (written by nodes and anyone else)
     P.."presence"                  stream   transitions
     P.."presence:status"           hash     m -> ONLINE | OFFLINE   (the exactly-once guard)
-    P.."presence:info"             hash     m -> JSON {since, reason, connections, nodes}
+    P.."presence:info"             hash     m -> JSON {since, reason, connections, nodes, counts}
+                                            (counts: node -> its connections, so a reader can
+                                            leave out nodes that died since)
     P.."presence:deadlines"        zset     m -> ms when its TTL runs out (the sweep's index)
     P.."presence:offline"          zset     m -> ms it went OFFLINE (bounds the roster)
     P.."presence:alive:"..m        string   with the TTL; its `expired` event is the fast path
     P.."presence:conns:"..m        hash     node -> open connections on that node
     P.."presence:node:"..node      string   with a TTL: the node is alive
+    P.."presence:nodes"            zset     node -> ms its liveness runs out (for readers: rows
+                                            count only live nodes' connections, see info.counts)
 
   Keys are derived from the prefix rather than declared, so this library is for a single Redis
   (or a primary with replicas), not Redis Cluster.
@@ -31,7 +35,7 @@
   Common arguments: P, maxlen (approximate cap of the presence stream), keep (offline rows kept).
 ]]
 
-local VERSION = 4 -- 2: rooms (members "room/client", the room field); 3: no revival by a heartbeat older than the leave; 4: a renewal is two commands
+local VERSION = 5 -- 2: rooms (members "room/client", the room field); 3: no revival by a heartbeat older than the leave; 4: a renewal is two commands; 5: bulk deletes in chunks, heartbeats carry their TTL and connections, no timeout while processors lag
 
 local function now_ms()
   local t = redis.call('TIME')
@@ -47,22 +51,41 @@ local function info_of(P, client)
   return {}
 end
 
--- Open connections of a client on nodes that are still alive, and those nodes.
+-- Open connections of a client on nodes that are still alive, those nodes, and each one's count.
 local function live_connections(P, client)
   local flat = redis.call('HGETALL', P .. 'presence:conns:' .. client)
-  local total, nodes = 0, {}
+  local total, nodes, counts = 0, {}, {}
   for i = 1, #flat, 2 do
     local count = tonumber(flat[i + 1]) or 0
     if count > 0 and redis.call('EXISTS', P .. 'presence:node:' .. flat[i]) == 1 then
       total = total + count
       nodes[#nodes + 1] = flat[i]
+      counts[flat[i]] = count
     end
   end
-  return total, nodes
+  return total, nodes, counts
 end
 
 local function write_info(P, client, info)
   redis.call('HSET', P .. 'presence:info', client, cjson.encode(info))
+end
+
+-- Lua's unpack() fails past ~8,000 values (LUAI_MAXCSTACK), and a function that fails halfway
+-- has already written what came before (Redis does not roll a function back): so every bulk
+-- command here takes at most `chunk` arguments.
+local chunk = 1000
+
+-- Drops the oldest OFFLINE rows beyond `keep` (however many: a lowered keep, or rows written
+-- by a library that kept more), a chunk at a time.
+local function trim_offline(P, offline, keep)
+  local extra = redis.call('ZCARD', offline) - keep
+  while extra > 0 do
+    local oldest = redis.call('ZRANGE', offline, 0, math.min(extra, chunk) - 1)
+    redis.call('ZREM', offline, unpack(oldest))
+    redis.call('HDEL', P .. 'presence:status', unpack(oldest))
+    redis.call('HDEL', P .. 'presence:info', unpack(oldest))
+    extra = extra - #oldest
+  end
 end
 
 local function transition(P, maxlen, keep, client, status, reason, node, at)
@@ -73,17 +96,12 @@ local function transition(P, maxlen, keep, client, status, reason, node, at)
   if status == 'OFFLINE' then
     info.connections = 0
     info.nodes = nil
+    info.counts = nil
     redis.call('ZREM', P .. 'presence:deadlines', client)
     redis.call('DEL', P .. 'presence:alive:' .. client, P .. 'presence:conns:' .. client)
     local offline = P .. 'presence:offline'
     redis.call('ZADD', offline, at, client)
-    local extra = redis.call('ZCARD', offline) - keep
-    if extra > 0 then
-      local oldest = redis.call('ZRANGE', offline, 0, extra - 1)
-      redis.call('ZREMRANGEBYRANK', offline, 0, extra - 1)
-      redis.call('HDEL', P .. 'presence:status', unpack(oldest))
-      redis.call('HDEL', P .. 'presence:info', unpack(oldest))
-    end
+    trim_offline(P, offline, keep)
   else
     redis.call('ZREM', P .. 'presence:offline', client)
   end
@@ -104,7 +122,9 @@ end
 -- count of members it added tells a first refresh from a renewal without reading the status:
 -- a renewal, the common case, is two commands. `sent_at`, when given, is when the heartbeat
 -- was written: a client that left at or after that stays OFFLINE (see heartbeat).
-local function refresh(P, maxlen, keep, client, deadline, now, reason, node, sent_at)
+-- `connections`, when given, is how many connections `node` holds: on a transition to ONLINE
+-- they are counted again (a node that was paused past the TTL lost them with the timeout).
+local function refresh(P, maxlen, keep, client, deadline, now, reason, node, sent_at, connections)
   local index = P .. 'presence:deadlines'
   if redis.call('ZADD', index, 'GT', deadline, client) == 0 then
     -- Known and ONLINE: move the fast-path key along (an out-of-order older heartbeat may cut
@@ -119,7 +139,15 @@ local function refresh(P, maxlen, keep, client, deadline, now, reason, node, sen
   end
   redis.call('SET', P .. 'presence:alive:' .. client, node, 'PX', deadline - now)
   if status ~= 'ONLINE' then
+    if connections and connections > 0 then
+      redis.call('HSET', P .. 'presence:conns:' .. client, node, connections)
+    end
     transition(P, maxlen, keep, client, 'ONLINE', reason, node, now)
+    if connections and connections > 0 then
+      local info = info_of(P, client)
+      info.connections, info.nodes, info.counts = live_connections(P, client)
+      write_info(P, client, info)
+    end
     return 1
   end
   return 0
@@ -145,6 +173,28 @@ local function heartbeat(keys, args)
   return online
 end
 
+-- FCALL presence_heartbeats 0 P maxlen keep ttl_ms  client at_ms node ttl_ms connections  [...]
+-- presence_heartbeat's successor: each heartbeat brings the TTL its writer meant (so nodes
+-- with different periods never cut each other's clients short) and how many connections the
+-- writing node holds; ttl_ms 0 (an entry without one: the seed's, redis-cli's) takes the
+-- caller's, connections 0 says nothing.
+local function heartbeats(keys, args)
+  local P, maxlen, keep, default_ttl = args[1], args[2], tonumber(args[3]), tonumber(args[4])
+  local now = now_ms()
+  local online = 0
+  for i = 5, #args - 4, 5 do
+    local client, at, node = args[i], tonumber(args[i + 1]), args[i + 2]
+    local ttl = tonumber(args[i + 3]) or 0
+    if ttl <= 0 then ttl = default_ttl end
+    local deadline = at + ttl
+    if deadline > now then
+      online = online + refresh(P, maxlen, keep, client, deadline, now, 'heartbeat', node, at,
+                                tonumber(args[i + 4]))
+    end
+  end
+  return online
+end
+
 -- FCALL presence_connect 0 P maxlen keep ttl_ms node client connections
 -- This node now holds `connections` connections of the client (0: its last one closed here).
 local function connect(keys, args)
@@ -161,7 +211,7 @@ local function connect(keys, args)
   end
   if redis.call('HGET', P .. 'presence:status', client) == 'ONLINE' then
     local info = info_of(P, client)
-    info.connections, info.nodes = live_connections(P, client)
+    info.connections, info.nodes, info.counts = live_connections(P, client)
     write_info(P, client, info)
   end
   return changed
@@ -174,10 +224,10 @@ local function leave(keys, args)
   local P, maxlen, keep, node, client = args[1], args[2], tonumber(args[3]), args[4], args[5]
   redis.call('HDEL', P .. 'presence:conns:' .. client, node)
   if redis.call('HGET', P .. 'presence:status', client) ~= 'ONLINE' then return 0 end
-  local total, nodes = live_connections(P, client)
+  local total, nodes, counts = live_connections(P, client)
   if total > 0 then
     local info = info_of(P, client)
-    info.connections, info.nodes = total, nodes
+    info.connections, info.nodes, info.counts = total, nodes, counts
     write_info(P, client, info)
     return 0
   end
@@ -185,13 +235,44 @@ local function leave(keys, args)
   return 1
 end
 
-local function expire_one(P, maxlen, keep, client, now, node)
+local function id_ms(id)
+  return tonumber(string.match(id, '^(%d+)')) or 0
+end
+
+-- How far the heartbeat processors got: every heartbeat written before the returned time was
+-- processed (its refresh is in the deadline index). A deadline that passed before then is
+-- really missed; one that passed later may have a heartbeat waiting unread (processors behind,
+-- or a batch in flight), so it waits - at most `patience` ms (processors gone, or behind by more
+-- than the TTL, must not keep the dead ONLINE).
+local function settled_until(P, now, patience)
+  if patience <= 0 then return now end
+  local stream = P .. 'heartbeat'
+  if redis.call('EXISTS', stream) == 0 then return now end
+  local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', stream)
+  if not ok then return now end
+  local upto = now
+  for _, group in ipairs(groups) do
+    local fields = {}
+    for i = 1, #group, 2 do fields[group[i]] = group[i + 1] end
+    if fields['name'] == 'presence-processors' then
+      local unread = redis.call('XRANGE', stream, '(' .. fields['last-delivered-id'], '+', 'COUNT', 1)
+      if #unread > 0 then upto = math.min(upto, id_ms(unread[1][1])) end
+      if (tonumber(fields['pending']) or 0) > 0 then
+        local summary = redis.call('XPENDING', stream, 'presence-processors')
+        if type(summary[2]) == 'string' then upto = math.min(upto, id_ms(summary[2])) end
+      end
+    end
+  end
+  return math.max(upto, now - patience)
+end
+
+local function expire_one(P, maxlen, keep, client, now, node, cutoff)
   if redis.call('HGET', P .. 'presence:status', client) ~= 'ONLINE' then
     redis.call('ZREM', P .. 'presence:deadlines', client)
     return 0
   end
   local deadline = tonumber(redis.call('ZSCORE', P .. 'presence:deadlines', client))
-  if deadline and deadline > now then return 0 end -- refreshed meanwhile: still alive
+  if deadline and deadline > (cutoff or now) then return 0 end -- refreshed, or may be soon
   transition(P, maxlen, keep, client, 'OFFLINE', 'timeout', node, now)
   return 1
 end
@@ -208,21 +289,39 @@ local function expire(keys, args)
   return offline
 end
 
--- FCALL presence_sweep 0 P maxlen keep node limit
+-- FCALL presence_timeout 0 P maxlen keep node patience_ms client [client ...]
+-- presence_expire that waits for lagging heartbeat processors (see settled_until).
+local function timeout(keys, args)
+  local P, maxlen, keep, node = args[1], args[2], tonumber(args[3]), args[4]
+  local now = now_ms()
+  local cutoff = settled_until(P, now, tonumber(args[5]) or 0)
+  local offline = 0
+  for i = 6, #args do
+    offline = offline + expire_one(P, maxlen, keep, args[i], now, node, cutoff)
+  end
+  return offline
+end
+
+-- FCALL presence_sweep 0 P maxlen keep node limit [patience_ms]
 -- The reconciler: every client whose deadline passed goes OFFLINE "timeout", whether or not a
--- keyspace notification arrived (they are fire-and-forget, and late with many keys).
+-- keyspace notification arrived (they are fire-and-forget, and late with many keys); with a
+-- patience, not before the heartbeat processors have read past the deadline (settled_until).
 -- Returns {transitions, ms until the next deadline or -1}.
 local function sweep(keys, args)
   local P, maxlen, keep, node, limit = args[1], args[2], tonumber(args[3]), args[4], tonumber(args[5])
   local now = now_ms()
-  local due = redis.call('ZRANGEBYSCORE', P .. 'presence:deadlines', '-inf', now, 'LIMIT', 0, limit)
+  local cutoff = settled_until(P, now, tonumber(args[6]) or 0)
+  local due = redis.call('ZRANGEBYSCORE', P .. 'presence:deadlines', '-inf', cutoff, 'LIMIT', 0, limit)
   local offline = 0
   for _, client in ipairs(due) do
-    offline = offline + expire_one(P, maxlen, keep, client, now, node)
+    offline = offline + expire_one(P, maxlen, keep, client, now, node, cutoff)
   end
   local next = redis.call('ZRANGE', P .. 'presence:deadlines', 0, 0, 'WITHSCORES')
   local wait = -1
-  if #next == 2 then wait = math.max(tonumber(next[2]) - now, 0) end
+  if #next == 2 then
+    wait = math.max(tonumber(next[2]) - now, 0)
+    if wait == 0 and #due < limit then wait = 20 end -- due, held back by the processors' lag
+  end
   return {offline, wait}
 end
 
@@ -246,15 +345,66 @@ local function restore(keys, args)
   return restored
 end
 
+-- FCALL presence_alive 0 P node ttl_ms
+-- The node is alive for ttl_ms more: its key (which decisions go by) and its entry in the
+-- node index (which readers of the roster go by), in Redis' time. Entries dead for an hour go.
+local function alive(keys, args)
+  local P, node, ttl = args[1], args[2], tonumber(args[3])
+  local now = now_ms()
+  redis.call('SET', P .. 'presence:node:' .. node, '1', 'PX', ttl)
+  redis.call('ZADD', P .. 'presence:nodes', now + ttl, node)
+  redis.call('ZREMRANGEBYSCORE', P .. 'presence:nodes', '-inf', now - 3600000)
+  return now
+end
+
+-- FCALL presence_live_nodes 0 P   (read-only) -> {now, node, node, ...}: the nodes alive now.
+local function live_nodes(keys, args)
+  local now = now_ms()
+  local result = {now}
+  for _, node in ipairs(redis.call('ZRANGEBYSCORE', args[1] .. 'presence:nodes', '(' .. now, '+inf')) do
+    result[#result + 1] = node
+  end
+  return result
+end
+
+-- FCALL presence_prune_consumers 0 P min_idle_ms
+-- Consumers of the processors' group whose node is dead (its key gone), that hold no pending
+-- entries (the living claimed them) and were idle at least min_idle_ms leave the group.
+-- Returns how many left.
+local function prune_consumers(keys, args)
+  local P, min_idle = args[1], tonumber(args[2])
+  local stream = P .. 'heartbeat'
+  local ok, consumers = pcall(redis.call, 'XINFO', 'CONSUMERS', stream, 'presence-processors')
+  if not ok then return 0 end
+  local pruned = 0
+  for _, consumer in ipairs(consumers) do
+    local fields = {}
+    for i = 1, #consumer, 2 do fields[consumer[i]] = consumer[i + 1] end
+    local name = fields['name']
+    if name and tonumber(fields['pending']) == 0 and (tonumber(fields['idle']) or 0) >= min_idle
+       and redis.call('EXISTS', P .. 'presence:node:' .. name) == 0 then
+      redis.call('XGROUP', 'DELCONSUMER', stream, 'presence-processors', name)
+      pruned = pruned + 1
+    end
+  end
+  return pruned
+end
+
 local function version()
   return VERSION
 end
 
 redis.register_function('presence_heartbeat', heartbeat)
+redis.register_function('presence_heartbeats', heartbeats)
 redis.register_function('presence_connect', connect)
 redis.register_function('presence_leave', leave)
 redis.register_function('presence_expire', expire)
+redis.register_function('presence_timeout', timeout)
 redis.register_function('presence_sweep', sweep)
 redis.register_function('presence_restore', restore)
+redis.register_function('presence_alive', alive)
+redis.register_function{function_name = 'presence_live_nodes', callback = live_nodes,
+                        flags = {'no-writes'}}
+redis.register_function('presence_prune_consumers', prune_consumers)
 redis.register_function{function_name = 'presence_version', callback = version,
                         flags = {'no-writes'}}

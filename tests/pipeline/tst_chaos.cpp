@@ -1,7 +1,9 @@
 // Chaos with a checker: three real nodes and one real redis-server, churning clients spread
 // over rooms (the default room, "ra", and both "ra" and "rb"), nodes killed with SIGKILL and
-// restarted, Redis restarted (losing everything) — at random moments, from a seed that is
-// printed so a failure can be replayed. After things settle:
+// restarted, nodes paused past the TTL (SIGSTOP/SIGCONT), Redis restarted (losing everything),
+// Redis hung past the reply deadline (SIGSTOP), one node with another heartbeat period than the
+// rest — at random moments, from a seed that is printed so a failure can be replayed. After
+// things settle:
 //   - every viewer's view equals the ground truth the simulation knows, per (room, client)
 //     (nothing missing, no client ONLINE after it is gone, nobody seen outside its rooms), and
 //   - no viewer was told the same status twice in a row for a member (nothing duplicated).
@@ -13,7 +15,7 @@
 #include <QDateTime>
 #include <QRandomGenerator>
 #include <QTest>
-
+#include <csignal>
 #include <cstdio>
 #include <map>
 
@@ -26,6 +28,7 @@ namespace {
 constexpr int nodeCount = 3;
 constexpr int clientCount = 12;
 const QString heartbeat = QStringLiteral("300ms"); // ttl 450 ms
+const QString otherHeartbeat = QStringLiteral("700ms"); // the last node's: ttl 1,050 ms
 
 const QStringList allRooms = {QStringLiteral("default"), QStringLiteral("ra"), QStringLiteral("rb")};
 
@@ -81,15 +84,17 @@ class TestChaos : public QObject {
     std::unique_ptr<NodeProcess> m_nodes[nodeCount];
     std::vector<SimClient> m_clients;
     QRandomGenerator m_random;
-    int m_kills = 0, m_redisRestarts = 0, m_joins = 0, m_leaves = 0;
+    int m_kills = 0, m_redisRestarts = 0, m_joins = 0, m_leaves = 0, m_nodePauses = 0,
+        m_redisPauses = 0;
 
     bool startNode(int index)
     {
         m_nodes[index] = std::make_unique<NodeProcess>();
-        return m_nodes[index]->start({QStringLiteral("--redis"), QStringLiteral("redis://127.0.0.1:%1").arg(m_redis.port()),
-                                      QStringLiteral("--node-id"), QStringLiteral("chaos-%1").arg(index),
-                                      QStringLiteral("--heartbeat"), heartbeat, QStringLiteral("--grace"),
-                                      QStringLiteral("0s")});
+        return m_nodes[index]->start(
+            {QStringLiteral("--redis"), QStringLiteral("redis://127.0.0.1:%1").arg(m_redis.port()),
+             QStringLiteral("--node-id"), QStringLiteral("chaos-%1").arg(index),
+             QStringLiteral("--heartbeat"), index == nodeCount - 1 ? otherHeartbeat : heartbeat,
+             QStringLiteral("--grace"), QStringLiteral("0s")});
     }
 
     void step()
@@ -104,13 +109,13 @@ class TestChaos : public QObject {
             client.connection->open(m_nodes[node]->port(), client.path());
             client.node = node;
             ++m_joins;
-        } else if (dice < 90) {
+        } else if (dice < 88) {
             if (client.node < 0)
                 return;
             client.connection->disconnectGracefully();
             client.node = -1;
             ++m_leaves;
-        } else if (dice < 97) {
+        } else if (dice < 93) {
             // kill -9 a node: its clients lose their connections; it comes back on a new port.
             const int node = int(m_random.bounded(quint32(nodeCount)));
             m_nodes[node]->kill9();
@@ -121,9 +126,23 @@ class TestChaos : public QObject {
             }
             QVERIFY2(startNode(node), m_nodes[node]->log().constData());
             ++m_kills;
-        } else {
+        } else if (dice < 97) {
+            // A node paused past its TTL and node key (a GC pause, a frozen VM): its clients
+            // time out meanwhile, and must be ONLINE again once it resumes.
+            const int node = int(m_random.bounded(quint32(nodeCount)));
+            m_nodes[node]->signal(SIGSTOP);
+            QTest::qWait(int(2200 + m_random.bounded(800u)));
+            m_nodes[node]->signal(SIGCONT);
+            ++m_nodePauses;
+        } else if (dice < 99) {
             QVERIFY2(m_redis.restart(), qPrintable(m_redis.errorString()));
             ++m_redisRestarts;
+        } else {
+            // Redis hung past the reply deadline (3 s): every node drops and reconnects.
+            QVERIFY2(m_redis.pause(), qPrintable(m_redis.errorString()));
+            QTest::qWait(int(3500 + m_random.bounded(1000u)));
+            QVERIFY2(m_redis.resume(), qPrintable(m_redis.errorString()));
+            ++m_redisPauses;
         }
     }
 
@@ -214,10 +233,11 @@ private Q_SLOTS:
             ++checkedViews;
         }
         std::fprintf(stderr,
-                     "chaos: seed %u, %d s, %d joins, %d leaves, %d node kills, %d redis restarts, "
-                     "%d views and %d events checked, 0 discrepancies\n",
-                     seed, seconds, m_joins, m_leaves, m_kills, m_redisRestarts, checkedViews,
-                     transitionsChecked);
+                     "chaos: seed %u, %d s, %d joins, %d leaves, %d node kills, %d node pauses, "
+                     "%d redis restarts, %d redis pauses, %d views and %d events checked, "
+                     "0 discrepancies\n",
+                     seed, seconds, m_joins, m_leaves, m_kills, m_nodePauses, m_redisRestarts,
+                     m_redisPauses, checkedViews, transitionsChecked);
     }
 };
 

@@ -22,7 +22,8 @@ class TestPresenceFunctions : public QObject {
     qint64 redisNowMs()
     {
         const RedisReply time = run({"TIME"});
-        return time.elements().value(0).toInteger() * 1000 + time.elements().value(1).toInteger() / 1000;
+        return time.elements().value(0).toInteger() * 1000 +
+               time.elements().value(1).toInteger() / 1000;
     }
 
     QStringList transitions() { return presence::test::streamTransitions(*m_redis); }
@@ -36,7 +37,10 @@ class TestPresenceFunctions : public QObject {
     {
         return run({"FCALL", "presence_leave", "0", "", "1000", "100", node, client});
     }
-    RedisReply sweep() { return run({"FCALL", "presence_sweep", "0", "", "1000", "100", "sweeper", "1000"}); }
+    RedisReply sweep()
+    {
+        return run({"FCALL", "presence_sweep", "0", "", "1000", "100", "sweeper", "1000"});
+    }
     // Issues the commands pipelined and waits for every reply (QTest::qWaitFor polls every
     // 10 ms, so one round trip at a time would make bulk tests crawl).
     void runAll(const QList<QList<QByteArray>> &commands)
@@ -54,7 +58,10 @@ class TestPresenceFunctions : public QObject {
     {
         return {"FCALL", "presence_leave", "0", "", "1000", "100", "n1", client};
     }
-    void nodeAlive(const char *node) { run({"SET", QByteArray("presence:node:") + node, "1", "PX", "60000"}); }
+    void nodeAlive(const char *node)
+    {
+        run({"SET", QByteArray("presence:node:") + node, "1", "PX", "60000"});
+    }
 
 private Q_SLOTS:
     void initTestCase()
@@ -87,7 +94,8 @@ private Q_SLOTS:
     {
         // A newer node loaded v999 (rolling upgrade): this build must not downgrade it.
         QByteArray newer = PresenceLibrary::source();
-        newer.replace("local VERSION = " + QByteArray::number(PresenceLibrary::version()), "local VERSION = 999");
+        newer.replace("local VERSION = " + QByteArray::number(PresenceLibrary::version()),
+                      "local VERSION = 999");
         QVERIFY(run({"FUNCTION", "LOAD", "REPLACE", newer}).isString());
         std::optional<QString> said;
         PresenceLibrary::load(*m_redis, [&](bool ok, const QString &message) {
@@ -136,8 +144,8 @@ private Q_SLOTS:
         const qint64 now = redisNowMs();
         const QByteArray fresh = QByteArray::number(now);
         const QByteArray stale = QByteArray::number(now - 5000);
-        QCOMPARE(run({"FCALL", "presence_heartbeat", "0", "", "1000", "100", "1000",
-                      "bob", fresh, "n1", "bob", fresh, "n2", "zombie", stale, "n1"})
+        QCOMPARE(run({"FCALL", "presence_heartbeat", "0", "", "1000", "100", "1000", "bob", fresh,
+                      "n1", "bob", fresh, "n2", "zombie", stale, "n1"})
                      .toInteger(),
                  1);
         QCOMPARE(transitions(), QStringList{QStringLiteral("bob ONLINE heartbeat")});
@@ -157,16 +165,18 @@ private Q_SLOTS:
         nodeAlive("n1");
         const QByteArray before = QByteArray::number(redisNowMs() - 1);
         QCOMPARE(leave("n1", "bob").toInteger(), 1);
-        QCOMPARE(run({"FCALL", "presence_heartbeat", "0", "", "1000", "100", "1000", "bob", before, "n1"})
+        QCOMPARE(run({"FCALL", "presence_heartbeat", "0", "", "1000", "100", "1000", "bob", before,
+                      "n1"})
                      .toInteger(),
                  0);
         QCOMPARE(run({"HGET", "presence:status", "bob"}).toByteArray(), QByteArray("OFFLINE"));
         // One written after the leave (bob came back, or redis-cli) counts as before.
         QTRY_VERIFY(redisNowMs() > before.toLongLong() + 2);
         const QByteArray after = QByteArray::number(redisNowMs());
-        QCOMPARE(run({"FCALL", "presence_heartbeat", "0", "", "1000", "100", "1000", "bob", after, "n1"})
-                     .toInteger(),
-                 1);
+        QCOMPARE(
+            run({"FCALL", "presence_heartbeat", "0", "", "1000", "100", "1000", "bob", after, "n1"})
+                .toInteger(),
+            1);
         QCOMPARE(transitions(), (QStringList{QStringLiteral("bob ONLINE connected"),
                                              QStringLiteral("bob OFFLINE left"),
                                              QStringLiteral("bob ONLINE heartbeat")}));
@@ -186,7 +196,9 @@ private Q_SLOTS:
         QCOMPARE(sweep().elements().value(0).toInteger(), 0);
         QCOMPARE(transitions().last(), QStringLiteral("alice OFFLINE timeout"));
         // The expired-event path finds nothing more to do.
-        QCOMPARE(run({"FCALL", "presence_expire", "0", "", "1000", "100", "n1", "alice"}).toInteger(), 0);
+        QCOMPARE(
+            run({"FCALL", "presence_expire", "0", "", "1000", "100", "n1", "alice"}).toInteger(),
+            0);
         QCOMPARE(transitions().size(), 3);
     }
 
@@ -195,7 +207,9 @@ private Q_SLOTS:
         nodeAlive("n1");
         connect("n1", "alice", 1, 60000);
         // A late or forged expired event for a client that is alive changes nothing.
-        QCOMPARE(run({"FCALL", "presence_expire", "0", "", "1000", "100", "n1", "alice", "nobody"}).toInteger(), 0);
+        QCOMPARE(run({"FCALL", "presence_expire", "0", "", "1000", "100", "n1", "alice", "nobody"})
+                     .toInteger(),
+                 0);
         QCOMPARE(transitions().size(), 1);
     }
 
@@ -203,7 +217,9 @@ private Q_SLOTS:
     {
         nodeAlive("n1");
         connect("n1", "known", 1, 60000);
-        QCOMPARE(run({"FCALL", "presence_restore", "0", "", "100", "n1", "known", "lost"}).toInteger(), 1);
+        QCOMPARE(
+            run({"FCALL", "presence_restore", "0", "", "100", "n1", "known", "lost"}).toInteger(),
+            1);
         QCOMPARE(transitions(), QStringList{QStringLiteral("known ONLINE connected")});
         QCOMPARE(run({"HGET", "presence:status", "lost"}).toByteArray(), QByteArray("ONLINE"));
         // Nobody heartbeats "lost": it times out through the normal path, once.
@@ -226,6 +242,173 @@ private Q_SLOTS:
         QCOMPARE(run({"ZCARD", "presence:offline"}).toInteger(), 100);
         QVERIFY(run({"HGET", "presence:status", "c0"}).isNil());
         QCOMPARE(run({"HGET", "presence:status", "c149"}).toByteArray(), QByteArray("OFFLINE"));
+    }
+
+    void aTransitionPastManyOfflineRowsIsWhole()
+    {
+        // 9,000 OFFLINE rows beyond keep (= 100): one HDEL with them all overflowed Lua's
+        // unpack() after HSET/ZREM/DEL had run, an OFFLINE without its event.
+        nodeAlive("n1");
+        QList<QList<QByteArray>> commands;
+        for (int first = 0; first < 9000; first += 500) {
+            QList<QByteArray> zadd{"ZADD", "presence:offline"};
+            QList<QByteArray> hset{"HSET", "presence:status"};
+            for (int i = first; i < first + 500; ++i) {
+                const QByteArray client = "old" + QByteArray::number(i);
+                zadd << QByteArray::number(i + 1) << client;
+                hset << client << "OFFLINE";
+            }
+            commands << zadd << hset;
+        }
+        runAll(commands);
+        QCOMPARE(run({"ZCARD", "presence:offline"}).toInteger(), 9000);
+        connect("n1", "victim", 1, 60000);
+        const RedisReply left = leave("n1", "victim");
+        QVERIFY2(!left.isError(), left.toByteArray().constData());
+        QCOMPARE(left.toInteger(), 1);
+        QCOMPARE(transitions().last(), QStringLiteral("victim OFFLINE left"));
+        QCOMPARE(run({"HGET", "presence:status", "victim"}).toByteArray(), QByteArray("OFFLINE"));
+        QCOMPARE(run({"HLEN", "presence:status"}).toInteger(), 100);
+        QCOMPARE(run({"ZCARD", "presence:offline"}).toInteger(), 100);
+    }
+
+    void aLaggingProcessorTimesNoOneOutWhoseHeartbeatSitsUnread()
+    {
+        // alice's deadline passes while her heartbeat waits in the stream, unread by the group.
+        QVERIFY(
+            run({"XGROUP", "CREATE", "heartbeat", "presence-processors", "$", "MKSTREAM"}).isOk());
+        nodeAlive("n1");
+        connect("n1", "alice", 1, 300);
+        connect("n1", "bob", 1, 300); // nobody heartbeats bob
+        QTest::qWait(100);
+        const RedisReply added = run({"XADD", "heartbeat", "*", "client", "alice", "ttl", "5000"});
+        QTest::qWait(400); // both deadlines passed
+        const QList<QByteArray> patientSweep{"FCALL", "presence_sweep", "0",   "", "1000", "100",
+                                             "s",     "1000",           "3000"};
+        const RedisReply held = run(patientSweep);
+        QCOMPARE(held.elements().value(0).toInteger(),
+                 0); // bob too: his deadline is after alice's heartbeat
+        QCOMPARE(run({"FCALL", "presence_timeout", "0", "", "1000", "100", "s", "3000", "alice"})
+                     .toInteger(),
+                 0);
+        QCOMPARE(run({"HGET", "presence:status", "alice"}).toByteArray(), QByteArray("ONLINE"));
+        // The processor catches up: alice is renewed, bob goes.
+        const QList<StreamEntry> read = parseStreamRead(
+            run({"XREADGROUP", "GROUP", "presence-processors", "p", "STREAMS", "heartbeat", ">"}));
+        QCOMPARE(read.size(), 1);
+        QCOMPARE(run({"FCALL", "presence_heartbeats", "0", "", "1000", "100", "300", "alice",
+                      QByteArray::number(read[0].id.ms), "-", "5000", "0"})
+                     .toInteger(),
+                 0);
+        QVERIFY(
+            run({"XACK", "heartbeat", "presence-processors", added.toByteArray()}).toInteger() ==
+            1);
+        QCOMPARE(run(patientSweep).elements().value(0).toInteger(), 1);
+        QCOMPARE(transitions().last(), QStringLiteral("bob OFFLINE timeout"));
+        QCOMPARE(run({"HGET", "presence:status", "alice"}).toByteArray(), QByteArray("ONLINE"));
+    }
+
+    void patienceEndsWhenTheProcessorsAreBehindByMoreThanIt()
+    {
+        QVERIFY(
+            run({"XGROUP", "CREATE", "heartbeat", "presence-processors", "$", "MKSTREAM"}).isOk());
+        nodeAlive("n1");
+        run({"XADD", "heartbeat", "*", "client", "someone"}); // never read
+        connect("n1", "carol", 1, 100);
+        const QList<QByteArray> patientSweep{"FCALL", "presence_sweep", "0",  "", "1000", "100",
+                                             "s",     "1000",           "400"};
+        QCOMPARE(run(patientSweep).elements().value(0).toInteger(), 0);
+        // The unread entry is older than the patience (400 ms) once 400 ms have passed.
+        qint64 swept = 0; // QTRY_* evaluates once more after success: count, don't re-ask
+        QTRY_VERIFY_WITH_TIMEOUT((swept += run(patientSweep).elements().value(0).toInteger()) > 0,
+                                 2000);
+        QCOMPARE(swept, 1);
+    }
+
+    void heartbeatsCarryTheirTtlAndConnections()
+    {
+        nodeAlive("n1");
+        const QByteArray at = QByteArray::number(redisNowMs());
+        QCOMPARE(run({"FCALL", "presence_heartbeats", "0", "", "1000", "100", "300", "dave", at,
+                      "n1", "5000", "3", "erin", at, "n1", "0", "0"})
+                     .toInteger(),
+                 2);
+        const qint64 now = redisNowMs();
+        const qint64 dave =
+            run({"ZSCORE", "presence:deadlines", "dave"}).toByteArray().toLongLong();
+        const qint64 erin =
+            run({"ZSCORE", "presence:deadlines", "erin"}).toByteArray().toLongLong();
+        QVERIFY2(dave > now + 4000, QByteArray::number(dave - now).constData()); // its own 5,000 ms
+        QVERIFY2(erin <= now + 300,
+                 QByteArray::number(erin - now).constData()); // none: the caller's 300
+        // dave came back ONLINE with n1's 3 connections counted: n2's leave does not take him.
+        QCOMPARE(run({"HGET", "presence:conns:dave", "n1"}).toByteArray(), QByteArray("3"));
+        QVERIFY(run({"HGET", "presence:info", "dave"}).toByteArray().contains("\"connections\":3"));
+        nodeAlive("n2");
+        connect("n2", "dave", 1, 5000);
+        QCOMPARE(leave("n2", "dave").toInteger(), 0);
+        QCOMPARE(run({"HGET", "presence:status", "dave"}).toByteArray(), QByteArray("ONLINE"));
+        QVERIFY(run({"HGET", "presence:conns:erin", "n1"}).isNil());
+    }
+
+    void liveNodesAndPerNodeCounts()
+    {
+        QVERIFY(!run({"FCALL", "presence_alive", "0", "", "n1", "60000"}).isError());
+        QVERIFY(!run({"FCALL", "presence_alive", "0", "", "n2", "300"}).isError());
+        connect("n1", "alice", 1, 60000);
+        connect("n2", "alice", 2, 60000);
+        const QByteArray info = run({"HGET", "presence:info", "alice"}).toByteArray();
+        QVERIFY2(info.contains("\"counts\":{") && info.contains("\"n2\":2"), info.constData());
+        const auto names = [this] {
+            QStringList nodes;
+            const auto reply = run({"FCALL_RO", "presence_live_nodes", "0", ""}).elements();
+            for (qsizetype i = 1; i < reply.size(); ++i)
+                nodes.append(QString::fromUtf8(reply[i].toByteArray()));
+            nodes.sort();
+            return nodes;
+        };
+        QCOMPARE(names(), (QStringList{QStringLiteral("n1"), QStringLiteral("n2")}));
+        QTRY_COMPARE_WITH_TIMEOUT(names(), QStringList{QStringLiteral("n1")}, 2000); // n2 lapsed
+        QVERIFY(run({"EXISTS", "presence:node:n2"}).toInteger() == 0);
+    }
+
+    void deadNodesConsumersLeaveTheGroupOnceNothingIsPending()
+    {
+        QVERIFY(
+            run({"XGROUP", "CREATE", "heartbeat", "presence-processors", "$", "MKSTREAM"}).isOk());
+        run({"XADD", "heartbeat", "*", "client", "x"});
+        const auto readAs = [this](const QByteArray &consumer) {
+            return run({"XREADGROUP", "GROUP", "presence-processors", consumer, "COUNT", "1",
+                        "STREAMS", "heartbeat", ">"});
+        };
+        readAs("dead-holding"); // holds the entry, pending
+        // Consumers that never got an entry (a node that started and died at once).
+        run({"XGROUP", "CREATECONSUMER", "heartbeat", "presence-processors", "dead-idle"});
+        nodeAlive("live");
+        run({"XGROUP", "CREATECONSUMER", "heartbeat", "presence-processors", "live"});
+        const auto consumers = [this] {
+            QStringList names;
+            const RedisReply reply =
+                run({"XINFO", "CONSUMERS", "heartbeat", "presence-processors"});
+            for (const RedisReply &c : reply.elements())
+                names.append(QString::fromUtf8(c.elements().value(1).toByteArray()));
+            names.sort();
+            return names;
+        };
+        QCOMPARE(consumers().size(), 3);
+        QTest::qWait(150);
+        const QList<QByteArray> prune{"FCALL", "presence_prune_consumers", "0", "", "100"};
+        QCOMPARE(run(prune).toInteger(), 1);
+        QCOMPARE(consumers(),
+                 (QStringList{QStringLiteral("dead-holding"), QStringLiteral("live")}));
+        // The living claim and acknowledge the dead one's entry: then it goes too.
+        const RedisReply claimed =
+            run({"XAUTOCLAIM", "heartbeat", "presence-processors", "live", "0", "0-0"});
+        const QList<StreamEntry> entries = parseStreamEntries(claimed.elements().value(1));
+        QCOMPARE(entries.size(), 1);
+        run({"XACK", "heartbeat", "presence-processors", entries[0].rawId});
+        QCOMPARE(run(prune).toInteger(), 1);
+        QCOMPARE(consumers(), QStringList{QStringLiteral("live")});
     }
 
     void presenceStreamIsCapped()
@@ -254,9 +437,15 @@ private Q_SLOTS:
         for (int i = 0; i < 20; ++i) {
             RedisConnection &via = i % 2 ? other : *m_redis;
             via.command({"FCALL", "presence_sweep", "0", "", "1000", "100", "n", "1000"},
-                        [&](const RedisReply &r) { total += r.elements().value(0).toInteger(); ++done; });
+                        [&](const RedisReply &r) {
+                            total += r.elements().value(0).toInteger();
+                            ++done;
+                        });
             via.command({"FCALL", "presence_expire", "0", "", "1000", "100", "n", "alice"},
-                        [&](const RedisReply &r) { total += r.toInteger(); ++done; });
+                        [&](const RedisReply &r) {
+                            total += r.toInteger();
+                            ++done;
+                        });
         }
         QTRY_COMPARE(done, 40);
         QCOMPARE(total, 1);

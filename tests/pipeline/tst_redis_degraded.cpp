@@ -1,14 +1,18 @@
 // Graceful degradation against real redis-servers: unreachable at start, restricted commands
 // (managed Redis), and the clear word the operator gets for each.
+#include "HttpGet.h"
 #include "RedisCommand.h"
 #include "RedisTestServer.h"
 #include "SseTestClient.h"
 #include "app/PresenceBackend.h"
 #include "redis/RedisPresenceEngine.h"
 
+#include <QElapsedTimer>
 #include <QTest>
 
 using namespace presence;
+using presence::test::httpGet;
+using presence::test::HttpResult;
 using presence::test::RedisTestServer;
 using presence::test::SseTestClient;
 
@@ -45,11 +49,14 @@ private Q_SLOTS:
         QVERIFY(backend->port() > 0); // serving without Redis
         QCOMPARE(backend->engine().kind(), QStringLiteral("redis"));
 
-        SseTestClient health;
-        health.open(backend->port(), "/health");
-        QVERIFY(health.waitForHeaders());
-        QCOMPARE(health.statusCode(), 200);
-        QTRY_VERIFY(health.body().contains("\"status\":\"degraded\""));
+        // Readiness says 503 (a load balancer reads only the code), liveness 200.
+        QCOMPARE(httpGet(backend->port(), QStringLiteral("/health")).status, 503);
+        const HttpResult health = httpGet(backend->port(), QStringLiteral("/health"));
+        QCOMPARE(health.json().value(QStringLiteral("status")).toString(),
+                 QStringLiteral("degraded"));
+        QVERIFY2(!health.json().value(QStringLiteral("storeError")).toString().isEmpty(),
+                 health.body.constData());
+        QCOMPARE(httpGet(backend->port(), QStringLiteral("/health/live")).status, 200);
         QVERIFY(!backend->engine().health().ok);
 
         // Sessions open meanwhile; their clients are registered once Redis is there.
@@ -62,19 +69,22 @@ private Q_SLOTS:
 
         QVERIFY2(server.restart(), qPrintable(server.errorString()));
         QTRY_VERIFY_WITH_TIMEOUT(backend->engine().health().ok, 15000);
+        QCOMPARE(httpGet(backend->port(), QStringLiteral("/health")).status, 200);
         QVERIFY(alice.waitForStatus(QStringLiteral("bob"), QStringLiteral("ONLINE"), 10000));
         QVERIFY(bob.waitForStatus(QStringLiteral("alice"), QStringLiteral("ONLINE"), 10000));
     }
 
     void configRefused_saysSoAndTheSweepCarriesOn()
     {
-        RedisTestServer server({QStringLiteral("--rename-command"), QStringLiteral("CONFIG"), QString()});
+        RedisTestServer server(
+            {QStringLiteral("--rename-command"), QStringLiteral("CONFIG"), QString()});
         QVERIFY2(server.start(), qPrintable(server.errorString()));
         auto backend = backendOn(server);
         QTRY_VERIFY_WITH_TIMEOUT(backend->engine().health().ok, 10000);
         auto &engine = redisEngine(*backend);
         QTRY_COMPARE(engine.keyspace().configState(), KeyspaceListener::ConfigState::Refused);
-        QVERIFY2(engine.keyspace().configError().contains(QStringLiteral("unknown command"), Qt::CaseInsensitive),
+        QVERIFY2(engine.keyspace().configError().contains(QStringLiteral("unknown command"),
+                                                          Qt::CaseInsensitive),
                  qPrintable(engine.keyspace().configError()));
 
         // Offline detection still works, through the sweep.
@@ -90,17 +100,57 @@ private Q_SLOTS:
 
     void functionRefused_aClearErrorInHealth()
     {
-        RedisTestServer server({QStringLiteral("--rename-command"), QStringLiteral("FUNCTION"), QString()});
+        RedisTestServer server(
+            {QStringLiteral("--rename-command"), QStringLiteral("FUNCTION"), QString()});
         QVERIFY2(server.start(), qPrintable(server.errorString()));
         auto backend = backendOn(server);
         QTRY_VERIFY_WITH_TIMEOUT(!backend->engine().health().detail.isEmpty(), 10000);
         const auto health = backend->engine().health();
         QVERIFY(!health.ok);
         QVERIFY2(health.detail.contains(QStringLiteral("FUNCTION")), qPrintable(health.detail));
-        SseTestClient check;
-        check.open(backend->port(), "/health");
-        QVERIFY(check.waitForHeaders());
-        QTRY_VERIFY(check.body().contains("FUNCTION"));
+        const HttpResult check = httpGet(backend->port(), QStringLiteral("/health"));
+        QCOMPARE(check.status, 503);
+        QVERIFY2(check.body.contains("FUNCTION"), check.body.constData());
+    }
+
+    void hungRedis_503WithinTheReplyDeadline_200AfterItResumes()
+    {
+        RedisTestServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        auto backend = backendOn(server);
+        QTRY_VERIFY_WITH_TIMEOUT(backend->engine().health().ok, 10000);
+        QCOMPARE(httpGet(backend->port(), QStringLiteral("/health")).status, 200);
+
+        QVERIFY2(server.pause(), qPrintable(server.errorString())); // SIGSTOP: no reset, no reply
+        QElapsedTimer paused;
+        paused.start();
+        // The promise: every connection notices within ping interval (2 s) + reply deadline
+        // (3 s) + a watchdog tick (0.5 s); the command connection, never idle, within 3.5 s.
+        QVERIFY(QTest::qWaitFor(
+            [&] { return httpGet(backend->port(), QStringLiteral("/health")).status == 503; },
+            8000));
+        const qint64 noticedMs = paused.elapsed();
+        qInfo() << "a hung Redis made /health 503 after" << noticedMs << "ms";
+        QVERIFY2(noticedMs <= 3500 + 1000, QByteArray::number(noticedMs).constData());
+        const HttpResult hung = httpGet(backend->port(), QStringLiteral("/health"));
+        QVERIFY2(hung.body.contains("no reply within"), hung.body.constData());
+        QCOMPARE(httpGet(backend->port(), QStringLiteral("/health/live")).status, 200);
+        // Every connection is found out, not only the one that happened to be busy.
+        auto &engine = redisEngine(*backend);
+        QTRY_VERIFY_WITH_TIMEOUT(engine.commands().state() != RedisConnection::State::Up, 1000);
+
+        QVERIFY2(server.resume(), qPrintable(server.errorString()));
+        QElapsedTimer resumed;
+        resumed.start();
+        QVERIFY(QTest::qWaitFor(
+            [&] { return httpGet(backend->port(), QStringLiteral("/health")).status == 200; },
+            15000));
+        qInfo() << "healthy again" << resumed.elapsed() << "ms after Redis resumed";
+        // And it tells the truth again: a new client goes through the whole pipeline.
+        SseTestClient alice, bob;
+        alice.open(backend->port(), "/alice");
+        bob.open(backend->port(), "/bob");
+        QVERIFY(alice.waitForStatus(QStringLiteral("bob"), QStringLiteral("ONLINE"), 10000));
     }
 };
 

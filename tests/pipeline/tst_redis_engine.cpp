@@ -9,9 +9,12 @@
 #include "redis/RedisPresenceEngine.h"
 #include "redis/StreamEntries.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QProcess>
+#include <QSignalSpy>
 #include <QTest>
+#include <algorithm>
 
 using namespace presence;
 using presence::test::RedisTestServer;
@@ -22,7 +25,10 @@ constexpr qint64 heartbeatMs = 200;
 constexpr double ttlFactor = 1.5; // ttl 300 ms
 constexpr qint64 ttlMs = 300;
 
-ClientId id(const char *text) { return *ClientId::fromString(QString::fromLatin1(text)); }
+ClientId id(const char *text)
+{
+    return *ClientId::fromString(QString::fromLatin1(text));
+}
 RoomMember member(const char *room, const char *client)
 {
     return {*RoomName::fromString(QString::fromLatin1(room)), id(client)};
@@ -30,7 +36,8 @@ RoomMember member(const char *room, const char *client)
 // "client STATUS reason", or "room/client STATUS reason" outside the default room.
 QString line(const PresenceEvent &e)
 {
-    return e.member().storeKey() + QLatin1Char(' ') + statusText(e.status) + QLatin1Char(' ') + e.reason;
+    return e.member().storeKey() + QLatin1Char(' ') + statusText(e.status) + QLatin1Char(' ') +
+           e.reason;
 }
 
 // One node: an engine, its local clients, and every event it reported with when it came.
@@ -47,7 +54,9 @@ struct Node {
     {
         sinceStart.start();
         QObject::connect(&engine, &PresenceEngine::presenceChanged, &engine,
-                         [this](const PresenceEvent &e) { events.append({sinceStart.elapsed(), e}); });
+                         [this](const PresenceEvent &e) {
+                             events.append({sinceStart.elapsed(), e});
+                         });
         engine.start();
         local.start();
     }
@@ -93,7 +102,8 @@ class TestRedisEngine : public QObject {
     QByteArray redisCli(const QStringList &args)
     {
         QProcess cli;
-        cli.start(QStringLiteral("redis-cli"), QStringList{QStringLiteral("-p"), QString::number(m_server.port())} + args);
+        cli.start(QStringLiteral("redis-cli"),
+                  QStringList{QStringLiteral("-p"), QString::number(m_server.port())} + args);
         if (!cli.waitForFinished(5000))
             return "redis-cli did not finish";
         return cli.readAllStandardOutput().trimmed();
@@ -125,12 +135,14 @@ private Q_SLOTS:
         QVERIFY(node->engine.isReady());
         const qint64 written = node->sinceStart.elapsed();
         QVERIFY(!redisCli({QStringLiteral("XADD"), QStringLiteral("heartbeat"), QStringLiteral("*"),
-                           QStringLiteral("client"), QStringLiteral("bob")}).isEmpty());
+                           QStringLiteral("client"), QStringLiteral("bob")})
+                     .isEmpty());
         QVERIFY(node->saw(QStringLiteral("bob ONLINE heartbeat")));
         QVERIFY(node->saw(QStringLiteral("bob OFFLINE timeout")));
         const qint64 late = node->when(QStringLiteral("bob OFFLINE timeout")) - written - ttlMs;
         qInfo() << "OFFLINE came" << late << "ms after the TTL deadline";
-        QVERIFY2(late <= presence::test::offlineLatenessBoundMs, QByteArray::number(late).constData());
+        QVERIFY2(late <= presence::test::offlineLatenessBoundMs,
+                 QByteArray::number(late).constData());
         QCOMPARE(streamTransitions(), (QStringList{QStringLiteral("bob ONLINE heartbeat"),
                                                    QStringLiteral("bob OFFLINE timeout")}));
     }
@@ -162,7 +174,7 @@ private Q_SLOTS:
         QVERIFY(b->saw(QStringLiteral("alice ONLINE connected")));
         b->local.open(id("alice"));
         QTRY_COMPARE(runCommand(*m_redis, {"HLEN", "presence:conns:alice"}).toInteger(), 2);
-        a->local.close(id("alice")); // grace 0: leaves node a at once
+        a->local.close(id("alice"));  // grace 0: leaves node a at once
         QTest::qWait(3 * int(ttlMs)); // long enough for a wrong OFFLINE to show up
         QCOMPARE(a->seen(), QStringList{QStringLiteral("alice ONLINE connected")});
         b->local.close(id("alice"));
@@ -187,45 +199,123 @@ private Q_SLOTS:
         QVERIFY(node->saw(QStringLiteral("dave ONLINE heartbeat")));
         QTRY_COMPARE(node->engine.processor().stats().junk, quint64(3));
         // Nothing left pending: junk is acknowledged, not retried forever.
-        QTRY_COMPARE(run({"XPENDING", "heartbeat", "presence-processors"}).elements().value(0).toInteger(), 0);
+        QTRY_COMPARE(
+            run({"XPENDING", "heartbeat", "presence-processors"}).elements().value(0).toInteger(),
+            0);
     }
 
     void entriesLeftPendingByACrashedProcessorAreClaimed()
     {
         // A processor on another node read these and died before acknowledging them.
-        QVERIFY(run({"XGROUP", "CREATE", "heartbeat", "presence-processors", "$", "MKSTREAM"}).isOk());
+        QVERIFY(
+            run({"XGROUP", "CREATE", "heartbeat", "presence-processors", "$", "MKSTREAM"}).isOk());
         for (int i = 0; i < 5; ++i)
             run({"XADD", "heartbeat", "*", "client", "pending" + QByteArray::number(i)});
         const RedisReply stolen = run({"XREADGROUP", "GROUP", "presence-processors", "dead-node",
                                        "COUNT", "100", "STREAMS", "heartbeat", ">"});
         QVERIFY2(!stolen.isError() && !stolen.isNil(), stolen.toDebugString().constData());
-        QCOMPARE(run({"XPENDING", "heartbeat", "presence-processors"}).elements().value(0).toInteger(), 5);
+        QCOMPARE(
+            run({"XPENDING", "heartbeat", "presence-processors"}).elements().value(0).toInteger(),
+            5);
         auto node = startNode(QStringLiteral("n1"));
         // The live node claims them once idle long enough, and acknowledges them.
-        QTRY_COMPARE_WITH_TIMEOUT(run({"XPENDING", "heartbeat", "presence-processors"}).elements().value(0).toInteger(),
-                                  0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            run({"XPENDING", "heartbeat", "presence-processors"}).elements().value(0).toInteger(),
+            0, 10000);
         QVERIFY(node->engine.processor().stats().claimed >= 5);
     }
 
-    void heartbeatStreamIsCapped()
+    void heartbeatStreamIsKeptByTime()
     {
         auto node = startNode(QStringLiteral("n1"));
         QList<RoomMember> many;
         for (int i = 0; i < 300; ++i)
             many.append(*ClientId::fromString(QStringLiteral("hb%1").arg(i)));
-        // 300 clients × 400 heartbeats = 120,000 entries written; MAXLEN ~ 100,000 keeps it near the cap.
-        for (int round = 0; round < 400; ++round)
+        for (int round = 0; round < 20; ++round)
             node->engine.heartbeat(many);
-        QTRY_VERIFY_WITH_TIMEOUT(run({"XLEN", "heartbeat"}).toInteger() >= 100000, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(node->engine.commands().inFlightCount(), qsizetype(0), 30000);
+        QVERIFY(run({"XLEN", "heartbeat"}).toInteger() >= 6000);
+        // Each entry says its writer's TTL and connections (none held here).
+        const QList<StreamEntry> last =
+            parseStreamEntries(run({"XREVRANGE", "heartbeat", "+", "-", "COUNT", "1"}));
+        QCOMPARE(last.value(0).value("ttl"), QByteArray::number(ttlMs));
+        QVERIFY(last.value(0).value("conns").isNull());
+        // Retention is the TTL + a 2 s margin: past that, the next heartbeats trim the old ones
+        // (MINID ~ trims whole stream nodes of 100 entries).
+        QTest::qWait(int(ttlMs) + 2000 + 200);
+        node->engine.heartbeat(many);
         QTRY_COMPARE_WITH_TIMEOUT(node->engine.commands().inFlightCount(), qsizetype(0), 30000);
         const qint64 length = run({"XLEN", "heartbeat"}).toInteger();
-        QVERIFY2(length < 110000, QByteArray::number(length).constData());
+        QVERIFY2(length >= 300 && length <= 300 + 100, QByteArray::number(length).constData());
+    }
+
+    void eachHeartbeatLastsTheTtlItsWriterMeant()
+    {
+        // This node's own TTL is 300 ms; a heartbeat that says 2,500 ms lasts 2,500 ms.
+        auto node = startNode(QStringLiteral("n1"));
+        const qint64 written = node->sinceStart.elapsed();
+        QVERIFY(!redisCli({QStringLiteral("XADD"), QStringLiteral("heartbeat"), QStringLiteral("*"),
+                           QStringLiteral("client"), QStringLiteral("slow"), QStringLiteral("ttl"),
+                           QStringLiteral("2500")})
+                     .isEmpty());
+        QVERIFY(node->saw(QStringLiteral("slow ONLINE heartbeat")));
+        QTest::qWait(1000);
+        QVERIFY2(!node->seen().contains(QStringLiteral("slow OFFLINE timeout")),
+                 "timed out by the processor's own TTL, not the heartbeat's");
+        QVERIFY(node->saw(QStringLiteral("slow OFFLINE timeout"), 5000));
+        const qint64 at = node->when(QStringLiteral("slow OFFLINE timeout")) - written;
+        QVERIFY2(at >= 2500 - 100 && at <= 2500 + presence::test::offlineLatenessBoundMs,
+                 QByteArray::number(at).constData());
+        // Junk in the field is no TTL at all: the processor's own applies.
+        QVERIFY(!redisCli({QStringLiteral("XADD"), QStringLiteral("heartbeat"), QStringLiteral("*"),
+                           QStringLiteral("client"), QStringLiteral("junkttl"),
+                           QStringLiteral("ttl"), QStringLiteral("forever")})
+                     .isEmpty());
+        QVERIFY(node->saw(QStringLiteral("junkttl OFFLINE timeout"), 2000));
+    }
+
+    void aGapInThePresenceStreamIsHealedByAResync()
+    {
+        auto node = startNode(QStringLiteral("n1"));
+        QSignalSpy resets(&node->engine, &PresenceEngine::rosterReset);
+        QVERIFY(!run({"SET", "presence:node:n0", "1", "PX", "60000"}).isError());
+        QVERIFY(
+            !run({"FCALL", "presence_connect", "0", "", "1000", "100", "60000", "n0", "erin", "1"})
+                 .isError());
+        QVERIFY(node->saw(QStringLiteral("erin ONLINE connected")));
+        // While the node is away, writes it never hears of: dave ONLINE, erin OFFLINE (as after
+        // a failover to a replica that had other writes), and the stream trimmed past the
+        // node's position.
+        QVERIFY(!run({"HSET", "presence:status", "dave", "ONLINE", "erin", "OFFLINE"}).isError());
+        QVERIFY(!run({"ZREM", "presence:deadlines", "erin"}).isError());
+        const QByteArray past =
+            QByteArray::number(QDateTime::currentMSecsSinceEpoch() + 1000) + "-0";
+        QVERIFY2(run({"XSETID", "presence", past, "MAXDELETEDID", past}).isOk(), "XSETID");
+        QByteArray killed;
+        for (const QByteArray &client : run({"CLIENT", "LIST"}).toByteArray().split('\n')) {
+            if (client.contains("name=presence:commands:n1 ")) {
+                killed = client.mid(3, client.indexOf(' ') - 3); // "id=<n> …"
+                QCOMPARE(run({"CLIENT", "KILL", "ID", killed}).toInteger(), 1);
+            }
+        }
+        QVERIFY(!killed.isEmpty());
+        QVERIFY(node->saw(QStringLiteral("dave ONLINE resync")));
+        QVERIFY(node->saw(QStringLiteral("erin OFFLINE resync")));
+        QTRY_VERIFY(resets.size() >= 1);
+        QCOMPARE(node->engine.resyncs(), quint64(1));
+        const auto rows = node->engine.snapshot();
+        const auto erin = std::find_if(rows.cbegin(), rows.cend(), [](const ClientPresence &r) {
+            return r.client.toString() == u"erin";
+        });
+        QVERIFY(erin != rows.cend());
+        QCOMPARE(erin->status, PresenceStatus::Offline);
     }
 
     void offlineWithinTtlWithNotificationsSwitchedOff()
     {
         auto node = startNode(QStringLiteral("n1"));
-        QTRY_VERIFY(node->engine.keyspace().configState() == KeyspaceListener::ConfigState::Enabled);
+        QTRY_VERIFY(node->engine.keyspace().configState() ==
+                    KeyspaceListener::ConfigState::Enabled);
         QVERIFY(run({"CONFIG", "SET", "notify-keyspace-events", ""}).isOk());
         node->local.open(id("erin"));
         QVERIFY(node->saw(QStringLiteral("erin ONLINE connected")));
@@ -236,7 +326,8 @@ private Q_SLOTS:
         // The last heartbeat went out at most one period before the pause.
         const qint64 late = node->when(QStringLiteral("erin OFFLINE timeout")) - paused - ttlMs;
         qInfo() << "without notifications, OFFLINE came at most" << late << "ms after the deadline";
-        QVERIFY2(late <= presence::test::offlineLatenessBoundMs, QByteArray::number(late).constData());
+        QVERIFY2(late <= presence::test::offlineLatenessBoundMs,
+                 QByteArray::number(late).constData());
         QCOMPARE(node->engine.keyspace().expiredEventsHeard(), quint64(0));
         node->local.setHeartbeatsPaused(false);
         QVERIFY(node->saw(QStringLiteral("erin ONLINE heartbeat")));
@@ -300,7 +391,8 @@ private Q_SLOTS:
 
         // A restart without persistence: Redis forgets everything.
         QVERIFY2(m_server.restart(), qPrintable(m_server.errorString()));
-        QVERIFY(QTest::qWaitFor([&] { return !node->engine.isReady(); }, 5000) || node->engine.isReady());
+        QVERIFY(QTest::qWaitFor([&] { return !node->engine.isReady(); }, 5000) ||
+                node->engine.isReady());
         QVERIFY(QTest::qWaitFor([&] { return node->engine.isReady(); }, 15000));
         QVERIFY(presence::test::waitUntilUp(*m_redis));
 
@@ -331,11 +423,10 @@ private Q_SLOTS:
         QVERIFY(a->saw(QStringLiteral("lobby/bob OFFLINE left")));
         QVERIFY(b->saw(QStringLiteral("lobby/bob OFFLINE left")));
         QTest::qWait(int(2 * ttlMs)); // heartbeats keep bob ONLINE in r2 and the default room
-        QCOMPARE(streamTransitions(),
-                 (QStringList{QStringLiteral("lobby/bob ONLINE connected"),
-                              QStringLiteral("r2/bob ONLINE connected"),
-                              QStringLiteral("bob ONLINE connected"),
-                              QStringLiteral("lobby/bob OFFLINE left")}));
+        QCOMPARE(streamTransitions(), (QStringList{QStringLiteral("lobby/bob ONLINE connected"),
+                                                   QStringLiteral("r2/bob ONLINE connected"),
+                                                   QStringLiteral("bob ONLINE connected"),
+                                                   QStringLiteral("lobby/bob OFFLINE left")}));
         QCOMPARE(a->events.size(), 4);
         QCOMPARE(b->events.size(), 4);
         QCOMPARE(run({"HGET", "presence:status", "r2/bob"}).toByteArray(), QByteArray("ONLINE"));

@@ -6,7 +6,10 @@
 using namespace presence;
 
 namespace {
-RedisReply s(const char *text) { return RedisReply::string(QByteArray(text)); }
+RedisReply s(const char *text)
+{
+    return RedisReply::string(QByteArray(text));
+}
 RedisReply entry(const char *id, QList<RedisReply> fields)
 {
     return RedisReply::array({s(id), RedisReply::array(std::move(fields))});
@@ -33,6 +36,50 @@ private Q_SLOTS:
         QVERIFY(parseStreamRead(RedisReply()).isEmpty()); // Nil: BLOCK timed out
     }
 
+    void heartbeatsSayTheirTtlAndConnections()
+    {
+        const auto given = parseHeartbeat(StreamEntry{
+            "7-0", EventId{7, 0}, {{"client", "bob"}, {"ttl", "2500"}, {"conns", "3"}}});
+        QVERIFY(given);
+        QCOMPARE(given->ttlMs, 2500);
+        QCOMPARE(given->connections, 3);
+        // Absent, junk, zero, negative or absurd: not given (the processor's own TTL applies).
+        for (const QByteArray &bad :
+             {QByteArray(), QByteArray("soon"), QByteArray("0"), QByteArray("-5"),
+              QByteArray("99999999999"), QByteArray("1e3")}) {
+            QList<QPair<QByteArray, QByteArray>> fields{{"client", "bob"}};
+            if (!bad.isNull())
+                fields.append({"ttl", bad});
+            fields.append({"conns", bad.isNull() ? QByteArray("x") : bad});
+            const auto hb = parseHeartbeat(StreamEntry{"7-1", EventId{7, 1}, fields});
+            QVERIFY(hb);
+            QCOMPARE(hb->ttlMs, 0);
+            QCOMPARE(hb->connections, 0);
+        }
+    }
+
+    void rosterCountsOnlyLiveNodesConnections()
+    {
+        const QByteArray info =
+            R"({"since":5,"reason":"connected","connections":3,"nodes":["a","b"],"counts":{"a":1,"b":2}})";
+        const auto rowsWith = [&](const RedisReply &liveNodes) {
+            return RosterReply{RedisReply::array({s("alice"), s("ONLINE")}),
+                               RedisReply::array({s("alice"), RedisReply::string(info)}),
+                               RedisReply::array({}), liveNodes}
+                .rows(7500);
+        };
+        const auto bothAlive =
+            rowsWith(RedisReply::array({RedisReply::integer(100), s("a"), s("b")}));
+        QCOMPARE(bothAlive.value(0).connections, 3);
+        QCOMPARE(bothAlive.value(0).nodes, (QStringList{QStringLiteral("a"), QStringLiteral("b")}));
+        const auto bDead = rowsWith(RedisReply::array({RedisReply::integer(100), s("a")}));
+        QCOMPARE(bDead.value(0).connections, 1);
+        QCOMPARE(bDead.value(0).nodes, QStringList{QStringLiteral("a")});
+        // An older library (no such function): the totals as written.
+        const auto unknown = rowsWith(RedisReply::error("ERR Function not found"));
+        QCOMPARE(unknown.value(0).connections, 3);
+    }
+
     void heartbeatsNeedAValidClient()
     {
         StreamEntry e{"7-0", EventId{7, 0}, {{"client", "bob"}, {"node", "n1"}, {"extra", "x"}}};
@@ -47,7 +94,8 @@ private Q_SLOTS:
         QCOMPARE(why, QStringLiteral("no client field"));
         QVERIFY(!parseHeartbeat(StreamEntry{"7-2", EventId{7, 2}, {{"client", "a b"}}}, &why));
         QVERIFY(why.contains(QStringLiteral("U+0020")));
-        QVERIFY(!parseHeartbeat(StreamEntry{"7-3", EventId{7, 3}, {{"client", QByteArray("\xff\xfe", 2)}}}));
+        QVERIFY(!parseHeartbeat(
+            StreamEntry{"7-3", EventId{7, 3}, {{"client", QByteArray("\xff\xfe", 2)}}}));
         QVERIFY(!parseHeartbeat(StreamEntry{"7-4", EventId{7, 4}, {{"client", ""}}}));
     }
 
@@ -60,14 +108,17 @@ private Q_SLOTS:
         QVERIFY(inLobby);
         QCOMPARE(inLobby->room.toString(), QStringLiteral("lobby"));
         QString why;
-        QVERIFY(!parseHeartbeat(StreamEntry{"7-3", EventId{7, 3}, {{"client", "bob"}, {"room", "a/b"}}}, &why));
+        QVERIFY(!parseHeartbeat(
+            StreamEntry{"7-3", EventId{7, 3}, {{"client", "bob"}, {"room", "a/b"}}}, &why));
         QVERIFY2(why.startsWith(u"invalid room"), qPrintable(why));
-        const auto event = parsePresenceEntry(
-            StreamEntry{"7-4", EventId{7, 4}, {{"client", "bob"}, {"status", "ONLINE"}, {"room", "lobby"}}});
+        const auto event = parsePresenceEntry(StreamEntry{
+            "7-4", EventId{7, 4}, {{"client", "bob"}, {"status", "ONLINE"}, {"room", "lobby"}}});
         QVERIFY(event);
         QCOMPARE(event->room.toString(), QStringLiteral("lobby"));
-        QVERIFY(!parsePresenceEntry(
-            StreamEntry{"7-5", EventId{7, 5}, {{"client", "bob"}, {"status", "ONLINE"}, {"room", QByteArray(200, 'r')}}}));
+        QVERIFY(!parsePresenceEntry(StreamEntry{
+            "7-5",
+            EventId{7, 5},
+            {{"client", "bob"}, {"status", "ONLINE"}, {"room", QByteArray(200, 'r')}}}));
     }
 
     void presenceEntriesFromAnyWriter()
@@ -81,7 +132,8 @@ private Q_SLOTS:
         QVERIFY(minimal->reason.isEmpty());
 
         QString why;
-        QVERIFY(!parsePresenceEntry(StreamEntry{"9-1", EventId{9, 1}, {{"client", "carol"}, {"status", "away"}}}, &why));
+        QVERIFY(!parsePresenceEntry(
+            StreamEntry{"9-1", EventId{9, 1}, {{"client", "carol"}, {"status", "away"}}}, &why));
         QVERIFY(why.contains(QStringLiteral("ONLINE")));
         QVERIFY(!parsePresenceEntry(StreamEntry{"9-2", EventId{9, 2}, {{"status", "ONLINE"}}}));
         const auto badAt = parsePresenceEntry(StreamEntry{
@@ -104,7 +156,7 @@ private Q_SLOTS:
         const RosterReply roster{
             RedisReply::array({s("alice"), s("ONLINE")}),
             RedisReply::array({s("alice"), RedisReply::string("{\"since\":" + number + "}")}),
-            RedisReply::array({s("alice"), RedisReply::string(number)})};
+            RedisReply::array({s("alice"), RedisReply::string(number)}), RedisReply()};
         const auto rows = roster.rows(7500);
         QCOMPARE(rows.size(), 1);
         QCOMPARE(rows[0].client.toString(), QStringLiteral("alice"));

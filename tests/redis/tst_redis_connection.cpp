@@ -1,9 +1,11 @@
 #include "RedisTestServer.h"
 #include "redis/RedisConnection.h"
 
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTest>
+#include <QThread>
 #include <memory>
 #include <optional>
 
@@ -207,6 +209,100 @@ private Q_SLOTS:
                  qPrintable(redis.lastError()));
         QVERIFY(QTest::qWaitFor([&] { return reply.has_value(); }, kTimeoutMs));
         QVERIFY(reply->isError());
+    }
+
+    void hungServerIsNoticed_andReconnectedAfterItResumes()
+    {
+        // SIGSTOP: the sockets stay open and the kernel even accepts new ones; nothing answers.
+        RedisTestServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        RedisConnection::Options options;
+        options.replyTimeoutMs = 500;
+        options.pingIntervalMs = 300;
+        options.connectTimeoutMs = 500;
+        options.maxBackoffMs = 200;
+        RedisConnection busy(server.url(), options);    // a command in flight when it hangs
+        RedisConnection idle(server.url(), options);    // nothing in flight: found by its ping
+        RedisConnection blocked(server.url(), options); // in a blocking read (BLOCK 1000)
+        RedisConnection subscriber(server.url(), options);
+        subscriber.subscribe({"nobody-publishes"}, [](const QByteArray &, const QByteArray &) {});
+        for (RedisConnection *c : {&busy, &idle, &blocked, &subscriber})
+            c->open();
+        for (RedisConnection *c : {&busy, &idle, &blocked, &subscriber})
+            QVERIFY2(waitForState(*c, State::Up), qPrintable(c->lastError()));
+        QTest::qWait(400); // the idle ones have pinged once: their next ping finds the hang
+
+        QVERIFY2(server.pause(), qPrintable(server.errorString()));
+        QElapsedTimer sincePause;
+        sincePause.start();
+        std::optional<RedisReply> answer, read;
+        busy.command({"SET", "k", "v"}, [&](const RedisReply &r) { answer = r; });
+        blocked.command({"XREAD", "BLOCK", "1000", "STREAMS", "none", "$"},
+                        [&](const RedisReply &r) { read = r; });
+        // Bounds: the deadline (500 ms, + 1000 ms BLOCK) plus a watchdog tick (125 ms); the idle
+        // ones also wait up to one ping interval (300 ms) first. 400 ms of slack for a busy CI.
+        QVERIFY(waitForState(busy, State::Down, 2000));
+        const qint64 busyMs = sincePause.elapsed();
+        QVERIFY2(busyMs < 500 + 125 + 400, QByteArray::number(busyMs).constData());
+        QVERIFY2(busy.lastError().contains(QStringLiteral("no reply within 500 ms")),
+                 qPrintable(busy.lastError()));
+        QVERIFY(answer.has_value() && answer->isError());
+        QVERIFY(waitForState(idle, State::Down, 2000));
+        QVERIFY(waitForState(subscriber, State::Down, 2000));
+        QVERIFY2(sincePause.elapsed() < 300 + 500 + 125 + 400,
+                 QByteArray::number(sincePause.elapsed()).constData());
+        QVERIFY(waitForState(blocked, State::Down, 3000));
+        QVERIFY2(sincePause.elapsed() < 1000 + 500 + 125 + 400,
+                 QByteArray::number(sincePause.elapsed()).constData());
+        QVERIFY(read.has_value() && read->isError());
+        // Still paused: reconnect attempts time out in the handshake and keep failing.
+        QTest::qWait(700);
+        for (RedisConnection *c : {&busy, &idle, &blocked, &subscriber})
+            QVERIFY(c->state() != State::Up);
+
+        QVERIFY2(server.resume(), qPrintable(server.errorString()));
+        for (RedisConnection *c : {&busy, &idle, &blocked, &subscriber})
+            QVERIFY2(waitForState(*c, State::Up, 5000), qPrintable(c->lastError()));
+        QCOMPARE(run(busy, {"PING"}).value_or(RedisReply()).toByteArray(), QByteArray("PONG"));
+        // A healthy idle connection is not dropped by its own pings.
+        QSignalSpy changes(&idle, &RedisConnection::stateChanged);
+        QSignalSpy subscriberChanges(&subscriber, &RedisConnection::stateChanged);
+        QTest::qWait(1500);
+        QCOMPARE(changes.size(), 0);
+        QCOMPARE(subscriberChanges.size(), 0);
+    }
+
+    void aStalledClientIsNotMistakenForAHungServer()
+    {
+        // This process stalls (a busy loop here; SIGSTOP or a frozen VM alike) past the reply
+        // deadline while the server answered: the connection stays up.
+        RedisConnection::Options options;
+        options.replyTimeoutMs = 500;
+        options.pingIntervalMs = 300;
+        RedisConnection redis(m_server.url(), options);
+        redis.open();
+        QVERIFY(waitForState(redis, State::Up));
+        QSignalSpy changes(&redis, &RedisConnection::stateChanged);
+        std::optional<RedisReply> answer;
+        redis.command({"SET", "stalled", "1"}, [&](const RedisReply &r) { answer = r; });
+        QThread::msleep(1500);
+        QVERIFY(QTest::qWaitFor([&] { return answer.has_value(); }, 2000));
+        QVERIFY(answer->isOk());
+        QTest::qWait(800); // a few watchdog ticks and a ping
+        QCOMPARE(changes.size(), 0);
+        QCOMPARE(redis.state(), State::Up);
+    }
+
+    void hostNamesAreResolvedOffTheLoop()
+    {
+        // "localhost" goes through QHostInfo, then hiredis gets the address.
+        auto redis = connectTo(RedisUrl::tcp(QStringLiteral("localhost"), m_server.port()));
+        QVERIFY2(waitForState(*redis, State::Up), qPrintable(redis->lastError()));
+        QCOMPARE(run(*redis, {"PING"}).value_or(RedisReply()).toByteArray(), QByteArray("PONG"));
+        auto nowhere = connectTo(RedisUrl::tcp(QStringLiteral("no-such-host.invalid"), 6379));
+        QVERIFY(waitForState(*nowhere, State::Down));
+        QVERIFY2(nowhere->lastError().contains(QStringLiteral("cannot resolve")),
+                 qPrintable(nowhere->lastError()));
     }
 
     void authentication()

@@ -5,6 +5,7 @@
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <csignal>
 
 namespace presence::test {
 
@@ -100,10 +101,31 @@ bool RedisTestServer::restart()
     return launch(&portTaken);
 }
 
+bool RedisTestServer::pause()
+{
+    if (!isRunning())
+        return fail(QStringLiteral("pause(): redis-server is not running"));
+    if (::kill(pid_t(m_process.processId()), SIGSTOP) != 0)
+        return fail(QStringLiteral("cannot SIGSTOP redis-server"));
+    m_paused = true;
+    return true;
+}
+
+bool RedisTestServer::resume()
+{
+    if (!m_paused)
+        return true;
+    if (isRunning() && ::kill(pid_t(m_process.processId()), SIGCONT) != 0)
+        return fail(QStringLiteral("cannot SIGCONT redis-server"));
+    m_paused = false;
+    return true;
+}
+
 bool RedisTestServer::stop()
 {
     if (!isRunning())
         return true;
+    resume(); // a stopped process would not act on SIGTERM
     // SIGTERM: redis closes its clients' connections and exits (no save, as configured).
     m_process.terminate();
     if (!m_process.waitForFinished(5000)) {

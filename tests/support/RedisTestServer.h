@@ -22,6 +22,11 @@ public:
     bool start();
     bool stop();
     bool restart();
+    // SIGSTOP / SIGCONT: a hung server (its sockets stay open, nothing answers). stop() and
+    // the destructor resume it first.
+    bool pause();
+    bool resume();
+    bool isPaused() const { return m_paused; }
     bool isRunning() const { return m_process.state() != QProcess::NotRunning; }
 
     QString errorString() const { return m_error; }
@@ -45,6 +50,7 @@ private:
     QByteArray m_output;
     QString m_error;
     quint16 m_port = 0;
+    bool m_paused = false;
 };
 
 } // namespace presence::test

@@ -1,0 +1,233 @@
+// Faults production has, on real node processes sharing one real redis-server: a node paused
+// past the TTL (SIGSTOP/SIGCONT: a GC pause, a frozen VM), a node killed while it shared a
+// client with another, and nodes with different heartbeat periods.
+#include "HttpGet.h"
+#include "NodeProcess.h"
+#include "RedisCommand.h"
+#include "RedisTestServer.h"
+#include "SseTestClient.h"
+#include "TimingBounds.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QTest>
+#include <csignal>
+
+using namespace presence;
+using presence::test::httpGet;
+using presence::test::HttpResult;
+using presence::test::NodeProcess;
+using presence::test::RedisTestServer;
+using presence::test::SseTestClient;
+
+namespace {
+// The row of `client` in a node's /api/presence (default room), or an empty object.
+QJsonObject rowOf(const NodeProcess &node, const QString &client)
+{
+    const HttpResult result = httpGet(node.port(), QStringLiteral("/api/presence"));
+    const QJsonDocument document = QJsonDocument::fromJson(result.body);
+    const QJsonArray rows = document.isArray()
+                                ? document.array()
+                                : document.object().value(QStringLiteral("clients")).toArray();
+    for (const QJsonValue &row : rows) {
+        if (row.toObject().value(QStringLiteral("client")).toString() == client)
+            return row.toObject();
+    }
+    return {};
+}
+
+QString lastStatus(const SseTestClient &viewer, const QString &client)
+{
+    const QList<QJsonObject> events = viewer.eventsFor(client);
+    return events.isEmpty() ? QString() : events.last().value(QStringLiteral("status")).toString();
+}
+} // namespace
+
+class TestNodeFaults : public QObject {
+    Q_OBJECT
+
+    RedisTestServer m_server;
+    std::unique_ptr<RedisConnection> m_redis;
+
+    RedisReply run(const QList<QByteArray> &argv)
+    {
+        return presence::test::runCommand(*m_redis, argv);
+    }
+
+    QStringList nodeArgs(const QString &name, const QString &heartbeat = QStringLiteral("500ms"))
+    {
+        return {QStringLiteral("--redis"),
+                QStringLiteral("redis://127.0.0.1:%1").arg(m_server.port()),
+                QStringLiteral("--node-id"),
+                name,
+                QStringLiteral("--heartbeat"),
+                heartbeat,
+                QStringLiteral("--grace"),
+                QStringLiteral("0s")};
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(QFile::exists(NodeProcess::binary()),
+                 "PRESENCE_BINARY must name the built binary");
+        QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+        m_redis = std::make_unique<RedisConnection>(m_server.url());
+        m_redis->open();
+        QVERIFY(presence::test::waitUntilUp(*m_redis));
+    }
+    void init() { QVERIFY(run({"FLUSHALL"}).isOk()); }
+
+    void aPausedNodeGetsItsMembersBack_andNoOtherNodesLeaveTakesThem()
+    {
+        // TTL 750 ms, node key 2 s: a pause of 3 s outlives both.
+        NodeProcess a, b;
+        QVERIFY2(a.start(nodeArgs(QStringLiteral("node-a"))), a.log().constData());
+        QVERIFY2(b.start(nodeArgs(QStringLiteral("node-b"))), b.log().constData());
+        SseTestClient flap, viewer;
+        flap.open(a.port(), "/flap");
+        viewer.open(b.port(), "/viewer");
+        QVERIFY(viewer.waitForStatus(QStringLiteral("flap"), QStringLiteral("ONLINE"), 10000));
+
+        a.signal(SIGSTOP);
+        QVERIFY(viewer.waitForEvent(
+            [](const SseTestClient::Event &e) {
+                return e.json().value(QStringLiteral("client")).toString() == u"flap" &&
+                       e.json().value(QStringLiteral("reason")).toString() == u"timeout";
+            },
+            5000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return run({"EXISTS", "presence:node:node-a"}).toInteger() == 0;
+            },
+            5000));
+        QTest::qWait(500);
+        const qint64 resumedAt = QDateTime::currentMSecsSinceEpoch();
+        a.signal(SIGCONT);
+
+        // Back ONLINE, with node-a's connection counted.
+        QVERIFY(QTest::qWaitFor(
+            [&] { return lastStatus(viewer, QStringLiteral("flap")) == u"ONLINE"; }, 5000));
+        const qint64 healedMs = viewer.events().last().receivedMs - resumedAt;
+        qInfo() << "flap ONLINE again" << healedMs << "ms after node-a resumed";
+        // Bound: its next heartbeat (d = 500 ms) and its processing, with the usual slack.
+        QVERIFY2(healedMs <= 500 + 500 + presence::test::offlineLatenessBoundMs,
+                 QByteArray::number(healedMs).constData());
+        QJsonObject row;
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                row = rowOf(b, QStringLiteral("flap"));
+                return row.value(QStringLiteral("connections")).toInt() == 1;
+            },
+            3000));
+        QCOMPARE(row.value(QStringLiteral("status")).toString(), QStringLiteral("ONLINE"));
+        QCOMPARE(row.value(QStringLiteral("nodes")).toArray().first().toString(),
+                 QStringLiteral("node-a"));
+
+        // A second stream of flap opens and closes on node-b: node-a still holds one.
+        {
+            SseTestClient second;
+            second.open(b.port(), "/flap");
+            QVERIFY(second.waitForHeaders());
+            QVERIFY(QTest::qWaitFor(
+                [&] {
+                    return rowOf(b, QStringLiteral("flap"))
+                               .value(QStringLiteral("connections"))
+                               .toInt() == 2;
+                },
+                3000));
+            second.disconnectGracefully();
+            QVERIFY(second.waitForDisconnect());
+        }
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return rowOf(b, QStringLiteral("flap"))
+                           .value(QStringLiteral("connections"))
+                           .toInt() == 1;
+            },
+            3000));
+        QTest::qWait(1500); // grace 0 s + several heartbeats: any wrong OFFLINE would be out by now
+        QCOMPARE(lastStatus(viewer, QStringLiteral("flap")), QStringLiteral("ONLINE"));
+        QCOMPARE(run({"HGET", "presence:status", "flap"}).toByteArray(), QByteArray("ONLINE"));
+        QVERIFY(flap.isConnected());
+    }
+
+    void aDeadNodesConnectionsLeaveTheRows()
+    {
+        NodeProcess a, b;
+        QVERIFY2(a.start(nodeArgs(QStringLiteral("node-a"))), a.log().constData());
+        QVERIFY2(b.start(nodeArgs(QStringLiteral("node-b"))), b.log().constData());
+        SseTestClient onA, onB;
+        onA.open(a.port(), "/shared");
+        onB.open(b.port(), "/shared");
+        QVERIFY(onA.waitForHeaders());
+        QVERIFY(onB.waitForHeaders());
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return rowOf(a, QStringLiteral("shared"))
+                           .value(QStringLiteral("connections"))
+                           .toInt() == 2;
+            },
+            5000));
+
+        const qint64 killedAt = QDateTime::currentMSecsSinceEpoch();
+        b.kill9();
+        // node-b's key lives 2 s after its last renewal; then the rows leave it out.
+        QJsonObject row;
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                row = rowOf(a, QStringLiteral("shared"));
+                return row.value(QStringLiteral("connections")).toInt() == 1;
+            },
+            8000));
+        const qint64 tookMs = QDateTime::currentMSecsSinceEpoch() - killedAt;
+        qInfo() << "a killed node's connection left the row after" << tookMs << "ms";
+        QVERIFY2(tookMs <= 2000 + 500 + presence::test::offlineLatenessBoundMs,
+                 QByteArray::number(tookMs).constData());
+        QCOMPARE(row.value(QStringLiteral("nodes")).toArray(),
+                 QJsonArray{QStringLiteral("node-a")});
+        QCOMPARE(row.value(QStringLiteral("status")).toString(), QStringLiteral("ONLINE"));
+
+        // The processors' backlog is in /metrics (read every second by each processor).
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return httpGet(a.port(), QStringLiteral("/metrics"))
+                    .body.contains("\npresence_processor_consumers ");
+            },
+            3000));
+        const QByteArray metrics = httpGet(a.port(), QStringLiteral("/metrics")).body;
+        for (const char *gauge :
+             {"presence_processor_lag_entries ", "presence_processor_pending_entries ",
+              "presence_processor_behind_ms "})
+            QVERIFY2(metrics.contains(gauge), gauge);
+    }
+
+    void nodesWithDifferentTimingNeverFlapEachOther()
+    {
+        // fast: d = 100 ms (TTL 150 ms); slow: d = 1 s (TTL 1.5 s). Before heartbeats said their
+        // TTL, each of slow's heartbeats that fast processed lasted 150 ms: slowpoke flapped.
+        NodeProcess fast, slow;
+        QVERIFY2(fast.start(nodeArgs(QStringLiteral("fast"), QStringLiteral("100ms"))),
+                 fast.log().constData());
+        QVERIFY2(slow.start(nodeArgs(QStringLiteral("slow"), QStringLiteral("1s"))),
+                 slow.log().constData());
+        SseTestClient slowpoke, quick, viewerOnFast, viewerOnSlow;
+        slowpoke.open(slow.port(), "/slowpoke");
+        quick.open(fast.port(), "/quick");
+        viewerOnFast.open(fast.port(), "/viewer1");
+        viewerOnSlow.open(slow.port(), "/viewer2");
+        QVERIFY(viewerOnFast.waitForStatus(QStringLiteral("slowpoke"), QStringLiteral("ONLINE"),
+                                           10000));
+        QVERIFY(
+            viewerOnSlow.waitForStatus(QStringLiteral("quick"), QStringLiteral("ONLINE"), 10000));
+        QTest::qWait(6000); // six of slow's heartbeats, sixty of fast's
+        QCOMPARE(viewerOnFast.eventsFor(QStringLiteral("slowpoke")).size(), 1);
+        QCOMPARE(viewerOnSlow.eventsFor(QStringLiteral("quick")).size(), 1);
+        const QStringList stream = presence::test::streamTransitions(*m_redis);
+        QVERIFY2(!stream.join(u'\n').contains(QStringLiteral("OFFLINE")),
+                 qPrintable(stream.join(u'\n')));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestNodeFaults)
+#include "tst_node_faults.moc"
