@@ -3,6 +3,7 @@
 // and a man page that lists every option --help does.
 #include "HttpGet.h"
 #include "NodeProcess.h"
+#include "RedisTestServer.h"
 #include "SseTestClient.h"
 
 #include <QDeadlineTimer>
@@ -20,6 +21,7 @@
 
 using presence::test::HttpResult;
 using presence::test::NodeProcess;
+using presence::test::RedisTestServer;
 using presence::test::SseTestClient;
 
 namespace {
@@ -237,6 +239,47 @@ private Q_SLOTS:
         QVERIFY(!node.log().contains(adminToken));
         node.signal(SIGTERM);
         QCOMPARE(node.waitForExit(), 0);
+    }
+
+    void redisPasswordFromACredentialLogsIntoRedis()
+    {
+        const QByteArray password = "credential-redis-password";
+        RedisTestServer redis({QStringLiteral("--requirepass"), QString::fromLatin1(password)});
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        QTemporaryDir credentials;
+        QVERIFY(credentials.isValid());
+        QFile file(credentials.filePath(QStringLiteral("redis-password")));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(password + '\n');
+        file.close();
+        const QStringList args{QStringLiteral("--redis"),
+                               QStringLiteral("redis://127.0.0.1:%1").arg(redis.port())};
+        auto healthOf = [](const NodeProcess &node) {
+            return QString::fromUtf8(
+                presence::test::httpGet(node.port(), QStringLiteral("/health")).body);
+        };
+
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("CREDENTIALS_DIRECTORY"), credentials.path());
+        NodeProcess node;
+        QVERIFY2(node.start(args, env), node.log().constData());
+        QString health;
+        QVERIFY2(
+            QTest::qWaitFor(
+                [&] { return (health = healthOf(node)).contains(u"\"status\":\"ok\""); }, 10000),
+            qPrintable(health + QString::fromUtf8(node.log())));
+        QVERIFY(!node.log().contains(password));
+        node.signal(SIGTERM);
+        QCOMPARE(node.waitForExit(), 0);
+
+        // Without it the same node cannot log in: degraded, so the credential was what worked.
+        NodeProcess refused;
+        QVERIFY2(refused.start(args), refused.log().constData());
+        QVERIFY2(QTest::qWaitFor([&] { return (health = healthOf(refused)).contains(u"degraded"); },
+                                 10000),
+                 qPrintable(health));
+        refused.signal(SIGTERM);
+        QCOMPARE(refused.waitForExit(), 0);
     }
 
     void manPageOfTheBuildListsEveryOptionOfHelp()
