@@ -3,6 +3,8 @@
 #include <QByteArray>
 #include <QByteArrayView>
 
+#include <utility>
+
 namespace presence {
 
 // systemd's readiness protocol (sd_notify(3)) without libsystemd: one datagram such as

@@ -27,7 +27,7 @@ for lib in libqt6core6 libqt6network6 libqt6httpserver6 libhiredis0.14; do
     grep -q "$lib" <<<"$control" || fail "Depends lacks $lib: $control"
 done
 dpkg-deb --field "$deb" Recommends | grep -q redis-server || fail "Recommends lacks redis-server"
-dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx /etc/default/presence \
+dpkg-deb --ctrl-tarfile "$deb" | tar -xO --wildcards '*conffiles' | grep -qx /etc/default/presence \
     || fail "/etc/default/presence is not a conffile"
 
 echo "== apt-get install $deb"
@@ -52,9 +52,15 @@ output=$(systemd-analyze verify "$man_flag" /usr/lib/systemd/system/presence.ser
 output=$(grep -v -e 'redis-server.service' -e 'network-online.target' <<<"$output" || true)
 [[ -z "$output" ]] || fail "systemd-analyze verify: $output"
 
-echo "== presence --check-config with /etc/default/presence, as the unit runs it"
-(set -a; . /etc/default/presence; /usr/bin/presence --headless --check-config --listen 127.0.0.1:0) \
-    | grep -qx "configuration OK" || fail "--check-config of the shipped settings"
+echo "== presence --check-config with /etc/default/presence and the unit's LimitNOFILE, as the unit runs it"
+limit=$(grep -oP '^LimitNOFILE=\K[0-9]+$' /usr/lib/systemd/system/presence.service) || fail "the unit sets no LimitNOFILE"
+verdict=$(set -a; . /etc/default/presence; ulimit -n "$limit"
+          /usr/bin/presence --headless --check-config --listen 127.0.0.1:0 2>"$work/check.err") \
+    || fail "--check-config of the shipped settings: $(cat "$work/check.err")"
+[[ "$verdict" == "configuration OK" ]] || fail "--check-config said: $verdict"
+verdict=$(ulimit -n 1024; /usr/bin/presence --headless --check-config --listen 127.0.0.1:0 2>&1) \
+    && fail "--check-config accepted an open-file limit of 1024"
+grep -q "open-file limit 1024" <<<"$verdict" || fail "--check-config with 1024 files said: $verdict"
 
 # Starts the installed binary headless on a free port, waits (deadline 20 s) for its
 # "listening on" line, checks /health; $1: the backend, $2: what /health must contain.
