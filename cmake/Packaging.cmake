@@ -22,9 +22,9 @@ set(CPACK_PACKAGE_NAME presence)
 set(CPACK_PACKAGE_VENDOR presence)
 set(CPACK_PACKAGE_CONTACT "presence maintainers <presence@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Who is online, told to every client within a known time")
-set(CPACK_PACKAGE_DESCRIPTION
-    "An SSE realtime presence service over Redis Streams (or an in-memory engine), an operator\n"
-    "dashboard, and a headless server with a hardened systemd unit (presence.service).")
+set(CPACK_PACKAGE_DESCRIPTION "An SSE realtime presence service over Redis Streams (or an \
+in-memory engine), an operator dashboard, and a headless server with a hardened systemd unit \
+(presence.service).")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
