@@ -13,6 +13,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <csignal>
+#include <cstddef>
+#include <cstring>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
