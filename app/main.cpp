@@ -1,13 +1,15 @@
+#include "app/ConfigCheck.h"
 #include "app/Logging.h"
+#include "app/ManPage.h"
 #include "app/Options.h"
 #include "app/PresenceBackend.h"
+#include "app/ServiceNotifier.h"
 #include "app/TerminationSignals.h"
 #include "auth/ClientTokens.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QLoggingCategory>
-
 #include <cstdio>
 
 #ifdef PRESENCE_HAS_UI
@@ -25,6 +27,8 @@ int runHeadless(int argc, char **argv, const Options &options)
     // fan-out to 5,000 sessions 4× faster (bench/README.md). A server has no use for glib.
     if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
         qputenv("QT_NO_GLIB", "1");
+    // Taken before anything starts a child process (the private redis-server).
+    const ServiceNotifier notifier = ServiceNotifier::fromEnvironment();
     QCoreApplication app(argc, argv);
     PresenceBackend backend(options);
     // A benchmark switch, not an option: PRESENCE_SSE_DIRECT_WRITES=0 sends every SSE write
@@ -39,6 +43,7 @@ int runHeadless(int argc, char **argv, const Options &options)
     TerminationSignals signals_;
     QObject::connect(&signals_, &TerminationSignals::terminationRequested, &app, [&](int number) {
         qInfo().noquote() << "signal" << number << "received; shutting down";
+        notifier.notify("STOPPING=1");
         backend.shutdown();
         app.quit();
     });
@@ -47,10 +52,29 @@ int runHeadless(int argc, char **argv, const Options &options)
         qCritical().noquote() << error;
         return 1;
     }
+    // Listening, and the engine built: with Redis unreachable the node serves degraded and
+    // catches up, so waiting for Redis here would only delay what clients can already use.
+    notifier.notify(QByteArrayLiteral("READY=1\nSTATUS=listening on ") +
+                    backend.baseUrl().toUtf8());
     const int code = app.exec();
     backend.shutdown();
     qInfo().noquote() << "stopped";
     return code;
+}
+
+// --check-config: every reason on stderr, exit 1; or "configuration OK" on stdout, exit 0.
+int checkConfig(const Options &options)
+{
+    for (const QString &name : unknownPresenceVariables(QProcessEnvironment::systemEnvironment()))
+        std::fprintf(stderr, "presence: warning: %s is not an option (ignored)\n",
+                     qPrintable(name));
+    const QStringList problems = configProblems(options, probeHost(options));
+    for (const QString &problem : problems)
+        std::fprintf(stderr, "presence: %s\n", qPrintable(problem));
+    if (!problems.isEmpty())
+        return 1;
+    std::printf("configuration OK\n");
+    return 0;
 }
 
 } // namespace
@@ -75,9 +99,16 @@ int main(int argc, char **argv)
     case OptionsParse::Outcome::ShowVersion:
         std::fputs(qPrintable(parsed.text + QLatin1Char('\n')), stdout);
         return 0;
+    case OptionsParse::Outcome::ShowManPage:
+        std::fputs(manPage(QStringLiteral(PRESENCE_VERSION)).toUtf8().constData(), stdout);
+        return 0;
     case OptionsParse::Outcome::Error:
         std::fprintf(stderr, "presence: %s\nTry 'presence --help'.\n", qPrintable(parsed.text));
         return 2;
+    case OptionsParse::Outcome::CheckConfig: {
+        QCoreApplication probe(argc, argv); // QTcpServer wants an application object
+        return checkConfig(parsed.options);
+    }
     case OptionsParse::Outcome::MintToken: {
         const qint64 expires = QDateTime::currentSecsSinceEpoch() + parsed.options.tokenTtlMs / 1000;
         const ClientTokens tokens(parsed.options.tokenSecret);

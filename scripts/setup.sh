@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # Installs what presence needs on Debian 12 (only what is missing), then, with --tests,
-# the test tools too (Chromium, Node packages for the end-to-end tests, clang for fuzzing).
-# Usage: scripts/setup.sh [--tests]
+# the test tools too (Chromium, Node packages for the end-to-end tests, clang for fuzzing, the
+# packaging tools and systemd-analyze), with --package what scripts/package.sh needs.
+# Usage: scripts/setup.sh [--tests|--package]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_tests=0
-[[ "${1:-}" == "--tests" ]] && want_tests=1
+want_package=0
+[[ "${1:-}" == "--tests" ]] && want_tests=1 && want_package=1
+[[ "${1:-}" == "--package" ]] && want_package=1
 
 packages=(cmake ninja-build g++ pkg-config git
           qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libgl-dev
           libhiredis-dev redis-server redis-tools)
+if (( want_package )); then
+    packages+=(dpkg-dev file) # CPack's DEB generator: dpkg-shlibdeps, and file to find the ELF files
+fi
 if (( want_tests )); then
+    packages+=(systemd) # systemd-analyze verify of presence.service (no running systemd needed)
     packages+=(curl chromium xvfb xauth procps iproute2) # iproute2: tests cut links in network namespaces
     packages+=(clang libclang-rt-14-dev) # scripts/fuzz.sh: clang 14 and its libFuzzer runtime
     packages+=(python3 gnuplot-nox) # bench/run.sh --smoke: its JSON helpers, report and plots

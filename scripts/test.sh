@@ -3,7 +3,9 @@
 # then builds the server-only variant (no widgets: the linker proves the core is widget-free)
 # and runs its tests too, then the whole suite again under ASan + UBSan (LeakSanitizer on;
 # server-only, so no widgets), then every fuzz target for 20 s (scripts/fuzz.sh), then the
-# benchmark harness's smoke run (bench/run.sh --smoke --no-docs on build/ci).
+# benchmark harness's smoke run (bench/run.sh --smoke --no-docs on build/ci), then the Debian
+# package: scripts/package.sh builds it, `ctest --preset package` installs, runs and removes it
+# (needs root, as in CI).
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,4 +30,7 @@ scripts/fuzz.sh 20
 # written; bench/check_results.py), not speed. Fails on any broken measurement or after 3 min.
 echo "== bench smoke: bench/run.sh --smoke --no-docs (build/ci)"
 PRESENCE_BENCH_BUILD=build/ci timeout --kill-after=10 180 bench/run.sh --smoke --no-docs
+echo "== package: scripts/package.sh, then apt-get install, run, remove (ctest --preset package)"
+scripts/package.sh
+ctest --preset package
 echo "== all tests passed"

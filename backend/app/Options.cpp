@@ -6,6 +6,10 @@
 #include <QHostInfo>
 #include <QUrl>
 
+#include <algorithm>
+#include <array>
+#include <iterator>
+
 #include "model/ClientId.h"
 
 namespace presence {
@@ -56,10 +60,15 @@ QString defaultNodeId()
 }
 
 namespace {
-struct OptionSpec {
-    const char *name;
-    const char *valueName;
-    const char *help;
+// Switches: no value; help and version also have the one-letter forms -h and -v.
+constexpr OptionSpec switchOptions[] = {
+    {"help", nullptr, "Show this help."},
+    {"version", nullptr, "Show the version."},
+    {"headless", nullptr, "Run the backend as a server, no window."},
+    {"check-config", nullptr,
+     "Check the options, the environment, the files they name and the open-file limit, say what is "
+     "wrong (or \"configuration OK\") and exit: 0 if usable, 1 if not."},
+    {"help-man", nullptr, "Print the manual page presence(1) as roff and exit."},
 };
 
 constexpr OptionSpec valueOptions[] = {
@@ -76,18 +85,46 @@ constexpr OptionSpec valueOptions[] = {
     {"max-sessions-per-address", "N", "SSE sessions from one remote address (default 1000)."},
     {"token-secret-file", "FILE", "Require signed client tokens; the HMAC secret is read from FILE (or set PRESENCE_TOKEN_SECRET)."},
     {"admin-token-file", "FILE", "Require 'Authorization: Bearer <token>' on /api and /metrics; the token is read from FILE (or set PRESENCE_ADMIN_TOKEN)."},
+    {"redis-password-file", "FILE", "The password for --redis is read from FILE (or set PRESENCE_REDIS_PASSWORD); it replaces one in the URL."},
     {"cors-origin", "ORIGINS", "Comma-separated origins allowed to use the API and streams from a browser."},
     {"mint-token", "CLIENT", "Print a signed connection token for CLIENT (needs the token secret) and exit."},
     {"token-ttl", "DURATION", "How long a minted token is valid (default 24h as 86400s)."},
     {"key-prefix", "PREFIX", "Prefix of every Redis key and stream (default none: streams are heartbeat and presence)."},
 };
 
+constexpr auto allOptions = [] {
+    std::array<OptionSpec, std::size(switchOptions) + std::size(valueOptions)> all{};
+    std::copy(std::begin(valueOptions), std::end(valueOptions),
+              std::copy(std::begin(switchOptions), std::end(switchOptions), all.begin()));
+    return all;
+}();
+
+constexpr SecretSource secrets[] = {
+    {"token-secret-file", "PRESENCE_TOKEN_SECRET", "token-secret"},
+    {"admin-token-file", "PRESENCE_ADMIN_TOKEN", "admin-token"},
+    {"redis-password-file", "PRESENCE_REDIS_PASSWORD", "redis-password"},
+};
+
 QString environmentName(const char *option)
+{
+    return optionEnvironmentName(option);
+}
+} // namespace
+
+std::span<const OptionSpec> optionTable()
+{
+    return allOptions;
+}
+std::span<const SecretSource> secretSources()
+{
+    return secrets;
+}
+
+QString optionEnvironmentName(const char *option)
 {
     return QStringLiteral("PRESENCE_")
            + QString::fromLatin1(option).toUpper().replace(QLatin1Char('-'), QLatin1Char('_'));
 }
-} // namespace
 
 OptionsParse parseOptions(const QStringList &arguments, const QProcessEnvironment &environment)
 {
@@ -96,20 +133,17 @@ OptionsParse parseOptions(const QStringList &arguments, const QProcessEnvironmen
         "presence: who is online, within a known time.\n"
         "Without --headless opens the operator dashboard. Every option can also be set\n"
         "in the environment as PRESENCE_<OPTION> (e.g. PRESENCE_REDIS)."));
-    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
-                                  QStringLiteral("Show this help."));
-    const QCommandLineOption version({QStringLiteral("v"), QStringLiteral("version")},
-                                     QStringLiteral("Show the version."));
-    const QCommandLineOption headless(QStringLiteral("headless"),
-                                      QStringLiteral("Run the backend as a server, no window."));
-    parser.addOption(help);
-    parser.addOption(version);
-    parser.addOption(headless);
-    for (const OptionSpec &spec : valueOptions) {
-        parser.addOption(QCommandLineOption(QString::fromLatin1(spec.name),
-                                            QString::fromUtf8(spec.help),
-                                            QString::fromLatin1(spec.valueName)));
+    for (const OptionSpec &spec : optionTable()) {
+        QStringList names{QString::fromLatin1(spec.name)};
+        if (names.first() == u"help" || names.first() == u"version")
+            names.prepend(names.first().left(1));
+        parser.addOption(spec.valueName ? QCommandLineOption(names, QString::fromUtf8(spec.help),
+                                                             QString::fromLatin1(spec.valueName))
+                                        : QCommandLineOption(names, QString::fromUtf8(spec.help)));
     }
+    const QString help = QStringLiteral("help");
+    const QString version = QStringLiteral("version");
+    const QString headless = QStringLiteral("headless");
 
     OptionsParse result;
     auto fail = [&result](const QString &message) {
@@ -129,6 +163,10 @@ OptionsParse parseOptions(const QStringList &arguments, const QProcessEnvironmen
     if (parser.isSet(version)) {
         result.outcome = OptionsParse::Outcome::ShowVersion;
         result.text = QStringLiteral("presence ") + QCoreApplication::applicationVersion();
+        return result;
+    }
+    if (parser.isSet(QStringLiteral("help-man"))) {
+        result.outcome = OptionsParse::Outcome::ShowManPage;
         return result;
     }
 
@@ -228,29 +266,49 @@ OptionsParse parseOptions(const QStringList &arguments, const QProcessEnvironmen
             *target = number;
         }
     }
-    // Secrets: a file named on the command line, or the value itself in the environment.
-    auto readSecret = [&](const char *fileOption, const char *variable, QByteArray *target) -> bool {
-        if (const auto file = valueOf(fileOption)) {
-            QFile secretFile(*file);
+    // Secrets: a file named on the command line (or PRESENCE_<OPTION>_FILE), the value itself
+    // in the environment, or a systemd credential (LoadCredential=; an empty one is unset).
+    const QString credentials = environment.value(QStringLiteral("CREDENTIALS_DIRECTORY"));
+    auto readSecret = [&](const SecretSource &secret, qsizetype minimumSize,
+                          QByteArray *target) -> bool {
+        auto readFile = [&](const QString &path, const QString &from) {
+            QFile secretFile(path);
             if (!secretFile.open(QIODevice::ReadOnly)) {
-                result.text = source(fileOption) + QStringLiteral(": cannot read ") + *file;
+                result.text = from + QStringLiteral(": cannot read ") + path;
                 return false;
             }
             *target = secretFile.readAll().trimmed();
-        } else if (environment.contains(QString::fromLatin1(variable))) {
-            *target = environment.value(QString::fromLatin1(variable)).toUtf8().trimmed();
+            return true;
+        };
+        const QString credential =
+            credentials.isEmpty()
+                ? QString()
+                : credentials + QLatin1Char('/') + QString::fromLatin1(secret.credential);
+        if (const auto file = valueOf(secret.fileOption)) {
+            if (!readFile(*file, source(secret.fileOption)))
+                return false;
+        } else if (environment.contains(QString::fromLatin1(secret.variable))) {
+            *target = environment.value(QString::fromLatin1(secret.variable)).toUtf8().trimmed();
+        } else if (!credential.isEmpty() && QFile::exists(credential)) {
+            if (!readFile(credential,
+                          QStringLiteral("credential ") + QString::fromLatin1(secret.credential)))
+                return false;
+            if (target->isEmpty())
+                *target = QByteArray(); // the unit's SetCredential= default: not configured
         }
         if (target->isNull())
             return true;
-        if (target->size() < 16) {
-            result.text = QStringLiteral("%1: a secret needs at least 16 characters").arg(
-                QString::fromLatin1(variable));
+        if (target->size() < minimumSize) {
+            result.text = QStringLiteral("%1: a secret needs at least %2 characters")
+                              .arg(QString::fromLatin1(secret.variable))
+                              .arg(minimumSize);
             return false;
         }
         return true;
     };
-    if (!readSecret("token-secret-file", "PRESENCE_TOKEN_SECRET", &options.tokenSecret)
-        || !readSecret("admin-token-file", "PRESENCE_ADMIN_TOKEN", &options.adminToken))
+    if (!readSecret(secrets[0], 16, &options.tokenSecret) ||
+        !readSecret(secrets[1], 16, &options.adminToken) ||
+        !readSecret(secrets[2], 1, &options.redisPassword))
         return fail(result.text);
     if (const auto origins = valueOf("cors-origin")) {
         for (const QString &origin : origins->split(QLatin1Char(','), Qt::SkipEmptyParts)) {
@@ -275,6 +333,8 @@ OptionsParse parseOptions(const QStringList &arguments, const QProcessEnvironmen
         options.mintTokenFor = parser.value(QStringLiteral("mint-token"));
         result.outcome = OptionsParse::Outcome::MintToken;
     }
+    if (parser.isSet(QStringLiteral("check-config")))
+        result.outcome = OptionsParse::Outcome::CheckConfig;
     if (const auto node = valueOf("node-id")) {
         if (node->trimmed().isEmpty() || node->size() > 128)
             return fail(source("node-id") + QStringLiteral(": expected 1 to 128 characters"));

@@ -5,8 +5,8 @@
 #include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
-
 #include <optional>
+#include <span>
 
 namespace presence {
 
@@ -26,6 +26,7 @@ struct Options {
     // Access control (see auth/AccessPolicy.h): secrets from files or the environment only.
     QByteArray tokenSecret;  // PRESENCE_TOKEN_SECRET or --token-secret-file
     QByteArray adminToken;   // PRESENCE_ADMIN_TOKEN or --admin-token-file
+    QByteArray redisPassword; // PRESENCE_REDIS_PASSWORD or --redis-password-file: AUTH for --redis
     QStringList corsOrigins; // --cors-origin a,b
     QString mintTokenFor;    // --mint-token CLIENT: print a token and exit
     qint64 tokenTtlMs = 24 * 3600 * 1000;
@@ -39,11 +40,31 @@ struct Options {
 };
 
 struct OptionsParse {
-    enum class Outcome { Run, ShowHelp, ShowVersion, MintToken, Error };
+    enum class Outcome { Run, ShowHelp, ShowVersion, ShowManPage, CheckConfig, MintToken, Error };
     Outcome outcome = Outcome::Run;
     Options options;
     QString text; // help text, version, or the error
 };
+
+// One row of the command line: what --help, the man page (ManPage.h) and the parser all read,
+// so the three cannot disagree. valueName is null for a switch.
+struct OptionSpec {
+    const char *name;
+    const char *valueName;
+    const char *help;
+};
+std::span<const OptionSpec> optionTable();
+// "token-secret-file" → "PRESENCE_TOKEN_SECRET_FILE".
+QString optionEnvironmentName(const char *option);
+
+// Secrets that may also arrive as systemd credentials: $CREDENTIALS_DIRECTORY/<credential>
+// is read when neither the file option nor the variable is given (LoadCredential=).
+struct SecretSource {
+    const char *fileOption;
+    const char *variable;
+    const char *credential;
+};
+std::span<const SecretSource> secretSources();
 
 OptionsParse parseOptions(const QStringList &arguments, const QProcessEnvironment &environment);
 

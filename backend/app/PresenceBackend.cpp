@@ -92,6 +92,8 @@ bool PresenceBackend::createEngine(QString *error)
             *error = QStringLiteral("--redis: ") + whyNot;
             return false;
         }
+        if (!m_options.redisPassword.isEmpty()) // from a file or a credential: wins over the URL's
+            url = url->withCredentials(url->user(), m_options.redisPassword);
     } else if (m_options.engine != EngineChoice::Memory) {
         m_embeddedRedis = std::make_unique<EmbeddedRedis>();
         QString whyNot;

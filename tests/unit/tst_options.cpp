@@ -1,6 +1,8 @@
 #include "app/Options.h"
 
 #include <QCoreApplication>
+#include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace presence;
@@ -155,6 +157,66 @@ private Q_SLOTS:
         QVERIFY(parseListenAddress(u":9000", &host, &port));
         QCOMPARE(host, QStringLiteral("127.0.0.1"));
         QVERIFY(!parseListenAddress(u"host:port", &host, &port));
+    }
+
+    void secretsFromTheCredentialsDirectory_optionsAndVariablesWin()
+    {
+        QTemporaryDir credentials;
+        QVERIFY(credentials.isValid());
+        auto write = [&](const QString &name, const QByteArray &content) {
+            QFile file(credentials.filePath(name));
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(content);
+        };
+        write(QStringLiteral("token-secret"), "credential-token-secret-0123\n");
+        write(QStringLiteral("admin-token"), "\n"); // the unit's SetCredential= default
+        write(QStringLiteral("redis-password"), "pw");
+        write(QStringLiteral("file-password"), "from-a-file\n");
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("CREDENTIALS_DIRECTORY"), credentials.path());
+        auto parsed = parse({}, env);
+        QCOMPARE(parsed.outcome, OptionsParse::Outcome::Run);
+        QCOMPARE(parsed.options.tokenSecret, QByteArray("credential-token-secret-0123"));
+        QVERIFY(parsed.options.adminToken.isNull()); // empty credential: not configured
+        QCOMPARE(parsed.options.redisPassword, QByteArray("pw"));
+
+        env.insert(QStringLiteral("PRESENCE_TOKEN_SECRET"),
+                   QStringLiteral("from-the-environment-0123"));
+        parsed = parse({QStringLiteral("--redis-password-file"),
+                        credentials.filePath(QStringLiteral("file-password"))},
+                       env);
+        QCOMPARE(parsed.outcome, OptionsParse::Outcome::Run);
+        QCOMPARE(parsed.options.tokenSecret, QByteArray("from-the-environment-0123"));
+        QCOMPARE(parsed.options.redisPassword, QByteArray("from-a-file"));
+
+        write(QStringLiteral("token-secret"), "short");
+        env.remove(QStringLiteral("PRESENCE_TOKEN_SECRET"));
+        parsed = parse({}, env);
+        QCOMPARE(parsed.outcome, OptionsParse::Outcome::Error);
+        QVERIFY2(parsed.text.contains(u"at least 16 characters"), qPrintable(parsed.text));
+    }
+
+    void redisPasswordFromTheEnvironment_andUnreadableFile()
+    {
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("PRESENCE_REDIS_PASSWORD"), QStringLiteral("s3cret"));
+        QCOMPARE(parse({}, env).options.redisPassword, QByteArray("s3cret"));
+        const auto missing =
+            parse({QStringLiteral("--redis-password-file"), QStringLiteral("/nonexistent/pw")});
+        QCOMPARE(missing.outcome, OptionsParse::Outcome::Error);
+        QVERIFY2(missing.text.contains(u"--redis-password-file: cannot read /nonexistent/pw"),
+                 qPrintable(missing.text));
+    }
+
+    void checkConfigAndManPageOutcomes()
+    {
+        QCOMPARE(parse({QStringLiteral("--check-config")}).outcome,
+                 OptionsParse::Outcome::CheckConfig);
+        QCOMPARE(parse({QStringLiteral("--check-config"), QStringLiteral("--grace"),
+                        QStringLiteral("x")})
+                     .outcome,
+                 OptionsParse::Outcome::Error);
+        QCOMPARE(parse({QStringLiteral("--help-man")}).outcome, OptionsParse::Outcome::ShowManPage);
     }
 };
 
