@@ -63,7 +63,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(statusOf(model, QStringLiteral("alice")), QStringLiteral("ONLINE/connected"), 5000);
         QTRY_COMPARE_WITH_TIMEOUT(statusOf(model, QStringLiteral("bob")), QStringLiteral("ONLINE/connected"), 5000);
         QTRY_COMPARE_WITH_TIMEOUT(model.counts().online, 2, 5000);
-        QTRY_COMPARE_WITH_TIMEOUT(model.counts().sessions, 2, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(model.counts().connections, 2, 5000);
         const ClientPresence online = row(model, QStringLiteral("alice"));
         QCOMPARE(online.nodes, QStringList{QStringLiteral("ui-test")});
         QVERIFY(online.deadlineMs > 0);

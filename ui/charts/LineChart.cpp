@@ -1,5 +1,7 @@
 #include "LineChart.h"
 
+#include "AxisTicks.h"
+
 #include <QLocale>
 #include <QPainter>
 #include <QPainterPath>
@@ -55,8 +57,10 @@ void LineChart::paintEvent(QPaintEvent *)
     grid.setAlphaF(0.18f);
 
     const double current = m_values.isEmpty() ? 0.0 : m_values.last();
-    const double peak = m_values.isEmpty() ? 0.0 : *std::max_element(m_values.cbegin(), m_values.cend());
-    const double top = niceCeiling(peak);
+    const double peak =
+        m_values.isEmpty() ? 0.0 : *std::max_element(m_values.cbegin(), m_values.cend());
+    const AxisScale scale = niceScale(peak);
+    const double top = scale.top;
 
     // Title and the current value on one line above the plot.
     painter.setPen(text);
@@ -70,22 +74,27 @@ void LineChart::paintEvent(QPaintEvent *)
                      QLocale().toString(current, 'f', current < 10 && current != std::floor(current) ? 1 : 0));
     painter.setFont(font());
 
-    const QString topLabel = QLocale().toString(top, 'f', 0);
-    const int axisWidth = metrics.horizontalAdvance(topLabel) + 6;
+    const QList<double> ticks = scale.ticks();
+    int axisWidth = 0;
+    for (const double tick : ticks)
+        axisWidth = std::max(axisWidth, metrics.horizontalAdvance(scale.label(tick)) + 6);
     const QRectF plot(axisWidth, line + 6, width() - axisWidth - 2, height() - 2 * line - 10);
     if (plot.width() < 10 || plot.height() < 10)
         return;
 
-    painter.setPen(QPen(grid, 1));
-    for (int i = 0; i <= 4; ++i) {
-        const double y = plot.bottom() - plot.height() * i / 4.0;
+    // A labelled grid line per tick; labels that would overlap the one below are left out.
+    double lastLabelY = plot.bottom() + line;
+    for (const double tick : ticks) {
+        const double y = plot.bottom() - plot.height() * tick / top;
+        painter.setPen(QPen(grid, 1));
         painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y));
+        if (lastLabelY - y < line && tick != top)
+            continue;
+        painter.setPen(text);
+        painter.drawText(QRectF(0, y - line / 2.0, axisWidth - 4, line),
+                         Qt::AlignRight | Qt::AlignVCenter, scale.label(tick));
+        lastLabelY = y;
     }
-    painter.setPen(text);
-    painter.drawText(QRectF(0, plot.top() - line / 2.0, axisWidth - 4, line),
-                     Qt::AlignRight | Qt::AlignVCenter, topLabel);
-    painter.drawText(QRectF(0, plot.bottom() - line / 2.0, axisWidth - 4, line),
-                     Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("0"));
     const int spanSeconds = m_capacity * m_sampleMs / 1000;
     const QString start = spanSeconds >= 120 ? tr("−%1 min").arg(spanSeconds / 60)
                                              : tr("−%1 s").arg(spanSeconds);
