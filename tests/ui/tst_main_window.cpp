@@ -144,6 +144,11 @@ private Q_SLOTS:
             said = said || label->text().contains(
                                QStringLiteral("port %1 was taken").arg(squatter.serverPort()));
         QVERIFY(said);
+        // Settings remember the address asked for, not the port fallen back to.
+        DashboardSettings nothingRemembered(m_dir.filePath(QStringLiteral("fresh.ini")));
+        SettingsDialog dialog(dashboard, nothingRemembered);
+        QCOMPARE(dialog.listenEdit()->text(),
+                 QStringLiteral("127.0.0.1:%1").arg(squatter.serverPort()));
         // The fallback is only for a port that cannot be had: a free one is used as asked.
         QVERIFY(m_backend->listenNote().isEmpty());
     }

@@ -10,7 +10,6 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
-#include <QUrl>
 #include <QVBoxLayout>
 
 namespace presence {
@@ -42,7 +41,14 @@ SettingsDialog::SettingsDialog(PresenceBackend &backend, DashboardSettings &sett
     m_grace->setSingleStep(100);
     m_grace->setSuffix(tr(" ms"));
     m_grace->setValue(int(current.graceMs));
-    m_listen->setText(settings.listen(QUrl(backend.baseUrl()).authority()));
+    // The address asked for, not the free port a taken one fell back to: that is what to
+    // remember for the next start.
+    const Options &asked = backend.options();
+    const QString askedHost = asked.listenHost.contains(QLatin1Char(':'))
+                                  ? QLatin1Char('[') + asked.listenHost + QLatin1Char(']')
+                                  : asked.listenHost;
+    m_listen->setText(
+        settings.listen(QStringLiteral("%1:%2").arg(askedHost).arg(asked.listenPort)));
     m_listen->setPlaceholderText(QStringLiteral("127.0.0.1:8080"));
     m_summary->setWordWrap(true);
 
