@@ -138,6 +138,11 @@ private Q_SLOTS:
         QCOMPARE(model.index(0, EventLogModel::StatusColumn).data().toString(), QStringLiteral("ONLINE"));
         QCOMPARE(model.index(0, EventLogModel::ReasonColumn).data().toString(), QStringLiteral("connected"));
         QVERIFY(EventId::parse(model.index(0, EventLogModel::IdColumn).data().toString().toLatin1()));
+        // The clock time in the column, the date and how long ago in its tooltip.
+        const QString when =
+            model.index(0, EventLogModel::TimeColumn).data(Qt::ToolTipRole).toString();
+        QVERIFY2(when.endsWith(QStringLiteral(" ago)")) || when.endsWith(QStringLiteral("(now)")),
+                 qPrintable(when));
 
         panel.pauseButton()->click();
         QVERIFY(model.isPaused());

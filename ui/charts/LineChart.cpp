@@ -101,6 +101,31 @@ void LineChart::paintEvent(QPaintEvent *)
     const QRectF axis(plot.left(), plot.bottom() + 2, plot.width(), line);
     painter.drawText(axis, Qt::AlignLeft | Qt::AlignTop, start);
     painter.drawText(axis, Qt::AlignRight | Qt::AlignTop, tr("now"));
+    // Time ticks (every minute over five minutes), labelled where a label fits between the ends.
+    AxisScale time = niceScale(spanSeconds, 5, true);
+    if (spanSeconds >= 120) { // whole minutes
+        time = niceScale(spanSeconds / 60.0, 5, true);
+        time.step *= 60;
+        time.top *= 60;
+    }
+    const double leftEnd = plot.left() + metrics.horizontalAdvance(start) + 4;
+    const double rightEnd = plot.right() - metrics.horizontalAdvance(tr("now")) - 4;
+    for (const double ago : time.ticks()) {
+        if (ago <= 0 || ago >= spanSeconds)
+            continue;
+        const double x = plot.right() - plot.width() * ago / spanSeconds;
+        painter.setPen(QPen(grid, 1));
+        painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
+        const int seconds = int(ago);
+        const QString label = seconds % 60 == 0 && spanSeconds >= 120
+                                  ? tr("−%1 min").arg(seconds / 60)
+                                  : tr("−%1 s").arg(seconds);
+        const double half = metrics.horizontalAdvance(label) / 2.0 + 2;
+        if (x - half < leftEnd || x + half > rightEnd)
+            continue;
+        painter.setPen(text);
+        painter.drawText(QRectF(x - half, axis.top(), 2 * half, line), Qt::AlignCenter, label);
+    }
 
     if (m_values.size() < 2)
         return;
