@@ -42,6 +42,8 @@ int runDashboard(int argc, char **argv, const Options &options)
         options, DashboardSettings::explicitOptions(QApplication::arguments(),
                                                     QProcessEnvironment::systemEnvironment()));
     PresenceBackend backend(effective);
+    // A second dashboard, or a server already on 8080, must not stop this one from opening.
+    backend.setFreePortFallback(true);
     QString error;
     if (!backend.start(&error)) {
         qCritical().noquote() << error;

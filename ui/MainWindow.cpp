@@ -62,7 +62,10 @@ MainWindow::MainWindow(PresenceBackend &backend, DashboardSettings &settings, QW
     statusBar()->addWidget(m_statusNode, 1);
     statusBar()->addPermanentWidget(m_statusHeartbeats);
     statusBar()->addPermanentWidget(m_statusSessions);
-    connect(&backend.realtime(), &RealtimeServer::sessionCountChanged, this, &MainWindow::updateStatus);
+    m_statusSessions->setToolTip(tr("Open SSE streams of this node, whatever rooms they joined; "
+                                    "the roster's connections count each member over every node"));
+    connect(&backend.realtime(), &RealtimeServer::sessionCountChanged, this,
+            &MainWindow::updateStatus);
     connect(&backend.localClients(), &LocalClients::heartbeatsPausedChanged, this,
             &MainWindow::updateStatus);
     connect(&backend.engine(), &PresenceEngine::healthChanged, this, &MainWindow::updateStatus);
@@ -156,16 +159,22 @@ void MainWindow::updateStatus()
 {
     const PresenceEngine::Health health = m_backend.engine().health();
     const PresenceTiming timing = m_backend.engine().timing();
-    m_statusNode->setText(tr("Node %1 · %2 engine (%3) · %4 · heartbeat %5 ms, TTL %6 ms, grace %7 ms")
-                              .arg(m_backend.nodeId(), m_backend.engine().kind(), health.state,
-                                   m_backend.baseUrl())
-                              .arg(timing.heartbeatMs)
-                              .arg(timing.ttlMs())
-                              .arg(timing.graceMs));
+    m_statusNode->setText(
+        tr("Node %1 · %2 engine (%3) · %4 · heartbeat %5 ms, TTL %6 ms, grace %7 ms")
+            .arg(m_backend.nodeId(), m_backend.engine().kind(), health.state, m_backend.baseUrl())
+            .arg(timing.heartbeatMs)
+            .arg(timing.ttlMs())
+            .arg(timing.graceMs));
+    if (!m_backend.listenNote().isEmpty()) {
+        m_statusNode->setText(m_statusNode->text() + QStringLiteral(" · ") +
+                              tr("port %1 was taken").arg(m_backend.options().listenPort));
+        m_statusNode->setToolTip(m_backend.listenNote());
+    }
     m_statusHeartbeats->setText(m_backend.localClients().heartbeatsPaused()
                                     ? tr("<b style='color:#e07b24'>heartbeats paused</b>")
                                     : tr("heartbeats on"));
-    m_statusSessions->setText(tr("%1 SSE sessions").arg(m_backend.realtime().sessionCount()));
+    m_statusSessions->setText(
+        tr("%1 SSE streams on this node").arg(m_backend.realtime().sessionCount()));
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -60,6 +60,18 @@ bool PresenceBackend::start(QString *error)
     }
     QString listenError;
     m_port = m_http->listenOn(host, m_options.listenPort, &listenError);
+    if (m_port == 0 && m_freePortFallback && m_options.listenPort != 0) {
+        m_port = m_http->listenOn(host, 0, nullptr);
+        if (m_port != 0) {
+            m_listenNote =
+                QStringLiteral("%1:%2 is not available (%3); listening on port %4 instead")
+                    .arg(m_options.listenHost)
+                    .arg(m_options.listenPort)
+                    .arg(listenError)
+                    .arg(m_port);
+            qCWarning(lcBackend).noquote() << m_listenNote;
+        }
+    }
     if (m_port == 0) {
         *error = QStringLiteral("cannot listen on %1:%2: %3")
                      .arg(m_options.listenHost)
@@ -124,6 +136,16 @@ bool PresenceBackend::createEngine(QString *error)
     engine->start();
     m_engine = std::move(engine);
     return true;
+}
+
+QString PresenceBackend::redisAddress() const
+{
+    if (m_embeddedRedis)
+        return m_embeddedRedis->url().toDisplayString();
+    if (!m_engine || m_engine->kind() != u"redis")
+        return {};
+    const std::optional<RedisUrl> url = RedisUrl::parse(m_options.redisUrl);
+    return url ? url->toDisplayString() : QString();
 }
 
 QString PresenceBackend::baseUrl() const

@@ -30,12 +30,18 @@ public:
     // Tuning that has no command-line option (tests use short keepalives and small bounds).
     void setRealtimeConfig(const RealtimeServer::Config &config) { m_realtimeConfig = config; }
     void setConnectionLimits(const ConnectionLimits &limits) { m_limits = limits; }
+    // The dashboard's choice: when the listen port cannot be had (another program holds it),
+    // listen on a free port instead and say so in listenNote() and the log. A server never
+    // does this: clients and proxies expect it where it was told to listen.
+    void setFreePortFallback(bool on) { m_freePortFallback = on; }
 
     // Builds the engine and starts listening; false with *error set when it cannot.
     bool start(QString *error);
     // Closes every session and stops listening. Safe to call twice.
     void shutdown();
 
+    // What the node was started with (the dashboard's settings show where it stores).
+    const Options &options() const { return m_options; }
     PresenceEngine &engine() { return *m_engine; }
     LocalClients &localClients() { return *m_localClients; }
     RealtimeServer &realtime() { return *m_realtime; }
@@ -45,6 +51,10 @@ public:
     const EmbeddedRedis *embeddedRedis() const { return m_embeddedRedis.get(); }
     quint16 port() const { return m_port; }
     QString baseUrl() const;
+    // The Redis this node stores in, password hidden ("***"); empty on the in-memory engine.
+    QString redisAddress() const;
+    // Empty, or why the node listens elsewhere than it was told (setFreePortFallback()).
+    const QString &listenNote() const { return m_listenNote; }
 
 private:
     Options m_options;
@@ -61,6 +71,8 @@ private:
     std::unique_ptr<RealtimeServer> m_realtime;
     std::unique_ptr<HttpFrontend> m_http;
     quint16 m_port = 0;
+    bool m_freePortFallback = false;
+    QString m_listenNote;
 };
 
 } // namespace presence

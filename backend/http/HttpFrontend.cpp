@@ -9,6 +9,7 @@
 #include <QJsonArray>
 #include <QLoggingCategory>
 #include <QPointer>
+#include <QUrlQuery>
 
 Q_LOGGING_CATEGORY(lcHttp, "presence.http")
 
@@ -124,9 +125,28 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
                   QJsonObject{{QStringLiteral("status"), QStringLiteral("live")}}, cors);
     else if (path == u"/metrics")
         serveMetrics(responder, cors);
-    else if (path == u"/api/presence")
-        servePresence(responder, cors);
-    else if (path == u"/api/rooms")
+    else if (path == u"/api/presence") {
+        // ?room=NAME is /api/rooms/NAME/presence; another parameter is told, not ignored (a
+        // mistyped filter used to get every room back, which looked like an answer).
+        const QUrlQuery query = request.query();
+        std::optional<RoomName> room;
+        QString whyNot;
+        for (const auto &[key, value] : query.queryItems(QUrl::FullyDecoded)) {
+            if (key != u"room")
+                whyNot =
+                    QStringLiteral("unknown parameter \"%1\" (only room= is understood)").arg(key);
+            else if (room)
+                whyNot = QStringLiteral("room= may be given once here; /api/rooms lists them all");
+            else if (!(room = RoomName::fromString(value, &whyNot)))
+                whyNot = QStringLiteral("invalid room name: ") + whyNot;
+            if (!whyNot.isEmpty())
+                break;
+        }
+        if (whyNot.isEmpty())
+            servePresence(responder, cors, room);
+        else
+            reject(responder, HttpStatus::BadRequest, whyNot, cors);
+    } else if (path == u"/api/rooms")
         serveRooms(responder, cors);
     else if (path.startsWith(u"/api/rooms/"))
         serveRoomRoute(path, responder, cors);

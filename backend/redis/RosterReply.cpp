@@ -77,6 +77,11 @@ QList<ClientPresence> RosterReply::rows(qint64 ttlMs) const
             }
             row.deadlineMs = deadlineByClient.value(name);
             row.lastSeenMs = row.deadlineMs > 0 ? row.deadlineMs - ttlMs : row.sinceMs;
+        } else if (row.sinceMs > 0) {
+            // The store keeps no heartbeat time once a member is OFFLINE: a timeout means
+            // none came for a TTL before it; a leave was the node's last word on it.
+            row.lastSeenMs =
+                row.reason == u"timeout" ? std::max<qint64>(row.sinceMs - ttlMs, 0) : row.sinceMs;
         }
         result.append(std::move(row));
     }

@@ -127,6 +127,40 @@ private Q_SLOTS:
         QCOMPARE(presence.json()[u"online"].toInteger(), 3);
     }
 
+    void apiPresenceHonoursRoomAndRefusesUnknownParameters()
+    {
+        openStream("/alice?room=r1");
+        openStream("/bob?room=r2");
+        auto clientsOf = [](const HttpResult &result) {
+            QStringList names;
+            for (const QJsonValue &row : result.json()[u"clients"].toArray())
+                names.append(row[u"client"].toString() + QLatin1Char('@') +
+                             row[u"room"].toString());
+            names.sort();
+            return names;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(
+            httpGet(m_port, QStringLiteral("/api/presence")).json()[u"online"].toInteger(), 2,
+            5000);
+        const HttpResult r2 = httpGet(m_port, QStringLiteral("/api/presence?room=r2"));
+        QCOMPARE(r2.status, 200);
+        QCOMPARE(r2.json()[u"room"].toString(), QStringLiteral("r2"));
+        QCOMPARE(clientsOf(r2), QStringList{QStringLiteral("bob@r2")});
+        QCOMPARE(clientsOf(httpGet(m_port, QStringLiteral("/api/presence"))),
+                 (QStringList{QStringLiteral("alice@r1"), QStringLiteral("bob@r2")}));
+        QCOMPARE(clientsOf(httpGet(m_port, QStringLiteral("/api/presence?room=default"))),
+                 QStringList{});
+        QCOMPARE(clientsOf(httpGet(m_port, QStringLiteral("/api/presence?room=nobody-here"))),
+                 QStringList{});
+
+        const HttpResult typo = httpGet(m_port, QStringLiteral("/api/presence?rooms=r2"));
+        QCOMPARE(typo.status, 400);
+        QVERIFY2(typo.json()[u"error"].toString().contains(u"unknown parameter \"rooms\""),
+                 typo.body.constData());
+        QCOMPARE(httpGet(m_port, QStringLiteral("/api/presence?room=a%2Fb")).status, 400);
+        QCOMPARE(httpGet(m_port, QStringLiteral("/api/presence?room=r1&room=r2")).status, 400);
+    }
+
     void badRoomsAreRefusedWithTheRule()
     {
         const HttpResult slash = httpGet(m_port, QStringLiteral("/alice?room=a%2Fb"));

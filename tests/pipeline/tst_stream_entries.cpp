@@ -144,6 +144,21 @@ private Q_SLOTS:
 
     // Fuzz-corpus inputs fuzz/corpus/stream_reply/crash-huge-*: a deadline score or a
     // "since" that does not fit qint64 (1e300, nan) was cast from double, which is undefined.
+    void offlineRowsSayWhenTheyWereLastSeen()
+    {
+        const RosterReply roster{
+            RedisReply::array({s("alice"), s("OFFLINE"), s("bob"), s("OFFLINE")}),
+            RedisReply::array({s("alice"),
+                               RedisReply::string(R"({"since":100000,"reason":"left"})"), s("bob"),
+                               RedisReply::string(R"({"since":200000,"reason":"timeout"})")}),
+            RedisReply::array({})};
+        const auto rows = roster.rows(7500);
+        QCOMPARE(rows.size(), 2);
+        QCOMPARE(rows[0].client.toString(), QStringLiteral("alice"));
+        QCOMPARE(rows[0].lastSeenMs, 100000);        // left: the node held it until then
+        QCOMPARE(rows[1].lastSeenMs, 200000 - 7500); // timeout: no heartbeat for a TTL before
+    }
+
     void rosterSurvivesNumbersOutOfRange_data()
     {
         QTest::addColumn<QByteArray>("number");

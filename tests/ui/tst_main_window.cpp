@@ -14,9 +14,12 @@
 
 #include <QAction>
 #include <QDoubleSpinBox>
+#include <QLabel>
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QStatusBar>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -114,6 +117,49 @@ private Q_SLOTS:
         Options fromCommandLine;
         fromCommandLine.timing.heartbeatMs = 1000;
         QCOMPARE(reread.applyTo(fromCommandLine, given).timing.heartbeatMs, 1000);
+    }
+
+    void aTakenPortMovesTheDashboardButNotAServer()
+    {
+        QTcpServer squatter;
+        QVERIFY(squatter.listen(QHostAddress::LocalHost, 0));
+        Options options = uiTestOptions();
+        options.listenPort = squatter.serverPort();
+
+        QString error;
+        PresenceBackend server(options); // as --headless: fails loudly
+        QVERIFY(!server.start(&error));
+        QVERIFY2(error.contains(QString::number(squatter.serverPort())), qPrintable(error));
+
+        PresenceBackend dashboard(options);
+        dashboard.setFreePortFallback(true);
+        QVERIFY2(dashboard.start(&error), qPrintable(error));
+        QVERIFY(dashboard.port() != 0 && dashboard.port() != squatter.serverPort());
+        QVERIFY2(dashboard.listenNote().contains(QString::number(squatter.serverPort())) &&
+                     dashboard.listenNote().contains(QString::number(dashboard.port())),
+                 qPrintable(dashboard.listenNote()));
+        MainWindow window(dashboard, *m_settings);
+        bool said = false;
+        for (const QLabel *label : window.statusBar()->findChildren<QLabel *>())
+            said = said || label->text().contains(
+                               QStringLiteral("port %1 was taken").arg(squatter.serverPort()));
+        QVERIFY(said);
+        // Settings remember the address asked for, not the port fallen back to.
+        DashboardSettings nothingRemembered(m_dir.filePath(QStringLiteral("fresh.ini")));
+        SettingsDialog dialog(dashboard, nothingRemembered);
+        QCOMPARE(dialog.listenEdit()->text(),
+                 QStringLiteral("127.0.0.1:%1").arg(squatter.serverPort()));
+        // The fallback is only for a port that cannot be had: a free one is used as asked.
+        QVERIFY(m_backend->listenNote().isEmpty());
+    }
+
+    void settingsShowWhereTheNodeStores()
+    {
+        SettingsDialog dialog(*m_backend, *m_settings);
+        QCOMPARE(dialog.engineLabel()->text(), QStringLiteral("memory (asked for: memory)"));
+        QCOMPARE(dialog.redisLabel()->text(), QStringLiteral("none (in-memory engine)"));
+        QCOMPARE(dialog.prefixLabel()->text(), QStringLiteral("none"));
+        QVERIFY(dialog.engineLabel()->toolTip().contains(QStringLiteral("next start")));
     }
 
     void chartsFollowTheHistory()

@@ -63,7 +63,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(statusOf(model, QStringLiteral("alice")), QStringLiteral("ONLINE/connected"), 5000);
         QTRY_COMPARE_WITH_TIMEOUT(statusOf(model, QStringLiteral("bob")), QStringLiteral("ONLINE/connected"), 5000);
         QTRY_COMPARE_WITH_TIMEOUT(model.counts().online, 2, 5000);
-        QTRY_COMPARE_WITH_TIMEOUT(model.counts().sessions, 2, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(model.counts().connections, 2, 5000);
         const ClientPresence online = row(model, QStringLiteral("alice"));
         QCOMPARE(online.nodes, QStringList{QStringLiteral("ui-test")});
         QVERIFY(online.deadlineMs > 0);
@@ -138,6 +138,11 @@ private Q_SLOTS:
         QCOMPARE(model.index(0, EventLogModel::StatusColumn).data().toString(), QStringLiteral("ONLINE"));
         QCOMPARE(model.index(0, EventLogModel::ReasonColumn).data().toString(), QStringLiteral("connected"));
         QVERIFY(EventId::parse(model.index(0, EventLogModel::IdColumn).data().toString().toLatin1()));
+        // The clock time in the column, the date and how long ago in its tooltip.
+        const QString when =
+            model.index(0, EventLogModel::TimeColumn).data(Qt::ToolTipRole).toString();
+        QVERIFY2(when.endsWith(QStringLiteral(" ago)")) || when.endsWith(QStringLiteral("(now)")),
+                 qPrintable(when));
 
         panel.pauseButton()->click();
         QVERIFY(model.isPaused());

@@ -101,6 +101,10 @@ private Q_SLOTS:
         engine.leave(id("nobody"));
         QCOMPARE(recorder.summary(), (QStringList{QStringLiteral("alice ONLINE connected"),
                                                   QStringLiteral("alice OFFLINE left")}));
+        // The OFFLINE row still says when alice was last seen (her connection), not 0.
+        const QList<ClientPresence> rows = engine.snapshot();
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows[0].lastSeenMs, clock.wallMs() - 5000);
     }
 
     void idsIncreaseStrictly_evenWhenTheWallClockStepsBack()

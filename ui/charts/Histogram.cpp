@@ -1,5 +1,6 @@
 #include "Histogram.h"
 
+#include "AxisTicks.h"
 #include "LineChart.h"
 
 #include <QPainter>
@@ -93,20 +94,29 @@ void Histogram::paintEvent(QPaintEvent *)
     const int header = line * int(summary.size() + 1);
 
     const Bins bins = bin(m_values);
-    const int peak = bins.counts.isEmpty() ? 1 : *std::max_element(bins.counts.cbegin(), bins.counts.cend());
-    const QString topLabel = QString::number(peak);
-    const int axisWidth = metrics.horizontalAdvance(topLabel) + 6;
-    const QRectF plot(axisWidth, header + 6, width() - axisWidth - 2, height() - header - line - 10);
+    const int peak =
+        bins.counts.isEmpty() ? 1 : *std::max_element(bins.counts.cbegin(), bins.counts.cend());
+    const AxisScale scale = niceScale(peak, 4, true);
+    const QList<double> ticks = scale.ticks();
+    int axisWidth = 0;
+    for (const double tick : ticks)
+        axisWidth = std::max(axisWidth, metrics.horizontalAdvance(scale.label(tick)) + 6);
+    const QRectF plot(axisWidth, header + 6, width() - axisWidth - 2,
+                      height() - header - line - 10);
     if (plot.width() < 10 || plot.height() < 10)
         return;
-    painter.setPen(QPen(grid, 1));
-    painter.drawLine(plot.bottomLeft(), plot.bottomRight());
-    painter.drawLine(plot.topLeft(), plot.topRight());
-    painter.setPen(text);
-    painter.drawText(QRectF(0, plot.top() - line / 2.0, axisWidth - 4, line),
-                     Qt::AlignRight | Qt::AlignVCenter, topLabel);
-    painter.drawText(QRectF(0, plot.bottom() - line / 2.0, axisWidth - 4, line),
-                     Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("0"));
+    double lastLabelY = plot.bottom() + line;
+    for (const double tick : ticks) {
+        const double y = plot.bottom() - plot.height() * tick / scale.top;
+        painter.setPen(QPen(grid, 1));
+        painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y));
+        if (lastLabelY - y < line && tick != scale.top)
+            continue;
+        painter.setPen(text);
+        painter.drawText(QRectF(0, y - line / 2.0, axisWidth - 4, line),
+                         Qt::AlignRight | Qt::AlignVCenter, scale.label(tick));
+        lastLabelY = y;
+    }
     if (bins.counts.isEmpty())
         return;
 
@@ -114,7 +124,7 @@ void Histogram::paintEvent(QPaintEvent *)
     QColor fill = m_color;
     fill.setAlphaF(0.75f);
     for (qsizetype i = 0; i < bins.counts.size(); ++i) {
-        const double h = plot.height() * bins.counts[i] / double(peak);
+        const double h = plot.height() * bins.counts[i] / scale.top;
         const QRectF bar(plot.left() + double(i) * barWidth + 1, plot.bottom() - h,
                          std::max(barWidth - 2, 1.0), h);
         painter.fillRect(bar, fill);

@@ -1,5 +1,7 @@
 #include "LineChart.h"
 
+#include "AxisTicks.h"
+
 #include <QLocale>
 #include <QPainter>
 #include <QPainterPath>
@@ -55,8 +57,10 @@ void LineChart::paintEvent(QPaintEvent *)
     grid.setAlphaF(0.18f);
 
     const double current = m_values.isEmpty() ? 0.0 : m_values.last();
-    const double peak = m_values.isEmpty() ? 0.0 : *std::max_element(m_values.cbegin(), m_values.cend());
-    const double top = niceCeiling(peak);
+    const double peak =
+        m_values.isEmpty() ? 0.0 : *std::max_element(m_values.cbegin(), m_values.cend());
+    const AxisScale scale = niceScale(peak);
+    const double top = scale.top;
 
     // Title and the current value on one line above the plot.
     painter.setPen(text);
@@ -70,28 +74,58 @@ void LineChart::paintEvent(QPaintEvent *)
                      QLocale().toString(current, 'f', current < 10 && current != std::floor(current) ? 1 : 0));
     painter.setFont(font());
 
-    const QString topLabel = QLocale().toString(top, 'f', 0);
-    const int axisWidth = metrics.horizontalAdvance(topLabel) + 6;
+    const QList<double> ticks = scale.ticks();
+    int axisWidth = 0;
+    for (const double tick : ticks)
+        axisWidth = std::max(axisWidth, metrics.horizontalAdvance(scale.label(tick)) + 6);
     const QRectF plot(axisWidth, line + 6, width() - axisWidth - 2, height() - 2 * line - 10);
     if (plot.width() < 10 || plot.height() < 10)
         return;
 
-    painter.setPen(QPen(grid, 1));
-    for (int i = 0; i <= 4; ++i) {
-        const double y = plot.bottom() - plot.height() * i / 4.0;
+    // A labelled grid line per tick; labels that would overlap the one below are left out.
+    double lastLabelY = plot.bottom() + line;
+    for (const double tick : ticks) {
+        const double y = plot.bottom() - plot.height() * tick / top;
+        painter.setPen(QPen(grid, 1));
         painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y));
+        if (lastLabelY - y < line && tick != top)
+            continue;
+        painter.setPen(text);
+        painter.drawText(QRectF(0, y - line / 2.0, axisWidth - 4, line),
+                         Qt::AlignRight | Qt::AlignVCenter, scale.label(tick));
+        lastLabelY = y;
     }
-    painter.setPen(text);
-    painter.drawText(QRectF(0, plot.top() - line / 2.0, axisWidth - 4, line),
-                     Qt::AlignRight | Qt::AlignVCenter, topLabel);
-    painter.drawText(QRectF(0, plot.bottom() - line / 2.0, axisWidth - 4, line),
-                     Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("0"));
     const int spanSeconds = m_capacity * m_sampleMs / 1000;
     const QString start = spanSeconds >= 120 ? tr("−%1 min").arg(spanSeconds / 60)
                                              : tr("−%1 s").arg(spanSeconds);
     const QRectF axis(plot.left(), plot.bottom() + 2, plot.width(), line);
     painter.drawText(axis, Qt::AlignLeft | Qt::AlignTop, start);
     painter.drawText(axis, Qt::AlignRight | Qt::AlignTop, tr("now"));
+    // Time ticks (every minute over five minutes), labelled where a label fits between the ends.
+    AxisScale time = niceScale(spanSeconds, 5, true);
+    if (spanSeconds >= 120) { // whole minutes
+        time = niceScale(spanSeconds / 60.0, 5, true);
+        time.step *= 60;
+        time.top *= 60;
+    }
+    const double leftEnd = plot.left() + metrics.horizontalAdvance(start) + 4;
+    const double rightEnd = plot.right() - metrics.horizontalAdvance(tr("now")) - 4;
+    for (const double ago : time.ticks()) {
+        if (ago <= 0 || ago >= spanSeconds)
+            continue;
+        const double x = plot.right() - plot.width() * ago / spanSeconds;
+        painter.setPen(QPen(grid, 1));
+        painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
+        const int seconds = int(ago);
+        const QString label = seconds % 60 == 0 && spanSeconds >= 120
+                                  ? tr("−%1 min").arg(seconds / 60)
+                                  : tr("−%1 s").arg(seconds);
+        const double half = metrics.horizontalAdvance(label) / 2.0 + 2;
+        if (x - half < leftEnd || x + half > rightEnd)
+            continue;
+        painter.setPen(text);
+        painter.drawText(QRectF(x - half, axis.top(), 2 * half, line), Qt::AlignCenter, label);
+    }
 
     if (m_values.size() < 2)
         return;

@@ -1,5 +1,7 @@
 #include "EventLogModel.h"
 
+#include "RelativeTime.h"
+
 #include <QDateTime>
 
 namespace presence {
@@ -86,8 +88,11 @@ QVariant EventLogModel::data(const QModelIndex &index, int role) const
         return m_icons.icon(row.status, row.reason);
     if (role == Qt::ForegroundRole && index.column() == StatusColumn)
         return statusColor(row.status, row.reason);
+    // A log reads best in clock times; how long ago goes beside the full date in the tooltip.
     if (role == Qt::ToolTipRole && index.column() == TimeColumn)
-        return QDateTime::fromMSecsSinceEpoch(row.atMs).toString(Qt::ISODateWithMs);
+        return QDateTime::fromMSecsSinceEpoch(row.atMs).toString(Qt::ISODateWithMs) +
+               QStringLiteral(" (") + relativeTime(row.atMs, QDateTime::currentMSecsSinceEpoch()) +
+               QLatin1Char(')');
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {

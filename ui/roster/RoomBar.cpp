@@ -3,6 +3,8 @@
 #include "RoomSelector.h"
 #include "RosterModel.h"
 
+#include <algorithm>
+
 namespace presence {
 
 RoomBar::RoomBar(RosterModel &model, RoomSelector &selector, QWidget *parent)
@@ -20,13 +22,43 @@ RoomBar::RoomBar(RosterModel &model, RoomSelector &selector, QWidget *parent)
     update();
 }
 
+void RoomBar::enterEvent(QEnterEvent *event)
+{
+    m_holdOrder = true;
+    QLabel::enterEvent(event);
+}
+
+void RoomBar::leaveEvent(QEvent *event)
+{
+    m_holdOrder = false;
+    QLabel::leaveEvent(event);
+    update();
+}
+
 void RoomBar::update()
 {
     QStringList shown;
+    QList<RoomName> order;
     int listed = 0;
     int more = 0;
     const std::optional<RoomName> chosen = m_selector.currentRoom();
-    for (const RoomOccupancy &room : m_model.rooms()) {
+    QList<RoomOccupancy> rooms = m_model.rooms();
+    if (m_holdOrder) {
+        // The rooms shown keep their places with today's counts (0 if gone); the rest follow.
+        QList<RoomOccupancy> held;
+        for (const RoomName &name : std::as_const(m_order)) {
+            const auto found =
+                std::find_if(rooms.cbegin(), rooms.cend(),
+                             [&](const RoomOccupancy &room) { return room.room == name; });
+            held.append(found == rooms.cend() ? RoomOccupancy{name, 0, 1} : *found);
+        }
+        for (const RoomOccupancy &room : std::as_const(rooms)) {
+            if (!m_order.contains(room.room))
+                held.append(room);
+        }
+        rooms = std::move(held);
+    }
+    for (const RoomOccupancy &room : std::as_const(rooms)) {
         if (room.known == 0)
             continue; // the empty default room: nothing to see there
         ++listed;
@@ -34,6 +66,7 @@ void RoomBar::update()
             ++more;
             continue;
         }
+        order.append(room.room);
         const QString name = room.room.toString().toHtmlEscaped();
         // The room shown is plain text; the others are links to it.
         shown.append(chosen == room.room
@@ -42,6 +75,7 @@ void RoomBar::update()
                                .arg(name)
                                .arg(room.online));
     }
+    m_order = std::move(order);
     const bool onlyDefault = listed == 0 || (listed == 1 && m_model.rooms().size() == 1);
     setVisible(!onlyDefault);
     if (onlyDefault)

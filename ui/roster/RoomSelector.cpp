@@ -54,10 +54,43 @@ bool RoomSelector::selectRoom(const std::optional<RoomName> &room)
     return true;
 }
 
+void RoomSelector::showPopup()
+{
+    m_holdOrder = true;
+    QComboBox::showPopup();
+}
+
+void RoomSelector::hidePopup()
+{
+    QComboBox::hidePopup();
+    m_holdOrder = false;
+    // Later: the click that closed the list still has to pick its row from the held order.
+    QMetaObject::invokeMethod(this, &RoomSelector::rebuild, Qt::QueuedConnection);
+}
+
 void RoomSelector::rebuild()
 {
     const std::optional<RoomName> chosen = currentRoom();
     QList<RoomOccupancy> rooms = m_model.rooms();
+    if (m_holdOrder) {
+        // The listed rooms in their listed order with today's counts (0 if gone), then new ones.
+        QList<RoomOccupancy> held;
+        for (int i = 1; i < count(); ++i) {
+            const std::optional<RoomName> listed = roomOf(itemData(i));
+            if (!listed)
+                continue;
+            const auto found =
+                std::find_if(rooms.cbegin(), rooms.cend(),
+                             [&](const RoomOccupancy &room) { return room.room == *listed; });
+            held.append(found == rooms.cend() ? RoomOccupancy{*listed, 0, 0} : *found);
+        }
+        for (const RoomOccupancy &room : std::as_const(rooms)) {
+            if (std::none_of(held.cbegin(), held.cend(),
+                             [&](const RoomOccupancy &listed) { return listed.room == room.room; }))
+                held.append(room);
+        }
+        rooms = std::move(held);
+    }
     if (chosen && std::none_of(rooms.cbegin(), rooms.cend(),
                                [&](const RoomOccupancy &room) { return room.room == *chosen; }))
         rooms.append(RoomOccupancy{*chosen, 0, 0});

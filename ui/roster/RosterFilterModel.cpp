@@ -1,5 +1,6 @@
 #include "RosterFilterModel.h"
 
+#include "NaturalOrder.h"
 #include "RosterModel.h"
 
 namespace presence {
@@ -57,6 +58,27 @@ bool RosterFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourc
         return true;
     const QModelIndex nodes = source->index(sourceRow, RosterModel::NodesColumn, sourceParent);
     return nodes.data().toString().contains(m_text, Qt::CaseInsensitive);
+}
+
+bool RosterFilterModel::lessThan(const QModelIndex &left, const QModelIndex &right) const
+{
+    const QVariant a = left.data(sortRole());
+    const QVariant b = right.data(sortRole());
+    int order = 0;
+    if (a.typeId() == QMetaType::QString && b.typeId() == QMetaType::QString)
+        order = naturalCompare(a.toString(), b.toString());
+    else if (const auto compared = QVariant::compare(a, b); compared == QPartialOrdering::Less)
+        order = -1;
+    else if (compared == QPartialOrdering::Greater)
+        order = 1;
+    if (order != 0)
+        return order < 0;
+    for (const int role : {int(RosterModel::ClientRole), int(RosterModel::RoomRole)}) {
+        order = naturalCompare(left.data(role).toString(), right.data(role).toString());
+        if (order != 0)
+            return order < 0;
+    }
+    return false;
 }
 
 } // namespace presence

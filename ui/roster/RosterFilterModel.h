@@ -8,8 +8,8 @@
 
 namespace presence {
 
-// Sorting by typed values (times as numbers, not as text) and filtering by a substring of the
-// client, room or node names, a status choice and one room (or every room).
+// Sorting by typed values (times as numbers, names in natural order) and filtering by a substring
+// of the client, room or node names, a status choice and one room (or every room).
 class RosterFilterModel final : public QSortFilterProxyModel {
     Q_OBJECT
 public:
@@ -25,6 +25,9 @@ public:
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
+    // Names in natural order (sim-2 before sim-10); ties on the sorted column by client, then
+    // room, so equal rows keep one order however the source moved them.
+    bool lessThan(const QModelIndex &left, const QModelIndex &right) const override;
 
 private:
     QString m_text;

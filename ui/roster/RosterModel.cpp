@@ -1,5 +1,7 @@
 #include "RosterModel.h"
 
+#include "RelativeTime.h"
+
 #include <QDateTime>
 #include <QLocale>
 #include <QPointer>
@@ -13,6 +15,14 @@ QString clockTime(qint64 ms)
     if (ms <= 0)
         return QStringLiteral("—");
     return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("HH:mm:ss"));
+}
+
+bool sameRooms(const QList<RoomOccupancy> &a, const QList<RoomOccupancy> &b)
+{
+    return std::equal(a.cbegin(), a.cend(), b.cbegin(), b.cend(),
+                      [](const RoomOccupancy &x, const RoomOccupancy &y) {
+                          return x.room == y.room && x.online == y.online && x.known == y.known;
+                      });
 }
 
 QString seconds(qint64 ms)
@@ -30,7 +40,8 @@ RosterModel::RosterModel(PresenceEngine &engine, QObject *parent)
     connect(&m_flushTimer, &QTimer::timeout, this, &RosterModel::flush);
     m_refreshTimer.setInterval(1000);
     connect(&m_refreshTimer, &QTimer::timeout, this, &RosterModel::refresh);
-    // The TTL countdown moves on its own; repaint that column a few times a second.
+    // The TTL countdown and the relative times move on their own; repaint those columns a few
+    // times a second.
     m_tickTimer.setInterval(500);
     connect(&m_tickTimer, &QTimer::timeout, this, &RosterModel::tick);
 
@@ -84,6 +95,7 @@ void RosterModel::flush()
     QHash<RoomMember, qsizetype> addedIndex;
     for (const PresenceEvent &event : events) {
         const RoomMember member = event.member();
+        m_noConnectionSince.remove(member);
         ClientPresence *row = nullptr;
         if (const auto found = m_index.constFind(member); found != m_index.cend()) {
             row = &m_rows[*found];
@@ -127,6 +139,7 @@ void RosterModel::reload()
     m_pending.clear();
     beginResetModel();
     m_rows = m_engine.snapshot();
+    m_noConnectionSince.clear();
     m_index.clear();
     for (int i = 0; i < m_rows.size(); ++i)
         m_index.insert(m_rows[i].member(), i);
@@ -158,8 +171,14 @@ void RosterModel::applyRoster(const QList<ClientPresence> &roster)
     QList<ClientPresence> added;
     QSet<RoomMember> seen;
     seen.reserve(roster.size());
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (const ClientPresence &fresh : roster) {
         seen.insert(fresh.member());
+        if (fresh.status == PresenceStatus::Online && fresh.connections == 0)
+            m_noConnectionSince.insert(fresh.member(),
+                                       m_noConnectionSince.value(fresh.member(), now));
+        else
+            m_noConnectionSince.remove(fresh.member());
         const auto found = m_index.constFind(fresh.member());
         if (found == m_index.cend()) {
             added.append(fresh);
@@ -183,6 +202,8 @@ void RosterModel::applyRoster(const QList<ClientPresence> &roster)
         }
     }
     if (pruned) {
+        for (auto it = m_noConnectionSince.begin(); it != m_noConnectionSince.end();)
+            it = seen.contains(it.key()) ? std::next(it) : m_noConnectionSince.erase(it);
         beginResetModel();
         m_rows.removeIf([&seen](const ClientPresence &row) {
             return row.status == PresenceStatus::Offline && !seen.contains(row.member());
@@ -211,15 +232,24 @@ void RosterModel::appendRows(QList<ClientPresence> added)
     endInsertRows();
 }
 
+void RosterModel::setEmptyRoomLinger(qint64 ms)
+{
+    m_emptyRoomLingerMs = ms;
+    recount();
+}
+
 void RosterModel::recount()
 {
     Counts counts;
     QHash<RoomName, Counts> byRoom;
+    QHash<RoomName, qint64> lastChange;
     for (const ClientPresence &row : std::as_const(m_rows)) {
         Counts &room = byRoom[row.room];
+        qint64 &changed = lastChange[row.room];
+        changed = std::max(changed, row.sinceMs);
         if (row.status == PresenceStatus::Online) {
             ++room.online;
-            room.sessions += row.connections;
+            room.connections += row.connections;
         } else {
             ++room.offline;
         }
@@ -227,12 +257,19 @@ void RosterModel::recount()
     for (const Counts &room : std::as_const(byRoom)) {
         counts.online += room.online;
         counts.offline += room.offline;
-        counts.sessions += room.sessions;
+        counts.connections += room.connections;
     }
-    const bool roomsMoved = byRoom != m_roomCounts;
+    // Called every roster refresh too, so an empty room drops out once its linger passes.
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    QList<RoomOccupancy> rooms = occupancyOf(m_rows);
+    rooms.removeIf([&](const RoomOccupancy &room) {
+        return room.online == 0 && !room.room.isDefault() &&
+               now - lastChange.value(room.room) >= m_emptyRoomLingerMs;
+    });
+    const bool roomsMoved = byRoom != m_roomCounts || !sameRooms(rooms, m_rooms);
     m_roomCounts = std::move(byRoom);
     if (roomsMoved) {
-        m_rooms = occupancyOf(m_rows);
+        m_rooms = std::move(rooms);
         Q_EMIT roomsChanged();
     }
     if (counts != m_counts) {
@@ -244,7 +281,7 @@ void RosterModel::recount()
 void RosterModel::tick()
 {
     if (!m_rows.isEmpty())
-        Q_EMIT dataChanged(index(0, TtlLeftColumn), index(rowCount() - 1, TtlLeftColumn),
+        Q_EMIT dataChanged(index(0, SinceColumn), index(rowCount() - 1, TtlLeftColumn),
                            {Qt::DisplayRole});
 }
 
@@ -284,6 +321,13 @@ QVariant RosterModel::data(const QModelIndex &index, int role) const
                                                QLocale::LongFormat)
                           : QVariant();
         }
+        if ((column == ConnectionsColumn || column == TtlLeftColumn) &&
+            row.status == PresenceStatus::Online && row.connections == 0 &&
+            m_noConnectionSince.contains(row.member()))
+            return tr("No open connection: OFFLINE \"left\" once the grace period (%1) passes "
+                      "without one reopening; a member that no node holds any more (crashed) "
+                      "times out when its TTL runs out instead.")
+                .arg(seconds(m_engine.timing().graceMs));
         if (column == TtlLeftColumn && row.deadlineMs > 0)
             return tr("TTL deadline %1").arg(clockTime(row.deadlineMs));
         return {};
@@ -308,18 +352,32 @@ QVariant RosterModel::display(const ClientPresence &row, int column) const
     case NodesColumn:
         return row.nodes.join(QStringLiteral(", "));
     case SinceColumn:
-        return clockTime(row.sinceMs);
+        return relativeTime(row.sinceMs, QDateTime::currentMSecsSinceEpoch());
     case LastSeenColumn:
-        return clockTime(row.lastSeenMs);
+        return relativeTime(row.lastSeenMs, QDateTime::currentMSecsSinceEpoch());
     case TtlLeftColumn: {
         if (row.status != PresenceStatus::Online || row.deadlineMs <= 0)
             return QStringLiteral("—");
+        if (const qint64 grace = graceLeftMs(row); grace > 0)
+            return tr("in grace %1").arg(seconds(grace));
         const qint64 left = row.deadlineMs - QDateTime::currentMSecsSinceEpoch();
         return left >= 0 ? seconds(left) : tr("overdue %1").arg(seconds(-left));
     }
     default:
         return {};
     }
+}
+
+qint64 RosterModel::graceLeftMs(const ClientPresence &row) const
+{
+    if (row.status != PresenceStatus::Online || row.connections > 0)
+        return 0;
+    const auto since = m_noConnectionSince.constFind(row.member());
+    if (since == m_noConnectionSince.cend())
+        return 0;
+    // Past the grace a member that is still ONLINE waits for its TTL: the countdown shows that.
+    return std::max<qint64>(
+        *since + m_engine.timing().graceMs - QDateTime::currentMSecsSinceEpoch(), 0);
 }
 
 QVariant RosterModel::sortValue(const ClientPresence &row, int column) const

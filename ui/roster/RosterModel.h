@@ -39,7 +39,7 @@ public:
     struct Counts {
         int online = 0;
         int offline = 0;
-        int sessions = 0; // open connections of ONLINE members, over every node
+        int connections = 0; // open connections of ONLINE members, over every node
 
         friend bool operator==(const Counts &, const Counts &) = default;
     };
@@ -56,7 +56,8 @@ public:
     // One room's figures (zero for a room with no rows).
     Counts counts(const RoomName &room) const { return m_roomCounts.value(room); }
     // Rooms with rows, busiest (most ONLINE) first, the default room always included;
-    // recomputed with each batch, like the counts.
+    // recomputed with each batch, like the counts. A room with nobody ONLINE stays listed for
+    // emptyRoomLinger after its last change, then drops out (its OFFLINE rows stay in the table).
     const QList<RoomOccupancy> &rooms() const { return m_rooms; }
     // The row of the member, or null.
     const ClientPresence *find(const RoomMember &member) const;
@@ -64,6 +65,8 @@ public:
     const ClientPresence *find(const QString &client, const QString &room = {}) const;
 
     void setFlushInterval(int ms) { m_flushTimer.setInterval(ms); }
+    // How long a room with nobody ONLINE stays in rooms() (default 60 s; 0: it drops at once).
+    void setEmptyRoomLinger(qint64 ms);
     void setRefreshInterval(int ms) { m_refreshTimer.setInterval(ms); }
     // Applies the queued transitions now.
     void flush();
@@ -88,13 +91,21 @@ private:
     QVariant display(const ClientPresence &row, int column) const;
     QVariant sortValue(const ClientPresence &row, int column) const;
 
+    // An ONLINE member with no open connection is in its grace period (or crashed, or
+    // heartbeated by a program that holds no connection): how long until "left", estimated
+    // from the roster read that first showed it without connections; 0 when unknown.
+    qint64 graceLeftMs(const ClientPresence &row) const;
+
     PresenceEngine &m_engine;
     QList<ClientPresence> m_rows;
+    // Wall ms at which a roster read first showed the ONLINE member with no connection.
+    QHash<RoomMember, qint64> m_noConnectionSince;
     QHash<RoomMember, int> m_index;
     QList<PresenceEvent> m_pending;
     Counts m_counts;
     QHash<RoomName, Counts> m_roomCounts;
     QList<RoomOccupancy> m_rooms = occupancyOf({});
+    qint64 m_emptyRoomLingerMs = 60'000;
     StatusIcons m_icons;
     QTimer m_flushTimer;
     QTimer m_refreshTimer;

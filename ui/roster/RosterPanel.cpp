@@ -46,9 +46,18 @@ RosterPanel::RosterPanel(RosterModel &model, QWidget *parent)
     });
 
     m_counts->setTextFormat(Qt::RichText);
-    m_counts->setToolTip(tr("Members of the room shown: a client in two rooms counts in each"));
+    m_counts->setToolTip(
+        tr("Members of the room shown (a client in two rooms counts in each), how many rows "
+           "the filter leaves, and the connections of its ONLINE members over every node (a "
+           "stream that joined two rooms counts in each; the status bar's SSE streams are this "
+           "node's only)"));
     connect(&m_model, &RosterModel::countsChanged, this, &RosterPanel::updateCounts);
     connect(&m_model, &RosterModel::roomsChanged, this, &RosterPanel::updateCounts);
+    // The "shown" figure follows the filter as well as the model.
+    connect(m_proxy, &QAbstractItemModel::rowsInserted, this, &RosterPanel::updateCounts);
+    connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, &RosterPanel::updateCounts);
+    connect(m_proxy, &QAbstractItemModel::modelReset, this, &RosterPanel::updateCounts);
+    connect(m_proxy, &QAbstractItemModel::layoutChanged, this, &RosterPanel::updateCounts);
     updateCounts();
 
     m_view->setModel(m_proxy);
@@ -72,11 +81,13 @@ RosterPanel::RosterPanel(RosterModel &model, QWidget *parent)
     header->resizeSection(RosterModel::ReasonColumn, 7 * em);
     header->resizeSection(RosterModel::ConnectionsColumn, 5 * em);
     header->resizeSection(RosterModel::NodesColumn, 9 * em);
-    const int clock = m_view->fontMetrics().horizontalAdvance(QStringLiteral("00:00:00")) + 2 * em;
+    const int clock =
+        m_view->fontMetrics().horizontalAdvance(QStringLiteral("23 h 59 min ago")) + 2 * em;
     header->resizeSection(RosterModel::SinceColumn, clock);
     header->resizeSection(RosterModel::LastSeenColumn, clock);
-    header->resizeSection(RosterModel::TtlLeftColumn,
-                          m_view->fontMetrics().horizontalAdvance(QStringLiteral("overdue 0.0 s")) + 2 * em);
+    header->resizeSection(
+        RosterModel::TtlLeftColumn,
+        m_view->fontMetrics().horizontalAdvance(QStringLiteral("in grace 00.0 s")) + 2 * em);
 
     auto *controls = new QHBoxLayout;
     controls->addWidget(m_filter, 1);
@@ -108,13 +119,19 @@ void RosterPanel::updateCounts()
     const RosterModel::Counts counts = room ? m_model.counts(*room) : m_model.counts();
     const QString online = statusColor(PresenceStatus::Online).name();
     const QString offline = statusColor(PresenceStatus::Offline).name();
+    const int total = counts.online + counts.offline;
+    const int shown = m_proxy->rowCount();
+    const QString filtered =
+        shown == total ? QString() : tr("<b>%1</b> of %2 shown &nbsp; ").arg(shown).arg(total);
     m_counts->setText(tr("<b style='color:%1'>●</b> <b>%2</b> online &nbsp; "
-                         "<b style='color:%3'>○</b> <b>%4</b> offline &nbsp; <b>%5</b> sessions")
+                         "<b style='color:%3'>○</b> <b>%4</b> offline &nbsp; %5"
+                         "<b>%6</b> connections")
                           .arg(online)
                           .arg(counts.online)
                           .arg(offline)
                           .arg(counts.offline)
-                          .arg(counts.sessions));
+                          .arg(filtered)
+                          .arg(counts.connections));
 }
 
 } // namespace presence

@@ -10,7 +10,6 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
-#include <QUrl>
 #include <QVBoxLayout>
 
 namespace presence {
@@ -23,6 +22,9 @@ SettingsDialog::SettingsDialog(PresenceBackend &backend, DashboardSettings &sett
     , m_ttlFactor(new QDoubleSpinBox(this))
     , m_grace(new QSpinBox(this))
     , m_listen(new QLineEdit(this))
+    , m_engineLabel(new QLabel(this))
+    , m_redisLabel(new QLabel(this))
+    , m_prefixLabel(new QLabel(this))
     , m_summary(new QLabel(this))
 {
     setWindowTitle(tr("Settings"));
@@ -39,15 +41,46 @@ SettingsDialog::SettingsDialog(PresenceBackend &backend, DashboardSettings &sett
     m_grace->setSingleStep(100);
     m_grace->setSuffix(tr(" ms"));
     m_grace->setValue(int(current.graceMs));
-    m_listen->setText(settings.listen(QUrl(backend.baseUrl()).authority()));
+    // The address asked for, not the free port a taken one fell back to: that is what to
+    // remember for the next start.
+    const Options &asked = backend.options();
+    const QString askedHost = asked.listenHost.contains(QLatin1Char(':'))
+                                  ? QLatin1Char('[') + asked.listenHost + QLatin1Char(']')
+                                  : asked.listenHost;
+    m_listen->setText(
+        settings.listen(QStringLiteral("%1:%2").arg(askedHost).arg(asked.listenPort)));
     m_listen->setPlaceholderText(QStringLiteral("127.0.0.1:8080"));
     m_summary->setWordWrap(true);
+
+    // Where the node stores: shown, not edited here (a Redis URL may hold a password, which
+    // never goes into a settings file); the command line or PRESENCE_* sets them at start.
+    const Options &options = backend.options();
+    const QString choice = options.engine == EngineChoice::Auto     ? QStringLiteral("auto")
+                           : options.engine == EngineChoice::Memory ? QStringLiteral("memory")
+                                                                    : QStringLiteral("redis");
+    m_engineLabel->setText(tr("%1 (asked for: %2)").arg(backend.engine().kind(), choice));
+    const QString redis = backend.redisAddress();
+    m_redisLabel->setText(redis.isEmpty() ? tr("none (in-memory engine)")
+                          : backend.embeddedRedis() != nullptr
+                              ? tr("%1 (private redis-server)").arg(redis)
+                              : redis);
+    m_prefixLabel->setText(options.keyPrefix.isEmpty() ? tr("none") : options.keyPrefix);
+    for (QLabel *label : {m_engineLabel, m_redisLabel, m_prefixLabel}) {
+        label->setTextFormat(Qt::PlainText);
+        label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        label->setToolTip(
+            tr("Set with --backend, --redis and --key-prefix (or PRESENCE_BACKEND, "
+               "PRESENCE_REDIS, PRESENCE_KEY_PREFIX); takes effect at the next start"));
+    }
 
     auto *form = new QFormLayout;
     form->addRow(tr("Heartbeat period"), m_heartbeat);
     form->addRow(tr("TTL factor"), m_ttlFactor);
     form->addRow(tr("Grace after the last connection"), m_grace);
     form->addRow(tr("Listen address"), m_listen);
+    form->addRow(tr("Backend"), m_engineLabel);
+    form->addRow(tr("Redis"), m_redisLabel);
+    form->addRow(tr("Key prefix"), m_prefixLabel);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &SettingsDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &SettingsDialog::reject);
@@ -86,7 +119,9 @@ void SettingsDialog::updateSummary()
 {
     const PresenceTiming next = timing();
     m_summary->setText(tr("A client goes OFFLINE \"timeout\" %1 s after its last heartbeat. "
-                          "Timing applies now; the listen address at the next start.")
+                          "Timing applies now; the listen address at the next start. Backend, "
+                          "Redis and key prefix come from the command line or PRESENCE_* "
+                          "variables when presence starts.")
                            .arg(double(next.ttlMs()) / 1000.0, 0, 'f', 2));
 }
 

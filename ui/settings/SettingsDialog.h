@@ -16,7 +16,8 @@ class PresenceBackend;
 
 // Heartbeat period, TTL factor, grace and listen address. The timing applies at once (the
 // engine takes the new values, the heartbeat timer restarts at the new period); the listen
-// address applies at the next start. Both are remembered.
+// address applies at the next start. Both are remembered. Backend, Redis address and key
+// prefix are shown read-only: they come from the command line or environment at start.
 class SettingsDialog final : public QDialog {
     Q_OBJECT
 public:
@@ -29,6 +30,9 @@ public:
     QDoubleSpinBox *ttlFactorBox() const { return m_ttlFactor; }
     QSpinBox *graceBox() const { return m_grace; }
     QLineEdit *listenEdit() const { return m_listen; }
+    QLabel *engineLabel() const { return m_engineLabel; }
+    QLabel *redisLabel() const { return m_redisLabel; }
+    QLabel *prefixLabel() const { return m_prefixLabel; }
 
     void accept() override;
 
@@ -41,6 +45,9 @@ private:
     QDoubleSpinBox *m_ttlFactor;
     QSpinBox *m_grace;
     QLineEdit *m_listen;
+    QLabel *m_engineLabel;
+    QLabel *m_redisLabel;
+    QLabel *m_prefixLabel;
     QLabel *m_summary;
 };
 
