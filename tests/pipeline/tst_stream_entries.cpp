@@ -151,7 +151,7 @@ private Q_SLOTS:
             RedisReply::array({s("alice"),
                                RedisReply::string(R"({"since":100000,"reason":"left"})"), s("bob"),
                                RedisReply::string(R"({"since":200000,"reason":"timeout"})")}),
-            RedisReply::array({})};
+            RedisReply::array({}), RedisReply()};
         const auto rows = roster.rows(7500);
         QCOMPARE(rows.size(), 2);
         QCOMPARE(rows[0].client.toString(), QStringLiteral("alice"));
