@@ -69,6 +69,7 @@ MainWindow::MainWindow(PresenceBackend &backend, DashboardSettings &settings, QW
     connect(&backend.localClients(), &LocalClients::heartbeatsPausedChanged, this,
             &MainWindow::updateStatus);
     connect(&backend.engine(), &PresenceEngine::healthChanged, this, &MainWindow::updateStatus);
+    connect(&backend.realtime(), &RealtimeServer::sessionClosed, this, &MainWindow::updateStatus);
     updateStatus();
 
     // A sensible first size: most of the screen, capped where wider stops helping.
@@ -173,8 +174,26 @@ void MainWindow::updateStatus()
     m_statusHeartbeats->setText(m_backend.localClients().heartbeatsPaused()
                                     ? tr("<b style='color:#e07b24'>heartbeats paused</b>")
                                     : tr("heartbeats on"));
-    m_statusSessions->setText(
-        tr("%1 SSE streams on this node").arg(m_backend.realtime().sessionCount()));
+    QString streams = tr("%1 SSE streams on this node").arg(m_backend.realtime().sessionCount());
+    // Streams the node ended itself, by why: the operator's view of truth at the edge.
+    const Metrics &metrics = m_backend.metrics();
+    QStringList dropped;
+    if (metrics.sessionsDroppedDeadPeer > 0)
+        dropped << tr("%1 dead peer").arg(metrics.sessionsDroppedDeadPeer);
+    if (metrics.sessionsDroppedStalledReader > 0)
+        dropped << tr("%1 stalled reader").arg(metrics.sessionsDroppedStalledReader);
+    if (metrics.sessionsDroppedSlowReader > 0)
+        dropped << tr("%1 slow reader").arg(metrics.sessionsDroppedSlowReader);
+    if (metrics.sessionsDroppedWriteFailed > 0)
+        dropped << tr("%1 failed write").arg(metrics.sessionsDroppedWriteFailed);
+    if (!dropped.isEmpty())
+        streams += tr(" · dropped: %1").arg(dropped.join(QStringLiteral(", ")));
+    m_statusSessions->setText(streams);
+    m_statusSessions->setToolTip(
+        tr("Streams this node ended itself. Dead peer: its data went unacknowledged for the peer "
+           "timeout (a network that vanished). Stalled reader: its receive window stayed shut "
+           "for the peer timeout (an app that stopped reading). Slow reader: its live backlog "
+           "passed the limits."));
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -3,9 +3,13 @@
 namespace presence {
 
 namespace {
-// Small on purpose: a frozen client stops pulling from the kernel soon after it stops reading,
-// so the server notices the back-pressure as it would with a stuck browser tab.
-constexpr qint64 readBufferBytes = 64 * 1024;
+// Small on purpose, both of them: a frozen client stops pulling from the kernel as soon as it
+// stops reading, and its kernel takes little more, so its receive window shuts after a few
+// KiB of traffic and the node drops it after the peer timeout (SseSession::Limits), as it
+// would a phone with little memory whose app hung. A client with megabytes of buffer would
+// take all that traffic first (README, "Dead and frozen connections").
+constexpr qint64 readBufferBytes = 4 * 1024;
+constexpr int receiveBufferBytes = 4 * 1024;
 } // namespace
 
 SimulatedClient::SimulatedClient(QString name, QUrl base, bool thisNode, QList<RoomName> rooms,
@@ -25,20 +29,27 @@ SimulatedClient::SimulatedClient(QString name, QUrl base, bool thisNode, QList<R
 
 bool SimulatedClient::isActive() const
 {
-    return m_state == State::Connecting || m_state == State::Streaming || m_state == State::Frozen
-           || m_state == State::Reconnecting;
+    return m_state == State::Connecting || m_state == State::Streaming ||
+           m_state == State::Frozen || m_state == State::Reconnecting;
 }
 
 QString SimulatedClient::stateText(State state)
 {
     switch (state) {
-    case State::Connecting: return tr("connecting");
-    case State::Streaming: return tr("streaming");
-    case State::Frozen: return tr("frozen");
-    case State::Reconnecting: return tr("reconnecting");
-    case State::Left: return tr("left");
-    case State::Crashed: return tr("crashed");
-    case State::Failed: return tr("failed");
+    case State::Connecting:
+        return tr("connecting");
+    case State::Streaming:
+        return tr("streaming");
+    case State::Frozen:
+        return tr("frozen");
+    case State::Reconnecting:
+        return tr("reconnecting");
+    case State::Left:
+        return tr("left");
+    case State::Crashed:
+        return tr("crashed");
+    case State::Failed:
+        return tr("failed");
     }
     return {};
 }
@@ -57,6 +68,8 @@ void SimulatedClient::start()
     m_headersDone = false;
     setState(m_state == State::Reconnecting ? State::Reconnecting : State::Connecting);
     m_socket.connectToHost(m_base.host(), quint16(m_base.port(80)));
+    // The socket exists once connecting started (an IP address connects at once).
+    m_socket.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, receiveBufferBytes);
 }
 
 void SimulatedClient::onConnected()
@@ -67,11 +80,12 @@ void SimulatedClient::onConnected()
     QByteArray query;
     for (const RoomName &room : std::as_const(m_rooms)) {
         if (!room.isDefault() || m_rooms.size() > 1)
-            query += (query.isEmpty() ? "?room=" : "&room=") + QUrl::toPercentEncoding(room.toString());
+            query +=
+                (query.isEmpty() ? "?room=" : "&room=") + QUrl::toPercentEncoding(room.toString());
     }
-    QByteArray request = "GET " + path + QUrl::toPercentEncoding(m_name) + query + " HTTP/1.1\r\n"
-                         + "Host: " + m_base.authority(QUrl::FullyEncoded).toUtf8() + "\r\n"
-                         + "Accept: text/event-stream\r\n";
+    QByteArray request = "GET " + path + QUrl::toPercentEncoding(m_name) + query + " HTTP/1.1\r\n" +
+                         "Host: " + m_base.authority(QUrl::FullyEncoded).toUtf8() + "\r\n" +
+                         "Accept: text/event-stream\r\n";
     if (!m_lastEventId.isEmpty())
         request += "Last-Event-ID: " + m_lastEventId + "\r\n";
     request += "\r\n";

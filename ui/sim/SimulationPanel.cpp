@@ -37,7 +37,11 @@ constexpr ActionText actionTexts[] = {
                        "Abort the connection and never come back: OFFLINE \"timeout\" after the TTL")},
     {SimulatedClientPool::Action::Freeze, QT_TRANSLATE_NOOP("presence::SimulationPanel", "Freeze"),
      QT_TRANSLATE_NOOP("presence::SimulationPanel",
-                       "Stop reading: the connection stays open until the server drops the slow reader")},
+                       "Stop reading: once ~8 KiB more traffic has filled the client's buffers, its "
+                       "receive window stays shut; the node drops it after the peer timeout (6 s by "
+                       "default) and it goes OFFLINE \"left\" after the grace period. With churn in "
+                       "its room that is seconds; in a quiet room the 13-byte keepalives take "
+                       "many minutes")},
     {SimulatedClientPool::Action::Reconnect,
      QT_TRANSLATE_NOOP("presence::SimulationPanel", "Reconnect"),
      QT_TRANSLATE_NOOP("presence::SimulationPanel",
