@@ -205,11 +205,41 @@ def main():
     w("")
     report_peer.write(results, w)  # the Node.js peer (bench/report_peer.py)
     storm_sections(results, w)
+    big_room_section(results, w)
     skipped_section(results, w)
     plot_section(results, target, w)
     os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
     with open(target, "w") as f:
         f.write("\n".join(lines))
+
+
+# --- a big room joined by many at once (issue 11) ----------------------------------------------
+
+def big_room_section(results, w):
+    r = load(os.path.join(results, "big-room-joiners.json"))
+    if not r:
+        return
+    ro, hwm, rss = r.get("roster", {}), r.get("serverHwm", {}), r.get("serverRss", {})
+    # Each joiner is sent every member and every other joiner.
+    n = max(r.get("sessions", 0), 1)
+    members = (ro.get("eventsAtComplete") or r.get("events", 0)) // n - (n - 1)
+    grew = hwm.get("endKiB", -1) - hwm.get("beforeKiB", -1) if hwm.get("endKiB", -1) >= 0 else -1
+    w("## Many join a big room at once")
+    w("")
+    w("`bench/big_room/joiners.sh M J`: M members ONLINE in the default room (heartbeats written into "
+      "`heartbeat` with `redis-cli --pipe`, the seed's way; no session of theirs on the node), then "
+      "`bench_loadgen --sessions J --storm --server-pid PID`: J sessions join at once and each is sent "
+      "the whole roster. The node's *growth* is its VmHWM (peak RSS) minus its RSS before the joins: one "
+      "formatted roster shared by the joiners (RoomSnapshot), written as each socket drains, instead of "
+      "a copy per joiner.")
+    w("")
+    w("| members | joiners | complete | time to every full roster | events | bytes | node RSS before | peak growth |")
+    w("|---|---|---|---|---|---|---|---|")
+    t = ro.get("allCompleteMs", -1)
+    w(f"| {fmt_int(members)} | {fmt_int(r.get('sessions'))} | {fmt_int(ro.get('complete'))} | "
+      f"{'—' if t is None or t < 0 else f'{t / 1000:,.2f} s'} | {fmt_int(r.get('events'))} | "
+      f"{fmt_int(r.get('bytes'))} | {fmt_mib(rss.get('beforeKiB', -1))} | {fmt_mib(grew)} |")
+    w("")
 
 
 # --- rooms and join storms (issue 5, issue 6 item 2) ------------------------------------------

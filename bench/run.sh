@@ -396,6 +396,12 @@ for name in memory redis; do
 done
 stop_pid "$redis_pid"
 
+# --- big room: many join an 80,000-member room at once (issue 11: paced, shared rosters) ------
+if [[ $mode == smoke ]]; then big_members=2000 big_joiners=20; else big_members=80000 big_joiners=200; fi
+log "big room: $big_joiners join a room of $big_members at once"
+PRESENCE_BENCH_BUILD=$build timeout 300 "$here/big_room/joiners.sh" "$big_members" "$big_joiners" \
+    >"$out/big-room-joiners.json" 2>>"$work/loadgen.log" || log "big room: failed (see loadgen.log)"
+
 # --- e. the Node.js peer (issue 6, item 1): a, b and the heartbeat drain, ours beside it ----
 # shellcheck source=peers/run-peer.sh
 source "$here/peers/run-peer.sh"
