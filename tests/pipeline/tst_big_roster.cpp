@@ -22,7 +22,14 @@ using namespace presence;
 using presence::test::RedisTestServer;
 
 namespace {
+// Sanitizer builds run the node several times slower in this same process and check memory
+// safety, not size: there the room is a quarter as big. The plain builds, which CI runs too,
+// hold the 80,000.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int members = 20000;
+#else
 constexpr int members = 80000;
+#endif
 
 // redis-cli --pipe with the given commands in RESP, as any outside writer would send them.
 bool pipeToRedis(quint16 port, const QList<QList<QByteArray>> &commands, QString *error)
@@ -149,7 +156,14 @@ private Q_SLOTS:
         for (int i = 1; i < members; ++i)
             heartbeats.append({"XADD", "heartbeat", "*", "client", "m" + QByteArray::number(i)});
         QVERIFY2(pipeToRedis(redis.port(), heartbeats, &error), qPrintable(error));
-        QVERIFY2(QTest::qWaitFor([&] { return node.engine().snapshot().size() == members; }, 60000),
+        // Counted from the engine's signal: copying an 80,000-row snapshot on every poll would
+        // starve the node in this process of the time to read its replies.
+        int online = 0;
+        connect(
+            &node.engine(), &PresenceEngine::presenceChanged, this,
+            [&](const PresenceEvent &e) { online += e.status == PresenceStatus::Online ? 1 : -1; });
+        online = int(node.engine().snapshot().size());
+        QVERIFY2(QTest::qWaitFor([&] { return online == members; }, 60000),
                  qPrintable(QStringLiteral("%1 rows; redis: %2")
                                 .arg(node.engine().snapshot().size())
                                 .arg(redisOutput(redis.port(), {QStringLiteral("XLEN"),
