@@ -3,6 +3,7 @@
 // down), a reader whose receive window shuts, a session whose first writes fail, and bad
 // resume ids and HEAD requests. Both engines; the Redis one on a private redis-server.
 #include "HttpGet.h"
+#include "RawSseStream.h"
 #include "RedisTestServer.h"
 #include "SseTestClient.h"
 #include "TestNamespace.h"
@@ -78,20 +79,7 @@ class TestEdgeTruth : public QObject {
     // A raw stream whose receive buffer is tiny and which the test never reads past the head.
     int openUnreadStream(const QByteArray &client)
     {
-        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        const int tiny = 2048;
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(m_port);
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        const QByteArray request = "GET /" + client + " HTTP/1.1\r\nHost: x\r\n\r\n";
-        if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0 ||
-            ::write(fd, request.constData(), size_t(request.size())) != ssize_t(request.size())) {
-            ::close(fd);
-            return -1;
-        }
-        return fd;
+        return presence::test::openRawSseStream(m_port, "/" + client, 2048);
     }
 
 private Q_SLOTS:

@@ -1,6 +1,7 @@
 // The SSE server over real sockets: an in-process backend on a free port, and clients that
 // speak HTTP over QTcpSocket (SseTestClient), QNetworkAccessManager, curl and a raw socket.
 #include "HttpGet.h"
+#include "RawSseStream.h"
 #include "SseTestClient.h"
 #include "app/PresenceBackend.h"
 
@@ -78,22 +79,7 @@ class TestSseServer : public QObject {
     // when it chooses; -1 if it could not be opened.
     int openTinyWindowStream(const QByteArray &client)
     {
-        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        if (fd < 0)
-            return -1;
-        const int tiny = 4096;
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(m_port);
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        const QByteArray request = "GET /" + client + " HTTP/1.1\r\nHost: x\r\n\r\n";
-        if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0
-            || ::write(fd, request.constData(), size_t(request.size())) != ssize_t(request.size())) {
-            ::close(fd);
-            return -1;
-        }
-        return fd;
+        return presence::test::openRawSseStream(m_port, "/" + client, 4096);
     }
 
 private Q_SLOTS:

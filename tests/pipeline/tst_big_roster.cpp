@@ -3,6 +3,7 @@
 // redis-cli), a new client reading at an 8 Mbit/s link's speed gets every row exactly once,
 // then a change that happened while its roster was on its way, then live events. Before the
 // roster was paced, the 4 MiB hard limit closed that stream after 26,064 rows, every time.
+#include "RawSseStream.h"
 #include "RedisTestServer.h"
 #include "app/PresenceBackend.h"
 
@@ -76,18 +77,8 @@ struct PacedReader {
 
     bool open(quint16 port, const QByteArray &client)
     {
-        fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        const int buffer = 64 * 1024;
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(port);
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        const QByteArray request = "GET /" + client + " HTTP/1.1\r\nHost: x\r\n\r\n";
-        if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0 ||
-            ::write(fd, request.constData(), size_t(request.size())) != ssize_t(request.size()))
-            return false;
-        return ::fcntl(fd, F_SETFL, O_NONBLOCK) == 0;
+        fd = presence::test::openRawSseStream(port, "/" + client, 64 * 1024);
+        return fd >= 0 && ::fcntl(fd, F_SETFL, O_NONBLOCK) == 0;
     }
     ~PacedReader()
     {
