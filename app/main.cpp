@@ -6,9 +6,11 @@
 #include "app/ServiceNotifier.h"
 #include "app/TerminationSignals.h"
 #include "auth/ClientTokens.h"
+#include "observe/JsonLinesWriter.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QFile>
 #include <QLoggingCategory>
 #include <cstdio>
 
@@ -60,6 +62,44 @@ int runHeadless(int argc, char **argv, const Options &options)
     backend.shutdown();
     qInfo().noquote() << "stopped";
     return code;
+}
+
+// --observe --headless: the deployment's roster, then its changes, as JSON lines on stdout
+// (logs stay on stderr). Exits 0 on SIGINT/SIGTERM, 1 when the watch cannot start or the node
+// refuses it (a wrong admin token); a Redis or node that goes away is retried and logged.
+int runObserverHeadless(int argc, char **argv, const Options &options)
+{
+    if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
+        qputenv("QT_NO_GLIB", "1");
+    QCoreApplication app(argc, argv);
+    PresenceBackend backend(options);
+    QString error;
+    if (!backend.start(&error)) {
+        qCritical().noquote() << error;
+        return 1;
+    }
+    QFile out;
+    if (!out.open(stdout, QIODevice::WriteOnly | QIODevice::Unbuffered)) {
+        qCritical() << "cannot write to stdout";
+        return 1;
+    }
+    JsonLinesWriter writer(backend.engine(), out);
+    int code = 0;
+    QObject::connect(&backend.engine(), &PresenceEngine::healthChanged, &app, [&] {
+        const PresenceEngine::Health health = backend.engine().health();
+        if (health.state == u"refused") {
+            qCritical().noquote() << "cannot observe:" << health.detail;
+            code = 1;
+            app.quit();
+        }
+    });
+    TerminationSignals signals_;
+    QObject::connect(&signals_, &TerminationSignals::terminationRequested, &app, [&](int) {
+        app.quit();
+    });
+    const int loop = app.exec();
+    backend.shutdown();
+    return code != 0 ? code : loop;
 }
 
 // --check-config: every reason on stderr, exit 1; or "configuration OK" on stdout, exit 0.
@@ -136,5 +176,7 @@ int main(int argc, char **argv)
     if (!parsed.options.headless)
         qInfo().noquote() << "this build has no dashboard; running headless";
 #endif
+    if (parsed.options.observe)
+        return runObserverHeadless(argc, argv, parsed.options);
     return runHeadless(argc, argv, parsed.options);
 }

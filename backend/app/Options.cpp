@@ -53,6 +53,18 @@ bool parseListenAddress(QStringView text, QString *host, quint16 *port)
     return true;
 }
 
+bool checkObserveUrl(const QString &text, QString *whyNot)
+{
+    const QUrl url(text, QUrl::StrictMode);
+    const bool pathOk = url.path().isEmpty() || url.path() == u"/";
+    if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty()
+        || !pathOk || url.hasQuery() || !url.userInfo().isEmpty()) {
+        *whyNot = QStringLiteral("expected a node's address like http://host:8080, got \"%1\"").arg(text);
+        return false;
+    }
+    return true;
+}
+
 QString defaultNodeId()
 {
     return QHostInfo::localHostName() + QLatin1Char(':')
@@ -69,6 +81,10 @@ constexpr OptionSpec switchOptions[] = {
      "Check the options, the environment, the files they name and the open-file limit, say what is "
      "wrong (or \"configuration OK\") and exit: 0 if usable, 1 if not."},
     {"help-man", nullptr, "Print the manual page presence(1) as roff and exit."},
+    {"observe", nullptr,
+     "Watch a deployment read-only: through its Redis (with --redis URL), or through a node "
+     "(--observe http://host:port, with the admin token). Registers, consumes, loads and changes "
+     "nothing and listens on no port; with --headless it prints JSON lines on stdout."},
 };
 
 constexpr OptionSpec valueOptions[] = {
@@ -151,7 +167,18 @@ OptionsParse parseOptions(const QStringList &arguments, const QProcessEnvironmen
         result.text = message;
         return result;
     };
-    if (!parser.parse(arguments))
+    // --observe takes an optional value (a node's URL), which QCommandLineParser cannot say.
+    QStringList rest = arguments;
+    std::optional<QString> observeValue;
+    for (qsizetype i = 1; i < rest.size(); ++i) {
+        if (rest[i].startsWith(u"--observe=")) {
+            observeValue = rest[i].mid(10);
+            rest[i] = QStringLiteral("--observe");
+        } else if (rest[i] == u"--observe" && i + 1 < rest.size() && !rest[i + 1].startsWith(u'-')) {
+            observeValue = rest.takeAt(i + 1);
+        }
+    }
+    if (!parser.parse(rest))
         return fail(parser.errorText());
     if (!parser.positionalArguments().isEmpty())
         return fail(QStringLiteral("unexpected argument: ") + parser.positionalArguments().first());
@@ -335,6 +362,29 @@ OptionsParse parseOptions(const QStringList &arguments, const QProcessEnvironmen
     }
     if (parser.isSet(QStringLiteral("check-config")))
         result.outcome = OptionsParse::Outcome::CheckConfig;
+    const QString observeEnv = environment.value(QStringLiteral("PRESENCE_OBSERVE"));
+    if (parser.isSet(QStringLiteral("observe")) || !observeEnv.isEmpty()) {
+        const QString value = parser.isSet(QStringLiteral("observe"))
+                                  ? observeValue.value_or(QString())
+                                  : (observeEnv.startsWith(u"http") ? observeEnv : QString());
+        if (!parser.isSet(QStringLiteral("observe")) && value.isEmpty()
+            && observeEnv != u"1" && observeEnv.toLower() != u"true" && observeEnv.toLower() != u"yes")
+            return fail(QStringLiteral("PRESENCE_OBSERVE: expected 1 or a node's URL like http://host:8080"));
+        QString whyNot;
+        if (!value.isEmpty() && !checkObserveUrl(value, &whyNot))
+            return fail(QStringLiteral("--observe: ") + whyNot);
+        if (value.isEmpty() && options.redisUrl.isEmpty())
+            return fail(QStringLiteral("--observe needs the deployment's Redis (--redis URL) or a "
+                                       "node's address (--observe http://host:port)"));
+        if (!value.isEmpty() && !options.redisUrl.isEmpty())
+            return fail(QStringLiteral("--observe %1 and --redis: watch either a node or a Redis, "
+                                       "not both").arg(value));
+        if (options.engine == EngineChoice::Memory)
+            return fail(QStringLiteral("--observe and --backend memory contradict each other: an "
+                                       "observer watches a deployment, it runs no engine"));
+        options.observe = true;
+        options.observeUrl = value;
+    }
     if (const auto node = valueOf("node-id")) {
         if (node->trimmed().isEmpty() || node->size() > 128)
             return fail(source("node-id") + QStringLiteral(": expected 1 to 128 characters"));

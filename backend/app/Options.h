@@ -37,6 +37,10 @@ struct Options {
     std::optional<qint64> peerTimeoutMs;
     int maxSessions = 0;           // 0: the default of ConnectionLimits
     int maxSessionsPerAddress = 0; // 0: the default of ConnectionLimits
+    // --observe [URL]: watch a deployment read-only, through its Redis (--redis) or through a
+    // node (observeUrl, http://host:port, with adminToken); nothing listens, nothing is written.
+    bool observe = false;
+    QString observeUrl;
 };
 
 struct OptionsParse {
@@ -72,6 +76,9 @@ OptionsParse parseOptions(const QStringList &arguments, const QProcessEnvironmen
 std::optional<qint64> parseDuration(QStringView text);
 // "HOST:PORT", "[::1]:PORT" or ":PORT" (loopback).
 bool parseListenAddress(QStringView text, QString *host, quint16 *port);
+
+// A node's address for --observe: http(s)://host[:port], no path, query or credentials.
+bool checkObserveUrl(const QString &text, QString *whyNot);
 
 QString defaultNodeId();
 

@@ -1,6 +1,7 @@
 #include "PresenceBackend.h"
 
 #include "engine/MemoryPresenceEngine.h"
+#include "observe/ObserverFactory.h"
 #include "redis/EmbeddedRedis.h"
 #include "redis/RedisPresenceEngine.h"
 
@@ -26,6 +27,14 @@ bool PresenceBackend::start(QString *error)
         return false;
 
     m_localClients = std::make_unique<LocalClients>(*m_engine, m_clock);
+    if (m_options.observe) {
+        // Watching only: no listener, no heartbeat timer; the clients and the (idle) realtime
+        // server exist for the dashboard's views, which hold none in observer mode.
+        m_realtime = std::make_unique<RealtimeServer>(*m_engine, *m_localClients, m_metrics,
+                                                      m_realtimeConfig);
+        qCInfo(lcBackend).noquote() << "observer" << m_nodeId << "- listening on no port";
+        return true;
+    }
     if (m_options.keepaliveMs)
         m_realtimeConfig.keepaliveMs = *m_options.keepaliveMs;
     if (m_options.peerTimeoutMs)
@@ -96,6 +105,10 @@ bool PresenceBackend::start(QString *error)
 
 bool PresenceBackend::createEngine(QString *error)
 {
+    if (m_options.observe) {
+        m_engine = startObserverEngine(m_options, m_nodeId, error);
+        return m_engine != nullptr;
+    }
     std::optional<RedisUrl> url;
     if (!m_options.redisUrl.isEmpty()) {
         QString whyNot;
@@ -150,6 +163,9 @@ QString PresenceBackend::redisAddress() const
 
 QString PresenceBackend::baseUrl() const
 {
+    if (m_options.observe)
+        return {}; // nothing listens
+
     QString host = m_options.listenHost;
     if (host.contains(QLatin1Char(':')))
         host = QLatin1Char('[') + host + QLatin1Char(']');

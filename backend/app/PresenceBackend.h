@@ -49,6 +49,8 @@ public:
     const QString &nodeId() const { return m_nodeId; }
     // The private redis-server of the embedded default, or null.
     const EmbeddedRedis *embeddedRedis() const { return m_embeddedRedis.get(); }
+    // --observe: watching a deployment; nothing listens (port() 0, baseUrl() empty).
+    bool isObserver() const { return m_options.observe; }
     quint16 port() const { return m_port; }
     QString baseUrl() const;
     // The Redis this node stores in, password hidden ("***"); empty on the in-memory engine.

@@ -40,6 +40,7 @@ HttpFrontend::HttpFrontend(PresenceEngine &engine, LocalClients &localClients,
     , m_metrics(metrics)
     , m_nodeId(std::move(nodeId))
     , m_limits(limits)
+    , m_feed(engine)
 {
 }
 
@@ -146,7 +147,9 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
             servePresence(responder, cors, room);
         else
             reject(responder, HttpStatus::BadRequest, whyNot, cors);
-    } else if (path == u"/api/rooms")
+    } else if (path == u"/api/events")
+        serveEvents(request, responder, cors);
+    else if (path == u"/api/rooms")
         serveRooms(responder, cors);
     else if (path.startsWith(u"/api/rooms/"))
         serveRoomRoute(path, responder, cors);
@@ -421,6 +424,30 @@ void HttpFrontend::servePresence(QHttpServerResponder &responder, const HttpHead
             answer.insert(QStringLiteral("room"), room->toString());
         replyJson(*held, HttpStatus::Ok, answer, cors);
     });
+}
+
+void HttpFrontend::serveEvents(const QHttpServerRequest &request, QHttpServerResponder &responder,
+                               const HttpHeaders &cors)
+{
+    std::optional<RoomName> room;
+    QString whyNot;
+    for (const auto &[key, value] : request.query().queryItems(QUrl::FullyDecoded)) {
+        if (key != u"room")
+            whyNot = QStringLiteral("unknown parameter \"%1\" (only room= is understood)").arg(key);
+        else if (room)
+            whyNot = QStringLiteral("room= may be given once here");
+        else if (!(room = RoomName::fromString(value, &whyNot)))
+            whyNot = QStringLiteral("invalid room name: ") + whyNot;
+        if (!whyNot.isEmpty()) {
+            reject(responder, HttpStatus::BadRequest, whyNot, cors);
+            return;
+        }
+    }
+    if (request.method() == QHttpServerRequest::Method::Head) {
+        replyBytes(responder, HttpStatus::Ok, "text/event-stream; charset=utf-8", {}, cors);
+        return;
+    }
+    m_feed.open(std::move(responder), room, cors);
 }
 
 void HttpFrontend::servePage(QHttpServerResponder &responder)

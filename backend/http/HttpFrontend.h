@@ -1,5 +1,6 @@
 #pragma once
 
+#include "AdminEventFeed.h"
 #include "ConnectionLimits.h"
 #include "auth/AccessPolicy.h"
 #include "GuardedTcpServer.h"
@@ -19,6 +20,7 @@ namespace presence {
 //   GET /health         liveness and what this node runs
 //   GET /metrics        Prometheus text
 //   GET /api/presence   JSON snapshot of the roster
+//   GET /api/events     every room's changes as SSE, for observers (AdminEventFeed)
 //   GET /{client}       the SSE stream of presence changes (the seed's contract)
 class HttpFrontend final : public QAbstractHttpServer {
     Q_OBJECT
@@ -52,6 +54,8 @@ private:
     void servePresence(QHttpServerResponder &responder, const HttpHeaders &cors,
                        std::optional<RoomName> room = std::nullopt);
     void serveRooms(QHttpServerResponder &responder, const HttpHeaders &cors);
+    void serveEvents(const QHttpServerRequest &request, QHttpServerResponder &responder,
+                     const HttpHeaders &cors);
     void serveRoomRoute(const QString &path, QHttpServerResponder &responder,
                         const HttpHeaders &cors);
     // The rooms of GET /{client}?room=…: the default room when none is named; nullopt (and
@@ -69,6 +73,7 @@ private:
     ConnectionLimits m_limits;
     AccessPolicy m_access;
     QList<GuardedTcpServer *> m_listeners;
+    AdminEventFeed m_feed;
 };
 
 } // namespace presence

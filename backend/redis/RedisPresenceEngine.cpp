@@ -1,5 +1,6 @@
 #include "RedisPresenceEngine.h"
 
+#include "engine/RosterUpdates.h"
 #include "redis/PresenceLibrary.h"
 #include "redis/RosterReply.h"
 
@@ -11,21 +12,6 @@ Q_LOGGING_CATEGORY(lcRedisEngine, "presence.redis")
 namespace presence {
 
 namespace {
-// Keeps at most `keep` OFFLINE rows, dropping the longest-gone first.
-void pruneOffline(RosterTable &rows, qint64 keep)
-{
-    QList<QPair<qint64, RoomMember>> offline;
-    rows.forEach([&offline](const ClientPresence &row) {
-        if (row.status == PresenceStatus::Offline)
-            offline.append({row.sinceMs, row.member()});
-    });
-    if (offline.size() <= keep)
-        return;
-    std::sort(offline.begin(), offline.end());
-    for (qsizetype i = 0; i < offline.size() - keep; ++i)
-        rows.remove(offline[i].second);
-}
-
 // Deadlines packed closer than this are swept together rather than one call each.
 constexpr qint64 minSweepGapMs = 5;
 
@@ -227,23 +213,9 @@ void RedisPresenceEngine::resync(const QString &why)
     qCWarning(lcRedisEngine).noquote() << why << "- re-reading the roster";
     ++m_resyncs;
     readRoster([this](QList<ClientPresence> rows) {
-        const EventId at = m_downstream.position();
-        const qint64 now = QDateTime::currentMSecsSinceEpoch();
-        const QString node = QString::fromUtf8(m_node);
-        QList<PresenceEvent> corrections;
-        QSet<RoomMember> present;
-        for (const ClientPresence &row : std::as_const(rows)) {
-            present.insert(row.member());
-            const ClientPresence *known = m_mirror.find(row.member());
-            if (!known ? row.status == PresenceStatus::Online : known->status != row.status)
-                corrections.append(
-                    {at, row.client, row.status, QStringLiteral("resync"), now, node, row.room});
-        }
-        m_mirror.forEach([&](const ClientPresence &row) {
-            if (row.status == PresenceStatus::Online && !present.contains(row.member()))
-                corrections.append({at, row.client, PresenceStatus::Offline,
-                                    QStringLiteral("resync"), now, node, row.room});
-        });
+        const QList<PresenceEvent> corrections =
+            rosterCorrections(m_mirror, rows, m_downstream.position(),
+                              QDateTime::currentMSecsSinceEpoch(), QString::fromUtf8(m_node));
         m_mirror.clear();
         for (const ClientPresence &row : std::as_const(rows))
             m_mirror.upsert(row.member()) = row;
@@ -390,29 +362,14 @@ void RedisPresenceEngine::sweep()
 void RedisPresenceEngine::applyEntries(const QList<PresenceEvent> &events)
 {
     for (const PresenceEvent &event : events) {
-        const bool known = m_mirror.find(event.member()) != nullptr;
-        ClientPresence *found = &m_mirror.upsert(event.member());
-        if (known && found->status == event.status) {
-            // A repeat (read again after the first sync, or written twice by another program):
-            // the sessions were told already.
-            continue;
-        }
-        found->status = event.status;
-        found->reason = event.reason;
-        found->sinceMs = event.atMs;
-        if (event.status == PresenceStatus::Online) {
-            found->lastSeenMs = event.atMs;
-            found->deadlineMs = event.atMs + m_config.timing.ttlMs();
-        } else {
-            found->deadlineMs = 0;
-            found->connections = 0;
-            found->nodes.clear();
-        }
-        Q_EMIT presenceChanged(event);
+        // A repeat (read again after the first sync, or written twice by another program):
+        // the sessions were told already.
+        if (applyPresenceEvent(m_mirror, event, m_config.timing.ttlMs()))
+            Q_EMIT presenceChanged(event);
     }
     // Bound the mirror like the shared roster: drop the oldest OFFLINE rows.
     if (m_mirror.size() > m_config.offlineKeep * 2)
-        pruneOffline(m_mirror, m_config.offlineKeep);
+        pruneOfflineRows(m_mirror, m_config.offlineKeep);
 }
 
 QList<ClientPresence> RedisPresenceEngine::snapshot() const
@@ -431,22 +388,13 @@ void RedisPresenceEngine::readRoster(RosterCallback callback)
         callback(snapshot());
         return;
     }
-    auto parts = std::make_shared<RosterReply>();
-    m_commands.command({"HGETALL", m_config.keys.status()},
-                       [parts](const RedisReply &reply) { parts->status = reply; });
-    m_commands.command({"HGETALL", m_config.keys.info()},
-                       [parts](const RedisReply &reply) { parts->info = reply; });
-    m_commands.command({"ZRANGE", m_config.keys.deadlines(), "0", "-1", "WITHSCORES"},
-                       [parts](const RedisReply &reply) { parts->deadlines = reply; });
-    m_commands.command({"FCALL_RO", "presence_live_nodes", "0", m_config.keys.prefix},
-                       [this, parts, callback](const RedisReply &reply) {
-                           parts->liveNodes = reply;
-                           if (parts->status.isError()) {
-                               callback(snapshot());
-                               return;
-                           }
-                           callback(parts->rows(m_config.timing.ttlMs()));
-                       });
+    RosterReply::read(m_commands, m_config.keys, this,
+                      [this, callback = std::move(callback)](const RosterReply &reply) {
+                          if (reply.status.isError())
+                              callback(snapshot());
+                          else
+                              callback(reply.rows(m_config.timing.ttlMs()));
+                      });
 }
 
 void RedisPresenceEngine::history(EventId after, HistoryCallback callback)

@@ -4,6 +4,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QPointer>
 #include <QSet>
 #include <QStringList>
 #include <algorithm>
@@ -89,6 +90,25 @@ QList<ClientPresence> RosterReply::rows(qint64 ttlMs) const
         return a.member() < b.member();
     });
     return result;
+}
+
+void RosterReply::read(RedisConnection &connection, const RedisKeys &keys, const QObject *context,
+                       std::function<void(const RosterReply &reply)> done)
+{
+    auto parts = std::make_shared<RosterReply>();
+    connection.command({"HGETALL", keys.status()},
+                       [parts](const RedisReply &reply) { parts->status = reply; });
+    connection.command({"HGETALL", keys.info()},
+                       [parts](const RedisReply &reply) { parts->info = reply; });
+    connection.command({"ZRANGE", keys.deadlines(), "0", "-1", "WITHSCORES"},
+                       [parts](const RedisReply &reply) { parts->deadlines = reply; });
+    connection.command({"FCALL_RO", "presence_live_nodes", "0", keys.prefix},
+                       [parts, guard = QPointer<const QObject>(context),
+                        done = std::move(done)](const RedisReply &reply) {
+                           parts->liveNodes = reply;
+                           if (guard)
+                               done(*parts);
+                       });
 }
 
 } // namespace presence

@@ -1,9 +1,14 @@
 #pragma once
 
 #include "model/PresenceEvent.h"
+#include "redis/RedisConnection.h"
+#include "redis/RedisKeys.h"
 #include "redis/RedisReply.h"
 
 #include <QList>
+#include <QObject>
+
+#include <functional>
 
 namespace presence {
 
@@ -21,6 +26,11 @@ struct RosterReply {
 
     // Rows sorted by client; entries that do not parse (junk written by others) are skipped.
     QList<ClientPresence> rows(qint64 ttlMs) const;
+
+    // Sends the four reads back to back on `connection` (one pipeline, read-only: FCALL_RO)
+    // and hands the replies on once the last is in; dropped uncalled when `context` is gone.
+    static void read(RedisConnection &connection, const RedisKeys &keys, const QObject *context,
+                     std::function<void(const RosterReply &reply)> done);
 };
 
 } // namespace presence

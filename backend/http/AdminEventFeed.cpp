@@ -1,0 +1,139 @@
+#include "AdminEventFeed.h"
+
+#include "http/GuardedTcpServer.h"
+#include "http/SseSession.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTcpSocket>
+
+namespace presence {
+
+namespace {
+constexpr qint64 maxUnsentBytes = 8 * 1024 * 1024;
+
+} // namespace
+
+AdminEventFeed::AdminEventFeed(PresenceEngine &engine, QObject *parent)
+    : QObject(parent)
+    , m_engine(engine)
+{
+    connect(&m_engine, &PresenceEngine::presenceChanged, this, &AdminEventFeed::broadcast);
+    // A roster replaced wholesale (a node's first sync with Redis) is sent again whole.
+    connect(&m_engine, &PresenceEngine::rosterReset, this, &AdminEventFeed::resend);
+    m_keepalive.setInterval(5000);
+    connect(&m_keepalive, &QTimer::timeout, this, &AdminEventFeed::keepalive);
+}
+
+AdminEventFeed::~AdminEventFeed() { closeAll(); }
+
+void AdminEventFeed::open(QHttpServerResponder &&responder, std::optional<RoomName> room,
+                          const HttpHeaders &extraHeaders)
+{
+    QTcpSocket *socket = responder.socket();
+    if (!socket)
+        return;
+    Watcher &watcher = m_watchers.emplace_back(Watcher{std::move(responder), socket, room});
+    GuardedTcpServer::markAsStream(socket);
+    connect(socket, &QTcpSocket::disconnected, this, [this, socket] { forget(socket); });
+    // Drop the watcher before the socket is gone (writing through a responder whose socket
+    // is gone crashes).
+    connect(socket, &QObject::destroyed, this, [this, socket] { forget(socket); });
+    QByteArray head = "HTTP/1.1 200 OK\r\n"
+                      "Content-Type: text/event-stream; charset=utf-8\r\n"
+                      "Cache-Control: no-cache\r\n"
+                      "Connection: keep-alive\r\n"
+                      "X-Accel-Buffering: no\r\n";
+    for (const auto &[name, value] : extraHeaders)
+        head += name + ": " + value + "\r\n";
+    if (write(watcher, head + "\r\nretry: 1500\n\n"))
+        sendRoster(watcher);
+    prune();
+    if (!m_watchers.empty() && !m_keepalive.isActive())
+        m_keepalive.start();
+}
+
+void AdminEventFeed::sendRoster(Watcher &watcher)
+{
+    const QList<ClientPresence> rows =
+        watcher.room ? m_engine.roomSnapshot(*watcher.room) : m_engine.snapshot();
+    const EventId at = m_engine.lastEventId();
+    QByteArray out;
+    for (const ClientPresence &row : rows) {
+        const QString node = row.nodes.isEmpty() ? QString() : row.nodes.first();
+        out += SseSession::format({at, row.client, row.status, row.reason, row.sinceMs, node, row.room}, true);
+    }
+    const QJsonObject synced{{QStringLiteral("members"), rows.size()},
+                             {QStringLiteral("id"), at.toString()}};
+    out += "event: synced\ndata: " + QJsonDocument(synced).toJson(QJsonDocument::Compact) + "\n\n";
+    write(watcher, out);
+}
+
+void AdminEventFeed::broadcast(const PresenceEvent &event)
+{
+    const QByteArray bytes = SseSession::format(event, false);
+    for (Watcher &watcher : m_watchers) {
+        if (!watcher.room || *watcher.room == event.room)
+            write(watcher, bytes);
+    }
+    prune();
+}
+
+void AdminEventFeed::resend()
+{
+    for (Watcher &watcher : m_watchers)
+        sendRoster(watcher);
+    prune();
+}
+
+void AdminEventFeed::keepalive()
+{
+    for (Watcher &watcher : m_watchers)
+        write(watcher, ": keepalive\n\n");
+    prune();
+}
+
+bool AdminEventFeed::write(Watcher &watcher, const QByteArray &bytes)
+{
+    QTcpSocket *socket = watcher.socket;
+    if (!socket || socket->state() != QAbstractSocket::ConnectedState) {
+        watcher.socket = nullptr;
+        return false;
+    }
+    if (socket->bytesToWrite() > maxUnsentBytes) {
+        watcher.socket = nullptr; // before abort(): its disconnected() lands in forget()
+        socket->abort();
+        return false;
+    }
+    socket->write(bytes);
+    return true;
+}
+
+// Only marks: this may run inside one of the loops above (abort() emits disconnected()).
+void AdminEventFeed::forget(QTcpSocket *socket)
+{
+    for (Watcher &watcher : m_watchers) {
+        if (watcher.socket == socket)
+            watcher.socket = nullptr;
+    }
+    QMetaObject::invokeMethod(this, &AdminEventFeed::prune, Qt::QueuedConnection);
+}
+
+void AdminEventFeed::prune()
+{
+    m_watchers.remove_if([](const Watcher &watcher) { return !watcher.socket; });
+    if (m_watchers.empty())
+        m_keepalive.stop();
+}
+
+void AdminEventFeed::closeAll()
+{
+    for (Watcher &watcher : m_watchers) {
+        if (QTcpSocket *socket = watcher.socket)
+            socket->disconnectFromHost();
+        watcher.socket = nullptr;
+    }
+    prune();
+}
+
+} // namespace presence

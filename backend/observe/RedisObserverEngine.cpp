@@ -1,0 +1,156 @@
+#include "RedisObserverEngine.h"
+
+#include "engine/RosterUpdates.h"
+#include "redis/RosterReply.h"
+#include "redis/StreamEntries.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcRedisObserver, "presence.observe.redis")
+
+namespace presence {
+
+namespace {
+RedisConnection::Options observerOptions(const QString &id, const char *role)
+{
+    RedisConnection::Options options;
+    options.clientName =
+        QByteArray("presence-observer:") + role + ':' + id.toUtf8().replace(' ', '_');
+    return options;
+}
+} // namespace
+
+RedisObserverEngine::RedisObserverEngine(const RedisUrl &url, Config config, QObject *parent)
+    : PresenceEngine(parent)
+    , m_config(std::move(config))
+    , m_commands(url, observerOptions(m_config.observerId, "commands"))
+    , m_reader(url, observerOptions(m_config.observerId, "presence"))
+    , m_stream(m_reader, m_config.keys)
+{
+    // Every time the commands connection comes (back) up, the roster is read again: whatever
+    // happened meanwhile (a Redis restarted empty, a stream trimmed or rewound) is then told
+    // as corrections rather than guessed from the stream.
+    connect(&m_commands, &RedisConnection::stateChanged, this,
+            [this](RedisConnection::State state, const QString &error) {
+                if (state == RedisConnection::State::Up)
+                    sync();
+                else if (state == RedisConnection::State::Down)
+                    qCWarning(lcRedisObserver).noquote() << "redis unreachable:" << error;
+                Q_EMIT healthChanged();
+            });
+    connect(&m_reader, &RedisConnection::stateChanged, this, &PresenceEngine::healthChanged);
+    connect(&m_stream, &PresenceStreamReader::entriesRead, this, &RedisObserverEngine::apply);
+}
+
+RedisObserverEngine::~RedisObserverEngine() = default;
+
+void RedisObserverEngine::start()
+{
+    qCInfo(lcRedisObserver).noquote()
+        << "observing the deployment at" << m_commands.url().toDisplayString() << "(read-only)";
+    m_commands.open();
+    m_reader.open();
+}
+
+void RedisObserverEngine::sync()
+{
+    if (m_syncing)
+        return;
+    m_syncing = true;
+    // Position first, roster second, on one pipelined connection (as a node does): whatever
+    // lands between the two is read again from the stream and is a repeat.
+    auto position = std::make_shared<EventId>();
+    m_commands.command({"XREVRANGE", m_config.keys.presenceStream(), "+", "-", "COUNT", "1"},
+                       [position](const RedisReply &reply) {
+                           const auto entries = parseStreamEntries(reply);
+                           if (!entries.isEmpty())
+                               *position = entries.first().id;
+                       });
+    RosterReply::read(m_commands, m_config.keys, this, [this, position](const RosterReply &reply) {
+        m_syncing = false;
+        if (reply.status.isError()) {
+            qCWarning(lcRedisObserver).noquote()
+                << "reading the roster failed:" << reply.status.toByteArray();
+            return; // a dropped connection: the next Up reads again
+        }
+        const QList<ClientPresence> rows = reply.rows(m_config.timing.ttlMs());
+        const QList<PresenceEvent> corrections =
+            m_synced ? rosterCorrections(m_roster, rows, *position,
+                                         QDateTime::currentMSecsSinceEpoch(), QString())
+                     : QList<PresenceEvent>();
+        m_roster.clear();
+        for (const ClientPresence &row : rows)
+            m_roster.upsert(row.member()) = row;
+        m_syncedAt = *position;
+        const bool first = !m_synced;
+        m_synced = true;
+        m_stream.start(*position);
+        if (first)
+            qCInfo(lcRedisObserver) << "roster read:" << rows.size() << "members";
+        for (const PresenceEvent &event : corrections)
+            Q_EMIT presenceChanged(event);
+        Q_EMIT rosterReset();
+        Q_EMIT healthChanged();
+    });
+}
+
+void RedisObserverEngine::apply(const QList<PresenceEvent> &events)
+{
+    for (const PresenceEvent &event : events) {
+        if (event.id <= m_syncedAt) // a read in flight across a re-sync: the roster has it
+            continue;
+        if (applyPresenceEvent(m_roster, event, m_config.timing.ttlMs()))
+            Q_EMIT presenceChanged(event);
+    }
+    if (m_roster.size() > m_config.offlineKeep * 2)
+        pruneOfflineRows(m_roster, m_config.offlineKeep);
+}
+
+void RedisObserverEngine::readRoster(RosterCallback callback)
+{
+    if (m_commands.state() != RedisConnection::State::Up) {
+        callback(snapshot());
+        return;
+    }
+    RosterReply::read(m_commands, m_config.keys, this,
+                      [this, callback = std::move(callback)](const RosterReply &reply) {
+                          callback(reply.status.isError() ? snapshot()
+                                                          : reply.rows(m_config.timing.ttlMs()));
+                      });
+}
+
+void RedisObserverEngine::history(EventId after, HistoryCallback callback)
+{
+    // Nothing here replays to sessions (an observer has none); a caller gets the stream as is.
+    m_commands.command({"XRANGE", m_config.keys.presenceStream(), "(" + after.toByteArray(), "+",
+                        "COUNT", "10000"},
+                       [callback = std::move(callback)](const RedisReply &reply) {
+                           History history;
+                           history.complete = !reply.isError();
+                           for (const StreamEntry &entry : parseStreamEntries(reply)) {
+                               if (auto event = parsePresenceEntry(entry))
+                                   history.events.append(std::move(*event));
+                           }
+                           callback(std::move(history));
+                       });
+}
+
+PresenceEngine::Health RedisObserverEngine::health() const
+{
+    for (const RedisConnection *connection : {&m_commands, &m_reader}) {
+        switch (connection->state()) {
+        case RedisConnection::State::Up:
+            break;
+        case RedisConnection::State::Connecting:
+            return Health{false, QStringLiteral("connecting"), connection->lastError()};
+        case RedisConnection::State::Down:
+            return Health{false, QStringLiteral("down"), connection->lastError()};
+        }
+    }
+    if (!m_synced)
+        return Health{false, QStringLiteral("starting"), QStringLiteral("reading the roster")};
+    return Health{true, QStringLiteral("up"), {}};
+}
+
+} // namespace presence

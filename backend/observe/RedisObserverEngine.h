@@ -1,0 +1,68 @@
+#pragma once
+
+#include "engine/PresenceEngine.h"
+#include "engine/RosterTable.h"
+#include "redis/PresenceStreamReader.h"
+#include "redis/RedisConnection.h"
+#include "redis/RedisKeys.h"
+
+namespace presence {
+
+// Watches a deployment through its Redis without taking part: it reads the shared roster and
+// follows the `presence` stream with a plain XREAD (no consumer group), and sends nothing
+// else. No node key, no consumer, no function library loaded, no CONFIG SET, no heartbeat:
+// it works with a Redis user allowed only read commands (README, "Observer").
+//
+// Two connections, named presence-observer:<role>:<id> in CLIENT LIST: commands (the roster,
+// the stream position) and the blocking presence read.
+class RedisObserverEngine final : public PresenceEngine {
+    Q_OBJECT
+public:
+    struct Config {
+        RedisKeys keys;
+        QString observerId;    // shown in the connections' names
+        PresenceTiming timing; // the deployment's, for lastSeen and deadlines; decides nothing
+        qint64 offlineKeep = 10000;
+    };
+
+    RedisObserverEngine(const RedisUrl &url, Config config, QObject *parent = nullptr);
+    ~RedisObserverEngine() override;
+
+    void start();
+    bool isSynced() const { return m_synced; }
+
+    QString kind() const override { return QStringLiteral("redis observer"); }
+    // An observer holds no connections of its own: these change nothing.
+    void setConnections(const RoomMember &, int) override {}
+    void heartbeat(const QList<RoomMember> &) override {}
+    void leave(const RoomMember &) override {}
+    QList<ClientPresence> snapshot() const override { return m_roster.rows(); }
+    QList<ClientPresence> roomSnapshot(const RoomName &room) const override
+    {
+        return m_roster.roomRows(room);
+    }
+    void readRoster(RosterCallback callback) override;
+    EventId lastEventId() const override { return m_stream.position(); }
+    void history(EventId after, HistoryCallback callback) override;
+    Health health() const override;
+    PresenceTiming timing() const override { return m_config.timing; }
+    void setTiming(const PresenceTiming &timing) override { m_config.timing = timing; }
+
+    // The commands connection, for the read of notify-keyspace-events (KeyspaceSwitch).
+    RedisConnection &commands() { return m_commands; }
+
+private:
+    void sync();
+    void apply(const QList<PresenceEvent> &events);
+
+    Config m_config;
+    RedisConnection m_commands;
+    RedisConnection m_reader;
+    PresenceStreamReader m_stream;
+    RosterTable m_roster;
+    EventId m_syncedAt; // entries up to here are in the roster read; a late read of them is old
+    bool m_synced = false;
+    bool m_syncing = false;
+};
+
+} // namespace presence

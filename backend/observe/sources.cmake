@@ -1,0 +1,10 @@
+# The observer (presence --observe): watching a deployment read-only. Included by
+# backend/CMakeLists.txt; paths are relative to backend/.
+target_sources(presence_core PRIVATE
+    observe/SseEventParser.cpp observe/SseEventParser.h
+    observe/PresenceEventJson.cpp observe/PresenceEventJson.h
+    observe/RedisObserverEngine.cpp observe/RedisObserverEngine.h
+    observe/HttpObserverEngine.cpp observe/HttpObserverEngine.h
+    observe/JsonLinesWriter.cpp observe/JsonLinesWriter.h
+    observe/ObserverFactory.cpp observe/ObserverFactory.h
+)
