@@ -197,8 +197,11 @@ void HttpObserverEngine::finishRoster(const QByteArray &data)
     m_roster.clear();
     for (const ClientPresence &row : std::as_const(m_incoming))
         m_roster.upsert(row.member()) = row;
-    if (!m_synced)
-        qCInfo(lcHttpObserver) << "roster read:" << m_incoming.size() << "members";
+    qCInfo(lcHttpObserver).noquote()
+        << QStringLiteral("roster read: %1 members%2")
+               .arg(m_incoming.size())
+               .arg(m_synced ? QStringLiteral(" (again: %1 corrections)").arg(corrections.size())
+                             : QString());
     m_incoming.clear();
     m_receivingRoster = false;
     m_synced = true;

@@ -86,8 +86,11 @@ void RedisObserverEngine::sync()
         const bool first = !m_synced;
         m_synced = true;
         m_stream.start(*position);
-        if (first)
-            qCInfo(lcRedisObserver) << "roster read:" << rows.size() << "members";
+        qCInfo(lcRedisObserver).noquote()
+            << QStringLiteral("roster read: %1 members%2")
+                   .arg(rows.size())
+                   .arg(first ? QString()
+                              : QStringLiteral(" (again: %1 corrections)").arg(corrections.size()));
         for (const PresenceEvent &event : corrections)
             Q_EMIT presenceChanged(event);
         Q_EMIT rosterReset();
