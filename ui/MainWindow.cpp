@@ -6,6 +6,7 @@
 #include "charts/ChartsPanel.h"
 #include "log/EventLogModel.h"
 #include "log/EventLogPanel.h"
+#include "observe/ObserverPanel.h"
 #include "redis/RedisPanel.h"
 #include "roster/RosterModel.h"
 #include "roster/RosterPanel.h"
@@ -59,6 +60,8 @@ MainWindow::MainWindow(PresenceBackend &backend, DashboardSettings &settings, QW
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
 
     buildMenus();
+    if (backend.isObserver())
+        becomeObserver();
     statusBar()->addWidget(m_statusNode, 1);
     statusBar()->addPermanentWidget(m_statusHeartbeats);
     statusBar()->addPermanentWidget(m_statusSessions);
@@ -149,6 +152,25 @@ void MainWindow::buildMenus()
     }
 }
 
+// Watching a deployment: nothing here may act on it. Simulation is off (its clients would join
+// the deployment), the node-only Redis panel gives way to what is watched.
+void MainWindow::becomeObserver()
+{
+    setWindowTitle(tr("presence — observing %1 (read-only)").arg(m_backend.observedTarget()));
+    m_simulation->setEnabled(false);
+    m_simulationDock->setWindowTitle(tr("Simulation (off while observing)"));
+    for (const char *name : {"spawn", "heartbeats"})
+        action(QString::fromLatin1(name))->setEnabled(false);
+    action(QStringLiteral("refreshRedis"))->setEnabled(false);
+    m_observer = new ObserverPanel(m_backend, this);
+    m_redisDock->setWidget(m_observer);
+    m_redisDock->setWindowTitle(tr("Observer"));
+    m_redis->hide();
+    m_redisDock->raise();
+    m_statusHeartbeats->hide();
+    m_statusSessions->hide();
+}
+
 void MainWindow::openSettings()
 {
     SettingsDialog dialog(m_backend, m_settings, this);
@@ -160,6 +182,12 @@ void MainWindow::updateStatus()
 {
     const PresenceEngine::Health health = m_backend.engine().health();
     const PresenceTiming timing = m_backend.engine().timing();
+    if (m_backend.isObserver()) {
+        m_statusNode->setText(tr("Observing %1 · read-only · %2%3")
+                                  .arg(m_backend.observedTarget(), health.state,
+                                       health.ok ? QString() : QStringLiteral(": ") + health.detail));
+        return;
+    }
     m_statusNode->setText(
         tr("Node %1 · %2 engine (%3) · %4 · heartbeat %5 ms, TTL %6 ms, grace %7 ms")
             .arg(m_backend.nodeId(), m_backend.engine().kind(), health.state, m_backend.baseUrl())

@@ -13,6 +13,7 @@ class ChartsPanel;
 class DashboardSettings;
 class EventLogModel;
 class EventLogPanel;
+class ObserverPanel;
 class PresenceBackend;
 class RedisPanel;
 class RosterModel;
@@ -36,6 +37,8 @@ public:
     ChartsPanel *chartsPanel() const { return m_charts; }
     SimulationPanel *simulationPanel() const { return m_simulation; }
     RedisPanel *redisPanel() const { return m_redis; }
+    // Observer mode (presence --observe) only; null on a node.
+    ObserverPanel *observerPanel() const { return m_observer; }
     // The action with this objectName (tests trigger shortcuts through them).
     QAction *action(const QString &name) const;
 
@@ -49,6 +52,7 @@ private:
                           Qt::DockWidgetArea area);
     void buildMenus();
     void updateStatus();
+    void becomeObserver();
 
     PresenceBackend &m_backend;
     DashboardSettings &m_settings;
@@ -60,6 +64,7 @@ private:
     ChartsPanel *m_charts;
     SimulationPanel *m_simulation;
     RedisPanel *m_redis;
+    ObserverPanel *m_observer = nullptr;
     QDockWidget *m_logDock = nullptr;
     QDockWidget *m_chartsDock = nullptr;
     QDockWidget *m_simulationDock = nullptr;

@@ -1,7 +1,9 @@
 #include "PresenceBackend.h"
 
 #include "engine/MemoryPresenceEngine.h"
+#include "observe/KeyspaceSwitch.h"
 #include "observe/ObserverFactory.h"
+#include "observe/RedisObserverEngine.h"
 #include "redis/EmbeddedRedis.h"
 #include "redis/RedisPresenceEngine.h"
 
@@ -107,6 +109,8 @@ bool PresenceBackend::createEngine(QString *error)
 {
     if (m_options.observe) {
         m_engine = startObserverEngine(m_options, m_nodeId, error);
+        if (auto *redis = qobject_cast<RedisObserverEngine *>(m_engine.get()))
+            m_keyspaceSwitch = std::make_unique<KeyspaceSwitch>(redis->commands());
         return m_engine != nullptr;
     }
     std::optional<RedisUrl> url;
@@ -161,6 +165,16 @@ QString PresenceBackend::redisAddress() const
     return url ? url->toDisplayString() : QString();
 }
 
+QString PresenceBackend::observedTarget() const
+{
+    if (!m_options.observe)
+        return {};
+    if (!m_options.observeUrl.isEmpty())
+        return m_options.observeUrl;
+    const std::optional<RedisUrl> url = RedisUrl::parse(m_options.redisUrl);
+    return url ? url->toDisplayString() : m_options.redisUrl;
+}
+
 QString PresenceBackend::baseUrl() const
 {
     if (m_options.observe)
@@ -183,6 +197,7 @@ void PresenceBackend::shutdown()
     m_http.reset();
     m_realtime.reset();
     m_localClients.reset();
+    m_keyspaceSwitch.reset();
     m_engine.reset();
     if (m_embeddedRedis)
         m_embeddedRedis->stop();

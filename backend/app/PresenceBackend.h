@@ -14,6 +14,7 @@
 
 namespace presence {
 class EmbeddedRedis;
+class KeyspaceSwitch;
 }
 
 namespace presence {
@@ -51,6 +52,10 @@ public:
     const EmbeddedRedis *embeddedRedis() const { return m_embeddedRedis.get(); }
     // --observe: watching a deployment; nothing listens (port() 0, baseUrl() empty).
     bool isObserver() const { return m_options.observe; }
+    // What an observer watches (a Redis or a node), password hidden; empty on a node.
+    QString observedTarget() const;
+    // An observer of a Redis: the keyspace setting it may change on the operator's word; else null.
+    KeyspaceSwitch *keyspaceSwitch() const { return m_keyspaceSwitch.get(); }
     quint16 port() const { return m_port; }
     QString baseUrl() const;
     // The Redis this node stores in, password hidden ("***"); empty on the in-memory engine.
@@ -72,6 +77,7 @@ private:
     std::unique_ptr<LocalClients> m_localClients;
     std::unique_ptr<RealtimeServer> m_realtime;
     std::unique_ptr<HttpFrontend> m_http;
+    std::unique_ptr<KeyspaceSwitch> m_keyspaceSwitch;
     quint16 m_port = 0;
     bool m_freePortFallback = false;
     QString m_listenNote;

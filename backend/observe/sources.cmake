@@ -6,5 +6,6 @@ target_sources(presence_core PRIVATE
     observe/RedisObserverEngine.cpp observe/RedisObserverEngine.h
     observe/HttpObserverEngine.cpp observe/HttpObserverEngine.h
     observe/JsonLinesWriter.cpp observe/JsonLinesWriter.h
+    observe/KeyspaceSwitch.cpp observe/KeyspaceSwitch.h
     observe/ObserverFactory.cpp observe/ObserverFactory.h
 )
