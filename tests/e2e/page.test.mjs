@@ -104,3 +104,47 @@ test('the page joins the rooms in its address and shows only them', async () => 
     await server.stop();
   }
 });
+
+test('the page watches without joining (/?watch): a room picker, who is in each room', async () => {
+  const server = await startServer(['--grace', '0s', '--heartbeat', '500ms']);
+  const others = [];
+  try {
+    await withBrowser('light', async (page) => {
+      others.push(await online(server.baseUrl, 'alice', undefined, ['lobby']));
+      others.push(await online(server.baseUrl, 'bob'));
+      await page.goto(`${server.baseUrl}/?watch`);
+      await page.locator('#state', { hasText: 'watching' }).waitFor();
+      await page.locator('tr[data-client="alice"][data-room="lobby"].ONLINE').waitFor();
+      await page.locator('tr[data-client="bob"][data-room="default"].ONLINE').waitFor();
+      // Who is in each room: a button per room with its ONLINE count, names in the tooltip.
+      await page.locator('#room-list button[data-room="lobby"]', { hasText: 'lobby 1' }).waitFor();
+      assert.equal(await page.locator('#room-list button[data-room="lobby"]').getAttribute('title'), 'alice');
+      await page.locator('#room-picker option[value="lobby"]').waitFor({ state: 'attached' });
+
+      // Picking a room shows that room only, live.
+      await page.selectOption('#room-picker', 'lobby');
+      await page.locator('#state', { hasText: 'watching' }).waitFor();
+      await page.locator('tr[data-client="alice"].ONLINE').waitFor();
+      const dave = await online(server.baseUrl, 'dave', undefined, ['lobby']);
+      others.push(dave);
+      await page.locator('tr[data-client="dave"][data-room="lobby"].ONLINE').waitFor();
+      const listed = await page.locator('#roster tr').evaluateAll((rows) => rows.map((r) => r.dataset.room));
+      assert.ok(listed.every((room) => room === 'lobby'), `only lobby rows: ${listed}`);
+      // Every room stays listed with its count while one is picked.
+      await page.locator('#room-list button[data-room="lobby"]', { hasText: 'lobby 2' }).waitFor();
+      await page.locator('#room-list button[data-room="default"]', { hasText: 'default 1' }).waitFor();
+      dave.close();
+      await page.locator('tr[data-client="dave"].OFFLINE').waitFor();
+      await screenshot(page, 'presence-page-watch.png');
+
+      // The viewer is in no roster: the node lists the three real clients only.
+      const roster = await (await fetch(`${server.baseUrl}/api/presence`)).json();
+      assert.deepEqual(roster.clients.map((c) => c.client).sort(), ['alice', 'bob', 'dave']);
+      assert.equal(await page.locator('#me').textContent(), 'watching (not present)');
+    });
+  } finally {
+    for (const client of others)
+      client.close();
+    await server.stop();
+  }
+});
