@@ -1,6 +1,5 @@
 #include "HttpObserverEngine.h"
 
-#include "engine/RosterUpdates.h"
 #include "observe/PresenceEventJson.h"
 
 #include <QDateTime>
@@ -40,9 +39,10 @@ QString describe(QNetworkReply &reply, const QByteArray &body)
 } // namespace
 
 HttpObserverEngine::HttpObserverEngine(Config config, QObject *parent)
-    : PresenceEngine(parent)
+    : ObserverEngine(parent)
     , m_config(std::move(config))
 {
+    m_timing = m_config.timing;
     m_silence.setSingleShot(true);
     m_silence.setInterval(m_config.silenceTimeoutMs);
     connect(&m_silence, &QTimer::timeout, this, [this] {
@@ -174,15 +174,14 @@ void HttpObserverEngine::handle(const SseEventParser::Event &event)
         if (!parsed->node.isEmpty())
             row.nodes.append(parsed->node);
         if (row.status == PresenceStatus::Online)
-            row.deadlineMs = parsed->atMs + m_config.timing.ttlMs();
+            row.deadlineMs = parsed->atMs + m_timing.ttlMs();
         m_incoming.append(std::move(row));
         return;
     }
     if (m_receivingRoster)
         return; // nothing but roster rows come before "synced"
     m_position = std::max(m_position, parsed->id);
-    if (applyPresenceEvent(m_roster, *parsed, m_config.timing.ttlMs()))
-        Q_EMIT presenceChanged(*parsed);
+    applyChange(*parsed);
 }
 
 void HttpObserverEngine::finishRoster(const QByteArray &data)
@@ -190,27 +189,17 @@ void HttpObserverEngine::finishRoster(const QByteArray &data)
     const QJsonObject synced = QJsonDocument::fromJson(data).object();
     const EventId at =
         EventId::parse(synced.value(QStringLiteral("id")).toString().toLatin1()).value_or(EventId{});
-    const QList<PresenceEvent> corrections =
-        m_synced ? rosterCorrections(m_roster, m_incoming, at, QDateTime::currentMSecsSinceEpoch(),
-                                     m_config.node.authority())
-                 : QList<PresenceEvent>();
-    m_roster.clear();
-    for (const ClientPresence &row : std::as_const(m_incoming))
-        m_roster.upsert(row.member()) = row;
-    qCInfo(lcHttpObserver).noquote()
-        << QStringLiteral("roster read: %1 members%2")
-               .arg(m_incoming.size())
-               .arg(m_synced ? QStringLiteral(" (again: %1 corrections)").arg(corrections.size())
-                             : QString());
-    m_incoming.clear();
+    const bool first = !m_synced;
+    const QList<ClientPresence> rows = std::exchange(m_incoming, {});
     m_receivingRoster = false;
-    m_synced = true;
     m_position = at;
     m_backoffMs = 0;
     setHealth(true, QStringLiteral("up"), {});
-    for (const PresenceEvent &event : corrections)
-        Q_EMIT presenceChanged(event);
-    Q_EMIT rosterReset();
+    const qsizetype corrections = replaceRoster(rows, at, m_config.node.authority());
+    qCInfo(lcHttpObserver).noquote()
+        << QStringLiteral("roster read: %1 members%2")
+               .arg(rows.size())
+               .arg(first ? QString() : QStringLiteral(" (again: %1 corrections)").arg(corrections));
 }
 
 void HttpObserverEngine::readRoster(RosterCallback callback)

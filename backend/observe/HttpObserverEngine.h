@@ -1,7 +1,6 @@
 #pragma once
 
-#include "engine/PresenceEngine.h"
-#include "engine/RosterTable.h"
+#include "observe/ObserverEngine.h"
 #include "observe/SseEventParser.h"
 
 #include <QNetworkAccessManager>
@@ -19,7 +18,7 @@ namespace presence {
 // closed, or silent past twice its keepalive period) is told in health() and retried with
 // backoff; a refused token is told as such. Each reconnect reads the roster again and tells
 // the differences as corrections (reason "resync").
-class HttpObserverEngine final : public PresenceEngine {
+class HttpObserverEngine final : public ObserverEngine {
     Q_OBJECT
 public:
     struct Config {
@@ -36,20 +35,10 @@ public:
     void start();
 
     QString kind() const override { return QStringLiteral("http observer"); }
-    void setConnections(const RoomMember &, int) override {}
-    void heartbeat(const QList<RoomMember> &) override {}
-    void leave(const RoomMember &) override {}
-    QList<ClientPresence> snapshot() const override { return m_roster.rows(); }
-    QList<ClientPresence> roomSnapshot(const RoomName &room) const override
-    {
-        return m_roster.roomRows(room);
-    }
     void readRoster(RosterCallback callback) override;
     EventId lastEventId() const override { return m_position; }
     void history(EventId, HistoryCallback callback) override { callback(History{}); }
     Health health() const override { return m_health; }
-    PresenceTiming timing() const override { return m_config.timing; }
-    void setTiming(const PresenceTiming &timing) override { m_config.timing = timing; }
 
 private:
     QNetworkRequest request(const QString &path) const;
@@ -65,10 +54,8 @@ private:
     QNetworkAccessManager m_network;
     QPointer<QNetworkReply> m_stream;
     SseEventParser m_parser;
-    RosterTable m_roster;
     QList<ClientPresence> m_incoming; // the roster being received, until "synced"
     bool m_receivingRoster = false;
-    bool m_synced = false;
     EventId m_position;
     Health m_health{false, QStringLiteral("connecting"), {}};
     QTimer m_silence;

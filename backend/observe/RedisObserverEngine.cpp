@@ -1,10 +1,8 @@
 #include "RedisObserverEngine.h"
 
-#include "engine/RosterUpdates.h"
 #include "redis/RosterReply.h"
 #include "redis/StreamEntries.h"
 
-#include <QDateTime>
 #include <QLoggingCategory>
 
 Q_LOGGING_CATEGORY(lcRedisObserver, "presence.observe.redis")
@@ -22,7 +20,7 @@ RedisConnection::Options observerOptions(const QString &id, const char *role)
 } // namespace
 
 RedisObserverEngine::RedisObserverEngine(const RedisUrl &url, Config config, QObject *parent)
-    : PresenceEngine(parent)
+    : ObserverEngine(parent)
     , m_config(std::move(config))
     , m_commands(url, observerOptions(m_config.observerId, "commands"))
     , m_reader(url, observerOptions(m_config.observerId, "presence"))
@@ -41,6 +39,7 @@ RedisObserverEngine::RedisObserverEngine(const RedisUrl &url, Config config, QOb
             });
     connect(&m_reader, &RedisConnection::stateChanged, this, &PresenceEngine::healthChanged);
     connect(&m_stream, &PresenceStreamReader::entriesRead, this, &RedisObserverEngine::apply);
+    m_timing = m_config.timing;
 }
 
 RedisObserverEngine::~RedisObserverEngine() = default;
@@ -74,26 +73,15 @@ void RedisObserverEngine::sync()
                 << "reading the roster failed:" << reply.status.toByteArray();
             return; // a dropped connection: the next Up reads again
         }
-        const QList<ClientPresence> rows = reply.rows(m_config.timing.ttlMs());
-        const QList<PresenceEvent> corrections =
-            m_synced ? rosterCorrections(m_roster, rows, *position,
-                                         QDateTime::currentMSecsSinceEpoch(), QString())
-                     : QList<PresenceEvent>();
-        m_roster.clear();
-        for (const ClientPresence &row : rows)
-            m_roster.upsert(row.member()) = row;
-        m_syncedAt = *position;
+        const QList<ClientPresence> rows = reply.rows(m_timing.ttlMs());
         const bool first = !m_synced;
-        m_synced = true;
+        m_syncedAt = *position;
         m_stream.start(*position);
+        const qsizetype corrections = replaceRoster(rows, *position, QString());
         qCInfo(lcRedisObserver).noquote()
             << QStringLiteral("roster read: %1 members%2")
                    .arg(rows.size())
-                   .arg(first ? QString()
-                              : QStringLiteral(" (again: %1 corrections)").arg(corrections.size()));
-        for (const PresenceEvent &event : corrections)
-            Q_EMIT presenceChanged(event);
-        Q_EMIT rosterReset();
+                   .arg(first ? QString() : QStringLiteral(" (again: %1 corrections)").arg(corrections));
         Q_EMIT healthChanged();
     });
 }
@@ -101,13 +89,9 @@ void RedisObserverEngine::sync()
 void RedisObserverEngine::apply(const QList<PresenceEvent> &events)
 {
     for (const PresenceEvent &event : events) {
-        if (event.id <= m_syncedAt) // a read in flight across a re-sync: the roster has it
-            continue;
-        if (applyPresenceEvent(m_roster, event, m_config.timing.ttlMs()))
-            Q_EMIT presenceChanged(event);
+        if (event.id > m_syncedAt) // older: a read in flight across a re-sync; the roster has it
+            applyChange(event);
     }
-    if (m_roster.size() > m_config.offlineKeep * 2)
-        pruneOfflineRows(m_roster, m_config.offlineKeep);
 }
 
 void RedisObserverEngine::readRoster(RosterCallback callback)
@@ -119,7 +103,7 @@ void RedisObserverEngine::readRoster(RosterCallback callback)
     RosterReply::read(m_commands, m_config.keys, this,
                       [this, callback = std::move(callback)](const RosterReply &reply) {
                           callback(reply.status.isError() ? snapshot()
-                                                          : reply.rows(m_config.timing.ttlMs()));
+                                                          : reply.rows(m_timing.ttlMs()));
                       });
 }
 

@@ -1,7 +1,6 @@
 #pragma once
 
-#include "engine/PresenceEngine.h"
-#include "engine/RosterTable.h"
+#include "observe/ObserverEngine.h"
 #include "redis/PresenceStreamReader.h"
 #include "redis/RedisConnection.h"
 #include "redis/RedisKeys.h"
@@ -15,38 +14,25 @@ namespace presence {
 //
 // Two connections, named presence-observer:<role>:<id> in CLIENT LIST: commands (the roster,
 // the stream position) and the blocking presence read.
-class RedisObserverEngine final : public PresenceEngine {
+class RedisObserverEngine final : public ObserverEngine {
     Q_OBJECT
 public:
     struct Config {
         RedisKeys keys;
         QString observerId;    // shown in the connections' names
         PresenceTiming timing; // the deployment's, for lastSeen and deadlines; decides nothing
-        qint64 offlineKeep = 10000;
     };
 
     RedisObserverEngine(const RedisUrl &url, Config config, QObject *parent = nullptr);
     ~RedisObserverEngine() override;
 
     void start();
-    bool isSynced() const { return m_synced; }
 
     QString kind() const override { return QStringLiteral("redis observer"); }
-    // An observer holds no connections of its own: these change nothing.
-    void setConnections(const RoomMember &, int) override {}
-    void heartbeat(const QList<RoomMember> &) override {}
-    void leave(const RoomMember &) override {}
-    QList<ClientPresence> snapshot() const override { return m_roster.rows(); }
-    QList<ClientPresence> roomSnapshot(const RoomName &room) const override
-    {
-        return m_roster.roomRows(room);
-    }
     void readRoster(RosterCallback callback) override;
     EventId lastEventId() const override { return m_stream.position(); }
     void history(EventId after, HistoryCallback callback) override;
     Health health() const override;
-    PresenceTiming timing() const override { return m_config.timing; }
-    void setTiming(const PresenceTiming &timing) override { m_config.timing = timing; }
 
     // The commands connection, for the read of notify-keyspace-events (KeyspaceSwitch).
     RedisConnection &commands() { return m_commands; }
@@ -59,9 +45,7 @@ private:
     RedisConnection m_commands;
     RedisConnection m_reader;
     PresenceStreamReader m_stream;
-    RosterTable m_roster;
     EventId m_syncedAt; // entries up to here are in the roster read; a late read of them is old
-    bool m_synced = false;
     bool m_syncing = false;
 };
 

@@ -3,6 +3,7 @@
 target_sources(presence_core PRIVATE
     observe/SseEventParser.cpp observe/SseEventParser.h
     observe/PresenceEventJson.cpp observe/PresenceEventJson.h
+    observe/ObserverEngine.cpp observe/ObserverEngine.h
     observe/RedisObserverEngine.cpp observe/RedisObserverEngine.h
     observe/HttpObserverEngine.cpp observe/HttpObserverEngine.h
     observe/JsonLinesWriter.cpp observe/JsonLinesWriter.h

@@ -1,0 +1,38 @@
+#include "ObserverEngine.h"
+
+#include "engine/RosterUpdates.h"
+
+#include <QDateTime>
+
+namespace presence {
+
+namespace {
+// OFFLINE rows kept in the copy, like the shared roster's own bound.
+constexpr qint64 offlineKeep = 10000;
+} // namespace
+
+qsizetype ObserverEngine::replaceRoster(const QList<ClientPresence> &rows, EventId at,
+                                        const QString &source)
+{
+    const QList<PresenceEvent> corrections =
+        m_synced ? rosterCorrections(m_roster, rows, at, QDateTime::currentMSecsSinceEpoch(), source)
+                 : QList<PresenceEvent>();
+    m_roster.clear();
+    for (const ClientPresence &row : rows)
+        m_roster.upsert(row.member()) = row;
+    m_synced = true;
+    for (const PresenceEvent &event : corrections)
+        Q_EMIT presenceChanged(event);
+    Q_EMIT rosterReset();
+    return corrections.size();
+}
+
+void ObserverEngine::applyChange(const PresenceEvent &event)
+{
+    if (applyPresenceEvent(m_roster, event, m_timing.ttlMs()))
+        Q_EMIT presenceChanged(event);
+    if (m_roster.size() > offlineKeep * 2)
+        pruneOfflineRows(m_roster, offlineKeep);
+}
+
+} // namespace presence

@@ -1,0 +1,42 @@
+#pragma once
+
+#include "engine/PresenceEngine.h"
+#include "engine/RosterTable.h"
+
+namespace presence {
+
+// What the observers (RedisObserverEngine, HttpObserverEngine) share: they take part in
+// nothing (the node's calls change nothing), and keep a copy of the deployment's roster that
+// each fresh read replaces, telling the differences as changes.
+class ObserverEngine : public PresenceEngine {
+    Q_OBJECT
+public:
+    using PresenceEngine::PresenceEngine;
+
+    void setConnections(const RoomMember &, int) override {}
+    void heartbeat(const QList<RoomMember> &) override {}
+    void leave(const RoomMember &) override {}
+    QList<ClientPresence> snapshot() const override { return m_roster.rows(); }
+    QList<ClientPresence> roomSnapshot(const RoomName &room) const override
+    {
+        return m_roster.roomRows(room);
+    }
+    PresenceTiming timing() const override { return m_timing; }
+    // The deployment's timing, for deadlines and last-seen times only: an observer decides nothing.
+    void setTiming(const PresenceTiming &timing) override { m_timing = timing; }
+    bool isSynced() const { return m_synced; }
+
+protected:
+    // A fresh read of the roster, as of stream position `at`: after the first, every
+    // difference from the copy is told as a change (reason "resync"); then rosterReset().
+    // Returns how many corrections were told.
+    qsizetype replaceRoster(const QList<ClientPresence> &rows, EventId at, const QString &source);
+    // One change from the deployment; told unless it is a repeat.
+    void applyChange(const PresenceEvent &event);
+
+    PresenceTiming m_timing;
+    RosterTable m_roster;
+    bool m_synced = false;
+};
+
+} // namespace presence
