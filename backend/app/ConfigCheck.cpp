@@ -2,6 +2,7 @@
 
 #include "http/ConnectionLimits.h"
 #include "redis/EmbeddedRedis.h"
+#include "redis/RedisTls.h"
 #include "redis/RedisUrl.h"
 
 #include <QHostAddress>
@@ -34,8 +35,14 @@ QStringList configProblems(const Options &options, const HostFacts &facts)
     QStringList problems;
     if (!options.redisUrl.isEmpty()) {
         QString whyNot;
-        if (!RedisUrl::parse(options.redisUrl, &whyNot))
+        const auto url = RedisUrl::parse(options.redisUrl, &whyNot);
+        if (!url)
             problems.append(QStringLiteral("--redis: ") + whyNot);
+        else if (url->usesTls() &&
+                 !redisTlsConfiguration({options.redisTlsCa, options.redisTlsCert,
+                                         options.redisTlsKey},
+                                        &whyNot))
+            problems.append(QStringLiteral("TLS to Redis: ") + whyNot);
     } else if (options.engine == EngineChoice::Redis && !facts.redisServerInstalled) {
         problems.append(
             QStringLiteral("--backend redis without --redis needs a redis-server installed "

@@ -106,6 +106,8 @@ bool PresenceBackend::createEngine(QString *error)
         }
         if (!m_options.redisPassword.isEmpty()) // from a file or a credential: wins over the URL's
             url = url->withCredentials(url->user(), m_options.redisPassword);
+        url = url->withTlsFiles(
+            {m_options.redisTlsCa, m_options.redisTlsCert, m_options.redisTlsKey});
     } else if (m_options.engine != EngineChoice::Memory) {
         m_embeddedRedis = std::make_unique<EmbeddedRedis>();
         QString whyNot;
