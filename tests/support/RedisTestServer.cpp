@@ -122,6 +122,15 @@ bool RedisTestServer::resume()
     return true;
 }
 
+bool RedisTestServer::kill9()
+{
+    if (!isRunning())
+        return fail(QStringLiteral("kill9(): redis-server is not running"));
+    m_process.kill();
+    m_paused = false;
+    return m_process.waitForFinished(5000) || fail(QStringLiteral("redis-server outlived kill -9"));
+}
+
 bool RedisTestServer::stop()
 {
     if (!isRunning())

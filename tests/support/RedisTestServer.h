@@ -38,6 +38,8 @@ public:
     bool pause();
     bool resume();
     bool isPaused() const { return m_paused; }
+    // kill -9: gone without a word (no FIN from a shutdown, nothing saved).
+    bool kill9();
     bool isRunning() const { return m_process.state() != QProcess::NotRunning; }
 
     QString errorString() const { return m_error; }
