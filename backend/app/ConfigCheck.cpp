@@ -3,6 +3,7 @@
 #include "http/ConnectionLimits.h"
 #include "redis/EmbeddedRedis.h"
 #include "redis/RedisTls.h"
+#include "tls/PemFiles.h"
 #include "redis/RedisUrl.h"
 
 #include <QHostAddress>
@@ -52,6 +53,11 @@ QStringList configProblems(const Options &options, const HostFacts &facts)
         problems.append(QStringLiteral(
             "a Redis password is set (--redis-password-file, PRESENCE_REDIS_PASSWORD "
             "or the redis-password credential) but no --redis to use it with"));
+    if (!options.tlsCert.isEmpty()) {
+        QString whyNot;
+        if (!listenerTlsConfiguration(options.tlsCert, options.tlsKey, &whyNot))
+            problems.append(QStringLiteral("HTTPS: ") + whyNot);
+    }
     if (listenAddress(options.listenHost).isNull())
         problems.append(QStringLiteral("--listen: \"%1\" is not an IP address (or localhost)")
                             .arg(options.listenHost));

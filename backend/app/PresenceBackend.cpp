@@ -1,6 +1,7 @@
 #include "PresenceBackend.h"
 
 #include "engine/MemoryPresenceEngine.h"
+#include "tls/PemFiles.h"
 #include "redis/EmbeddedRedis.h"
 #include "redis/RedisPresenceEngine.h"
 
@@ -57,6 +58,15 @@ bool PresenceBackend::start(QString *error)
     if (host.isNull()) {
         *error = QStringLiteral("cannot listen on \"%1\": not an IP address").arg(m_options.listenHost);
         return false;
+    }
+    if (!m_options.tlsCert.isEmpty()) {
+        QString tlsError;
+        const auto tls = listenerTlsConfiguration(m_options.tlsCert, m_options.tlsKey, &tlsError);
+        if (!tls) {
+            *error = QStringLiteral("cannot serve HTTPS: ") + tlsError;
+            return false;
+        }
+        m_http->setTls(*tls);
     }
     QString listenError;
     m_port = m_http->listenOn(host, m_options.listenPort, &listenError);
@@ -155,7 +165,9 @@ QString PresenceBackend::baseUrl() const
     QString host = m_options.listenHost;
     if (host.contains(QLatin1Char(':')))
         host = QLatin1Char('[') + host + QLatin1Char(']');
-    return QStringLiteral("http://%1:%2").arg(host).arg(m_port);
+    const QLatin1StringView scheme = m_options.tlsCert.isEmpty() ? QLatin1StringView("http")
+                                                                 : QLatin1StringView("https");
+    return QStringLiteral("%1://%2:%3").arg(scheme, host).arg(m_port);
 }
 
 void PresenceBackend::shutdown()
