@@ -10,6 +10,8 @@
 
 #include <QAbstractHttpServer>
 #include <QHostAddress>
+#include <QSslConfiguration>
+#include <optional>
 
 namespace presence {
 
@@ -31,6 +33,8 @@ public:
 
     // Listens on host:port (0 picks a free port); returns the port, or 0 on failure.
     quint16 listenOn(const QHostAddress &host, quint16 port, QString *error);
+    // HTTPS for the listeners opened from now on (the page, the API and the streams alike).
+    void setTls(const QSslConfiguration &configuration) { m_tls = configuration; }
     void setAccessPolicy(AccessPolicy policy) { m_access = std::move(policy); }
     // Connection counters of the listening sockets, for /metrics and the dashboard.
     GuardedTcpServer::Counters connectionCounters() const;
@@ -73,6 +77,7 @@ private:
     ConnectionLimits m_limits;
     AccessPolicy m_access;
     QList<GuardedTcpServer *> m_listeners;
+    std::optional<QSslConfiguration> m_tls;
     AdminEventFeed m_feed;
 };
 

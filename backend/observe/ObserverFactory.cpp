@@ -2,7 +2,7 @@
 
 #include "observe/HttpObserverEngine.h"
 #include "observe/RedisObserverEngine.h"
-#include "redis/RedisUrl.h"
+#include "app/DeploymentRedis.h"
 
 namespace presence {
 
@@ -23,14 +23,9 @@ std::unique_ptr<PresenceEngine> startObserverEngine(const Options &options, cons
         engine->start();
         return engine;
     }
-    QString whyNot;
-    auto url = RedisUrl::parse(options.redisUrl, &whyNot);
-    if (!url) {
-        *error = QStringLiteral("--redis: ") + whyNot;
+    const auto url = deploymentRedisUrl(options, error);
+    if (!url)
         return nullptr;
-    }
-    if (!options.redisPassword.isEmpty())
-        url = url->withCredentials(url->user(), options.redisPassword);
     RedisObserverEngine::Config config;
     config.keys.prefix = options.keyPrefix.toUtf8();
     config.observerId = observerId;
