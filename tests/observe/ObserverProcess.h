@@ -13,6 +13,16 @@
 
 namespace presence::test {
 
+// Matches a JSON line that is a change (not a roster row) of `client` to `status`.
+inline std::function<bool(const QJsonObject &)> isChange(const QString &client, const QString &status)
+{
+    return [client, status](const QJsonObject &line) {
+        return !line.value(QStringLiteral("snapshot")).toBool()
+               && line.value(QStringLiteral("client")).toString() == client
+               && line.value(QStringLiteral("status")).toString() == status;
+    };
+}
+
 // `presence --observe --headless …`, the real binary, its stdout read as JSON lines.
 class ObserverProcess {
 public:

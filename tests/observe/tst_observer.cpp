@@ -22,6 +22,7 @@
 using namespace presence;
 using presence::test::NodeProcess;
 using presence::test::ObserverProcess;
+using presence::test::isChange;
 using presence::test::RedisTestServer;
 using presence::test::SseTestClient;
 using presence::test::runCommand;
@@ -61,13 +62,6 @@ QString field(const QString &clientLine, const QString &name)
 
 bool isSnapshot(const QJsonObject &line) { return line.value(QStringLiteral("snapshot")).toBool(); }
 
-auto change(const QString &client, const QString &status)
-{
-    return [client, status](const QJsonObject &line) {
-        return !isSnapshot(line) && line.value(QStringLiteral("client")).toString() == client
-               && line.value(QStringLiteral("status")).toString() == status;
-    };
-}
 } // namespace
 
 class ObserverTest : public QObject {
@@ -225,11 +219,11 @@ private Q_SLOTS:
 
         SseTestClient alice;
         alice.open(m_nodeA.port(), "/alice?room=lobby");
-        QVERIFY2(observer.waitForLine(change(QStringLiteral("alice"), QStringLiteral("ONLINE"))),
+        QVERIFY2(observer.waitForLine(isChange(QStringLiteral("alice"), QStringLiteral("ONLINE"))),
                  observer.stderrText().constData());
         const auto lines = observer.lines();
         const QJsonObject joined = *std::find_if(lines.begin(), lines.end(),
-                                                 change(QStringLiteral("alice"), QStringLiteral("ONLINE")));
+                                                 isChange(QStringLiteral("alice"), QStringLiteral("ONLINE")));
         QCOMPARE(joined.value(QStringLiteral("room")).toString(), QStringLiteral("lobby"));
         QCOMPARE(joined.value(QStringLiteral("reason")).toString(), QStringLiteral("connected"));
         QCOMPARE(joined.value(QStringLiteral("node")).toString(), QStringLiteral("node-a"));
@@ -237,7 +231,7 @@ private Q_SLOTS:
         QVERIFY(EventId::parse(joined.value(QStringLiteral("id")).toString().toLatin1()).has_value());
 
         alice.abort();
-        QVERIFY(observer.waitForLine(change(QStringLiteral("alice"), QStringLiteral("OFFLINE"))));
+        QVERIFY(observer.waitForLine(isChange(QStringLiteral("alice"), QStringLiteral("OFFLINE"))));
 
         const RedisState after = readState();
         QStringList expected;
@@ -275,15 +269,15 @@ private Q_SLOTS:
 
         SseTestClient dave;
         dave.open(m_nodeA.port(), "/dave");
-        QVERIFY2(observer.waitForLine(change(QStringLiteral("dave"), QStringLiteral("ONLINE"))),
+        QVERIFY2(observer.waitForLine(isChange(QStringLiteral("dave"), QStringLiteral("ONLINE"))),
                  observer.stderrText().constData());
         const auto lines = observer.lines();
         const QJsonObject joined = *std::find_if(lines.begin(), lines.end(),
-                                                 change(QStringLiteral("dave"), QStringLiteral("ONLINE")));
+                                                 isChange(QStringLiteral("dave"), QStringLiteral("ONLINE")));
         QCOMPARE(joined.value(QStringLiteral("node")).toString(), QStringLiteral("node-a"));
         QVERIFY(!joined.contains(QStringLiteral("room"))); // the default room has no room field
         dave.abort();
-        QVERIFY(observer.waitForLine(change(QStringLiteral("dave"), QStringLiteral("OFFLINE"))));
+        QVERIFY(observer.waitForLine(isChange(QStringLiteral("dave"), QStringLiteral("OFFLINE"))));
 
         // The node's roster holds the real clients only: watching made no one present.
         const QJsonArray roster = adminGet(m_nodeB.port(), QStringLiteral("/api/presence"))
@@ -366,7 +360,7 @@ private Q_SLOTS:
                  observer.stderrText().constData());
         SseTestClient erin;
         erin.open(port, "/erin");
-        QVERIFY2(observer.waitForLine(change(QStringLiteral("erin"), QStringLiteral("ONLINE"))),
+        QVERIFY2(observer.waitForLine(isChange(QStringLiteral("erin"), QStringLiteral("ONLINE"))),
                  observer.stderrText().constData());
         observer.terminate();
         QCOMPARE(observer.waitForExit(), 0);

@@ -14,20 +14,13 @@
 using namespace presence;
 using presence::test::NodeProcess;
 using presence::test::ObserverProcess;
+using presence::test::isChange;
 using presence::test::SentinelGroup;
 using presence::test::SseTestClient;
 
 namespace {
 constexpr int failoverMs = 20000;
 
-auto change(const QString &client, const QString &status)
-{
-    return [client, status](const QJsonObject &line) {
-        return !line.value(QStringLiteral("snapshot")).toBool()
-               && line.value(QStringLiteral("client")).toString() == client
-               && line.value(QStringLiteral("status")).toString() == status;
-    };
-}
 } // namespace
 
 class ObserverSentinelTest : public QObject {
@@ -53,7 +46,7 @@ private Q_SLOTS:
                  observer.stderrText().constData());
         SseTestClient alice;
         alice.open(node.port(), "/alice");
-        QVERIFY2(observer.waitForLine(change(QStringLiteral("alice"), QStringLiteral("ONLINE"))),
+        QVERIFY2(observer.waitForLine(isChange(QStringLiteral("alice"), QStringLiteral("ONLINE"))),
                  observer.stderrText().constData());
 
         const quint16 promoted = group.replica().port();
@@ -67,10 +60,10 @@ private Q_SLOTS:
                  observer.stderrText().constData());
         SseTestClient bob;
         bob.open(node.port(), "/bob");
-        QVERIFY2(observer.waitForLine(change(QStringLiteral("bob"), QStringLiteral("ONLINE")), 15000),
+        QVERIFY2(observer.waitForLine(isChange(QStringLiteral("bob"), QStringLiteral("ONLINE")), 15000),
                  observer.stderrText().right(3000).constData());
         bob.disconnectGracefully();
-        QVERIFY(observer.waitForLine(change(QStringLiteral("bob"), QStringLiteral("OFFLINE")), 10000));
+        QVERIFY(observer.waitForLine(isChange(QStringLiteral("bob"), QStringLiteral("OFFLINE")), 10000));
         QVERIFY(observer.isRunning());
         QCOMPARE(observer.listeningSockets(), QStringList());
         observer.terminate();
