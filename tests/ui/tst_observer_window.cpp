@@ -84,6 +84,8 @@ private Q_SLOTS:
         bob.abort();
         QVERIFY(QTest::qWaitFor([&] { return window.rosterModel().counts().online == 1; }, 10000));
         QCOMPARE(window.rosterModel().counts().offline, 1);
+        // Connection counts come from the shared roster (read through the observer each second).
+        QVERIFY(QTest::qWaitFor([&] { return window.rosterModel().counts().connections == 1; }, 10000));
 
         // The switch asks first and names the consequence; Cancel leaves the server alone.
         QVERIFY(QTest::qWaitFor([&] { return panel->keyspaceButton()->isEnabled(); }, 10000));
