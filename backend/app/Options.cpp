@@ -387,7 +387,9 @@ OptionsParse parseOptions(const QStringList &arguments, const QProcessEnvironmen
     }
     if (parser.isSet(QStringLiteral("check-config")))
         result.outcome = OptionsParse::Outcome::CheckConfig;
-    const QString observeEnv = environment.value(QStringLiteral("PRESENCE_OBSERVE"));
+    QString observeEnv = environment.value(QStringLiteral("PRESENCE_OBSERVE"));
+    if (observeEnv == u"0" || observeEnv.toLower() == u"false" || observeEnv.toLower() == u"no")
+        observeEnv.clear(); // switched off, as PRESENCE_HEADLESS reads it
     if (parser.isSet(QStringLiteral("observe")) || !observeEnv.isEmpty()) {
         const QString value = parser.isSet(QStringLiteral("observe"))
                                   ? observeValue.value_or(QString())

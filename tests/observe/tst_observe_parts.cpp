@@ -88,6 +88,11 @@ private Q_SLOTS:
         QVERIFY(parsed.options.observe);
         QCOMPARE(parsed.options.observeUrl, QStringLiteral("http://node:8080"));
 
+        env.insert(QStringLiteral("PRESENCE_OBSERVE"), QStringLiteral("0"));
+        QVERIFY(!parse({}, env).options.observe);
+        env.insert(QStringLiteral("PRESENCE_OBSERVE"), QStringLiteral("maybe"));
+        QCOMPARE(parse({}, env).outcome, OptionsParse::Outcome::Error);
+
         // Without --observe nothing changes.
         parsed = parse({QStringLiteral("--headless")});
         QVERIFY(!parsed.options.observe);
