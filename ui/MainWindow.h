@@ -9,6 +9,8 @@ class QLabel;
 namespace presence {
 
 class ActivityHistory;
+class AlertBanner;
+class NodesPanel;
 class ChartsPanel;
 class DashboardSettings;
 class EventLogModel;
@@ -36,6 +38,8 @@ public:
     ChartsPanel *chartsPanel() const { return m_charts; }
     SimulationPanel *simulationPanel() const { return m_simulation; }
     RedisPanel *redisPanel() const { return m_redis; }
+    NodesPanel *nodesPanel() const { return m_nodes; }
+    AlertBanner *alertBanner() const { return m_alerts; }
     // The action with this objectName (tests trigger shortcuts through them).
     QAction *action(const QString &name) const;
 
@@ -60,10 +64,13 @@ private:
     ChartsPanel *m_charts;
     SimulationPanel *m_simulation;
     RedisPanel *m_redis;
+    NodesPanel *m_nodes;
+    AlertBanner *m_alerts;
     QDockWidget *m_logDock = nullptr;
     QDockWidget *m_chartsDock = nullptr;
     QDockWidget *m_simulationDock = nullptr;
     QDockWidget *m_redisDock = nullptr;
+    QDockWidget *m_nodesDock = nullptr;
     QLabel *m_statusNode;
     QLabel *m_statusSessions;
     QLabel *m_statusHeartbeats;

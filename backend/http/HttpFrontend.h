@@ -12,6 +12,8 @@
 
 namespace presence {
 
+class DiagnosticsMonitor;
+
 // The HTTP face of a node. Routes by hand over QAbstractHttpServer (rather than the
 // QHttpServer router) so every refusal is ours to word: JSON bodies for 400/404/405.
 //
@@ -19,6 +21,7 @@ namespace presence {
 //   GET /health         liveness and what this node runs
 //   GET /metrics        Prometheus text
 //   GET /api/presence   JSON snapshot of the roster
+//   GET /api/nodes      every node of the deployment, its consumers, the alerts
 //   GET /{client}       the SSE stream of presence changes (the seed's contract)
 class HttpFrontend final : public QAbstractHttpServer {
     Q_OBJECT
@@ -30,6 +33,8 @@ public:
     // Listens on host:port (0 picks a free port); returns the port, or 0 on failure.
     quint16 listenOn(const QHostAddress &host, quint16 port, QString *error);
     void setAccessPolicy(AccessPolicy policy) { m_access = std::move(policy); }
+    // Where /metrics and /api/nodes read the deployment's figures and alerts from.
+    void setDiagnostics(const DiagnosticsMonitor *monitor) { m_diagnostics = monitor; }
     // Connection counters of the listening sockets, for /metrics and the dashboard.
     GuardedTcpServer::Counters connectionCounters() const;
     int openConnections() const;
@@ -52,6 +57,7 @@ private:
     void servePresence(QHttpServerResponder &responder, const HttpHeaders &cors,
                        std::optional<RoomName> room = std::nullopt);
     void serveRooms(QHttpServerResponder &responder, const HttpHeaders &cors);
+    void serveNodes(QHttpServerResponder &responder, const HttpHeaders &cors);
     void serveRoomRoute(const QString &path, QHttpServerResponder &responder,
                         const HttpHeaders &cors);
     // The rooms of GET /{client}?room=…: the default room when none is named; nullopt (and
@@ -69,6 +75,7 @@ private:
     ConnectionLimits m_limits;
     AccessPolicy m_access;
     QList<GuardedTcpServer *> m_listeners;
+    const DiagnosticsMonitor *m_diagnostics = nullptr;
 };
 
 } // namespace presence

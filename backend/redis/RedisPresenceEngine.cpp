@@ -73,6 +73,14 @@ RedisPresenceEngine::RedisPresenceEngine(const RedisUrl &url, Config config, QOb
     connect(&m_sweepTimer, &QTimer::timeout, this, &RedisPresenceEngine::sweep);
     m_retryTimer.setSingleShot(true);
     connect(&m_retryTimer, &QTimer::timeout, this, &RedisPresenceEngine::prepare);
+    // A node with members stays alive through heartbeat(); one without any still shows in the
+    // nodes view (and is not taken for dead) by saying so every period. Members with their
+    // heartbeats paused keep the old meaning: no heartbeat, no liveness.
+    m_idleAliveTimer.setInterval(int(std::max<qint64>(m_config.timing.heartbeatMs, 100)));
+    connect(&m_idleAliveTimer, &QTimer::timeout, this, [this] {
+        if (m_ready && m_local.isEmpty())
+            markNodeAlive();
+    });
 }
 
 RedisPresenceEngine::~RedisPresenceEngine() = default;
@@ -86,6 +94,7 @@ void RedisPresenceEngine::start()
     m_presenceReader.open();
     m_keyspace.start();
     m_subscriber.open();
+    m_idleAliveTimer.start();
 }
 
 QList<QByteArray> RedisPresenceEngine::call(const char *function) const

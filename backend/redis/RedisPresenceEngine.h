@@ -113,6 +113,7 @@ private:
     QString m_problem;               // why the engine is not ready, beyond the connection
     QTimer m_sweepTimer;
     QTimer m_retryTimer;
+    QTimer m_idleAliveTimer; // liveness (and the node record) of a node that holds no one
 };
 
 } // namespace presence
