@@ -3,6 +3,7 @@
 #include "engine/EngineDiagnostics.h"
 
 #include <QList>
+#include <QMetaType>
 #include <QString>
 
 namespace presence {
@@ -33,3 +34,5 @@ QString alertName(AlertKind kind);
 QList<Alert> evaluateAlerts(const EngineDiagnostics &diagnostics, const AlertThresholds &thresholds);
 
 } // namespace presence
+
+Q_DECLARE_METATYPE(presence::Alert)
