@@ -134,7 +134,8 @@ private Q_SLOTS:
         QVERIFY(self.value(QStringLiteral("alive")).toBool()); // idle, still alive
         QCOMPARE(self.value(QStringLiteral("sessions")).toInt(), 0);
 
-        // The cost to Redis: one FCALL_RO a second per node (two nodes here), nothing scanned.
+        // The cost to Redis: one FCALL_RO a second per node (two nodes here), nothing scanned
+        // (XLEN and XINFO CONSUMERS run inside it, and Redis counts those too).
         const qint64 before = commandCalls(*m_redis, "fcall_ro");
         const qint64 measuredFrom = QDateTime::currentMSecsSinceEpoch();
         QTest::qWait(3000); // a measuring window, not a synchronisation
@@ -145,7 +146,6 @@ private Q_SLOTS:
                 << "per node per second";
         QVERIFY2(perNodeSecond >= 0.6 && perNodeSecond <= 1.5, QByteArray::number(perNodeSecond).constData());
         QCOMPARE(commandCalls(*m_redis, "scan"), 0);
-        QCOMPARE(commandCalls(*m_redis, "xpending"), 0);
 
         const qint64 killedAt = QDateTime::currentMSecsSinceEpoch();
         b.kill9();
