@@ -73,13 +73,15 @@ MainWindow::MainWindow(PresenceBackend &backend, DashboardSettings &settings, QW
     m_simulationDock = addPanel(tr("Simulation"), QStringLiteral("simulation"), m_simulation,
                                 Qt::RightDockWidgetArea);
     m_redisDock = addPanel(tr("Redis"), QStringLiteral("redis"), m_redis, Qt::RightDockWidgetArea);
-    m_nodesDock = addPanel(tr("Nodes"), QStringLiteral("nodes"), m_nodes, Qt::RightDockWidgetArea);
     tabifyDockWidget(m_simulationDock, m_redisDock);
-    tabifyDockWidget(m_redisDock, m_nodesDock);
     m_simulationDock->raise();
     m_chartsDock = addPanel(tr("Charts"), QStringLiteral("charts"), m_charts, Qt::BottomDockWidgetArea);
     m_logDock = addPanel(tr("Event log"), QStringLiteral("log"), m_log, Qt::BottomDockWidgetArea);
     splitDockWidget(m_chartsDock, m_logDock, Qt::Horizontal);
+    // The nodes table wants width (ten columns): a tab beside the charts, not the narrow column.
+    m_nodesDock = addPanel(tr("Nodes"), QStringLiteral("nodes"), m_nodes, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(m_chartsDock, m_nodesDock);
+    m_chartsDock->raise();
     // The docks take the bottom corners so the roster gets the full remaining height.
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
 

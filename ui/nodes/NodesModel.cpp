@@ -66,6 +66,8 @@ QVariant NodesModel::data(const QModelIndex &index, int role) const
     const NodeStatus &n = node(index.row());
     const qint64 now = m_diagnostics.takenAtMs;
     const ConsumerStatus *consumer = consumerOf(n.id);
+    if (role == Qt::ToolTipRole && index.column() == NodeColumn && n.id == m_diagnostics.node)
+        return tr("This node: the dashboard runs on it");
     if (role == Qt::ForegroundRole && (index.column() == StateColumn || !n.alive))
         return n.alive ? QColor(0x2f, 0xa8, 0x4f) : QColor(0xd6, 0x45, 0x45);
     if (role == Qt::ToolTipRole) {
@@ -90,9 +92,9 @@ QVariant NodesModel::data(const QModelIndex &index, int role) const
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
-    case NodeColumn: return n.id == m_diagnostics.node ? tr("%1 (this node)").arg(n.id) : n.id;
+    case NodeColumn: return n.id == m_diagnostics.node ? tr("%1 (here)").arg(n.id) : n.id;
     case StateColumn:
-        return n.alive ? tr("● alive") : tr("✕ dead since %1").arg(relativeTime(n.lastSeenMs, now));
+        return n.alive ? tr("● alive") : tr("✕ dead %1").arg(relativeTime(n.lastSeenMs, now));
     case SessionsColumn: return figure(n.sessions);
     case MembersColumn: return figure(n.members);
     case HeartbeatsColumn:
@@ -105,13 +107,22 @@ QVariant NodesModel::data(const QModelIndex &index, int role) const
     case ConsumerColumn:
         if (!consumer)
             return tr("none");
-        return tr("%1 pending · idle %2 s").arg(consumer->pending).arg(consumer->idleMs / 1000);
+        return tr("%1 pending · idle %2").arg(consumer->pending).arg(
+            relativeTime(now - consumer->idleMs, now).remove(QStringLiteral(" ago")));
     default: return {};
     }
 }
 
 QVariant NodesModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole) {
+        switch (section) {
+        case RoundTripColumn: return tr("The node's last Redis round trip, as it measured it");
+        case HeartbeatsColumn: return tr("Heartbeat entries the node writes per second");
+        case MembersColumn: return tr("Members (a client in a room) it holds a connection of");
+        default: return {};
+        }
+    }
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
@@ -119,11 +130,11 @@ QVariant NodesModel::headerData(int section, Qt::Orientation orientation, int ro
     case StateColumn: return tr("State");
     case SessionsColumn: return tr("Sessions");
     case MembersColumn: return tr("Members");
-    case HeartbeatsColumn: return tr("Heartbeats/s");
+    case HeartbeatsColumn: return tr("HB/s");
     case VersionColumn: return tr("Version");
     case StartedColumn: return tr("Started");
     case LastSeenColumn: return tr("Last seen");
-    case RoundTripColumn: return tr("Redis round trip");
+    case RoundTripColumn: return tr("RTT");
     case ConsumerColumn: return tr("Consumer");
     default: return {};
     }

@@ -15,16 +15,17 @@ class NodesModel final : public QAbstractTableModel {
     Q_OBJECT
 public:
     enum Column {
+        // Most telling first: the view is often narrower than all ten.
         NodeColumn,
         StateColumn,
         SessionsColumn,
         MembersColumn,
         HeartbeatsColumn,
+        RoundTripColumn,
+        LastSeenColumn,
+        ConsumerColumn,
         VersionColumn,
         StartedColumn,
-        LastSeenColumn,
-        RoundTripColumn,
-        ConsumerColumn,
         ColumnCount
     };
 
