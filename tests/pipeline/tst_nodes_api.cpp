@@ -203,13 +203,31 @@ private Q_SLOTS:
         QCOMPARE(get(a.port(), QStringLiteral("/metrics"), {}).status, 401);
     }
 
-    void redisStopped_raisesRedisDown_andClears()
+    void redisHungOrStopped_raisesRedisDown_andClears()
     {
         NodeProcess a;
         QVERIFY2(a.start(nodeArgs(QStringLiteral("nodes-c")), withToken()), a.log().constData());
         QVERIFY(QTest::qWaitFor(
             [&] {
                 return get(a.port(), QStringLiteral("/metrics")).body.contains("presence_store_up 1\n");
+            },
+            10000));
+        // Hung (SIGSTOP: sockets open, no answer): the reply deadline (3 s) turns it down.
+        const qint64 pausedAt = QDateTime::currentMSecsSinceEpoch();
+        QVERIFY(m_server.pause());
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return get(a.port(), QStringLiteral("/metrics")).body.contains(
+                    "presence_alert{alert=\"redis_down\"} 1\n");
+            },
+            10000));
+        qInfo() << "redis_down" << QDateTime::currentMSecsSinceEpoch() - pausedAt
+                << "ms after Redis hung";
+        QVERIFY(m_server.resume());
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return get(a.port(), QStringLiteral("/metrics")).body.contains(
+                    "presence_alert{alert=\"redis_down\"} 0\n");
             },
             10000));
         QVERIFY(m_server.stop());
