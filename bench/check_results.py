@@ -35,6 +35,10 @@ def main():
         return [(os.path.basename(p), load(os.path.basename(p))) for p in paths]
 
     load("machine.json")
+    for transport in ("unix", "tcp", "tls"):
+        d = load(f"drain-transport-{transport}.json")
+        if d is not None and not d.get("drained"):
+            problems.append(f"drain-transport-{transport}.json: the node did not drain the stream")
     support = load("room-routing.json") or {}
     rooms = bool(support.get("supported"))
 

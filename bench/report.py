@@ -206,11 +206,40 @@ def main():
     report_peer.write(results, w)  # the Node.js peer (bench/report_peer.py)
     storm_sections(results, w)
     big_room_section(results, w)
+    transport_section(results, w)
     skipped_section(results, w)
     plot_section(results, target, w)
     os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
     with open(target, "w") as f:
         f.write("\n".join(lines))
+
+
+# --- the heartbeat drain over each transport to Redis (issue 13) --------------------------------
+
+def transport_section(results, w):
+    runs = {n: load(os.path.join(results, f"drain-transport-{n}.json")) for n in ("unix", "tcp", "tls")}
+    if not any(runs.values()):
+        return
+    w("## The heartbeat drain over TLS")
+    w("")
+    w("`bench/heartbeat/transports.sh` (in `bench/run.sh`): the drain above (`drain.py`, the same "
+      "entries and the same harness), our node only, once per transport to the same kind of "
+      "private redis-server, one after the other in this run: a unix socket, plain TCP on "
+      "loopback, and TLS on loopback (`rediss://`, a CA made for the run, TLS 1.3, the server's "
+      "certificate checked). The ratio is against plain TCP, the transport TLS replaces.")
+    w("")
+    w("| transport | drained in | heartbeats/s from the first read | vs plain TCP |")
+    w("|---|---|---|---|")
+    tcp = (runs.get("tcp") or {}).get("per_s_fromFirstRead")
+    for name, label in (("unix", "unix socket"), ("tcp", "TCP (redis://)"), ("tls", "TLS (rediss://)")):
+        d = runs.get(name)
+        if not d or not d.get("drained"):
+            w(f"| {label} | {'not measured' if not d else 'did not finish'} | — | — |")
+            continue
+        rate = d.get("per_s_fromFirstRead")
+        ratio = f"{rate / tcp:.2f}×" if rate and tcp else "—"
+        w(f"| {label} | {d.get('seconds'):.2f} s | {fmt_int(rate)}/s | {ratio} |")
+    w("")
 
 
 # --- a big room joined by many at once (issue 11) ----------------------------------------------

@@ -143,11 +143,12 @@ skipped() { # skipped WHAT
 
 # --- helpers -------------------------------------------------------------------------------
 redis_sock=""
-start_redis() { # start_redis NAME → sets redis_sock, redis_pid
+start_redis() { # start_redis NAME [REDIS-SERVER-ARGS…] → sets redis_sock, redis_pid
     local dir=$work/redis-$1
+    shift
     mkdir -p "$dir"
     redis-server --port 0 --unixsocket "$dir/redis.sock" --unixsocketperm 700 --save '' \
-        --appendonly no --dir "$dir" --logfile "$dir/redis.log" --daemonize no &
+        --appendonly no --dir "$dir" --logfile "$dir/redis.log" --daemonize no "$@" &
     redis_pid=$!
     pids+=("$redis_pid")
     redis_sock=$dir/redis.sock
@@ -406,6 +407,11 @@ PRESENCE_BENCH_BUILD=$build timeout 300 "$here/big_room/joiners.sh" "$big_member
 # shellcheck source=peers/run-peer.sh
 source "$here/peers/run-peer.sh"
 peer_section
+
+# --- the heartbeat drain over each transport to Redis (issue 13): unix, TCP, TLS ---------------
+# shellcheck source=heartbeat/transports.sh
+source "$here/heartbeat/transports.sh"
+transport_drain_section
 
 python3 - "$out/machine.json" <<'EOF'
 import json, sys

@@ -2,6 +2,8 @@
 
 #include "http/ConnectionLimits.h"
 #include "redis/EmbeddedRedis.h"
+#include "redis/RedisTls.h"
+#include "tls/PemFiles.h"
 #include "redis/RedisUrl.h"
 
 #include <QHostAddress>
@@ -34,8 +36,14 @@ QStringList configProblems(const Options &options, const HostFacts &facts)
     QStringList problems;
     if (!options.redisUrl.isEmpty()) {
         QString whyNot;
-        if (!RedisUrl::parse(options.redisUrl, &whyNot))
+        const auto url = RedisUrl::parse(options.redisUrl, &whyNot);
+        if (!url)
             problems.append(QStringLiteral("--redis: ") + whyNot);
+        else if (url->usesTls() &&
+                 !redisTlsConfiguration({options.redisTlsCa, options.redisTlsCert,
+                                         options.redisTlsKey},
+                                        &whyNot))
+            problems.append(QStringLiteral("TLS to Redis: ") + whyNot);
     } else if (options.engine == EngineChoice::Redis && !facts.redisServerInstalled) {
         problems.append(
             QStringLiteral("--backend redis without --redis needs a redis-server installed "
@@ -45,6 +53,11 @@ QStringList configProblems(const Options &options, const HostFacts &facts)
         problems.append(QStringLiteral(
             "a Redis password is set (--redis-password-file, PRESENCE_REDIS_PASSWORD "
             "or the redis-password credential) but no --redis to use it with"));
+    if (!options.tlsCert.isEmpty()) {
+        QString whyNot;
+        if (!listenerTlsConfiguration(options.tlsCert, options.tlsKey, &whyNot))
+            problems.append(QStringLiteral("HTTPS: ") + whyNot);
+    }
     if (listenAddress(options.listenHost).isNull())
         problems.append(QStringLiteral("--listen: \"%1\" is not an IP address (or localhost)")
                             .arg(options.listenHost));

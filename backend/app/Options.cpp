@@ -74,7 +74,12 @@ constexpr OptionSpec switchOptions[] = {
 constexpr OptionSpec valueOptions[] = {
     {"listen", "HOST:PORT", "Address to serve HTTP on (default 127.0.0.1:8080; port 0 picks a free one)."},
     {"backend", "auto|memory|redis", "Presence engine: auto = redis if --redis is given, else a private redis-server if installed, else memory."},
-    {"redis", "URL", "redis://[user:password@]host:port[/db] or unix:///path/to.sock"},
+    {"redis", "URL", "redis://[user:password@]host:port[/db], rediss://… (TLS), redis-sentinel://host:port[,host:port…][/db]#MASTER (rediss-sentinel:// over TLS) or unix:///path/to.sock"},
+    {"redis-tls-ca", "FILE", "PEM CA certificates a rediss:// server's certificate must chain to (default: the system's)."},
+    {"redis-tls-cert", "FILE", "PEM client certificate for mutual TLS to Redis (with --redis-tls-key)."},
+    {"redis-tls-key", "FILE", "PEM private key of --redis-tls-cert (unencrypted)."},
+    {"tls-cert", "FILE", "Serve HTTPS: PEM certificate (chain) of the listener (with --tls-key)."},
+    {"tls-key", "FILE", "PEM private key of --tls-cert (unencrypted)."},
     {"heartbeat", "DURATION", "Heartbeat period d, e.g. 5s or 500ms (default 5s)."},
     {"ttl-factor", "X", "A client's key lives X·d after its last heartbeat (default 1.5)."},
     {"grace", "DURATION", "How long a client with no open connection stays ONLINE (default 2s)."},
@@ -215,6 +220,26 @@ OptionsParse parseOptions(const QStringList &arguments, const QProcessEnvironmen
     }
     if (options.engine == EngineChoice::Memory && !options.redisUrl.isEmpty())
         return fail(QStringLiteral("--backend memory and --redis contradict each other"));
+    for (const auto &[name, target] : {std::pair{"redis-tls-ca", &options.redisTlsCa},
+                                       std::pair{"redis-tls-cert", &options.redisTlsCert},
+                                       std::pair{"redis-tls-key", &options.redisTlsKey},
+                                       std::pair{"tls-cert", &options.tlsCert},
+                                       std::pair{"tls-key", &options.tlsKey}}) {
+        if (const auto file = valueOf(name)) {
+            if (file->isEmpty())
+                return fail(source(name) + QStringLiteral(": expected a file name"));
+            if (QLatin1StringView(name).startsWith(QLatin1StringView("redis-")) &&
+                !options.redisUrl.startsWith(u"rediss", Qt::CaseInsensitive))
+                return fail(source(name) + QStringLiteral(": TLS files for Redis need a "
+                                                          "rediss:// (or rediss-sentinel://) "
+                                                          "--redis URL"));
+            *target = *file;
+        }
+    }
+    if (options.redisTlsCert.isEmpty() != options.redisTlsKey.isEmpty())
+        return fail(QStringLiteral("--redis-tls-cert and --redis-tls-key go together (mutual TLS)"));
+    if (options.tlsCert.isEmpty() != options.tlsKey.isEmpty())
+        return fail(QStringLiteral("--tls-cert and --tls-key go together (HTTPS)"));
 
     if (const auto heartbeat = valueOf("heartbeat")) {
         const auto ms = parseDuration(*heartbeat);

@@ -21,6 +21,14 @@ struct Options {
     EngineChoice engine = EngineChoice::Auto;
     QString redisUrl;
     QString keyPrefix; // prepended to every Redis key and stream name
+    // TLS to Redis (rediss://, rediss-sentinel://): PEM files; empty: the system's CAs and no
+    // client certificate.
+    QString redisTlsCa;
+    QString redisTlsCert;
+    QString redisTlsKey;
+    // HTTPS on the listener: PEM certificate (chain) and key; both empty: plain HTTP.
+    QString tlsCert;
+    QString tlsKey;
     PresenceTiming timing;
     QString nodeId; // empty: host:pid
     // Access control (see auth/AccessPolicy.h): secrets from files or the environment only.

@@ -1,6 +1,7 @@
 #include "PresenceBackend.h"
 
 #include "engine/MemoryPresenceEngine.h"
+#include "tls/PemFiles.h"
 #include "redis/EmbeddedRedis.h"
 #include "redis/RedisPresenceEngine.h"
 
@@ -63,6 +64,15 @@ bool PresenceBackend::start(QString *error)
         *error = QStringLiteral("cannot listen on \"%1\": not an IP address").arg(m_options.listenHost);
         return false;
     }
+    if (!m_options.tlsCert.isEmpty()) {
+        QString tlsError;
+        const auto tls = listenerTlsConfiguration(m_options.tlsCert, m_options.tlsKey, &tlsError);
+        if (!tls) {
+            *error = QStringLiteral("cannot serve HTTPS: ") + tlsError;
+            return false;
+        }
+        m_http->setTls(*tls);
+    }
     QString listenError;
     m_port = m_http->listenOn(host, m_options.listenPort, &listenError);
     if (m_port == 0 && m_freePortFallback && m_options.listenPort != 0) {
@@ -112,6 +122,8 @@ bool PresenceBackend::createEngine(QString *error)
         }
         if (!m_options.redisPassword.isEmpty()) // from a file or a credential: wins over the URL's
             url = url->withCredentials(url->user(), m_options.redisPassword);
+        url = url->withTlsFiles(
+            {m_options.redisTlsCa, m_options.redisTlsCert, m_options.redisTlsKey});
     } else if (m_options.engine != EngineChoice::Memory) {
         m_embeddedRedis = std::make_unique<EmbeddedRedis>();
         QString whyNot;
@@ -159,7 +171,9 @@ QString PresenceBackend::baseUrl() const
     QString host = m_options.listenHost;
     if (host.contains(QLatin1Char(':')))
         host = QLatin1Char('[') + host + QLatin1Char(']');
-    return QStringLiteral("http://%1:%2").arg(host).arg(m_port);
+    const QLatin1StringView scheme = m_options.tlsCert.isEmpty() ? QLatin1StringView("http")
+                                                                 : QLatin1StringView("https");
+    return QStringLiteral("%1://%2:%3").arg(scheme, host).arg(m_port);
 }
 
 void PresenceBackend::shutdown()

@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 #include <QLoggingCategory>
+#include <QSslSocket>
 #include <QTcpSocket>
 
 Q_LOGGING_CATEGORY(lcGuard, "presence.http.limits")
@@ -35,7 +36,7 @@ void GuardedTcpServer::markAsStream(QTcpSocket *socket)
 
 void GuardedTcpServer::incomingConnection(qintptr descriptor)
 {
-    auto *socket = new QTcpSocket(this);
+    QTcpSocket *socket = m_tls ? new QSslSocket(this) : new QTcpSocket(this);
     if (!socket->setSocketDescriptor(descriptor)) {
         delete socket;
         return;
@@ -79,6 +80,15 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
         if (found != m_perAddress.end() && --*found <= 0)
             m_perAddress.erase(found);
     });
+    if (m_tls) {
+        auto *tls = static_cast<QSslSocket *>(socket);
+        tls->setSslConfiguration(*m_tls);
+        // A failed handshake (plain HTTP to the HTTPS port, an old client) just closes.
+        connect(tls, &QSslSocket::sslErrors, this, [peer](const QList<QSslError> &errors) {
+            qCDebug(lcGuard) << "TLS handshake with" << peer << "failed:" << errors;
+        });
+        tls->startServerEncryption();
+    }
     addPendingConnection(socket);
 }
 

@@ -6,7 +6,9 @@
 #include <QHostAddress>
 #include <QSet>
 #include <QTcpServer>
+#include <QSslConfiguration>
 #include <QTimer>
+#include <optional>
 
 namespace presence {
 
@@ -25,6 +27,10 @@ public:
     };
 
     explicit GuardedTcpServer(ConnectionLimits limits, QObject *parent = nullptr);
+    // HTTPS: every accepted connection becomes a QSslSocket that starts the server handshake
+    // (within the idle timeout, like any request). Call before listen().
+    void setTls(const QSslConfiguration &configuration) { m_tls = configuration; }
+    bool usesTls() const { return m_tls.has_value(); }
 
     // SSE sessions mark their socket: a stream is quiet on the way in by design.
     static void markAsStream(QTcpSocket *socket);
@@ -44,6 +50,7 @@ private:
     int m_open = 0;
     Counters m_counters;
     QTimer m_idleTimer;
+    std::optional<QSslConfiguration> m_tls;
 };
 
 } // namespace presence

@@ -72,6 +72,8 @@ quint16 HttpFrontend::listenOn(const QHostAddress &host, quint16 port, QString *
     // clients retry after 1, 3, 7… s (a 5,000-client storm over 50 rooms: 8 s instead of not
     // finishing within 50 s; bench/README.md). The kernel caps it at net.core.somaxconn.
     server->setListenBacklogSize(4096);
+    if (m_tls)
+        server->setTls(*m_tls);
     if (!server->listen(host, port)) {
         if (error)
             *error = server->errorString();

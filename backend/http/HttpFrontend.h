@@ -9,6 +9,8 @@
 
 #include <QAbstractHttpServer>
 #include <QHostAddress>
+#include <QSslConfiguration>
+#include <optional>
 
 namespace presence {
 
@@ -32,6 +34,8 @@ public:
 
     // Listens on host:port (0 picks a free port); returns the port, or 0 on failure.
     quint16 listenOn(const QHostAddress &host, quint16 port, QString *error);
+    // HTTPS for the listeners opened from now on (the page, the API and the streams alike).
+    void setTls(const QSslConfiguration &configuration) { m_tls = configuration; }
     void setAccessPolicy(AccessPolicy policy) { m_access = std::move(policy); }
     // Where /metrics and /api/nodes read the deployment's figures and alerts from.
     void setDiagnostics(const DiagnosticsMonitor *monitor) { m_diagnostics = monitor; }
@@ -76,6 +80,7 @@ private:
     AccessPolicy m_access;
     QList<GuardedTcpServer *> m_listeners;
     const DiagnosticsMonitor *m_diagnostics = nullptr;
+    std::optional<QSslConfiguration> m_tls;
 };
 
 } // namespace presence

@@ -4,6 +4,7 @@
 
 #include <QDateTime>
 #include <QLoggingCategory>
+#include <QSslSocket>
 #include <cerrno>
 #include <fcntl.h>
 #include <linux/tcp.h>
@@ -36,6 +37,11 @@ SseSession::SseSession(ClientId client, QList<RoomName> rooms, QHttpServerRespon
         return;
     }
     m_peer = m_socket->peerAddress();
+    // Over HTTPS every byte must go through the socket's TLS layer: no send() past it, and no
+    // re-adopting the descriptor (the TLS session lives in the socket object).
+    m_encrypted = qobject_cast<QSslSocket *>(m_socket) != nullptr;
+    if (m_encrypted)
+        m_limits.directWrites = false;
     GuardedTcpServer::markAsStream(m_socket);
     if (m_limits.peerTimeoutMs > 0) {
         // The keepalive comments are the data in flight this watches: a peer that stops
@@ -133,7 +139,7 @@ void SseSession::releaseBuffers()
     // its buffers; the connection itself, its signals and its owner are unchanged (and so are
     // its socket options: they belong to the socket, not to the descriptor).
     // Still busy (more was queued since): the next drain asks again.
-    if (!m_buffersHeld || !m_open || !m_socket ||
+    if (m_encrypted || !m_buffersHeld || !m_open || !m_socket ||
         m_socket->state() != QAbstractSocket::ConnectedState || m_socket->bytesToWrite() > 0 ||
         m_socket->bytesAvailable() > 0 || !m_paced.empty())
         return;

@@ -144,6 +144,7 @@ private:
     quint64 m_writes = 0;
     int m_writeAttempts = 0;
     bool m_buffersHeld = true; // the socket holds buffer blocks (the request's, or a backlog's)
+    bool m_encrypted = false;  // HTTPS: every write through the socket's TLS layer
     bool m_replaying = false;
     bool m_pumping = false;
     bool m_open = true;

@@ -1,16 +1,13 @@
 #include "redis/RedisConnection.h"
 
-#include "redis/SocketKeepAlive.h"
+#include "redis/RedisSocket.h"
+#include "redis/RedisTls.h"
+#include "redis/SentinelPrimary.h"
 
-#include <QFile>
-#include <QHostAddress>
-#include <QHostInfo>
 #include <QLoggingCategory>
 #include <QPointer>
 #include <algorithm>
-#include <hiredis/async.h>
 #include <limits>
-#include <vector>
 
 Q_LOGGING_CATEGORY(lcRedis, "presence.redis")
 
@@ -18,21 +15,10 @@ namespace presence {
 
 namespace {
 
-RedisConnection *owner(const redisAsyncContext *context)
-{
-    return static_cast<RedisConnection *>(context->data);
-}
-
-void *stepTag(qsizetype step)
-{
-    return reinterpret_cast<void *>(static_cast<quintptr>(step));
-}
-
-// A subscriber's ping: SUBSCRIBE to a channel nobody publishes on. Its confirmation is a reply
-// hiredis routes to us (a PING's, in subscriber mode, it drops while keeping the callback).
-const QByteArray pingChannel = QByteArrayLiteral("__presence:ping");
-
 constexpr qint64 never = std::numeric_limits<qint64>::max();
+
+// How long one Sentinel gets to name the primary before the next one is asked.
+constexpr int sentinelAskTimeoutMs = 1000;
 
 } // namespace
 
@@ -44,6 +30,7 @@ RedisConnection::RedisConnection(RedisUrl url, QObject *parent)
 RedisConnection::RedisConnection(RedisUrl url, Options options, QObject *parent)
     : QObject(parent)
     , m_url(std::move(url))
+    , m_server(m_url)
     , m_options(std::move(options))
 {
     m_reconnectTimer.setSingleShot(true);
@@ -55,25 +42,29 @@ RedisConnection::RedisConnection(RedisUrl url, Options options, QObject *parent)
         connect(&m_watchdog, &QTimer::timeout, this, &RedisConnection::checkReplies);
     }
     connect(&m_connectTimeout, &QTimer::timeout, this, [this] {
-        const bool resolving = !m_context;
-        dropContext();
-        contextLost(resolving
-                        ? QStringLiteral("cannot connect to %1: cannot resolve %2 within %3 ms")
-                              .arg(m_url.toDisplayString(), m_url.host())
-                              .arg(m_options.connectTimeoutMs)
-                        : QStringLiteral("cannot connect to %1: no answer within %2 ms")
-                              .arg(m_url.toDisplayString())
-                              .arg(m_options.connectTimeoutMs));
+        connectionLost(
+            m_locating
+                ? QStringLiteral("cannot connect to %1: the Sentinels named no primary within "
+                                 "%2 ms")
+                      .arg(m_url.toDisplayString())
+                      .arg(m_options.connectTimeoutMs)
+                : QStringLiteral("cannot connect to %1: no answer within %2 ms")
+                      .arg(where())
+                      .arg(m_options.connectTimeoutMs));
     });
+    if (m_url.isSentinel()) {
+        m_sentinel = std::make_unique<SentinelPrimary>(
+            m_url, std::min(sentinelAskTimeoutMs, m_options.connectTimeoutMs));
+        connect(m_sentinel.get(), &SentinelPrimary::moved, this, &RedisConnection::primaryMoved);
+    }
 }
 
-// Pending callbacks are dropped: the context is unhooked from this object before it is
-// freed, so the NULL replies hiredis hands out while freeing (now, or after the callback
-// we may be destroyed from) find no owner and are ignored.
+// Pending callbacks are dropped: the socket is a child and goes with us, silently.
 RedisConnection::~RedisConnection()
 {
     m_opened = false;
-    dropContext();
+    if (m_socket)
+        m_socket->disconnect(this);
 }
 
 void RedisConnection::open()
@@ -82,70 +73,63 @@ void RedisConnection::open()
         return;
     m_opened = true;
     m_backoffMs = m_options.initialBackoffMs;
+    if (m_sentinel)
+        m_sentinel->follow();
     connectNow();
 }
 
 void RedisConnection::connectNow()
 {
-    if (m_context || !m_opened)
+    if (m_socket || m_locating || !m_opened)
         return;
     m_state = State::Connecting;
-    const quint64 attempt = ++m_attempt;
-    if (m_url.transport() == RedisUrl::Transport::Tcp &&
-        QHostAddress(m_url.host()).protocol() == QAbstractSocket::UnknownNetworkLayerProtocol) {
-        // A name: resolved on Qt's lookup threads, so a slow DNS never stalls the loop.
-        qCDebug(lcRedis, "resolving %ls", qUtf16Printable(m_url.host()));
-        m_connectTimeout.start(m_options.connectTimeoutMs);
-        QHostInfo::lookupHost(m_url.host(), this, [this, attempt](const QHostInfo &info) {
-            if (attempt != m_attempt || m_context || !m_opened || m_state != State::Connecting)
-                return; // timed out meanwhile, or closed
-            QList<QHostAddress> addresses = info.addresses();
-            // IPv4 first: a server bound to 127.0.0.1 is the common case behind "localhost".
-            std::stable_partition(addresses.begin(), addresses.end(), [](const QHostAddress &a) {
-                return a.protocol() == QAbstractSocket::IPv4Protocol;
-            });
-            if (info.error() != QHostInfo::NoError || addresses.isEmpty()) {
-                contextLost(QStringLiteral("cannot connect to %1: cannot resolve %2: %3")
-                                .arg(m_url.toDisplayString(), m_url.host(), info.errorString()));
-                Q_EMIT stateChanged(State::Connecting, {});
-                return;
-            }
-            connectTo(addresses.first().toString().toUtf8());
-        });
-        Q_EMIT stateChanged(State::Connecting, {});
+    m_connectTimeout.start(m_options.connectTimeoutMs);
+    if (!m_sentinel) {
+        connectTo(m_url);
         return;
     }
-    connectTo(m_url.host().toUtf8());
+    m_locating = true;
+    const quint64 attempt = ++m_attempt;
+    m_sentinel->locate([this, attempt](const std::optional<RedisUrl> &primary, const QString &why) {
+        if (attempt != m_attempt || !m_locating)
+            return;
+        m_locating = false;
+        if (!primary)
+            return connectionLost(QStringLiteral("cannot connect to %1: %2")
+                                      .arg(m_url.toDisplayString(), why));
+        connectTo(*primary);
+    });
+    Q_EMIT stateChanged(State::Connecting, {});
 }
 
-void RedisConnection::connectTo(const QByteArray &address)
+void RedisConnection::connectTo(const RedisUrl &server)
 {
-    qCDebug(lcRedis, "connecting to %ls", qUtf16Printable(m_url.toDisplayString()));
-    redisAsyncContext *context =
-        m_url.transport() == RedisUrl::Transport::Tcp
-            ? redisAsyncConnect(address.constData(), m_url.port())
-            : redisAsyncConnectUnix(QFile::encodeName(m_url.socketPath()).constData());
-    m_state = State::Connecting;
-    if (!context || context->err) {
-        const QString error = describeFailure(context ? context->errstr : "out of memory");
-        if (context)
-            redisAsyncFree(context);
-        contextLost(error);
-        Q_EMIT stateChanged(State::Connecting, {});
-        return;
+    m_server = server;
+    qCDebug(lcRedis, "connecting to %ls", qUtf16Printable(where()));
+    std::optional<QSslConfiguration> tls;
+    if (server.usesTls()) {
+        QString error;
+        tls = redisTlsConfiguration(server.tlsFiles(), &error);
+        if (!tls)
+            return connectionLost(QStringLiteral("cannot connect to %1: %2").arg(where(), error));
     }
-    if (m_url.transport() == RedisUrl::Transport::Tcp) {
-        enableKeepAlive(context->c.fd,
+    m_reader.reset();
+    m_pubSubMode = false;
+    m_socket = new RedisSocket(this);
+    connect(m_socket, &RedisSocket::connected, this, &RedisConnection::onSocketConnected);
+    connect(m_socket, &RedisSocket::readyRead, this, &RedisConnection::onSocketReadable);
+    connect(m_socket, &RedisSocket::lost, this,
+            [this](const QString &why) { connectionLost(describeFailure(why)); });
+    m_socket->connectTo(server, tls,
                         SocketKeepAlive{m_options.keepAliveIdleS, m_options.keepAliveIntervalS,
                                         m_options.keepAliveProbes});
-    }
-    m_context = context;
-    context->data = this;
-    m_adapter.attach(context); // before the connect callback, which asks for write events
-    redisAsyncSetConnectCallback(context, &RedisConnection::onConnected);
-    redisAsyncSetDisconnectCallback(context, &RedisConnection::onDisconnected);
+    if (!m_sentinel) // a Sentinel connection said Connecting when it started asking
+        Q_EMIT stateChanged(State::Connecting, {});
+}
 
-    // Sent at once, pipelined behind the TCP handshake; the last reply means "logged in".
+// Login, pipelined; the last reply (PING's) means "logged in".
+void RedisConnection::onSocketConnected()
+{
     QList<QList<QByteArray>> steps;
     if (m_url.hasPassword()) {
         steps.append(m_url.user().isEmpty()
@@ -156,14 +140,78 @@ void RedisConnection::connectTo(const QByteArray &address)
         steps.append({"CLIENT", "SETNAME", m_options.clientName});
     if (m_url.database() != 0)
         steps.append({"SELECT", QByteArray::number(m_url.database())});
+    if (m_sentinel)
+        steps.append({"ROLE"});
     steps.append({"PING"});
     m_handshake.clear();
     for (const QList<QByteArray> &step : std::as_const(steps)) {
-        send(step, &RedisConnection::onHandshakeReply, stepTag(m_handshake.size()));
+        send(step);
+        m_inFlight.push_back({{}, never, m_handshake.size()});
         m_handshake.append(step.first());
     }
-    m_connectTimeout.start(m_options.connectTimeoutMs);
-    Q_EMIT stateChanged(State::Connecting, {});
+}
+
+void RedisConnection::onSocketReadable()
+{
+    RedisSocket *socket = m_socket;
+    if (!socket)
+        return;
+    const QByteArray bytes = socket->readAll();
+    m_reader.feed(bytes.constData(), bytes.size());
+    QPointer<RedisConnection> alive(this);
+    RedisReply reply;
+    for (;;) {
+        switch (m_reader.next(&reply)) {
+        case RespReader::Result::NeedMore:
+            return;
+        case RespReader::Result::ProtocolError:
+            return connectionLost(describeFailure(
+                QStringLiteral("the server broke the protocol (%1)").arg(m_reader.error())));
+        case RespReader::Result::Reply:
+            dispatch(reply);
+            // A callback may have destroyed this connection or dropped this socket.
+            if (!alive || m_socket != socket)
+                return;
+            break;
+        }
+    }
+}
+
+bool RedisConnection::isPubSubPush(const RedisReply &reply) const
+{
+    if (!m_pubSubMode || !reply.isArray() || reply.elements().isEmpty())
+        return false;
+    const QByteArray kind = reply.elements().first().toByteArray();
+    return kind == "message" || kind == "pmessage" || kind == "subscribe" ||
+           kind == "psubscribe" || kind == "unsubscribe" || kind == "punsubscribe" ||
+           kind == "pong";
+}
+
+void RedisConnection::dispatch(const RedisReply &reply)
+{
+    m_lastReplyMs = m_clock.elapsed();
+    if (isPubSubPush(reply))
+        return subscriptionReply(reply);
+    if (m_inFlight.empty()) {
+        // A subscriber's (P)SUBSCRIBE refused (an ACL, say) answers with a bare error.
+        return connectionLost(describeFailure(
+            QStringLiteral("unexpected reply %1").arg(QString::fromUtf8(reply.toDebugString()))));
+    }
+    InFlight waiting = std::move(m_inFlight.front());
+    m_inFlight.pop_front();
+    if (waiting.handshakeStep >= 0)
+        return handshakeReply(waiting.handshakeStep, reply);
+    // A primary demoted under a Sentinel connection: answer the caller, then move on.
+    const bool demoted =
+        m_sentinel && reply.isError() && reply.toByteArray().startsWith("READONLY");
+    QPointer<RedisConnection> alive(this);
+    RedisSocket *socket = m_socket;
+    if (waiting.callback)
+        waiting.callback(reply); // may destroy the connection
+    if (demoted && alive && m_socket == socket) {
+        connectionLost(describeFailure(
+            QStringLiteral("%1 is no longer the primary (READONLY)").arg(where())));
+    }
 }
 
 // The reply deadline of a command sent now: blocking reads may legitimately wait their BLOCK
@@ -189,7 +237,7 @@ qint64 RedisConnection::replyDeadline(const QList<QByteArray> &argv) const
 
 void RedisConnection::checkReplies()
 {
-    if (!m_context || m_state != State::Up)
+    if (!m_socket || m_state != State::Up)
         return;
     const qint64 now = m_clock.elapsed();
     // A tick far later than its interval means this process was stalled (SIGSTOP, a frozen
@@ -214,41 +262,32 @@ void RedisConnection::checkReplies()
         // The reply may be in the socket already, behind a busy event loop: read it first.
         // (Reply callbacks may destroy this connection, or it may turn out closed.)
         QPointer<RedisConnection> alive(this);
-        redisAsyncHandleRead(m_context);
-        if (!alive || !m_context || m_state != State::Up || !late())
+        m_socket->pollNow();
+        if (!alive || !m_socket || m_state != State::Up || !late())
             return;
-        const QString error =
+        return connectionLost(
             QStringLiteral("lost the connection to %1: no reply within %2 ms (the server is hung "
                            "or unreachable); closed it")
-                .arg(m_url.toDisplayString())
-                .arg(m_options.replyTimeoutMs);
-        dropContext();
-        return contextLost(error);
+                .arg(where())
+                .arg(m_options.replyTimeoutMs));
     }
     if (now - m_lastReplyMs < m_options.pingIntervalMs)
         return;
     if (isSubscriber()) {
         if (m_pingDeadlineMs < 0) {
             m_pingDeadlineMs = now + m_options.replyTimeoutMs;
-            send({"SUBSCRIBE", pingChannel}, &RedisConnection::onSubscriptionReply);
+            send({"PING"});
         }
     } else if (m_inFlight.empty()) {
         command({"PING"});
     }
 }
 
-bool RedisConnection::send(const QList<QByteArray> &argv, HiredisCallback fn, void *privdata)
+void RedisConnection::send(const QList<QByteArray> &argv)
 {
-    std::vector<const char *> args;
-    std::vector<size_t> lengths;
-    args.reserve(argv.size());
-    lengths.reserve(argv.size());
-    for (const QByteArray &arg : argv) {
-        args.push_back(arg.constData());
-        lengths.push_back(static_cast<size_t>(arg.size()));
-    }
-    return redisAsyncCommandArgv(m_context, fn, privdata, static_cast<int>(argv.size()),
-                                 args.data(), lengths.data()) == REDIS_OK;
+    QByteArray bytes;
+    appendRespCommand(bytes, argv);
+    m_socket->write(bytes);
 }
 
 void RedisConnection::command(const QList<QByteArray> &argv, ReplyCallback callback)
@@ -259,9 +298,8 @@ void RedisConnection::command(const QList<QByteArray> &argv, ReplyCallback callb
         return failSoon(std::move(callback), "SUBSCRIBER this connection is subscribed to "
                                              "pub/sub channels; use another one for commands");
     }
-    if (m_context && m_state == State::Up) {
-        if (!send(argv, &RedisConnection::onCommandReply))
-            return failSoon(std::move(callback), "CONNECTION the connection is closing");
+    if (m_socket && m_state == State::Up) {
+        send(argv);
         m_inFlight.push_back({std::move(callback), replyDeadline(argv)});
         return;
     }
@@ -302,84 +340,43 @@ void RedisConnection::addSubscriptions(const QList<QByteArray> &names, bool patt
     for (const QByteArray &name : names)
         (patterns ? m_patterns : m_channels).insert(name, onMessage);
     // Before login the whole set goes out in loggedIn(); after it, only the new names.
-    if (!m_context || !m_loggedIn)
+    if (!m_socket || !m_loggedIn)
         return;
-    send(QList<QByteArray>{patterns ? "PSUBSCRIBE" : "SUBSCRIBE"} + names,
-         &RedisConnection::onSubscriptionReply);
+    sendSubscriptions(names, patterns);
     if (m_state != State::Up)
         m_unconfirmedSubscriptions += names.size();
 }
 
-void RedisConnection::onConnected(const redisAsyncContext *context, int status)
+void RedisConnection::sendSubscriptions(const QList<QByteArray> &names, bool patterns)
 {
-    RedisConnection *self = owner(context);
-    if (self && status != REDIS_OK)
-        self->contextLost(self->describeFailure(context->errstr));
-}
-
-void RedisConnection::onDisconnected(const redisAsyncContext *context, int)
-{
-    if (RedisConnection *self = owner(context))
-        self->contextLost(self->describeFailure(context->err ? context->errstr : "closed"));
-}
-
-void RedisConnection::onHandshakeReply(redisAsyncContext *context, void *reply, void *step)
-{
-    RedisConnection *self = owner(context);
-    if (!self)
-        return;
-    if (!reply)
-        return self->contextLost(self->describeFailure(context->errstr));
-    self->handshakeReply(static_cast<qsizetype>(reinterpret_cast<quintptr>(step)),
-                         RedisReply::fromHiredis(static_cast<redisReply *>(reply)));
-}
-
-void RedisConnection::onCommandReply(redisAsyncContext *context, void *reply, void *)
-{
-    RedisConnection *self = owner(context);
-    if (!self)
-        return;
-    if (!reply) // hiredis is failing everything in flight: the connection is gone
-        return self->contextLost(self->describeFailure(context->errstr));
-    self->m_lastReplyMs = self->m_clock.elapsed();
-    if (self->m_inFlight.empty()) // cannot happen: every sent command queued a callback
-        return;
-    ReplyCallback callback = std::move(self->m_inFlight.front().callback);
-    self->m_inFlight.pop_front();
-    // Last statement: the callback may destroy the connection.
-    if (callback)
-        callback(RedisReply::fromHiredis(static_cast<redisReply *>(reply)));
-}
-
-void RedisConnection::onSubscriptionReply(redisAsyncContext *context, void *reply, void *)
-{
-    RedisConnection *self = owner(context);
-    if (!self)
-        return;
-    if (!reply)
-        return self->contextLost(self->describeFailure(context->errstr));
-    self->m_lastReplyMs = self->m_clock.elapsed();
-    self->subscriptionReply(RedisReply::fromHiredis(static_cast<redisReply *>(reply)));
+    m_pubSubMode = true;
+    send(QList<QByteArray>{patterns ? "PSUBSCRIBE" : "SUBSCRIBE"} + names);
 }
 
 void RedisConnection::handshakeReply(qsizetype step, const RedisReply &reply)
 {
+    const QByteArray name = m_handshake.value(step);
+    QString error;
     if (reply.isError()) {
         const QString server = QString::fromUtf8(reply.toByteArray());
-        const QString where = m_url.toDisplayString();
-        QString error;
-        if (m_handshake.value(step) == "AUTH")
-            error = QStringLiteral("authentication failed at %1: %2").arg(where, server);
+        if (name == "AUTH")
+            error = QStringLiteral("authentication failed at %1: %2").arg(where(), server);
         else if (reply.toByteArray().startsWith("NOAUTH"))
             error =
                 QStringLiteral("authentication required by %1, but the URL has no password (%2)")
-                    .arg(where, server);
+                    .arg(where(), server);
         else
             error = QStringLiteral("%1 failed at %2: %3")
-                        .arg(QString::fromUtf8(m_handshake.value(step)), where, server);
-        dropContext(); // hiredis defers the free until this callback returns
-        return contextLost(error);
+                        .arg(QString::fromUtf8(name), where(), server);
+    } else if (name == "ROLE" && reply.elements().value(0).toByteArray() != "master") {
+        error = QStringLiteral("%1 is a %2, not the primary of \"%3\" (the Sentinels' answer "
+                               "was stale); asking them again")
+                    .arg(where(),
+                         QString::fromUtf8(reply.elements().value(0).toByteArray()),
+                         m_url.masterName());
     }
+    if (!error.isEmpty())
+        return connectionLost(error);
     if (step == m_handshake.size() - 1)
         loggedIn();
 }
@@ -391,11 +388,9 @@ void RedisConnection::loggedIn()
         return becomeUp();
     m_unconfirmedSubscriptions = m_channels.size() + m_patterns.size();
     if (!m_channels.isEmpty())
-        send(QList<QByteArray>{"SUBSCRIBE"} + m_channels.keys(),
-             &RedisConnection::onSubscriptionReply);
+        sendSubscriptions(m_channels.keys(), false);
     if (!m_patterns.isEmpty())
-        send(QList<QByteArray>{"PSUBSCRIBE"} + m_patterns.keys(),
-             &RedisConnection::onSubscriptionReply);
+        sendSubscriptions(m_patterns.keys(), true);
 }
 
 void RedisConnection::subscriptionReply(const RedisReply &reply)
@@ -410,16 +405,13 @@ void RedisConnection::subscriptionReply(const RedisReply &reply)
         const MessageCallback handler = m_patterns.value(parts[1].toByteArray());
         if (handler)
             handler(parts[2].toByteArray(), parts[3].toByteArray());
-    } else if (kind == "subscribe" && parts.value(1).toByteArray() == pingChannel) {
+    } else if (kind == "pong") {
         m_pingDeadlineMs = -1; // the server answers: not hung
     } else if (kind == "subscribe" || kind == "psubscribe") {
         QPointer<RedisConnection> alive(this);
         Q_EMIT subscribed(parts.value(1).toByteArray());
         if (alive && m_state != State::Up && --m_unconfirmedSubscriptions == 0)
             becomeUp();
-    } else {
-        qCWarning(lcRedis, "unexpected pub/sub reply from %ls: %s",
-                  qUtf16Printable(m_url.toDisplayString()), reply.toDebugString().constData());
     }
 }
 
@@ -434,7 +426,7 @@ void RedisConnection::becomeUp()
     m_lastTickMs = m_lastReplyMs;
     if (m_options.replyTimeoutMs > 0)
         m_watchdog.start();
-    qCInfo(lcRedis, "%ls is up", qUtf16Printable(m_url.toDisplayString()));
+    qCInfo(lcRedis, "%ls is up", qUtf16Printable(where()));
     // Queued commands go out before anything a stateChanged() slot might send.
     std::deque<QueuedCommand> queued = std::exchange(m_queued, {});
     for (QueuedCommand &waiting : queued)
@@ -442,51 +434,82 @@ void RedisConnection::becomeUp()
     Q_EMIT stateChanged(State::Up, {});
 }
 
-QString RedisConnection::describeFailure(const char *hiredisError) const
+// A Sentinel announced a new primary: leave the old one now (its writes would be lost or
+// refused) and reconnect at once, without the backoff a failing server earns.
+void RedisConnection::primaryMoved(const QString &host, quint16 port)
 {
-    const QString why = QString::fromUtf8(hiredisError);
-    return m_state == State::Up
-               ? QStringLiteral("lost the connection to %1: %2").arg(m_url.toDisplayString(), why)
-               : QStringLiteral("cannot connect to %1: %2").arg(m_url.toDisplayString(), why);
+    if (!m_opened)
+        return;
+    m_backoffMs = m_options.initialBackoffMs;
+    const bool there = m_socket && m_server.host() == host && m_server.port() == port;
+    if (there)
+        return;
+    if (m_socket || m_locating) {
+        connectionLost(QStringLiteral("the Sentinels moved the primary of \"%1\" to %2:%3; "
+                                      "reconnecting there")
+                           .arg(m_url.masterName(), host)
+                           .arg(port));
+        return;
+    }
+    if (m_reconnectTimer.isActive()) {
+        m_reconnectTimer.stop();
+        connectNow();
+    }
 }
 
-// The current context is gone or going: unhook it and report Down from the event loop,
-// outside hiredis's call stack, where callbacks may safely do anything.
-void RedisConnection::contextLost(const QString &error)
+QString RedisConnection::where() const
 {
-    forgetContext();
+    if (!m_sentinel)
+        return m_url.toDisplayString();
+    return QStringLiteral("%1 (primary %2:%3)")
+        .arg(m_url.toDisplayString(), m_server.host())
+        .arg(m_server.port());
+}
+
+QString RedisConnection::describeFailure(const QString &why) const
+{
+    return m_state == State::Up
+               ? QStringLiteral("lost the connection to %1: %2").arg(where(), why)
+               : QStringLiteral("cannot connect to %1: %2").arg(where(), why);
+}
+
+// The current attempt is over: drop its socket now and report Down from the event loop,
+// outside the socket's call stack, where callbacks may safely do anything.
+void RedisConnection::connectionLost(const QString &error)
+{
+    forgetSocket();
+    // What was sent on that socket will never be answered, whatever comes next.
+    for (InFlight &waiting : m_inFlight)
+        m_unanswered.push_back(std::move(waiting));
+    m_inFlight.clear();
     QMetaObject::invokeMethod(
         this, [this, error] { goDown(error); }, Qt::QueuedConnection);
 }
 
-void RedisConnection::forgetContext()
+void RedisConnection::forgetSocket()
 {
     m_connectTimeout.stop();
     m_watchdog.stop();
     m_pingDeadlineMs = -1;
-    ++m_attempt; // a host lookup still under way belongs to a finished attempt
+    ++m_attempt; // a Sentinel answer still under way belongs to a finished attempt
+    m_locating = false;
+    if (m_sentinel)
+        m_sentinel->cancel();
     m_loggedIn = false;
-    if (!m_context)
+    m_pubSubMode = false;
+    if (!m_socket)
         return;
-    m_adapter.detach();
-    m_context->data = nullptr;
-    m_context->onConnect = nullptr;
-    m_context->onDisconnect = nullptr;
-    m_context = nullptr;
-}
-
-// Frees the context ourselves (hiredis did not decide to). Inside a hiredis callback the
-// free is deferred by hiredis until that callback returns.
-void RedisConnection::dropContext()
-{
-    redisAsyncContext *context = m_context;
-    forgetContext();
-    if (context)
-        redisAsyncFree(context);
+    m_socket->disconnect(this);
+    m_socket->deleteLater(); // we may be inside one of its signals
+    m_socket = nullptr;
 }
 
 void RedisConnection::goDown(const QString &error)
 {
+    if (m_socket || m_locating) { // a newer attempt began meanwhile
+        failPending(error, false);
+        return;
+    }
     const bool wasUp = m_state == State::Up;
     const bool news = wasUp || error != m_lastError;
     m_state = State::Down;
@@ -500,15 +523,18 @@ void RedisConnection::goDown(const QString &error)
         }
         m_backoffMs = qMin(m_backoffMs * 2, m_options.maxBackoffMs);
     }
-    if (failPending(error))
+    if (failPending(error, true))
         Q_EMIT stateChanged(State::Down, error);
 }
 
+// Fails what a lost socket left unanswered, and with `queuedToo` what waits for Up.
 // Returns false if a callback destroyed the connection.
-bool RedisConnection::failPending(const QString &error)
+bool RedisConnection::failPending(const QString &error, bool queuedToo)
 {
-    std::deque<InFlight> inFlight = std::exchange(m_inFlight, {});
-    std::deque<QueuedCommand> queued = std::exchange(m_queued, {});
+    std::deque<InFlight> inFlight = std::exchange(m_unanswered, {});
+    std::deque<QueuedCommand> queued;
+    if (queuedToo)
+        queued = std::exchange(m_queued, {});
     const RedisReply reply = RedisReply::error("CONNECTION " + error.toUtf8());
     QPointer<RedisConnection> alive(this);
     for (InFlight &waiting : inFlight) {

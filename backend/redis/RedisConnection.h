@@ -1,8 +1,8 @@
 #pragma once
 
-#include "redis/QtRedisAdapter.h"
 #include "redis/RedisReply.h"
 #include "redis/RedisUrl.h"
+#include "redis/RespProtocol.h"
 
 #include <QByteArray>
 #include <QElapsedTimer>
@@ -12,8 +12,7 @@
 #include <QTimer>
 #include <deque>
 #include <functional>
-
-struct redisAsyncContext;
+#include <memory>
 
 namespace presence {
 
@@ -40,12 +39,23 @@ namespace presence {
 // A hung server (SIGSTOP, a primary gone without a reset, a dead network path) is noticed
 // within a reply deadline: a command unanswered for replyTimeoutMs (plus its BLOCK time, for
 // blocking reads) drops the connection, which then reconnects as after any drop. An idle
-// connection sends a PING (a subscriber re-confirms a private channel instead, since RESP2
-// allows it no PING reply hiredis would route) so that even an idle hang is found within
-// pingIntervalMs + replyTimeoutMs. TCP sockets get keepalive probes besides.
+// connection sends a PING (a subscriber too: RESP2 answers it with a "pong" push there) so
+// that even an idle hang is found within pingIntervalMs + replyTimeoutMs. TCP sockets get keepalive probes besides.
 //
-// Single-threaded: use it from the thread that owns it. A host name is resolved with
-// QHostInfo (off the event loop) before each connect attempt; hiredis gets the address.
+// Transports (RedisSocket): TCP, TLS (rediss://, the certificate checked against the host
+// name; a refused certificate is the connection's lastError, never a plaintext fallback) and
+// unix sockets. Host names are resolved by Qt off the event loop.
+//
+// Sentinel (redis-sentinel://…#MASTER): before each connect attempt the Sentinels are asked for
+// the primary (SentinelPrimary), ROLE is checked after login (a demoted primary is left at
+// once), a READONLY reply (a primary demoted under us) drops the connection, and a
+// +switch-master from the Sentinels moves the connection to the new primary at once: the
+// usual Down, then Up there, so its users re-arm as after any reconnect.
+//
+// Single-threaded: use it from the thread that owns it.
+class RedisSocket;
+class SentinelPrimary;
+
 class RedisConnection final : public QObject {
     Q_OBJECT
 public:
@@ -88,6 +98,9 @@ public:
     // Why the connection last went Down (or failed to come Up); empty while Up.
     QString lastError() const { return m_lastError; }
     const RedisUrl &url() const { return m_url; }
+    // The server this connection talks to (or last tried): for a Sentinel URL, the primary
+    // the Sentinels named; otherwise the URL itself.
+    const RedisUrl &server() const { return m_server; }
     // Commands sent and not answered yet, and commands waiting for Up.
     qsizetype inFlightCount() const { return qsizetype(m_inFlight.size()); }
     qsizetype queuedCount() const { return qsizetype(m_queued.size()); }
@@ -104,42 +117,44 @@ private:
     };
     struct InFlight {
         ReplyCallback callback;
-        qint64 deadlineMs; // on m_clock; a reply later than this means the server hung
+        qint64 deadlineMs;         // on m_clock; a reply later than this means the server hung
+        qsizetype handshakeStep = -1; // a login step's index, or -1 for a caller's command
     };
 
-    static void onConnected(const redisAsyncContext *context, int status);
-    static void onDisconnected(const redisAsyncContext *context, int status);
-    static void onHandshakeReply(redisAsyncContext *context, void *reply, void *step);
-    static void onCommandReply(redisAsyncContext *context, void *reply, void *);
-    static void onSubscriptionReply(redisAsyncContext *context, void *reply, void *);
-
-    using HiredisCallback = void (*)(redisAsyncContext *, void *, void *);
-
     void connectNow();
-    void connectTo(const QByteArray &address);
+    void connectTo(const RedisUrl &server);
+    void onSocketConnected();
+    void onSocketReadable();
+    void dispatch(const RedisReply &reply);
+    bool isPubSubPush(const RedisReply &reply) const;
     void checkReplies();
     qint64 replyDeadline(const QList<QByteArray> &argv) const;
-    bool send(const QList<QByteArray> &argv, HiredisCallback fn, void *privdata = nullptr);
+    void send(const QList<QByteArray> &argv);
     void failSoon(ReplyCallback callback, const QByteArray &message);
     void handshakeReply(qsizetype step, const RedisReply &reply);
     void loggedIn();
     void addSubscriptions(const QList<QByteArray> &names, bool patterns, MessageCallback onMessage);
+    void sendSubscriptions(const QList<QByteArray> &names, bool patterns);
     void subscriptionReply(const RedisReply &reply);
     void becomeUp();
-    QString describeFailure(const char *hiredisError) const;
-    void contextLost(const QString &error);
-    void forgetContext();
-    void dropContext();
+    void primaryMoved(const QString &host, quint16 port);
+    QString where() const;
+    QString describeFailure(const QString &why) const;
+    void connectionLost(const QString &error);
+    void forgetSocket();
     void goDown(const QString &error);
-    bool failPending(const QString &error);
+    bool failPending(const QString &error, bool queuedToo);
 
     RedisUrl m_url;
+    RedisUrl m_server;
     Options m_options;
-    QtRedisAdapter m_adapter;
-    redisAsyncContext *m_context = nullptr;
+    std::unique_ptr<SentinelPrimary> m_sentinel;
+    RedisSocket *m_socket = nullptr; // a child; replaced on every attempt
+    RespReader m_reader;
     State m_state = State::Down;
     QString m_lastError;
     bool m_opened = false;
+    bool m_locating = false;
     int m_backoffMs = 0;
     QTimer m_reconnectTimer;
     QTimer m_connectTimeout;
@@ -147,14 +162,16 @@ private:
     QElapsedTimer m_clock;
     qint64 m_lastReplyMs = 0;     // when anything last arrived (or we became Up)
     qint64 m_lastTickMs = 0;      // the watchdog's last tick, to tell our own stalls
-    qint64 m_pingDeadlineMs = -1; // a subscriber's ping awaiting confirmation
-    quint64 m_attempt = 0;        // tells a stale host lookup from the current one
+    qint64 m_pingDeadlineMs = -1; // a subscriber's ping awaiting its pong
+    quint64 m_attempt = 0;        // tells a stale Sentinel answer from the current one
 
     QList<QByteArray> m_handshake; // command names, to tell which step failed
     bool m_loggedIn = false;
+    bool m_pubSubMode = false; // a (P)SUBSCRIBE went out on this socket
     qsizetype m_unconfirmedSubscriptions = 0;
 
     std::deque<InFlight> m_inFlight; // replies arrive in send order
+    std::deque<InFlight> m_unanswered; // sent on a lost socket, failed from the event loop
     std::deque<QueuedCommand> m_queued;
     QHash<QByteArray, MessageCallback> m_channels;
     QHash<QByteArray, MessageCallback> m_patterns;

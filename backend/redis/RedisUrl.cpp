@@ -1,14 +1,24 @@
 #include "redis/RedisUrl.h"
 
 #include <QList>
+#include <QStringList>
 #include <limits>
 
 namespace presence {
 
 namespace {
 
-constexpr QStringView kRedisScheme = u"redis://";
 constexpr QStringView kUnixScheme = u"unix://";
+
+struct Scheme {
+    QStringView prefix;
+    bool tls;
+    bool sentinel;
+};
+constexpr Scheme kSchemes[] = {{u"redis://", false, false},
+                               {u"rediss://", true, false},
+                               {u"redis-sentinel://", false, true},
+                               {u"rediss-sentinel://", true, true}};
 
 bool fail(QString *whyNot, const QString &sentence)
 {
@@ -160,19 +170,35 @@ std::optional<RedisUrl> RedisUrl::parse(QStringView text, QString *whyNot)
         url.m_path = rest.toString();
         return url;
     }
-    if (!text.startsWith(kRedisScheme, Qt::CaseInsensitive)) {
-        if (text.startsWith(u"rediss://", Qt::CaseInsensitive)) {
-            fail(whyNot, QStringLiteral("TLS (rediss://) is not supported: the hiredis "
-                                        "version in use has no TLS"));
-        } else {
-            fail(whyNot, QStringLiteral("\"%1\" is not a Redis URL: expected "
-                                        "redis://[user:password@]host:port[/db] or "
-                                        "unix:///path/to.sock")
-                             .arg(text.left(text.indexOf(u':') < 0 ? 40 : text.indexOf(u':'))));
-        }
+    const Scheme *scheme = nullptr;
+    for (const Scheme &candidate : kSchemes) {
+        if (text.startsWith(candidate.prefix, Qt::CaseInsensitive))
+            scheme = &candidate;
+    }
+    if (!scheme) {
+        fail(whyNot, QStringLiteral("\"%1\" is not a Redis URL: expected "
+                                    "redis://[user:password@]host:port[/db], rediss://…, "
+                                    "redis-sentinel://host:port[,host:port…][/db]#MASTER or "
+                                    "unix:///path/to.sock")
+                         .arg(text.left(text.indexOf(u':') < 0 ? 40 : text.indexOf(u':'))));
         return std::nullopt;
     }
-    QStringView rest = text.mid(kRedisScheme.size());
+    url.m_tls = scheme->tls;
+    QStringView rest = text.mid(scheme->prefix.size());
+    if (scheme->sentinel) {
+        const qsizetype hash = rest.lastIndexOf(u'#');
+        if (hash < 0 || hash == rest.size() - 1) {
+            fail(whyNot, QStringLiteral("a Sentinel URL names its primary after \"#\", e.g. "
+                                        "redis-sentinel://host:26379#mymaster"));
+            return std::nullopt;
+        }
+        url.m_masterName = rest.mid(hash + 1).toString();
+        rest = rest.left(hash);
+    } else if (rest.contains(u'#')) {
+        fail(whyNot, QStringLiteral("\"#\" (a Sentinel's primary name) needs the "
+                                    "redis-sentinel:// scheme"));
+        return std::nullopt;
+    }
     // The last "@" ends the credentials, so an unescaped "@" or "/" in a password still works.
     const qsizetype at = rest.lastIndexOf(u'@');
     if (at >= 0) {
@@ -185,8 +211,23 @@ std::optional<RedisUrl> RedisUrl::parse(QStringView text, QString *whyNot)
         return std::nullopt;
     rest = question < 0 ? rest : rest.left(question);
     const qsizetype slash = rest.indexOf(u'/');
-    if (!parseHostPort(slash < 0 ? rest : rest.left(slash), &url.m_host, &url.m_port, whyNot))
+    const QStringView hosts = slash < 0 ? rest : rest.left(slash);
+    if (scheme->sentinel) {
+        for (QStringView one : hosts.split(u',')) {
+            HostPort sentinel{QString(), defaultSentinelPort};
+            if (!parseHostPort(one, &sentinel.host, &sentinel.port, whyNot))
+                return std::nullopt;
+            url.m_sentinels.append(sentinel);
+        }
+        url.m_host = url.m_sentinels.first().host; // until a Sentinel names the primary
+        url.m_port = url.m_sentinels.first().port;
+    } else if (hosts.contains(u',')) {
+        fail(whyNot, QStringLiteral("several hosts are a Sentinel group: write "
+                                    "redis-sentinel://h:p,h:p#MASTER"));
         return std::nullopt;
+    } else if (!parseHostPort(hosts, &url.m_host, &url.m_port, whyNot)) {
+        return std::nullopt;
+    }
     const QStringView dbText = slash < 0 ? QStringView() : rest.mid(slash + 1);
     if (!dbText.isEmpty()) {
         if (question >= 0) {
@@ -232,6 +273,36 @@ RedisUrl RedisUrl::withDatabase(int db) const
     return copy;
 }
 
+RedisUrl RedisUrl::withTls(bool on) const
+{
+    RedisUrl copy = *this;
+    copy.m_tls = on;
+    return copy;
+}
+
+RedisUrl RedisUrl::withTlsFiles(TlsFiles files) const
+{
+    RedisUrl copy = *this;
+    copy.m_tlsFiles = std::move(files);
+    return copy;
+}
+
+RedisUrl RedisUrl::withPrimary(const QString &host, quint16 port) const
+{
+    RedisUrl copy = *this;
+    copy.m_sentinels.clear();
+    copy.m_masterName.clear();
+    copy.m_host = host;
+    copy.m_port = port;
+    return copy;
+}
+
+RedisUrl RedisUrl::sentinelUrl(qsizetype index) const
+{
+    const HostPort &sentinel = m_sentinels.at(index);
+    return tcp(sentinel.host, sentinel.port).withTls(m_tls).withTlsFiles(m_tlsFiles);
+}
+
 QString RedisUrl::toDisplayString() const
 {
     if (m_transport == Transport::Unix) {
@@ -241,8 +312,21 @@ QString RedisUrl::toDisplayString() const
     QString credentials;
     if (hasPassword())
         credentials = QStringLiteral("%1:***@").arg(m_user);
-    const QString host = m_host.contains(u':') ? QStringLiteral("[%1]").arg(m_host) : m_host;
-    return QStringLiteral("redis://%1%2:%3/%4").arg(credentials, host).arg(m_port).arg(m_db);
+    const auto hostPort = [](const QString &host, quint16 port) {
+        return (host.contains(u':') ? QStringLiteral("[%1]").arg(host) : host) + u':' +
+               QString::number(port);
+    };
+    const QLatin1StringView tls = m_tls ? QLatin1StringView("s") : QLatin1StringView();
+    if (isSentinel()) {
+        QStringList hosts;
+        for (const HostPort &sentinel : m_sentinels)
+            hosts.append(hostPort(sentinel.host, sentinel.port));
+        return QStringLiteral("redis%1-sentinel://%2%3/%4#%5")
+            .arg(tls, credentials, hosts.join(u','))
+            .arg(m_db)
+            .arg(m_masterName);
+    }
+    return QStringLiteral("redis%1://%2%3/%4").arg(tls, credentials, hostPort(m_host, m_port)).arg(m_db);
 }
 
 } // namespace presence

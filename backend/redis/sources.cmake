@@ -2,7 +2,10 @@
 target_sources(presence_core PRIVATE
     redis/RedisUrl.cpp redis/RedisUrl.h
     redis/RedisReply.cpp redis/RedisReply.h
-    redis/QtRedisAdapter.cpp redis/QtRedisAdapter.h
+    redis/RespProtocol.cpp redis/RespProtocol.h
+    redis/RedisTls.cpp redis/RedisTls.h
+    redis/RedisSocket.cpp redis/RedisSocket.h
+    redis/SentinelPrimary.cpp redis/SentinelPrimary.h
     redis/SocketKeepAlive.cpp redis/SocketKeepAlive.h
     redis/RedisConnection.cpp redis/RedisConnection.h
 )

@@ -32,13 +32,14 @@ export function presenceBinary() {
 
 /**
  * Starts `presence --headless --listen 127.0.0.1:0 ...args` and resolves once it logged
- * `listening on http://127.0.0.1:PORT`. Returns {port, baseUrl, stop(), log()}.
+ * `listening on http(s)://127.0.0.1:PORT`. Returns {port, baseUrl, stop(), log()}.
  */
 export async function startServer(args = []) {
   const binary = presenceBinary();
   const child = spawn(binary, ['--headless', '--listen', '127.0.0.1:0', ...args],
                       { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  let scheme = 'http';
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 
   const port = await new Promise((resolve, reject) => {
@@ -55,11 +56,12 @@ export async function startServer(args = []) {
     }
     const onData = (chunk) => {
       output += chunk;
-      const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      const match = /listening on (https?):\/\/127\.0\.0\.1:(\d+)/.exec(output);
       if (match && !settled) {
         settled = true;
         clearTimeout(timer);
-        resolve(Number(match[1]));
+        scheme = match[1];
+        resolve(Number(match[2]));
       }
     };
     child.stderr.setEncoding('utf8').on('data', onData);
@@ -68,7 +70,7 @@ export async function startServer(args = []) {
     exited.then(({ code, signal }) => fail(new Error(`presence exited early (code ${code}, signal ${signal})`)));
   });
 
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = `${scheme}://127.0.0.1:${port}`;
   let stopped = false;
   async function stop() {
     if (stopped)

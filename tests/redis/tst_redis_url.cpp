@@ -66,6 +66,50 @@ private Q_SLOTS:
         QCOMPARE(url->toDisplayString(), QStringLiteral("redis://[::1]:7000/2"));
     }
 
+    void tls()
+    {
+        const auto url = RedisUrl::parse(u"rediss://:pw@cache.example:6380/2");
+        QVERIFY(url);
+        QVERIFY(url->usesTls());
+        QVERIFY(!url->isSentinel());
+        QCOMPARE(url->host(), QStringLiteral("cache.example"));
+        QCOMPARE(url->port(), quint16(6380));
+        QCOMPARE(url->database(), 2);
+        QCOMPARE(url->toDisplayString(), QStringLiteral("rediss://:***@cache.example:6380/2"));
+        QVERIFY(!RedisUrl::parse(u"redis://h")->usesTls());
+    }
+
+    void sentinelGroup()
+    {
+        const auto url =
+            RedisUrl::parse(u"redis-sentinel://:pw@s1:26380,s2,[::1]:26381/3#my-primary");
+        QVERIFY(url);
+        QVERIFY(url->isSentinel());
+        QVERIFY(!url->usesTls());
+        QCOMPARE(url->masterName(), QStringLiteral("my-primary"));
+        QCOMPARE(url->sentinels().size(), 3);
+        QCOMPARE(url->sentinels()[0], (RedisUrl::HostPort{QStringLiteral("s1"), 26380}));
+        QCOMPARE(url->sentinels()[1], (RedisUrl::HostPort{QStringLiteral("s2"), 26379}));
+        QCOMPARE(url->sentinels()[2], (RedisUrl::HostPort{QStringLiteral("::1"), 26381}));
+        QCOMPARE(url->database(), 3);
+        QCOMPARE(url->password(), QByteArray("pw"));
+        QCOMPARE(url->toDisplayString(),
+                 QStringLiteral("redis-sentinel://:***@s1:26380,s2:26379,[::1]:26381/3#my-primary"));
+
+        // The primary they name keeps the credentials and the database; a Sentinel gets none.
+        const RedisUrl primary = url->withPrimary(QStringLiteral("10.0.0.7"), 6390);
+        QVERIFY(!primary.isSentinel());
+        QCOMPARE(primary.toDisplayString(), QStringLiteral("redis://:***@10.0.0.7:6390/3"));
+        const RedisUrl sentinel = url->sentinelUrl(1);
+        QCOMPARE(sentinel.toDisplayString(), QStringLiteral("redis://s2:26379/0"));
+
+        const auto tls = RedisUrl::parse(u"rediss-sentinel://s1#m");
+        QVERIFY(tls);
+        QVERIFY(tls->usesTls());
+        QVERIFY(tls->sentinelUrl(0).usesTls());
+        QVERIFY(tls->withPrimary(QStringLiteral("p"), 1).usesTls());
+    }
+
     void unixSocket()
     {
         const auto url = RedisUrl::parse(u"unix:///run/redis/redis.sock");
@@ -87,7 +131,18 @@ private Q_SLOTS:
         QTest::newRow("empty") << QString() << QStringLiteral("not a Redis URL");
         QTest::newRow("scheme") << QStringLiteral("http://host:6379")
                                 << QStringLiteral("not a Redis URL");
-        QTest::newRow("tls") << QStringLiteral("rediss://host:6380") << QStringLiteral("TLS");
+        QTest::newRow("sentinel without master")
+            << QStringLiteral("redis-sentinel://host:26379") << QStringLiteral("after \"#\"");
+        QTest::newRow("sentinel empty master")
+            << QStringLiteral("redis-sentinel://host:26379#") << QStringLiteral("after \"#\"");
+        QTest::newRow("sentinel bad port")
+            << QStringLiteral("redis-sentinel://a:1,b:x#m") << QStringLiteral("port");
+        QTest::newRow("sentinel empty host")
+            << QStringLiteral("redis-sentinel://a:1,#m") << QStringLiteral("host is empty");
+        QTest::newRow("master without sentinel")
+            << QStringLiteral("redis://host:6379#mymaster") << QStringLiteral("redis-sentinel");
+        QTest::newRow("several hosts")
+            << QStringLiteral("redis://a:1,b:2") << QStringLiteral("Sentinel group");
         QTest::newRow("no host") << QStringLiteral("redis://:6379")
                                  << QStringLiteral("host is empty");
         QTest::newRow("no host at all")

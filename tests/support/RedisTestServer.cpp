@@ -4,6 +4,7 @@
 #include <QHostAddress>
 #include <QStandardPaths>
 #include <QTcpServer>
+#include <QLocalSocket>
 #include <QTcpSocket>
 #include <csignal>
 
@@ -121,6 +122,15 @@ bool RedisTestServer::resume()
     return true;
 }
 
+bool RedisTestServer::kill9()
+{
+    if (!isRunning())
+        return fail(QStringLiteral("kill9(): redis-server is not running"));
+    m_process.kill();
+    m_paused = false;
+    return m_process.waitForFinished(5000) || fail(QStringLiteral("redis-server outlived kill -9"));
+}
+
 bool RedisTestServer::stop()
 {
     if (!isRunning())
@@ -160,6 +170,15 @@ bool RedisTestServer::launch(bool *portTaken)
                         unixSocketPath(),
                         QStringLiteral("--unixsocketperm"),
                         QStringLiteral("700")};
+    if (m_tls) {
+        args[1] = QStringLiteral("0");
+        args += {QStringLiteral("--tls-port"), QString::number(m_port),
+                 QStringLiteral("--tls-cert-file"), m_tls->cert,
+                 QStringLiteral("--tls-key-file"), m_tls->key,
+                 QStringLiteral("--tls-ca-cert-file"), m_tls->ca,
+                 QStringLiteral("--tls-auth-clients"),
+                 m_tls->clientCertificates ? QStringLiteral("yes") : QStringLiteral("no")};
+    }
     args += m_extraArgs;
     m_output.clear();
     m_process.start(program, args);
@@ -189,9 +208,14 @@ bool RedisTestServer::waitUntilAnswering(int timeoutMs)
             m_error = QStringLiteral("redis-server exited with code %1").arg(m_process.exitCode());
             return false;
         }
-        QTcpSocket socket;
-        socket.connectToHost(QHostAddress::LocalHost, m_port);
-        if (socket.waitForConnected(500)) {
+        QTcpSocket tcp;
+        QLocalSocket local;
+        QIODevice &socket = m_tls ? static_cast<QIODevice &>(local) : tcp;
+        if (m_tls)
+            local.connectToServer(unixSocketPath());
+        else
+            tcp.connectToHost(QHostAddress::LocalHost, m_port);
+        if (m_tls ? local.waitForConnected(500) : tcp.waitForConnected(500)) {
             socket.write("PING\r\n");
             QByteArray answer;
             while (!answer.contains('\n') && socket.waitForReadyRead(500))

@@ -5,6 +5,7 @@
 #include <QProcess>
 #include <QStringList>
 #include <QTemporaryDir>
+#include <optional>
 
 namespace presence::test {
 
@@ -14,7 +15,17 @@ namespace presence::test {
 // or will not start. restart() keeps the port, for reconnect tests.
 class RedisTestServer {
 public:
+    // TLS only: the TCP port speaks TLS and nothing else (the unix socket stays plain, which
+    // is how start() checks it answers).
+    struct TlsOnly {
+        QString cert;
+        QString key;
+        QString ca;               // clients' certificates must chain to it (if required)
+        bool clientCertificates = false; // --tls-auth-clients yes
+    };
+
     explicit RedisTestServer(QStringList extraArgs = {});
+    void setTlsOnly(TlsOnly tls) { m_tls = std::move(tls); }
     ~RedisTestServer();
     RedisTestServer(const RedisTestServer &) = delete;
     RedisTestServer &operator=(const RedisTestServer &) = delete;
@@ -27,14 +38,17 @@ public:
     bool pause();
     bool resume();
     bool isPaused() const { return m_paused; }
+    // kill -9: gone without a word (no FIN from a shutdown, nothing saved).
+    bool kill9();
     bool isRunning() const { return m_process.state() != QProcess::NotRunning; }
 
     QString errorString() const { return m_error; }
     quint16 port() const { return m_port; }
     QString unixSocketPath() const;
+    // rediss:// (without TLS files) when the server is TLS-only.
     RedisUrl url(int db = 0) const
     {
-        return RedisUrl::tcp(QStringLiteral("127.0.0.1"), m_port, db);
+        return RedisUrl::tcp(QStringLiteral("127.0.0.1"), m_port, db).withTls(m_tls.has_value());
     }
     // Everything redis-server printed so far (its log goes to stdout).
     QByteArray output();
@@ -51,6 +65,7 @@ private:
     QString m_error;
     quint16 m_port = 0;
     bool m_paused = false;
+    std::optional<TlsOnly> m_tls;
 };
 
 } // namespace presence::test
