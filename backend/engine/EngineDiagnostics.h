@@ -51,6 +51,9 @@ struct EngineDiagnostics {
     qint64 roundTripMs = -1; // how long this read took (the store's round trip), -1: no store
 
     qint64 ttlMs = 0;               // this node's TTL (alerts compare against it)
+    // When the store's part below (streams, nodes, consumers, timeouts) was read: while the store
+    // is away it is the last one that answered, so the nodes view keeps its rows.
+    qint64 storeReadAtMs = 0;
     qint64 heartbeatStreamLength = -1;
     qint64 presenceStreamLength = -1;
     ProcessorBacklog processors;

@@ -188,6 +188,7 @@ void MemoryPresenceEngine::readDiagnostics(const QObject *context, DiagnosticsCa
     d.engine = kind();
     d.node = m_nodeId;
     d.takenAtMs = m_clock.wallMs();
+    d.storeReadAtMs = d.takenAtMs;
     d.storeState = QStringLiteral("up");
     d.ttlMs = m_timing.ttlMs();
     NodeStatus self;

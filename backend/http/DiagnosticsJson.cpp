@@ -40,6 +40,7 @@ QJsonObject nodesToJson(const EngineDiagnostics &d, const QList<Alert> &alerts)
         {QStringLiteral("node"), d.node},
         {QStringLiteral("engine"), d.engine},
         {QStringLiteral("at"), d.takenAtMs},
+        {QStringLiteral("storeReadAt"), d.storeReadAtMs}, // nodes and consumers as of then
         {QStringLiteral("store"),
          QJsonObject{{QStringLiteral("ok"), d.storeOk},
                      {QStringLiteral("state"), d.storeState},

@@ -110,6 +110,7 @@ private:
     quint64 m_rateCount = 0;
     qint64 m_rateSinceMs = 0;
     double m_heartbeatsPerSecond = 0;
+    EngineDiagnostics m_lastStoreRead; // the store's part of the last diagnostics that answered
     QString m_problem;               // why the engine is not ready, beyond the connection
     QTimer m_sweepTimer;
     QTimer m_retryTimer;

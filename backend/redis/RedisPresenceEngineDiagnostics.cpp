@@ -39,8 +39,20 @@ void RedisPresenceEngine::readDiagnostics(const QObject *context, DiagnosticsCal
         value.storeDetail = now.detail;
         value.takenAtMs = QDateTime::currentMSecsSinceEpoch();
     };
+    // The store's part as last read (what a read that fails, or cannot be made, still shows).
+    const auto keepLastStoreRead = [this](EngineDiagnostics &value) {
+        value.heartbeatStreamLength = m_lastStoreRead.heartbeatStreamLength;
+        value.presenceStreamLength = m_lastStoreRead.presenceStreamLength;
+        value.nodes = m_lastStoreRead.nodes;
+        value.consumers = m_lastStoreRead.consumers;
+        value.latenessP99Ms = m_lastStoreRead.latenessP99Ms;
+        value.latenessSamples = m_lastStoreRead.latenessSamples;
+        value.timeoutsRecent = m_lastStoreRead.timeoutsRecent;
+        value.storeReadAtMs = m_lastStoreRead.storeReadAtMs;
+    };
     if (m_commands.state() != RedisConnection::State::Up) {
         // Nothing to ask: what is known locally, and that the store is away.
+        keepLastStoreRead(d);
         finish(d);
         deliverLater(context, std::move(callback), std::move(d));
         return;
@@ -50,11 +62,17 @@ void RedisPresenceEngine::readDiagnostics(const QObject *context, DiagnosticsCal
     sent.start();
     m_commands.command(diagnosticsCommand(m_config.keys),
                        [this, guard = QPointer<const QObject>(context), callback, sent,
-                        d, finish](const RedisReply &reply) mutable {
+                        d, finish, keepLastStoreRead](const RedisReply &reply) mutable {
                            if (!guard)
                                return;
-                           d.roundTripMs = sent.elapsed();
                            const bool parsed = parseDiagnosticsReply(reply, d);
+                           if (parsed) {
+                               d.roundTripMs = sent.elapsed();
+                               d.storeReadAtMs = QDateTime::currentMSecsSinceEpoch();
+                               m_lastStoreRead = d;
+                           } else {
+                               keepLastStoreRead(d);
+                           }
                            finish(d);
                            if (!parsed && d.storeDetail.isEmpty())
                                d.storeDetail = QStringLiteral("presence_diagnostics: ")

@@ -100,6 +100,10 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(window.alertBanner()->text().contains(QStringLiteral("redis_down")),
                                  10000);
         QTRY_COMPARE_WITH_TIMEOUT(alertLines(window.logModel(), QStringLiteral("redis_down")), 1, 5000);
+        // The nodes keep their rows while Redis is away (as last read), and the death stays told.
+        QVERIFY(nodes.rowOf(QStringLiteral("ui-peer")) >= 0);
+        QVERIFY(window.alertBanner()->text().contains(QStringLiteral("node_died")));
+        QVERIFY(window.nodesPanel()->summary()->text().contains(QStringLiteral("Redis is away")));
         QVERIFY(server.restart());
         QTRY_VERIFY_WITH_TIMEOUT(!window.alertBanner()->text().contains(QStringLiteral("redis_down")),
                                  15000);

@@ -1,6 +1,7 @@
 #include "NodesPanel.h"
 
 #include "NodesModel.h"
+#include "RelativeTime.h"
 
 #include <QHeaderView>
 #include <QLabel>
@@ -41,6 +42,11 @@ void NodesPanel::updateSummary()
     QString text = tr("<b>%1 alive</b> · %2 dead (nodes of the last hour)")
                        .arg(alive)
                        .arg(d.nodes.size() - alive);
+    if (!d.storeOk)
+        text += QStringLiteral("<br>") + tr("<span style='color:#d64545'>Redis is away: as last "
+                                             "read %1</span>")
+                                              .arg(d.storeReadAtMs > 0 ? relativeTime(d.storeReadAtMs, d.takenAtMs)
+                                                                       : tr("never"));
     const QList<ConsumerStatus> stranded = d.deadNodeConsumers();
     if (!stranded.isEmpty()) {
         QStringList parts;
