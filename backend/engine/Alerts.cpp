@@ -8,11 +8,16 @@ namespace presence {
 QString alertName(AlertKind kind)
 {
     switch (kind) {
-    case AlertKind::RedisDown: return QStringLiteral("redis_down");
-    case AlertKind::ProcessorLag: return QStringLiteral("processor_lag");
-    case AlertKind::OfflineLateness: return QStringLiteral("offline_lateness");
-    case AlertKind::NodeDied: return QStringLiteral("node_died");
-    case AlertKind::TimeoutBurst: return QStringLiteral("timeout_burst");
+    case AlertKind::RedisDown:
+        return QStringLiteral("redis_down");
+    case AlertKind::ProcessorLag:
+        return QStringLiteral("processor_lag");
+    case AlertKind::OfflineLateness:
+        return QStringLiteral("offline_lateness");
+    case AlertKind::NodeDied:
+        return QStringLiteral("node_died");
+    case AlertKind::TimeoutBurst:
+        return QStringLiteral("timeout_burst");
     }
     return {};
 }
@@ -32,16 +37,18 @@ QList<Alert> evaluateAlerts(const EngineDiagnostics &d, const AlertThresholds &t
     if (!d.storeOk) {
         alerts.append({AlertKind::RedisDown,
                        QStringLiteral("Redis %1%2: this node serves its last known roster")
-                           .arg(d.storeState,
-                                d.storeDetail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(d.storeDetail))});
+                           .arg(d.storeState, d.storeDetail.isEmpty()
+                                                  ? QString()
+                                                  : QStringLiteral(" (%1)").arg(d.storeDetail))});
     }
     if (d.processors.known && (d.processors.lag < 0 || d.processors.behindMs > d.ttlMs / 2)) {
-        alerts.append({AlertKind::ProcessorLag,
-                       d.processors.lag < 0
-                           ? QStringLiteral("heartbeats were trimmed before any processor read them")
-                           : QStringLiteral("processors are %1 ms behind (more than half the TTL, %2 ms)")
-                                 .arg(d.processors.behindMs)
-                                 .arg(d.ttlMs / 2)});
+        alerts.append(
+            {AlertKind::ProcessorLag,
+             d.processors.lag < 0
+                 ? QStringLiteral("heartbeats were trimmed before any processor read them")
+                 : QStringLiteral("processors are %1 ms behind (more than half the TTL, %2 ms)")
+                       .arg(d.processors.behindMs)
+                       .arg(d.ttlMs / 2)});
     }
     if (d.latenessP99Ms > t.latenessBoundMs) {
         alerts.append({AlertKind::OfflineLateness,
@@ -66,10 +73,10 @@ QList<Alert> evaluateAlerts(const EngineDiagnostics &d, const AlertThresholds &t
         alerts.append({AlertKind::NodeDied, text});
     }
     if (d.timeoutsRecent >= t.timeoutBurst) {
-        alerts.append({AlertKind::TimeoutBurst,
-                       QStringLiteral("%1 clients timed out in the last %2 s")
-                           .arg(d.timeoutsRecent)
-                           .arg(EngineDiagnostics::timeoutWindowMs / 1000)});
+        alerts.append(
+            {AlertKind::TimeoutBurst, QStringLiteral("%1 clients timed out in the last %2 s")
+                                          .arg(d.timeoutsRecent)
+                                          .arg(EngineDiagnostics::timeoutWindowMs / 1000)});
     }
     return alerts;
 }

@@ -31,7 +31,8 @@ struct AlertThresholds {
 // "redis_down", "processor_lag", "offline_lateness", "node_died", "timeout_burst".
 QString alertName(AlertKind kind);
 // The alerts `diagnostics` calls for, in allAlertKinds order (nothing when it is not valid).
-QList<Alert> evaluateAlerts(const EngineDiagnostics &diagnostics, const AlertThresholds &thresholds);
+QList<Alert> evaluateAlerts(const EngineDiagnostics &diagnostics,
+                            const AlertThresholds &thresholds);
 
 } // namespace presence
 

@@ -52,8 +52,9 @@ void DiagnosticsMonitor::take(const EngineDiagnostics &diagnostics)
     m_last = diagnostics;
     const QList<Alert> before = std::exchange(m_alerts, evaluateAlerts(m_last, m_thresholds));
     for (const Alert &alert : std::as_const(m_alerts)) {
-        const bool wasActive = std::any_of(before.cbegin(), before.cend(),
-                                           [&alert](const Alert &a) { return a.kind == alert.kind; });
+        const bool wasActive =
+            std::any_of(before.cbegin(), before.cend(),
+                        [&alert](const Alert &a) { return a.kind == alert.kind; });
         if (!wasActive) {
             qCWarning(lcAlerts).noquote() << "alert" << alertName(alert.kind) << "-" << alert.text;
             Q_EMIT alertRaised(alert);

@@ -2,7 +2,6 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
-
 #include <algorithm>
 #include <cmath>
 
@@ -21,9 +20,15 @@ QByteArray NodeRecord::toJson() const
 
 QList<QByteArray> diagnosticsCommand(const RedisKeys &keys)
 {
-    return {"FCALL_RO",           "presence_diagnostics", "5",
-            keys.heartbeatStream(), keys.presenceStream(), keys.nodes(),
-            keys.nodeRecords(),   keys.timeouts(),       keys.processorGroup()};
+    return {"FCALL_RO",
+            "presence_diagnostics",
+            "5",
+            keys.heartbeatStream(),
+            keys.presenceStream(),
+            keys.nodes(),
+            keys.nodeRecords(),
+            keys.timeouts(),
+            keys.processorGroup()};
 }
 
 namespace {

@@ -1,6 +1,5 @@
 // RedisPresenceEngine's diagnostics read (RedisPresenceEngine.cpp holds the rest of the class).
 #include "RedisPresenceEngine.h"
-
 #include "redis/DiagnosticsReply.h"
 
 #include <QDateTime>
@@ -24,10 +23,18 @@ void RedisPresenceEngine::readDiagnostics(const QObject *context, DiagnosticsCal
     d.entriesClaimed = stats.claimed;
     d.junkEntries = stats.junk;
     switch (m_keyspace.configState()) {
-    case KeyspaceListener::ConfigState::Unknown: d.notifications = NotificationState::Unknown; break;
-    case KeyspaceListener::ConfigState::Enabled: d.notifications = NotificationState::Enabled; break;
-    case KeyspaceListener::ConfigState::Disabled: d.notifications = NotificationState::Disabled; break;
-    case KeyspaceListener::ConfigState::Refused: d.notifications = NotificationState::Refused; break;
+    case KeyspaceListener::ConfigState::Unknown:
+        d.notifications = NotificationState::Unknown;
+        break;
+    case KeyspaceListener::ConfigState::Enabled:
+        d.notifications = NotificationState::Enabled;
+        break;
+    case KeyspaceListener::ConfigState::Disabled:
+        d.notifications = NotificationState::Disabled;
+        break;
+    case KeyspaceListener::ConfigState::Refused:
+        d.notifications = NotificationState::Refused;
+        break;
     }
     d.notificationsWanted = m_keyspace.notificationsWanted();
     d.notifyKeyspaceEvents = m_keyspace.flags();
@@ -61,8 +68,8 @@ void RedisPresenceEngine::readDiagnostics(const QObject *context, DiagnosticsCal
     QElapsedTimer sent;
     sent.start();
     m_commands.command(diagnosticsCommand(m_config.keys),
-                       [this, guard = QPointer<const QObject>(context), callback, sent,
-                        d, finish, keepLastStoreRead](const RedisReply &reply) mutable {
+                       [this, guard = QPointer<const QObject>(context), callback, sent, d, finish,
+                        keepLastStoreRead](const RedisReply &reply) mutable {
                            if (!guard)
                                return;
                            const bool parsed = parseDiagnosticsReply(reply, d);
@@ -75,8 +82,8 @@ void RedisPresenceEngine::readDiagnostics(const QObject *context, DiagnosticsCal
                            }
                            finish(d);
                            if (!parsed && d.storeDetail.isEmpty())
-                               d.storeDetail = QStringLiteral("presence_diagnostics: ")
-                                               + QString::fromUtf8(reply.toByteArray());
+                               d.storeDetail = QStringLiteral("presence_diagnostics: ") +
+                                               QString::fromUtf8(reply.toByteArray());
                            callback(d);
                        });
 }

@@ -23,7 +23,8 @@ class TestDiagnosticsFunctions : public QObject {
     RedisReply run(const QList<QByteArray> &argv) { return runCommand(*m_redis, argv); }
     RedisReply alive(const QByteArray &node, qint64 ttl, const QByteArray &record = {})
     {
-        QList<QByteArray> args{"FCALL", "presence_alive", "0", m_keys.prefix, node, QByteArray::number(ttl)};
+        QList<QByteArray> args{"FCALL", "presence_alive",       "0", m_keys.prefix,
+                               node,    QByteArray::number(ttl)};
         if (!record.isNull())
             args << record;
         return run(args);
@@ -68,7 +69,8 @@ private Q_SLOTS:
         QCOMPARE(run({"EXISTS", m_keys.node("n1")}).toInteger(), 1);
         QVERIFY(run({"ZSCORE", m_keys.nodes(), "n1"}).toInteger() >= now + 60000);
         const QJsonObject stored =
-            QJsonDocument::fromJson(run({"HGET", m_keys.nodeRecords(), "n1"}).toByteArray()).object();
+            QJsonDocument::fromJson(run({"HGET", m_keys.nodeRecords(), "n1"}).toByteArray())
+                .object();
         QCOMPARE(stored.value(QStringLiteral("sessions")).toInt(), 7);
         QCOMPARE(stored.value(QStringLiteral("seen")).toInteger(), now); // stamped in Redis' time
 
@@ -100,11 +102,13 @@ private Q_SLOTS:
         const qint64 seen = alive("short", 100, NodeRecord{}.toJson()).toInteger();
         alive("long", 60000, NodeRecord{}.toJson());
         EngineDiagnostics d;
-        QVERIFY(QTest::qWaitFor([&] {
-            d = read();
-            const NodeStatus *n = d.findNode(QStringLiteral("short"));
-            return n && !n->alive;
-        }, 5000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                d = read();
+                const NodeStatus *n = d.findNode(QStringLiteral("short"));
+                return n && !n->alive;
+            },
+            5000));
         QCOMPARE(d.nodes.first().id, QStringLiteral("long")); // alive first
         const NodeStatus *dead = d.findNode(QStringLiteral("short"));
         QCOMPARE(dead->lastSeenMs, seen);
@@ -114,23 +118,32 @@ private Q_SLOTS:
     void timeoutsRecordTheirLateness_andConsumersTheirNode()
     {
         alive("live", 60000, NodeRecord{}.toJson());
-        run({"XGROUP", "CREATE", m_keys.heartbeatStream(), m_keys.processorGroup(), "$", "MKSTREAM"});
-        run({"XGROUP", "CREATECONSUMER", m_keys.heartbeatStream(), m_keys.processorGroup(), "live"});
-        run({"XGROUP", "CREATECONSUMER", m_keys.heartbeatStream(), m_keys.processorGroup(), "ghost"});
+        run({"XGROUP", "CREATE", m_keys.heartbeatStream(), m_keys.processorGroup(), "$",
+             "MKSTREAM"});
+        run({"XGROUP", "CREATECONSUMER", m_keys.heartbeatStream(), m_keys.processorGroup(),
+             "live"});
+        run({"XGROUP", "CREATECONSUMER", m_keys.heartbeatStream(), m_keys.processorGroup(),
+             "ghost"});
         run({"XADD", m_keys.heartbeatStream(), "*", "client", "x"});
-        run({"XREADGROUP", "GROUP", m_keys.processorGroup(), "ghost", "STREAMS", m_keys.heartbeatStream(), ">"});
+        run({"XREADGROUP", "GROUP", m_keys.processorGroup(), "ghost", "STREAMS",
+             m_keys.heartbeatStream(), ">"});
         // Two members whose deadline is 1 ms away; swept 200 ms later: about 200 ms late.
         for (const char *client : {"a", "b"})
-            run({"FCALL", "presence_connect", "0", m_keys.prefix, "1000", "100", "1", "live", client, "1"});
+            run({"FCALL", "presence_connect", "0", m_keys.prefix, "1000", "100", "1", "live",
+                 client, "1"});
         QTest::qWait(200); // the lateness to be measured, not a synchronisation
         QCOMPARE(run({"FCALL", "presence_sweep", "0", m_keys.prefix, "1000", "100", "live", "1000"})
-                     .elements().value(0).toInteger(), 2);
+                     .elements()
+                     .value(0)
+                     .toInteger(),
+                 2);
         QCOMPARE(run({"LLEN", m_keys.timeouts()}).toInteger(), 2);
 
         const EngineDiagnostics d = read();
         QCOMPARE(d.timeoutsRecent, 2);
         QCOMPARE(d.latenessSamples, 2);
-        QVERIFY2(d.latenessP99Ms >= 190 && d.latenessP99Ms < 2000, QByteArray::number(d.latenessP99Ms).constData());
+        QVERIFY2(d.latenessP99Ms >= 190 && d.latenessP99Ms < 2000,
+                 QByteArray::number(d.latenessP99Ms).constData());
         QCOMPARE(d.heartbeatStreamLength, 1);
         QVERIFY(d.presenceStreamLength >= 4); // two ONLINE, two OFFLINE
         QCOMPARE(d.consumers.size(), 2);

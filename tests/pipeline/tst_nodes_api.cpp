@@ -57,7 +57,8 @@ QJsonObject nodeIn(const QJsonObject &nodes, const QString &id)
 
 qint64 commandCalls(RedisConnection &redis, const QByteArray &command)
 {
-    const QByteArray info = presence::test::runCommand(redis, {"INFO", "commandstats"}).toByteArray();
+    const QByteArray info =
+        presence::test::runCommand(redis, {"INFO", "commandstats"}).toByteArray();
     const QByteArray key = "cmdstat_" + command + ":calls=";
     const qsizetype at = info.indexOf(key);
     if (at < 0)
@@ -75,9 +76,14 @@ class TestNodesApi : public QObject {
 
     QStringList nodeArgs(const QString &name)
     {
-        return {QStringLiteral("--redis"), QStringLiteral("redis://127.0.0.1:%1").arg(m_server.port()),
-                QStringLiteral("--node-id"), name, QStringLiteral("--heartbeat"),
-                QStringLiteral("500ms"), QStringLiteral("--grace"), QStringLiteral("0s")};
+        return {QStringLiteral("--redis"),
+                QStringLiteral("redis://127.0.0.1:%1").arg(m_server.port()),
+                QStringLiteral("--node-id"),
+                name,
+                QStringLiteral("--heartbeat"),
+                QStringLiteral("500ms"),
+                QStringLiteral("--grace"),
+                QStringLiteral("0s")};
     }
     static QProcessEnvironment withToken()
     {
@@ -89,7 +95,8 @@ class TestNodesApi : public QObject {
 private Q_SLOTS:
     void initTestCase()
     {
-        QVERIFY2(QFile::exists(NodeProcess::binary()), "PRESENCE_BINARY must name the built binary");
+        QVERIFY2(QFile::exists(NodeProcess::binary()),
+                 "PRESENCE_BINARY must name the built binary");
         QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
         m_redis = std::make_unique<RedisConnection>(m_server.url());
         m_redis->open();
@@ -117,20 +124,21 @@ private Q_SLOTS:
                      [&] {
                          seen = nodeIn(get(a.port(), QStringLiteral("/api/nodes")).json(),
                                        QStringLiteral("nodes-b"));
-                         return seen.value(QStringLiteral("sessions")).toInt() == 2
-                                && seen.value(QStringLiteral("members")).toInt() == 2
-                                && seen.value(QStringLiteral("heartbeatsPerSecond")).toDouble() > 0
-                                && seen.value(QStringLiteral("redisRoundTripMs")).toInteger(-1) >= 0;
+                         return seen.value(QStringLiteral("sessions")).toInt() == 2 &&
+                                seen.value(QStringLiteral("members")).toInt() == 2 &&
+                                seen.value(QStringLiteral("heartbeatsPerSecond")).toDouble() > 0 &&
+                                seen.value(QStringLiteral("redisRoundTripMs")).toInteger(-1) >= 0;
                      },
                      10000),
                  QJsonDocument(seen).toJson().constData());
         QVERIFY(seen.value(QStringLiteral("alive")).toBool());
-        QCOMPARE(seen.value(QStringLiteral("version")).toString(), QStringLiteral(PRESENCE_VERSION));
+        QCOMPARE(seen.value(QStringLiteral("version")).toString(),
+                 QStringLiteral(PRESENCE_VERSION));
         QVERIFY(seen.value(QStringLiteral("startedAt")).toInteger() >= testStart - 1000);
         // Two members at d = 500 ms: about four heartbeats a second.
         QVERIFY(seen.value(QStringLiteral("heartbeatsPerSecond")).toDouble() <= 8);
-        const QJsonObject self = nodeIn(get(a.port(), QStringLiteral("/api/nodes")).json(),
-                                        QStringLiteral("nodes-a"));
+        const QJsonObject self =
+            nodeIn(get(a.port(), QStringLiteral("/api/nodes")).json(), QStringLiteral("nodes-a"));
         QVERIFY(self.value(QStringLiteral("alive")).toBool()); // idle, still alive
         QCOMPARE(self.value(QStringLiteral("sessions")).toInt(), 0);
 
@@ -144,26 +152,30 @@ private Q_SLOTS:
             double(calls) * 1000.0 / double(QDateTime::currentMSecsSinceEpoch() - measuredFrom) / 2;
         qInfo() << "diagnostics:" << calls << "FCALL_RO in 3 s from 2 nodes:" << perNodeSecond
                 << "per node per second";
-        QVERIFY2(perNodeSecond >= 0.6 && perNodeSecond <= 1.5, QByteArray::number(perNodeSecond).constData());
+        QVERIFY2(perNodeSecond >= 0.6 && perNodeSecond <= 1.5,
+                 QByteArray::number(perNodeSecond).constData());
         QCOMPARE(commandCalls(*m_redis, "scan"), 0);
 
         const qint64 killedAt = QDateTime::currentMSecsSinceEpoch();
         b.kill9();
         QJsonObject nodes;
         bool sawDeadConsumer = false;
-        QVERIFY2(QTest::qWaitFor(
-                     [&] {
-                         nodes = get(a.port(), QStringLiteral("/api/nodes")).json();
-                         for (const QJsonValue &c : nodes.value(QStringLiteral("consumers")).toArray()) {
-                             const QJsonObject consumer = c.toObject();
-                             if (consumer.value(QStringLiteral("consumer")).toString() == u"nodes-b"
-                                 && !consumer.value(QStringLiteral("nodeAlive")).toBool())
-                                 sawDeadConsumer = true;
-                         }
-                         return !nodeIn(nodes, QStringLiteral("nodes-b")).value(QStringLiteral("alive")).toBool(true);
-                     },
-                     10000),
-                 QJsonDocument(nodes).toJson().constData());
+        QVERIFY2(
+            QTest::qWaitFor(
+                [&] {
+                    nodes = get(a.port(), QStringLiteral("/api/nodes")).json();
+                    for (const QJsonValue &c : nodes.value(QStringLiteral("consumers")).toArray()) {
+                        const QJsonObject consumer = c.toObject();
+                        if (consumer.value(QStringLiteral("consumer")).toString() == u"nodes-b" &&
+                            !consumer.value(QStringLiteral("nodeAlive")).toBool())
+                            sawDeadConsumer = true;
+                    }
+                    return !nodeIn(nodes, QStringLiteral("nodes-b"))
+                                .value(QStringLiteral("alive"))
+                                .toBool(true);
+                },
+                10000),
+            QJsonDocument(nodes).toJson().constData());
         const qint64 detectedMs = QDateTime::currentMSecsSinceEpoch() - killedAt;
         const QJsonObject dead = nodeIn(nodes, QStringLiteral("nodes-b"));
         const qint64 stoppedAt = dead.value(QStringLiteral("stoppedAt")).toInteger();
@@ -174,21 +186,26 @@ private Q_SLOTS:
         // slack (2.94 s measured here).
         QVERIFY2(stoppedAt <= killedAt + 50 && stoppedAt >= killedAt - 1000,
                  QByteArray::number(killedAt - stoppedAt).constData());
-        QVERIFY2(detectedMs <= 2000 + 1000 + presence::test::offlineLatenessBoundMs, QByteArray::number(detectedMs).constData());
+        QVERIFY2(detectedMs <= 2000 + 1000 + presence::test::offlineLatenessBoundMs,
+                 QByteArray::number(detectedMs).constData());
         QCOMPARE(nodes.value(QStringLiteral("dead")).toInt(), 1);
         QVERIFY(nodeIn(nodes, QStringLiteral("nodes-a")).value(QStringLiteral("alive")).toBool());
         const QJsonArray alerts = nodes.value(QStringLiteral("alerts")).toArray();
-        QVERIFY2(!alerts.isEmpty() && alerts[0].toObject().value(QStringLiteral("alert")).toString() == u"node_died",
+        QVERIFY2(!alerts.isEmpty() &&
+                     alerts[0].toObject().value(QStringLiteral("alert")).toString() == u"node_died",
                  QJsonDocument(alerts).toJson().constData());
         // Its consumer stays in the group, flagged, until its pending entries are claimed and
         // it has been idle 10 s.
         QVERIFY(QTest::qWaitFor(
             [&] {
-                for (const QJsonValue &c : get(a.port(), QStringLiteral("/api/nodes")).json()
-                                               .value(QStringLiteral("consumers")).toArray()) {
+                for (const QJsonValue &c : get(a.port(), QStringLiteral("/api/nodes"))
+                                               .json()
+                                               .value(QStringLiteral("consumers"))
+                                               .toArray()) {
                     const QJsonObject consumer = c.toObject();
                     if (consumer.value(QStringLiteral("consumer")).toString() == u"nodes-b")
-                        sawDeadConsumer |= !consumer.value(QStringLiteral("nodeAlive")).toBool(true);
+                        sawDeadConsumer |=
+                            !consumer.value(QStringLiteral("nodeAlive")).toBool(true);
                 }
                 return sawDeadConsumer;
             },
@@ -196,8 +213,10 @@ private Q_SLOTS:
 
         const QByteArray metrics = get(a.port(), QStringLiteral("/metrics")).body;
         QVERIFY(metrics.contains("presence_alert{alert=\"node_died\"} 1\n"));
-        QVERIFY(metrics.contains("presence_node_up{node=\"nodes-b\",version=\"" PRESENCE_VERSION "\"} 0\n"));
-        QVERIFY(metrics.contains("presence_node_up{node=\"nodes-a\",version=\"" PRESENCE_VERSION "\"} 1\n"));
+        QVERIFY(metrics.contains("presence_node_up{node=\"nodes-b\",version=\"" PRESENCE_VERSION
+                                 "\"} 0\n"));
+        QVERIFY(metrics.contains("presence_node_up{node=\"nodes-a\",version=\"" PRESENCE_VERSION
+                                 "\"} 1\n"));
         QVERIFY(metrics.contains("presence_nodes{state=\"dead\"} 1\n"));
         QVERIFY(metrics.contains("presence_alert{alert=\"redis_down\"} 0\n"));
         QCOMPARE(get(a.port(), QStringLiteral("/metrics"), {}).status, 401);
@@ -209,7 +228,8 @@ private Q_SLOTS:
         QVERIFY2(a.start(nodeArgs(QStringLiteral("nodes-c")), withToken()), a.log().constData());
         QVERIFY(QTest::qWaitFor(
             [&] {
-                return get(a.port(), QStringLiteral("/metrics")).body.contains("presence_store_up 1\n");
+                return get(a.port(), QStringLiteral("/metrics"))
+                    .body.contains("presence_store_up 1\n");
             },
             10000));
         // Hung (SIGSTOP: sockets open, no answer): the reply deadline (3 s) turns it down.
@@ -217,8 +237,8 @@ private Q_SLOTS:
         QVERIFY(m_server.pause());
         QVERIFY(QTest::qWaitFor(
             [&] {
-                return get(a.port(), QStringLiteral("/metrics")).body.contains(
-                    "presence_alert{alert=\"redis_down\"} 1\n");
+                return get(a.port(), QStringLiteral("/metrics"))
+                    .body.contains("presence_alert{alert=\"redis_down\"} 1\n");
             },
             10000));
         qInfo() << "redis_down" << QDateTime::currentMSecsSinceEpoch() - pausedAt
@@ -226,24 +246,27 @@ private Q_SLOTS:
         QVERIFY(m_server.resume());
         QVERIFY(QTest::qWaitFor(
             [&] {
-                return get(a.port(), QStringLiteral("/metrics")).body.contains(
-                    "presence_alert{alert=\"redis_down\"} 0\n");
+                return get(a.port(), QStringLiteral("/metrics"))
+                    .body.contains("presence_alert{alert=\"redis_down\"} 0\n");
             },
             10000));
         QVERIFY(m_server.stop());
         QVERIFY(QTest::qWaitFor(
             [&] {
-                return get(a.port(), QStringLiteral("/metrics")).body.contains(
-                    "presence_alert{alert=\"redis_down\"} 1\n");
+                return get(a.port(), QStringLiteral("/metrics"))
+                    .body.contains("presence_alert{alert=\"redis_down\"} 1\n");
             },
             10000));
         const QJsonObject nodes = get(a.port(), QStringLiteral("/api/nodes")).json();
-        QVERIFY(!nodes.value(QStringLiteral("store")).toObject().value(QStringLiteral("ok")).toBool(true));
+        QVERIFY(!nodes.value(QStringLiteral("store"))
+                     .toObject()
+                     .value(QStringLiteral("ok"))
+                     .toBool(true));
         QVERIFY(m_server.restart());
         QVERIFY(QTest::qWaitFor(
             [&] {
-                return get(a.port(), QStringLiteral("/metrics")).body.contains(
-                    "presence_alert{alert=\"redis_down\"} 0\n");
+                return get(a.port(), QStringLiteral("/metrics"))
+                    .body.contains("presence_alert{alert=\"redis_down\"} 0\n");
             },
             15000));
     }

@@ -54,8 +54,8 @@ private Q_SLOTS:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         NodesModel &nodes = window.nodesPanel()->model();
-        QTRY_VERIFY_WITH_TIMEOUT(nodes.rowOf(QStringLiteral("ui-peer")) >= 0
-                                     && nodes.rowOf(QStringLiteral("ui-test")) >= 0,
+        QTRY_VERIFY_WITH_TIMEOUT(nodes.rowOf(QStringLiteral("ui-peer")) >= 0 &&
+                                     nodes.rowOf(QStringLiteral("ui-test")) >= 0,
                                  10000);
         QVERIFY(!window.alertBanner()->isVisible());
         auto cell = [&nodes](const QString &node, int column, int role = Qt::DisplayRole) {
@@ -63,12 +63,13 @@ private Q_SLOTS:
         };
         QCOMPARE(cell(QStringLiteral("ui-peer"), NodesModel::StateColumn).toString(),
                  QStringLiteral("● alive"));
-        QVERIFY(cell(QStringLiteral("ui-test"), NodesModel::NodeColumn).toString().contains(
-            QStringLiteral("(here)")));
-        QTRY_VERIFY_WITH_TIMEOUT(
-            cell(QStringLiteral("ui-peer"), NodesModel::RoundTripColumn).toString().endsWith(
-                QStringLiteral(" ms")),
-            5000);
+        QVERIFY(cell(QStringLiteral("ui-test"), NodesModel::NodeColumn)
+                    .toString()
+                    .contains(QStringLiteral("(here)")));
+        QTRY_VERIFY_WITH_TIMEOUT(cell(QStringLiteral("ui-peer"), NodesModel::RoundTripColumn)
+                                     .toString()
+                                     .endsWith(QStringLiteral(" ms")),
+                                 5000);
         QCOMPARE(cell(QStringLiteral("ui-peer"), NodesModel::VersionColumn).toString(),
                  QStringLiteral(PRESENCE_VERSION));
 
@@ -82,10 +83,10 @@ private Q_SLOTS:
         QVERIFY2(stats.contains("cmdstat_fcall_ro:"), stats.constData());
 
         peer.kill9();
-        QTRY_VERIFY_WITH_TIMEOUT(
-            cell(QStringLiteral("ui-peer"), NodesModel::StateColumn).toString().startsWith(
-                QStringLiteral("✕ dead ")),
-            10000);
+        QTRY_VERIFY_WITH_TIMEOUT(cell(QStringLiteral("ui-peer"), NodesModel::StateColumn)
+                                     .toString()
+                                     .startsWith(QStringLiteral("✕ dead ")),
+                                 10000);
         QCOMPARE(cell(QStringLiteral("ui-peer"), NodesModel::NodeColumn, Qt::ForegroundRole)
                      .value<QColor>(),
                  QColor(0xd6, 0x45, 0x45));
@@ -93,22 +94,24 @@ private Q_SLOTS:
         QVERIFY(window.alertBanner()->text().contains(QStringLiteral("node_died")));
         QVERIFY(window.alertBanner()->text().contains(QStringLiteral("ui-peer")));
         QVERIFY(window.nodesPanel()->summary()->text().contains(QStringLiteral("1 dead")));
-        QTRY_COMPARE_WITH_TIMEOUT(alertLines(window.logModel(), QStringLiteral("node died: ui-peer")), 1, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            alertLines(window.logModel(), QStringLiteral("node died: ui-peer")), 1, 5000);
         window.grab().save(dir.filePath(QStringLiteral("nodes.png"))); // renders without a crash
 
         QVERIFY(server.stop());
-        QTRY_VERIFY_WITH_TIMEOUT(window.alertBanner()->text().contains(QStringLiteral("redis_down")),
-                                 10000);
-        QTRY_COMPARE_WITH_TIMEOUT(alertLines(window.logModel(), QStringLiteral("redis_down")), 1, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.alertBanner()->text().contains(QStringLiteral("redis_down")), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(alertLines(window.logModel(), QStringLiteral("redis_down")), 1,
+                                  5000);
         // The nodes keep their rows while Redis is away (as last read), and the death stays told.
         QVERIFY(nodes.rowOf(QStringLiteral("ui-peer")) >= 0);
         QVERIFY(window.alertBanner()->text().contains(QStringLiteral("node_died")));
         QVERIFY(window.nodesPanel()->summary()->text().contains(QStringLiteral("Redis is away")));
         QVERIFY(server.restart());
-        QTRY_VERIFY_WITH_TIMEOUT(!window.alertBanner()->text().contains(QStringLiteral("redis_down")),
-                                 15000);
-        QTRY_COMPARE_WITH_TIMEOUT(alertLines(window.logModel(), QStringLiteral("redis_down cleared")), 1,
-                                  5000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !window.alertBanner()->text().contains(QStringLiteral("redis_down")), 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            alertLines(window.logModel(), QStringLiteral("redis_down cleared")), 1, 5000);
     }
 };
 

@@ -34,7 +34,8 @@ EngineDiagnostics healthy()
 
 bool has(const QList<Alert> &alerts, AlertKind kind)
 {
-    return std::any_of(alerts.cbegin(), alerts.cend(), [kind](const Alert &a) { return a.kind == kind; });
+    return std::any_of(alerts.cbegin(), alerts.cend(),
+                       [kind](const Alert &a) { return a.kind == kind; });
 }
 } // namespace
 
@@ -65,7 +66,7 @@ private Q_SLOTS:
         QVERIFY(read->nodes[0].alive);
         QCOMPARE(read->nodes[0].sessions, 3);
         QCOMPARE(read->nodes[0].members, 1); // alice holds a connection; bob only heartbeated
-        QCOMPARE(read->timeoutsRecent, 2);   // both timed out (alice's connection sent no heartbeat)
+        QCOMPARE(read->timeoutsRecent, 2); // both timed out (alice's connection sent no heartbeat)
         QCOMPARE(read->latenessSamples, 2);
         QCOMPARE(read->latenessP99Ms, 40);
     }
@@ -76,11 +77,13 @@ private Q_SLOTS:
         MemoryPresenceEngine engine(clock, PresenceTiming{}, QStringLiteral("solo"));
         bool called = false;
         auto context = std::make_unique<QObject>();
-        engine.readDiagnostics(context.get(), [&called](const EngineDiagnostics &) { called = true; });
+        engine.readDiagnostics(context.get(),
+                               [&called](const EngineDiagnostics &) { called = true; });
         context.reset();
         QObject later;
         bool laterCalled = false;
-        engine.readDiagnostics(&later, [&laterCalled](const EngineDiagnostics &) { laterCalled = true; });
+        engine.readDiagnostics(&later,
+                               [&laterCalled](const EngineDiagnostics &) { laterCalled = true; });
         QTRY_VERIFY(laterCalled); // the loop ran past where the first would have been delivered
         QVERIFY(!called);
     }
@@ -91,7 +94,7 @@ private Q_SLOTS:
         QList<TimeoutSample> samples;
         const qint64 now = 10'000'000;
         for (int i = 1; i <= 200; ++i)
-            samples.append({now - 1000, i}); // 1..200 ms
+            samples.append({now - 1000, i});                                    // 1..200 ms
         samples.append({now - EngineDiagnostics::latenessWindowMs - 1, 99999}); // too old
         summarizeTimeouts(d, samples, now);
         QCOMPARE(d.latenessSamples, 200);
@@ -159,7 +162,8 @@ private Q_SLOTS:
         QTRY_COMPARE(updated.count(), 1);
         QCOMPARE(raised.count(), 0);
         for (const char *name : {"a", "b"})
-            engine.heartbeat({RoomMember{RoomName{}, *ClientId::fromString(QString::fromLatin1(name))}});
+            engine.heartbeat(
+                {RoomMember{RoomName{}, *ClientId::fromString(QString::fromLatin1(name))}});
         clock.advance(1600);
         engine.processDue();
         monitor.refresh();
@@ -197,7 +201,8 @@ private Q_SLOTS:
         QVERIFY(text.contains("presence_node_up{node=\"b\",version=\"0.1.0\"} 0\n"));
         QVERIFY(text.contains("presence_node_sessions{node=\"b\"} 4\n"));
         QVERIFY(text.contains("presence_node_heartbeats_per_second{node=\"b\"} 12.5\n"));
-        QVERIFY(text.contains("presence_node_last_seen_timestamp_seconds{node=\"b\"} 1799999990\n"));
+        QVERIFY(
+            text.contains("presence_node_last_seen_timestamp_seconds{node=\"b\"} 1799999990\n"));
         QVERIFY(text.contains("presence_nodes{state=\"dead\"} 1\n"));
         QVERIFY(text.contains("presence_dead_node_consumers 1\n"));
         QVERIFY(text.contains("presence_dead_node_pending_entries 3\n"));

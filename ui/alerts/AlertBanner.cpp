@@ -33,7 +33,8 @@ void AlertBanner::render()
 {
     QStringList lines;
     for (const Alert &alert : m_monitor.alerts())
-        lines << QStringLiteral("⚠ <b>%1</b>: %2").arg(alertName(alert.kind), alert.text.toHtmlEscaped());
+        lines << QStringLiteral("⚠ <b>%1</b>: %2")
+                     .arg(alertName(alert.kind), alert.text.toHtmlEscaped());
     m_label->setText(lines.join(QStringLiteral("<br>")));
     setVisible(!lines.isEmpty());
 }

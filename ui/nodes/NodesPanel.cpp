@@ -44,18 +44,19 @@ void NodesPanel::updateSummary()
                        .arg(d.nodes.size() - alive);
     if (!d.storeOk)
         text += QStringLiteral("<br>") + tr("<span style='color:#d64545'>Redis is away: as last "
-                                             "read %1</span>")
-                                              .arg(d.storeReadAtMs > 0 ? relativeTime(d.storeReadAtMs, d.takenAtMs)
-                                                                       : tr("never"));
+                                            "read %1</span>")
+                                             .arg(d.storeReadAtMs > 0
+                                                      ? relativeTime(d.storeReadAtMs, d.takenAtMs)
+                                                      : tr("never"));
     const QList<ConsumerStatus> stranded = d.deadNodeConsumers();
     if (!stranded.isEmpty()) {
         QStringList parts;
         for (const ConsumerStatus &consumer : stranded)
             parts << tr("%1 (%2 pending)").arg(consumer.name.toHtmlEscaped()).arg(consumer.pending);
         text += QStringLiteral("<br>") + tr("<span style='color:#d64545'>Consumers of dead nodes: "
-                                             "%1</span> — the living claim their pending "
-                                             "heartbeats; each leaves the group once it holds none.")
-                                              .arg(parts.join(QStringLiteral(", ")));
+                                            "%1</span> — the living claim their pending "
+                                            "heartbeats; each leaves the group once it holds none.")
+                                             .arg(parts.join(QStringLiteral(", ")));
     }
     m_summary->setText(text);
 }
