@@ -1,12 +1,14 @@
 #include "MainWindow.h"
 
 #include "AppIcon.h"
+#include "alerts/AlertBanner.h"
 #include "app/PresenceBackend.h"
 #include "charts/ActivityHistory.h"
 #include "charts/ChartsPanel.h"
 #include "log/EventLogModel.h"
 #include "log/EventLogPanel.h"
 #include "observe/ObserverPanel.h"
+#include "nodes/NodesPanel.h"
 #include "redis/RedisPanel.h"
 #include "roster/RosterModel.h"
 #include "roster/RosterPanel.h"
@@ -16,12 +18,14 @@
 
 #include <QAction>
 #include <QCloseEvent>
+#include <QDateTime>
 #include <QDockWidget>
 #include <QGuiApplication>
 #include <QLabel>
 #include <QMenuBar>
 #include <QScreen>
 #include <QStatusBar>
+#include <QVBoxLayout>
 
 namespace presence {
 
@@ -38,6 +42,8 @@ MainWindow::MainWindow(PresenceBackend &backend, DashboardSettings &settings, QW
     , m_charts(new ChartsPanel(*m_history, this))
     , m_simulation(new SimulationPanel(backend.localClients(), backend.baseUrl(), this))
     , m_redis(new RedisPanel(backend, this))
+    , m_nodes(new NodesPanel(backend.diagnostics(), this))
+    , m_alerts(new AlertBanner(backend.diagnostics(), this))
     , m_statusNode(new QLabel(this))
     , m_statusSessions(new QLabel(this))
     , m_statusHeartbeats(new QLabel(this))
@@ -46,7 +52,24 @@ MainWindow::MainWindow(PresenceBackend &backend, DashboardSettings &settings, QW
     setWindowIcon(appIcon());
     connect(m_rosterModel, &RosterModel::timeoutDetected, m_history, &ActivityHistory::addLateness);
 
-    setCentralWidget(m_roster);
+    // The alert banner above the roster: seen without looking for it. Each alert raised or
+    // cleared is also a line in the event log.
+    auto *central = new QWidget(this);
+    auto *centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->addWidget(m_alerts);
+    centralLayout->addWidget(m_roster, 1);
+    setCentralWidget(central);
+    connect(&backend.diagnostics(), &DiagnosticsMonitor::alertRaised, m_logModel,
+            [this](const Alert &alert) {
+                m_logModel->addAlertLine(alertName(alert.kind) + QStringLiteral(": ") + alert.text,
+                                         QDateTime::currentMSecsSinceEpoch());
+            });
+    connect(&backend.diagnostics(), &DiagnosticsMonitor::alertCleared, m_logModel,
+            [this](const Alert &alert) {
+                m_logModel->addAlertLine(tr("%1 cleared").arg(alertName(alert.kind)),
+                                         QDateTime::currentMSecsSinceEpoch());
+            });
     setDockNestingEnabled(true);
     m_simulationDock = addPanel(tr("Simulation"), QStringLiteral("simulation"), m_simulation,
                                 Qt::RightDockWidgetArea);
@@ -56,6 +79,10 @@ MainWindow::MainWindow(PresenceBackend &backend, DashboardSettings &settings, QW
     m_chartsDock = addPanel(tr("Charts"), QStringLiteral("charts"), m_charts, Qt::BottomDockWidgetArea);
     m_logDock = addPanel(tr("Event log"), QStringLiteral("log"), m_log, Qt::BottomDockWidgetArea);
     splitDockWidget(m_chartsDock, m_logDock, Qt::Horizontal);
+    // The nodes table wants width (ten columns): a tab beside the charts, not the narrow column.
+    m_nodesDock = addPanel(tr("Nodes"), QStringLiteral("nodes"), m_nodes, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(m_chartsDock, m_nodesDock);
+    m_chartsDock->raise();
     // The docks take the bottom corners so the roster gets the full remaining height.
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
 
@@ -145,7 +172,7 @@ void MainWindow::buildMenus()
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     int number = 1;
-    for (QDockWidget *dock : {m_simulationDock, m_redisDock, m_chartsDock, m_logDock}) {
+    for (QDockWidget *dock : {m_simulationDock, m_redisDock, m_chartsDock, m_logDock, m_nodesDock}) {
         QAction *toggle = dock->toggleViewAction();
         toggle->setShortcut(QKeySequence(tr("Ctrl+%1").arg(number++)));
         view->addAction(toggle);

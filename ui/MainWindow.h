@@ -9,6 +9,8 @@ class QLabel;
 namespace presence {
 
 class ActivityHistory;
+class AlertBanner;
+class NodesPanel;
 class ChartsPanel;
 class DashboardSettings;
 class EventLogModel;
@@ -39,6 +41,8 @@ public:
     RedisPanel *redisPanel() const { return m_redis; }
     // Observer mode (presence --observe) only; null on a node.
     ObserverPanel *observerPanel() const { return m_observer; }
+    NodesPanel *nodesPanel() const { return m_nodes; }
+    AlertBanner *alertBanner() const { return m_alerts; }
     // The action with this objectName (tests trigger shortcuts through them).
     QAction *action(const QString &name) const;
 
@@ -65,10 +69,13 @@ private:
     SimulationPanel *m_simulation;
     RedisPanel *m_redis;
     ObserverPanel *m_observer = nullptr;
+    NodesPanel *m_nodes;
+    AlertBanner *m_alerts;
     QDockWidget *m_logDock = nullptr;
     QDockWidget *m_chartsDock = nullptr;
     QDockWidget *m_simulationDock = nullptr;
     QDockWidget *m_redisDock = nullptr;
+    QDockWidget *m_nodesDock = nullptr;
     QLabel *m_statusNode;
     QLabel *m_statusSessions;
     QLabel *m_statusHeartbeats;

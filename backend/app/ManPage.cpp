@@ -67,7 +67,8 @@ QString manPage(const QString &version)
         "--headless it serves the same backend without a window."));
     page +=
         paragraph(QStringLiteral("Routes: GET /{client}[?room=R] (SSE), /api/presence, /api/rooms, "
-                                 "/api/rooms/{room}/presence, /health, /metrics (Prometheus text) "
+                                 "/api/rooms/{room}/presence, /api/nodes (every node, its "
+                                 "consumers, the alerts), /health, /metrics (Prometheus text) "
                                  "and / (a live roster page)."));
     page += QStringLiteral(".SH OPTIONS\n");
     for (const OptionSpec &spec : optionTable())

@@ -36,6 +36,8 @@ bool PresenceBackend::start(QString *error)
         // server exist for the dashboard's views, which hold none in observer mode.
         m_realtime = std::make_unique<RealtimeServer>(*m_engine, *m_localClients, m_metrics,
                                                       m_realtimeConfig);
+        m_diagnostics = std::make_unique<DiagnosticsMonitor>(*m_engine);
+        m_diagnostics->start();
         qCInfo(lcBackend).noquote() << "observer" << m_nodeId << "- listening on no port";
         return true;
     }
@@ -55,8 +57,13 @@ bool PresenceBackend::start(QString *error)
         m_limits.maxSessionsPerAddress = m_options.maxSessionsPerAddress;
         m_limits.maxPerAddress = std::max(m_limits.maxPerAddress, m_limits.maxSessionsPerAddress + 100);
     }
+    // The node's record says how many sessions it holds (see DiagnosticsMonitor).
+    connect(m_realtime.get(), &RealtimeServer::sessionCountChanged, m_engine.get(),
+            [engine = m_engine.get()](qsizetype sessions) { engine->setSessionCount(sessions); });
+    m_diagnostics = std::make_unique<DiagnosticsMonitor>(*m_engine);
     m_http = std::make_unique<HttpFrontend>(*m_engine, *m_localClients, *m_realtime, m_metrics,
                                             m_nodeId, m_limits);
+    m_http->setDiagnostics(m_diagnostics.get());
     AccessPolicy access;
     if (!m_options.tokenSecret.isEmpty())
         access.clientTokens.emplace(m_options.tokenSecret);
@@ -102,6 +109,7 @@ bool PresenceBackend::start(QString *error)
         return false;
     }
     m_localClients->start();
+    m_diagnostics->start();
     if (!host.isLoopback() && m_options.tokenSecret.isEmpty())
         qCWarning(lcBackend).noquote()
             << "listening beyond loopback without client tokens: anyone can be present as anyone "
@@ -203,6 +211,7 @@ void PresenceBackend::shutdown()
     }
     // Order matters: the HTTP front and the sessions refer to the clients and the engine.
     m_http.reset();
+    m_diagnostics.reset();
     m_realtime.reset();
     m_localClients.reset();
     m_keyspaceSwitch.reset();

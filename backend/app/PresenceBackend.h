@@ -2,6 +2,7 @@
 
 #include "Options.h"
 #include "engine/Clock.h"
+#include "engine/DiagnosticsMonitor.h"
 #include "engine/LocalClients.h"
 #include "engine/PresenceEngine.h"
 #include "http/HttpFrontend.h"
@@ -46,6 +47,8 @@ public:
     PresenceEngine &engine() { return *m_engine; }
     LocalClients &localClients() { return *m_localClients; }
     RealtimeServer &realtime() { return *m_realtime; }
+    // The engine's figures and the alerts, read every second (what /metrics and /api/nodes show).
+    DiagnosticsMonitor &diagnostics() { return *m_diagnostics; }
     const Metrics &metrics() const { return m_metrics; }
     const QString &nodeId() const { return m_nodeId; }
     // The private redis-server of the embedded default, or null.
@@ -76,6 +79,7 @@ private:
     std::unique_ptr<PresenceEngine> m_engine;
     std::unique_ptr<LocalClients> m_localClients;
     std::unique_ptr<RealtimeServer> m_realtime;
+    std::unique_ptr<DiagnosticsMonitor> m_diagnostics;
     std::unique_ptr<HttpFrontend> m_http;
     std::unique_ptr<KeyspaceSwitch> m_keyspaceSwitch;
     quint16 m_port = 0;

@@ -1,5 +1,6 @@
 #include "MemoryPresenceEngine.h"
 
+#include <QCoreApplication>
 #include <QLoggingCategory>
 
 #include <algorithm>
@@ -21,6 +22,8 @@ MemoryPresenceEngine::MemoryPresenceEngine(const Clock &clock, PresenceTiming ti
     , m_timing(timing)
     , m_nodeId(std::move(nodeId))
     , m_limits(limits)
+    , m_startedAtMs(clock.wallMs())
+    , m_rateSinceMonoMs(clock.monotonicMs())
 {
     m_expiryTimer.setSingleShot(true);
     m_expiryTimer.setTimerType(Qt::PreciseTimer);
@@ -47,6 +50,7 @@ void MemoryPresenceEngine::heartbeat(const QList<RoomMember> &members)
 {
     for (const RoomMember &member : members)
         refresh(m_roster.upsert(member), Reason::heartbeat);
+    m_heartbeatsSeen += quint64(members.size());
     armTimer();
 }
 
@@ -77,8 +81,12 @@ void MemoryPresenceEngine::processDue()
     const QList<RoomMember> due = m_deadlines.takeDue(m_clock.monotonicMs());
     for (const RoomMember &member : due) {
         ClientPresence *found = m_roster.find(member);
-        if (found && found->status == PresenceStatus::Online)
+        if (found && found->status == PresenceStatus::Online) {
+            m_timeouts.push_back({m_clock.wallMs(), m_clock.wallMs() - found->deadlineMs});
+            if (m_timeouts.size() > 1000)
+                m_timeouts.pop_front();
             transition(*found, PresenceStatus::Offline, Reason::timeout);
+        }
     }
     armTimer();
 }
@@ -163,6 +171,43 @@ void MemoryPresenceEngine::history(EventId after, HistoryCallback callback)
             result.events.append(*it);
     }
     callback(std::move(result));
+}
+
+void MemoryPresenceEngine::readDiagnostics(const QObject *context, DiagnosticsCallback callback)
+{
+    // Heartbeats per second over the time since the last read (at least a heartbeat period).
+    const qint64 mono = m_clock.monotonicMs();
+    if (mono - m_rateSinceMonoMs >= std::max<qint64>(m_timing.heartbeatMs, 1000)) {
+        m_heartbeatsPerSecond = double(m_heartbeatsSeen - m_rateSinceCount) * 1000.0
+                                / double(mono - m_rateSinceMonoMs);
+        m_rateSinceMonoMs = mono;
+        m_rateSinceCount = m_heartbeatsSeen;
+    }
+    EngineDiagnostics d;
+    d.valid = true;
+    d.engine = kind();
+    d.node = m_nodeId;
+    d.takenAtMs = m_clock.wallMs();
+    d.storeReadAtMs = d.takenAtMs;
+    d.storeState = QStringLiteral("up");
+    d.ttlMs = m_timing.ttlMs();
+    NodeStatus self;
+    self.id = m_nodeId;
+    self.alive = true;
+    self.version = QCoreApplication::applicationVersion();
+    self.startedAtMs = m_startedAtMs;
+    self.lastSeenMs = d.takenAtMs;
+    self.expiresAtMs = d.takenAtMs + m_timing.ttlMs();
+    self.sessions = sessionCount();
+    self.members = 0;
+    m_roster.forEach([&self](const ClientPresence &row) {
+        if (row.connections > 0)
+            ++self.members;
+    });
+    self.heartbeatsPerSecond = m_heartbeatsPerSecond;
+    d.nodes = {self};
+    summarizeTimeouts(d, QList<TimeoutSample>(m_timeouts.cbegin(), m_timeouts.cend()), d.takenAtMs);
+    deliverLater(context, std::move(callback), std::move(d));
 }
 
 void MemoryPresenceEngine::armTimer()

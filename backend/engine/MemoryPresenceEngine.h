@@ -39,6 +39,7 @@ public:
     void history(EventId after, HistoryCallback callback) override;
     PresenceTiming timing() const override { return m_timing; }
     void setTiming(const PresenceTiming &timing) override;
+    void readDiagnostics(const QObject *context, DiagnosticsCallback callback) override;
 
     // Expires every client whose TTL passed. Runs from a timer; tests on a manual clock call it.
     void processDue();
@@ -62,6 +63,12 @@ private:
     EventId m_lastId;
     EventId m_trimmedThrough; // newest id dropped from m_history
     QTimer m_expiryTimer;
+    qint64 m_startedAtMs = 0;
+    quint64 m_heartbeatsSeen = 0;       // members heartbeated, for heartbeats/s
+    qint64 m_rateSinceMonoMs = 0;
+    quint64 m_rateSinceCount = 0;
+    double m_heartbeatsPerSecond = 0;
+    std::deque<TimeoutSample> m_timeouts; // the last 1,000 timeouts: when, how late
 };
 
 } // namespace presence

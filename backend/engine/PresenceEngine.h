@@ -1,11 +1,13 @@
 #pragma once
 
+#include "engine/EngineDiagnostics.h"
 #include "engine/ProcessorBacklog.h"
 #include "model/PresenceEvent.h"
 #include "model/PresenceTiming.h"
 
 #include <QList>
 #include <QObject>
+#include <QPointer>
 
 #include <functional>
 
@@ -25,6 +27,7 @@ public:
     };
     using HistoryCallback = std::function<void(History)>;
     using RosterCallback = std::function<void(QList<ClientPresence>)>;
+    using DiagnosticsCallback = std::function<void(const EngineDiagnostics &)>;
 
     // How the engine's store is doing, for /health and the dashboard.
     struct Health {
@@ -60,6 +63,16 @@ public:
     // The heartbeat processors' backlog, where the store has processors (unknown otherwise).
     virtual ProcessorBacklog processorBacklog() const { return {}; }
 
+    // Everything the engine can tell (EngineDiagnostics), read asynchronously: the callback
+    // runs later (never before this returns), and not at all once `context` is gone.
+    virtual void readDiagnostics(const QObject *context, DiagnosticsCallback callback) = 0;
+    // What this node holds, for the record it publishes (EngineDiagnostics::nodes).
+    void setSessionCount(qint64 sessions) { m_sessions = sessions; }
+    qint64 sessionCount() const { return m_sessions; }
+    // Expired-key notifications, where the store has them (Redis: adds or removes only the x
+    // class of notify-keyspace-events, for every client of that server).
+    virtual void setExpiredNotificationsWanted(bool /*wanted*/) {}
+
     virtual PresenceTiming timing() const = 0;
     virtual void setTiming(const PresenceTiming &timing) = 0;
 
@@ -68,6 +81,16 @@ Q_SIGNALS:
     // The roster was replaced wholesale (first sync with a shared store); re-read snapshot().
     void rosterReset();
     void healthChanged();
+    // Something readDiagnostics() reports changed on its own (e.g. the keyspace setting).
+    void diagnosticsChanged();
+
+protected:
+    // Runs `callback(value)` from the event loop, unless `context` went away first.
+    static void deliverLater(const QObject *context, DiagnosticsCallback callback,
+                             EngineDiagnostics value);
+
+private:
+    qint64 m_sessions = 0;
 };
 
 } // namespace presence

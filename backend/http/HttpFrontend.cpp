@@ -1,6 +1,8 @@
 #include "HttpFrontend.h"
 
+#include "DiagnosticsJson.h"
 #include "HttpReply.h"
+#include "engine/DiagnosticsMonitor.h"
 #include "model/RoomOccupancy.h"
 
 #include <QDateTime>
@@ -153,6 +155,8 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
         serveEvents(request, responder, cors);
     else if (path == u"/api/rooms")
         serveRooms(responder, cors);
+    else if (path == u"/api/nodes")
+        serveNodes(responder, cors);
     else if (path.startsWith(u"/api/rooms/"))
         serveRoomRoute(path, responder, cors);
     else if (path.startsWith(u"/api/") || path == u"/api" || path.indexOf(u'/', 1) >= 0)
@@ -351,6 +355,10 @@ void HttpFrontend::serveMetrics(QHttpServerResponder &responder, const HttpHeade
     gauges.engine = m_engine.kind();
     gauges.processors = m_engine.processorBacklog();
     gauges.node = m_nodeId;
+    if (m_diagnostics) {
+        gauges.diagnostics = m_diagnostics->last();
+        gauges.alerts = m_diagnostics->alerts();
+    }
     constexpr qsizetype busiestRoomsShown = 10;
     const QList<RoomOccupancy> rooms = occupancyOf(rows);
     gauges.rooms = rooms.size();
@@ -397,6 +405,18 @@ void HttpFrontend::serveRooms(QHttpServerResponder &responder, const HttpHeaders
                   QJsonObject{{QStringLiteral("node"), m_nodeId}, {QStringLiteral("rooms"), rooms}},
                   cors);
     });
+}
+
+void HttpFrontend::serveNodes(QHttpServerResponder &responder, const HttpHeaders &cors)
+{
+    // The monitor's last read (at most a second old): a request costs the store nothing.
+    if (!m_diagnostics || !m_diagnostics->last().valid) {
+        replyError(responder, HttpStatus::ServiceUnavailable,
+                   QStringLiteral("the node's figures are not read yet"), cors);
+        return;
+    }
+    replyJson(responder, HttpStatus::Ok,
+              nodesToJson(m_diagnostics->last(), m_diagnostics->alerts()), cors);
 }
 
 void HttpFrontend::servePresence(QHttpServerResponder &responder, const HttpHeaders &cors,

@@ -15,6 +15,8 @@
 
 namespace presence {
 
+class DiagnosticsMonitor;
+
 // The HTTP face of a node. Routes by hand over QAbstractHttpServer (rather than the
 // QHttpServer router) so every refusal is ours to word: JSON bodies for 400/404/405.
 //
@@ -23,6 +25,7 @@ namespace presence {
 //   GET /metrics        Prometheus text
 //   GET /api/presence   JSON snapshot of the roster
 //   GET /api/events     every room's changes as SSE, for observers (AdminEventFeed)
+//   GET /api/nodes      every node of the deployment, its consumers, the alerts
 //   GET /{client}       the SSE stream of presence changes (the seed's contract)
 class HttpFrontend final : public QAbstractHttpServer {
     Q_OBJECT
@@ -36,6 +39,8 @@ public:
     // HTTPS for the listeners opened from now on (the page, the API and the streams alike).
     void setTls(const QSslConfiguration &configuration) { m_tls = configuration; }
     void setAccessPolicy(AccessPolicy policy) { m_access = std::move(policy); }
+    // Where /metrics and /api/nodes read the deployment's figures and alerts from.
+    void setDiagnostics(const DiagnosticsMonitor *monitor) { m_diagnostics = monitor; }
     // Connection counters of the listening sockets, for /metrics and the dashboard.
     GuardedTcpServer::Counters connectionCounters() const;
     int openConnections() const;
@@ -60,6 +65,7 @@ private:
     void serveRooms(QHttpServerResponder &responder, const HttpHeaders &cors);
     void serveEvents(const QHttpServerRequest &request, QHttpServerResponder &responder,
                      const HttpHeaders &cors);
+    void serveNodes(QHttpServerResponder &responder, const HttpHeaders &cors);
     void serveRoomRoute(const QString &path, QHttpServerResponder &responder,
                         const HttpHeaders &cors);
     // The rooms of GET /{client}?room=…: the default room when none is named; nullopt (and
@@ -77,6 +83,7 @@ private:
     ConnectionLimits m_limits;
     AccessPolicy m_access;
     QList<GuardedTcpServer *> m_listeners;
+    const DiagnosticsMonitor *m_diagnostics = nullptr;
     std::optional<QSslConfiguration> m_tls;
     AdminEventFeed m_feed;
 };

@@ -1,6 +1,7 @@
 #include "Metrics.h"
 
 #include <algorithm>
+#include <type_traits>
 
 namespace presence {
 
@@ -29,6 +30,87 @@ void sample(QByteArray &out, const char *name, qint64 value, const QByteArray &l
     if (!labels.isEmpty())
         out += '{' + labels + '}';
     out += ' ' + QByteArray::number(value) + '\n';
+}
+void sampleReal(QByteArray &out, const char *name, double value, const QByteArray &labels)
+{
+    out += name;
+    out += '{' + labels + '}';
+    out += ' ' + QByteArray::number(value, 'f', 1) + '\n';
+}
+
+// The deployment as the last diagnostics read saw it (DiagnosticsMonitor): one series per
+// node of the last hour (nodes are few), the store's round trip, the timeouts' lateness.
+void renderDiagnostics(QByteArray &out, const EngineDiagnostics &d, const QList<Alert> &alerts)
+{
+    family(out, "presence_alert", "gauge",
+           "1 while the alert is active: redis_down, processor_lag, offline_lateness, node_died, "
+           "timeout_burst.");
+    for (const AlertKind kind : allAlertKinds) {
+        const bool active = std::any_of(alerts.cbegin(), alerts.cend(),
+                                        [kind](const Alert &a) { return a.kind == kind; });
+        sample(out, "presence_alert", active ? 1 : 0, "alert=\"" + labelValue(alertName(kind)) + '"');
+    }
+    if (!d.valid)
+        return;
+    family(out, "presence_store_up", "gauge", "1 when the store answers and this node can tell the truth.");
+    sample(out, "presence_store_up", d.storeOk ? 1 : 0);
+    if (d.roundTripMs >= 0) {
+        family(out, "presence_store_round_trip_ms", "gauge",
+               "Round trip of this node's last diagnostics read.");
+        sample(out, "presence_store_round_trip_ms", d.roundTripMs);
+    }
+    family(out, "presence_nodes", "gauge", "Nodes that published a record in the last hour, by state.");
+    sample(out, "presence_nodes", qint64(d.aliveNodes()), "state=\"alive\"");
+    sample(out, "presence_nodes", qint64(d.nodes.size() - d.aliveNodes()), "state=\"dead\"");
+    family(out, "presence_node_up", "gauge", "1 while the node's liveness lasts, 0 once it stopped.");
+    for (const NodeStatus &n : d.nodes)
+        sample(out, "presence_node_up", n.alive ? 1 : 0,
+               "node=\"" + labelValue(n.id) + "\",version=\"" + labelValue(n.version) + '"');
+    const auto perNode = [&out, &d](const char *name, const char *help, auto value) {
+        family(out, name, "gauge", help);
+        for (const NodeStatus &n : d.nodes) {
+            const auto v = value(n);
+            if (v < 0)
+                continue;
+            const QByteArray labels = "node=\"" + labelValue(n.id) + '"';
+            if constexpr (std::is_floating_point_v<decltype(v)>)
+                sampleReal(out, name, v, labels);
+            else
+                sample(out, name, qint64(v), labels);
+        }
+    };
+    perNode("presence_node_sessions", "SSE sessions the node last published.",
+            [](const NodeStatus &n) { return n.sessions; });
+    perNode("presence_node_members", "Members the node holds a connection of, last published.",
+            [](const NodeStatus &n) { return n.members; });
+    perNode("presence_node_heartbeats_per_second", "Heartbeat entries the node writes per second.",
+            [](const NodeStatus &n) { return n.heartbeatsPerSecond; });
+    perNode("presence_node_round_trip_ms", "The node's last store round trip, as it measured it.",
+            [](const NodeStatus &n) { return n.roundTripMs; });
+    perNode("presence_node_last_seen_timestamp_seconds",
+            "When the node last published (for a dead node: when it stopped).",
+            [](const NodeStatus &n) { return n.lastSeenMs / 1000; });
+    perNode("presence_node_start_time_seconds", "When the node started.",
+            [](const NodeStatus &n) { return n.startedAtMs > 0 ? n.startedAtMs / 1000 : -1; });
+    if (d.engine == u"redis") {
+        qint64 pending = 0;
+        const QList<ConsumerStatus> dead = d.deadNodeConsumers();
+        for (const ConsumerStatus &c : dead)
+            pending += c.pending;
+        family(out, "presence_dead_node_consumers", "gauge",
+               "Consumers in the processors' group whose node is dead.");
+        sample(out, "presence_dead_node_consumers", qint64(dead.size()));
+        family(out, "presence_dead_node_pending_entries", "gauge",
+               "Heartbeats pending at consumers of dead nodes (claimed by the living after 1 s).");
+        sample(out, "presence_dead_node_pending_entries", pending);
+    }
+    family(out, "presence_timeouts_recent", "gauge", "OFFLINE timeouts in the last 30 s, any node.");
+    sample(out, "presence_timeouts_recent", d.timeoutsRecent);
+    if (d.latenessP99Ms >= 0) {
+        family(out, "presence_offline_lateness_p99_ms", "gauge",
+               "p99 of how late OFFLINE timeouts came after the deadline, last 5 min.");
+        sample(out, "presence_offline_lateness_p99_ms", d.latenessP99Ms);
+    }
 }
 } // namespace
 
@@ -112,6 +194,8 @@ QByteArray renderPrometheus(const Metrics &m, const MetricsGauges &g)
                "TTL.");
         sample(out, "presence_processor_behind_ms", g.processors.behindMs);
     }
+
+    renderDiagnostics(out, g.diagnostics, g.alerts);
 
     family(out, "presence_transitions_total", "counter", "Presence transitions, by status and reason.");
     QStringList keys = m.transitionsByStatusAndReason.keys();

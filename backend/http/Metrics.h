@@ -1,5 +1,7 @@
 #pragma once
 
+#include "engine/Alerts.h"
+#include "engine/EngineDiagnostics.h"
 #include "engine/ProcessorBacklog.h"
 #include "model/PresenceEvent.h"
 
@@ -42,6 +44,8 @@ struct MetricsGauges {
     qint64 rooms = 0;                           // rooms with a row in this node's roster
     QList<QPair<QString, qint64>> busiestRooms; // (room, online), busiest first, bounded
     ProcessorBacklog processors;                // rendered only when known
+    EngineDiagnostics diagnostics;              // nodes, store, timeouts: rendered when valid
+    QList<Alert> alerts;                        // the active ones (every kind is rendered)
 };
 
 QByteArray renderPrometheus(const Metrics &metrics, const MetricsGauges &gauges);

@@ -3,6 +3,7 @@
 #include "engine/RosterUpdates.h"
 
 #include <QDateTime>
+#include <QTimer>
 
 namespace presence {
 
@@ -33,6 +34,27 @@ void ObserverEngine::applyChange(const PresenceEvent &event)
         Q_EMIT presenceChanged(event);
     if (m_roster.size() > offlineKeep * 2)
         pruneOfflineRows(m_roster, offlineKeep);
+}
+
+EngineDiagnostics ObserverEngine::ownDiagnostics() const
+{
+    EngineDiagnostics d;
+    d.valid = true;
+    d.engine = kind();
+    d.takenAtMs = QDateTime::currentMSecsSinceEpoch();
+    const Health now = health();
+    d.storeOk = now.ok;
+    d.storeState = now.state;
+    d.storeDetail = now.detail;
+    d.ttlMs = m_timing.ttlMs();
+    return d;
+}
+
+void ObserverEngine::readDiagnostics(const QObject *context, DiagnosticsCallback callback)
+{
+    QTimer::singleShot(0, context, [callback = std::move(callback), d = ownDiagnostics()] {
+        callback(d);
+    });
 }
 
 } // namespace presence

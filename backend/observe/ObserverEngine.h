@@ -25,8 +25,13 @@ public:
     // The deployment's timing, for deadlines and last-seen times only: an observer decides nothing.
     void setTiming(const PresenceTiming &timing) override { m_timing = timing; }
     bool isSynced() const { return m_synced; }
+    // What an observer knows of itself: its health and the roster it follows (no node of its
+    // own). The Redis observer adds the deployment's figures (one read-only function call).
+    void readDiagnostics(const QObject *context, DiagnosticsCallback callback) override;
 
 protected:
+    EngineDiagnostics ownDiagnostics() const;
+
     // A fresh read of the roster, as of stream position `at`: after the first, every
     // difference from the copy is told as a change (reason "resync"); then rosterReset().
     // Returns how many corrections were told.

@@ -1,5 +1,10 @@
 #include "RedisObserverEngine.h"
 
+#include "redis/DiagnosticsReply.h"
+
+#include <QElapsedTimer>
+#include <QPointer>
+
 #include "redis/RosterReply.h"
 #include "redis/StreamEntries.h"
 
@@ -138,6 +143,27 @@ PresenceEngine::Health RedisObserverEngine::health() const
     if (!m_synced)
         return Health{false, QStringLiteral("starting"), QStringLiteral("reading the roster")};
     return Health{true, QStringLiteral("up"), {}};
+}
+
+// The deployment's figures in one read-only call (FCALL_RO presence_diagnostics, which the
+// README's read-only user may make); the observer's own health beside them.
+void RedisObserverEngine::readDiagnostics(const QObject *context, DiagnosticsCallback callback)
+{
+    EngineDiagnostics d = ownDiagnostics();
+    d.storeAddress = m_commands.serverDescription();
+    QElapsedTimer round;
+    round.start();
+    m_commands.command(diagnosticsCommand(m_config.keys),
+                       [guard = QPointer<const QObject>(context), callback = std::move(callback), d,
+                        round](const RedisReply &reply) mutable {
+                           if (!guard)
+                               return;
+                           d.roundTripMs = round.elapsed();
+                           d.storeReadAtMs = d.takenAtMs;
+                           if (!parseDiagnosticsReply(reply, d))
+                               d.storeDetail = QString::fromUtf8(reply.toDebugString());
+                           callback(d);
+                       });
 }
 
 } // namespace presence

@@ -32,6 +32,7 @@ public:
     void readRoster(RosterCallback callback) override;
     EventId lastEventId() const override { return m_stream.position(); }
     void history(EventId after, HistoryCallback callback) override;
+    void readDiagnostics(const QObject *context, DiagnosticsCallback callback) override;
     Health health() const override;
 
     // The commands connection, for the read of notify-keyspace-events (KeyspaceSwitch).

@@ -49,7 +49,7 @@ RedisConnection::RedisConnection(RedisUrl url, Options options, QObject *parent)
                       .arg(m_url.toDisplayString())
                       .arg(m_options.connectTimeoutMs)
                 : QStringLiteral("cannot connect to %1: no answer within %2 ms")
-                      .arg(where())
+                      .arg(serverDescription())
                       .arg(m_options.connectTimeoutMs));
     });
     if (m_url.isSentinel()) {
@@ -105,13 +105,13 @@ void RedisConnection::connectNow()
 void RedisConnection::connectTo(const RedisUrl &server)
 {
     m_server = server;
-    qCDebug(lcRedis, "connecting to %ls", qUtf16Printable(where()));
+    qCDebug(lcRedis, "connecting to %ls", qUtf16Printable(serverDescription()));
     std::optional<QSslConfiguration> tls;
     if (server.usesTls()) {
         QString error;
         tls = redisTlsConfiguration(server.tlsFiles(), &error);
         if (!tls)
-            return connectionLost(QStringLiteral("cannot connect to %1: %2").arg(where(), error));
+            return connectionLost(QStringLiteral("cannot connect to %1: %2").arg(serverDescription(), error));
     }
     m_reader.reset();
     m_pubSubMode = false;
@@ -210,7 +210,7 @@ void RedisConnection::dispatch(const RedisReply &reply)
         waiting.callback(reply); // may destroy the connection
     if (demoted && alive && m_socket == socket) {
         connectionLost(describeFailure(
-            QStringLiteral("%1 is no longer the primary (READONLY)").arg(where())));
+            QStringLiteral("%1 is no longer the primary (READONLY)").arg(serverDescription())));
     }
 }
 
@@ -268,7 +268,7 @@ void RedisConnection::checkReplies()
         return connectionLost(
             QStringLiteral("lost the connection to %1: no reply within %2 ms (the server is hung "
                            "or unreachable); closed it")
-                .arg(where())
+                .arg(serverDescription())
                 .arg(m_options.replyTimeoutMs));
     }
     if (now - m_lastReplyMs < m_options.pingIntervalMs)
@@ -360,18 +360,18 @@ void RedisConnection::handshakeReply(qsizetype step, const RedisReply &reply)
     if (reply.isError()) {
         const QString server = QString::fromUtf8(reply.toByteArray());
         if (name == "AUTH")
-            error = QStringLiteral("authentication failed at %1: %2").arg(where(), server);
+            error = QStringLiteral("authentication failed at %1: %2").arg(serverDescription(), server);
         else if (reply.toByteArray().startsWith("NOAUTH"))
             error =
                 QStringLiteral("authentication required by %1, but the URL has no password (%2)")
-                    .arg(where(), server);
+                    .arg(serverDescription(), server);
         else
             error = QStringLiteral("%1 failed at %2: %3")
-                        .arg(QString::fromUtf8(name), where(), server);
+                        .arg(QString::fromUtf8(name), serverDescription(), server);
     } else if (name == "ROLE" && reply.elements().value(0).toByteArray() != "master") {
         error = QStringLiteral("%1 is a %2, not the primary of \"%3\" (the Sentinels' answer "
                                "was stale); asking them again")
-                    .arg(where(),
+                    .arg(serverDescription(),
                          QString::fromUtf8(reply.elements().value(0).toByteArray()),
                          m_url.masterName());
     }
@@ -426,7 +426,7 @@ void RedisConnection::becomeUp()
     m_lastTickMs = m_lastReplyMs;
     if (m_options.replyTimeoutMs > 0)
         m_watchdog.start();
-    qCInfo(lcRedis, "%ls is up", qUtf16Printable(where()));
+    qCInfo(lcRedis, "%ls is up", qUtf16Printable(serverDescription()));
     // Queued commands go out before anything a stateChanged() slot might send.
     std::deque<QueuedCommand> queued = std::exchange(m_queued, {});
     for (QueuedCommand &waiting : queued)
@@ -457,7 +457,7 @@ void RedisConnection::primaryMoved(const QString &host, quint16 port)
     }
 }
 
-QString RedisConnection::where() const
+QString RedisConnection::serverDescription() const
 {
     if (!m_sentinel)
         return m_url.toDisplayString();
@@ -469,8 +469,8 @@ QString RedisConnection::where() const
 QString RedisConnection::describeFailure(const QString &why) const
 {
     return m_state == State::Up
-               ? QStringLiteral("lost the connection to %1: %2").arg(where(), why)
-               : QStringLiteral("cannot connect to %1: %2").arg(where(), why);
+               ? QStringLiteral("lost the connection to %1: %2").arg(serverDescription(), why)
+               : QStringLiteral("cannot connect to %1: %2").arg(serverDescription(), why);
 }
 
 // The current attempt is over: drop its socket now and report Down from the event loop,

@@ -101,6 +101,9 @@ public:
     // The server this connection talks to (or last tried): for a Sentinel URL, the primary
     // the Sentinels named; otherwise the URL itself.
     const RedisUrl &server() const { return m_server; }
+    // The URL (password hidden), and for a Sentinel group the primary it is on: for logs,
+    // /health and the dashboard.
+    QString serverDescription() const;
     // Commands sent and not answered yet, and commands waiting for Up.
     qsizetype inFlightCount() const { return qsizetype(m_inFlight.size()); }
     qsizetype queuedCount() const { return qsizetype(m_queued.size()); }
@@ -138,7 +141,6 @@ private:
     void subscriptionReply(const RedisReply &reply);
     void becomeUp();
     void primaryMoved(const QString &host, quint16 port);
-    QString where() const;
     QString describeFailure(const QString &why) const;
     void connectionLost(const QString &error);
     void forgetSocket();

@@ -17,6 +17,9 @@ struct RedisKeys {
     QByteArray deadlines() const { return prefix + "presence:deadlines"; }
     QByteArray alivePrefix() const { return prefix + "presence:alive:"; }
     QByteArray node(const QByteArray &nodeId) const { return prefix + "presence:node:" + nodeId; }
+    QByteArray nodes() const { return prefix + "presence:nodes"; }
+    QByteArray nodeRecords() const { return prefix + "presence:node-records"; }
+    QByteArray timeouts() const { return prefix + "presence:timeouts"; }
     QByteArray processorGroup() const { return QByteArrayLiteral("presence-processors"); }
 };
 

@@ -1,9 +1,11 @@
 #include "RedisPresenceEngine.h"
 
 #include "engine/RosterUpdates.h"
+#include "redis/DiagnosticsReply.h"
 #include "redis/PresenceLibrary.h"
 #include "redis/RosterReply.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QLoggingCategory>
 
@@ -49,11 +51,22 @@ RedisPresenceEngine::RedisPresenceEngine(const RedisUrl &url, Config config, QOb
     connect(&m_downstream, &PresenceStreamReader::entriesRead, this,
             &RedisPresenceEngine::applyEntries);
     connect(&m_keyspace, &KeyspaceListener::clientsExpired, this, &RedisPresenceEngine::expire);
+    connect(&m_keyspace, &KeyspaceListener::configChanged, this, &PresenceEngine::diagnosticsChanged);
+    m_startedAtMs = QDateTime::currentMSecsSinceEpoch();
+    m_rateSinceMs = m_startedAtMs;
     m_sweepTimer.setSingleShot(true);
     m_sweepTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_sweepTimer, &QTimer::timeout, this, &RedisPresenceEngine::sweep);
     m_retryTimer.setSingleShot(true);
     connect(&m_retryTimer, &QTimer::timeout, this, &RedisPresenceEngine::prepare);
+    // A node with members stays alive through heartbeat(); one without any still shows in the
+    // nodes view (and is not taken for dead) by saying so every period. Members with their
+    // heartbeats paused keep the old meaning: no heartbeat, no liveness.
+    m_idleAliveTimer.setInterval(int(std::max<qint64>(m_config.timing.heartbeatMs, 100)));
+    connect(&m_idleAliveTimer, &QTimer::timeout, this, [this] {
+        if (m_ready && m_local.isEmpty())
+            markNodeAlive();
+    });
 }
 
 RedisPresenceEngine::~RedisPresenceEngine() = default;
@@ -67,6 +80,7 @@ void RedisPresenceEngine::start()
     m_presenceReader.open();
     m_keyspace.start();
     m_subscriber.open();
+    m_idleAliveTimer.start();
 }
 
 QList<QByteArray> RedisPresenceEngine::call(const char *function) const
@@ -249,10 +263,29 @@ void RedisPresenceEngine::markNodeAlive()
 {
     // Other nodes count this node's connections only while this key lives.
     const qint64 ttl = std::max<qint64>(3 * m_config.timing.heartbeatMs, 2000);
+    // With it, the small record the nodes view shows (one HSET inside the same call).
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (now - m_rateSinceMs >= 1000) {
+        m_heartbeatsPerSecond =
+            double(m_heartbeatsWritten - m_rateCount) * 1000.0 / double(now - m_rateSinceMs);
+        m_rateCount = m_heartbeatsWritten;
+        m_rateSinceMs = now;
+    }
+    NodeRecord record;
+    record.version = QCoreApplication::applicationVersion();
+    record.startedAtMs = m_startedAtMs;
+    record.sessions = sessionCount();
+    record.members = std::count_if(m_local.cbegin(), m_local.cend(), [](int n) { return n > 0; });
+    record.heartbeatsPerSecond = m_heartbeatsPerSecond;
+    record.roundTripMs = m_roundTripMs;
+    QElapsedTimer sent;
+    sent.start();
     m_commands.command(
-        {"FCALL", "presence_alive", "0", m_config.keys.prefix, m_node, QByteArray::number(ttl)},
-        [this](const RedisReply &reply) {
+        {"FCALL", "presence_alive", "0", m_config.keys.prefix, m_node, QByteArray::number(ttl),
+         record.toJson()},
+        [this, sent](const RedisReply &reply) {
             logIfError("presence_alive", reply);
+            m_roundTripMs = sent.elapsed();
             // Redis' clock (stream ids are its time) against ours, to the reply's round trip.
             bool ok = false;
             const qint64 redisNow = reply.toInteger(&ok);
@@ -307,6 +340,7 @@ void RedisPresenceEngine::heartbeat(const QList<RoomMember> &members)
             add << "room" << member.room.wireName().toUtf8();
         m_commands.command(add);
     }
+    m_heartbeatsWritten += quint64(members.size());
 }
 
 void RedisPresenceEngine::leave(const RoomMember &member)
@@ -466,6 +500,11 @@ PresenceEngine::Health RedisPresenceEngine::health() const
         }
     }
     return Health{true, QStringLiteral("up"), {}};
+}
+
+void RedisPresenceEngine::setExpiredNotificationsWanted(bool wanted)
+{
+    m_keyspace.setNotificationsWanted(wanted);
 }
 
 void RedisPresenceEngine::setTiming(const PresenceTiming &timing)

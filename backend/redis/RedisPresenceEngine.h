@@ -8,6 +8,7 @@
 #include "redis/RedisConnection.h"
 #include "redis/RedisKeys.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QSet>
 #include <QTimer>
@@ -53,6 +54,8 @@ public:
     void history(EventId after, HistoryCallback callback) override;
     Health health() const override;
     ProcessorBacklog processorBacklog() const override { return m_processor.backlog(); }
+    void readDiagnostics(const QObject *context, DiagnosticsCallback callback) override;
+    void setExpiredNotificationsWanted(bool wanted) override;
     PresenceTiming timing() const override { return m_config.timing; }
     void setTiming(const PresenceTiming &timing) override;
 
@@ -101,9 +104,17 @@ private:
     bool m_sweeping = false;
     qint64 m_redisClockOffsetMs = 0; // Redis' clock minus ours (skewed hosts trim right)
     quint64 m_resyncs = 0;           // roster re-reads after a gap in the presence stream
+    qint64 m_startedAtMs = 0;
+    qint64 m_roundTripMs = -1;       // presence_alive's last round trip
+    quint64 m_heartbeatsWritten = 0; // heartbeat entries written, for heartbeats/s
+    quint64 m_rateCount = 0;
+    qint64 m_rateSinceMs = 0;
+    double m_heartbeatsPerSecond = 0;
+    EngineDiagnostics m_lastStoreRead; // the store's part of the last diagnostics that answered
     QString m_problem;               // why the engine is not ready, beyond the connection
     QTimer m_sweepTimer;
     QTimer m_retryTimer;
+    QTimer m_idleAliveTimer; // liveness (and the node record) of a node that holds no one
 };
 
 } // namespace presence

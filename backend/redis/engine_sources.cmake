@@ -8,6 +8,8 @@ target_sources(presence_core PRIVATE
     redis/PresenceStreamReader.cpp redis/PresenceStreamReader.h
     redis/KeyspaceListener.cpp redis/KeyspaceListener.h
     redis/RosterReply.cpp redis/RosterReply.h
+    redis/DiagnosticsReply.cpp redis/DiagnosticsReply.h
     redis/RedisPresenceEngine.cpp redis/RedisPresenceEngine.h
+    redis/RedisPresenceEngineDiagnostics.cpp
     redis/EmbeddedRedis.cpp redis/EmbeddedRedis.h
 )

@@ -27,6 +27,11 @@
     P.."presence:node:"..node      string   with a TTL: the node is alive
     P.."presence:nodes"            zset     node -> ms its liveness runs out (for readers: rows
                                             count only live nodes' connections, see info.counts)
+    P.."presence:node-records"     hash     node -> JSON the node published with its liveness
+                                            {v, started, sessions, members, hbps, rtt, seen, ttl};
+                                            dropped with its presence:nodes entry (an hour dead)
+    P.."presence:timeouts"         list     "at:late" per OFFLINE timeout, newest first, the last
+                                            1,000 (late: ms after the member's deadline)
 
   Keys are derived from the prefix rather than declared, so this library is for a single Redis
   (or a primary with replicas), not Redis Cluster.
@@ -35,7 +40,7 @@
   Common arguments: P, maxlen (approximate cap of the presence stream), keep (offline rows kept).
 ]]
 
-local VERSION = 5 -- 2: rooms (members "room/client", the room field); 3: no revival by a heartbeat older than the leave; 4: a renewal is two commands; 5: bulk deletes in chunks, heartbeats carry their TTL and connections, no timeout while processors lag
+local VERSION = 6 -- 6: node records, the timeouts' lateness, presence_diagnostics; 2: rooms (members "room/client", the room field); 3: no revival by a heartbeat older than the leave; 4: a renewal is two commands; 5: bulk deletes in chunks, heartbeats carry their TTL and connections, no timeout while processors lag
 
 local function now_ms()
   local t = redis.call('TIME')
@@ -273,6 +278,11 @@ local function expire_one(P, maxlen, keep, client, now, node, cutoff)
   end
   local deadline = tonumber(redis.call('ZSCORE', P .. 'presence:deadlines', client))
   if deadline and deadline > (cutoff or now) then return 0 end -- refreshed, or may be soon
+  if deadline then
+    local timeouts = P .. 'presence:timeouts'
+    redis.call('LPUSH', timeouts, now .. ':' .. math.max(now - deadline, 0))
+    redis.call('LTRIM', timeouts, 0, 999)
+  end
   transition(P, maxlen, keep, client, 'OFFLINE', 'timeout', node, now)
   return 1
 end
@@ -348,12 +358,26 @@ end
 -- FCALL presence_alive 0 P node ttl_ms
 -- The node is alive for ttl_ms more: its key (which decisions go by) and its entry in the
 -- node index (which readers of the roster go by), in Redis' time. Entries dead for an hour go.
+-- FCALL presence_alive 0 P node ttl_ms record_json: also the node's record (what the nodes view
+-- shows), stamped with `seen` (now) and `ttl`; a record that is no JSON object is ignored.
 local function alive(keys, args)
   local P, node, ttl = args[1], args[2], tonumber(args[3])
   local now = now_ms()
+  local nodes, records = P .. 'presence:nodes', P .. 'presence:node-records'
   redis.call('SET', P .. 'presence:node:' .. node, '1', 'PX', ttl)
-  redis.call('ZADD', P .. 'presence:nodes', now + ttl, node)
-  redis.call('ZREMRANGEBYSCORE', P .. 'presence:nodes', '-inf', now - 3600000)
+  redis.call('ZADD', nodes, now + ttl, node)
+  if args[4] then
+    local ok, record = pcall(cjson.decode, args[4])
+    if ok and type(record) == 'table' then
+      record.seen, record.ttl = now, ttl
+      redis.call('HSET', records, node, cjson.encode(record))
+    end
+  end
+  local gone = redis.call('ZRANGEBYSCORE', nodes, '-inf', now - 3600000, 'LIMIT', 0, chunk)
+  if #gone > 0 then
+    redis.call('ZREM', nodes, unpack(gone))
+    redis.call('HDEL', records, unpack(gone))
+  end
   return now
 end
 
@@ -390,6 +414,38 @@ local function prune_consumers(keys, args)
   return pruned
 end
 
+-- FCALL_RO presence_diagnostics 5 heartbeat presence nodes node-records timeouts  group
+-- What a node's diagnostics read needs, in one call: {now, XLEN heartbeat, XLEN presence,
+-- {node, expires_ms, record, ...} over every node of the last hour, {consumer, pending, idle_ms,
+-- alive 0|1, ...} of the processors' group, {"at:late", ...} the recent timeouts}.
+local function diagnostics(keys, args)
+  local now = now_ms()
+  local nodes = {}
+  local expiry = {}
+  local flat = redis.call('ZRANGE', keys[3], 0, -1, 'WITHSCORES')
+  for i = 1, #flat, 2 do
+    expiry[flat[i]] = tonumber(flat[i + 1])
+    nodes[#nodes + 1] = flat[i]
+    nodes[#nodes + 1] = flat[i + 1]
+    nodes[#nodes + 1] = redis.call('HGET', keys[4], flat[i]) or ''
+  end
+  local consumers = {}
+  local ok, group = pcall(redis.call, 'XINFO', 'CONSUMERS', keys[1], args[1])
+  if ok then
+    for _, consumer in ipairs(group) do
+      local fields = {}
+      for i = 1, #consumer, 2 do fields[consumer[i]] = consumer[i + 1] end
+      local name = fields['name']
+      consumers[#consumers + 1] = name
+      consumers[#consumers + 1] = fields['pending'] or 0
+      consumers[#consumers + 1] = fields['idle'] or 0
+      consumers[#consumers + 1] = ((expiry[name] or 0) > now) and 1 or 0
+    end
+  end
+  return {now, redis.call('XLEN', keys[1]), redis.call('XLEN', keys[2]), nodes, consumers,
+          redis.call('LRANGE', keys[5], 0, -1)}
+end
+
 local function version()
   return VERSION
 end
@@ -406,5 +462,7 @@ redis.register_function('presence_alive', alive)
 redis.register_function{function_name = 'presence_live_nodes', callback = live_nodes,
                         flags = {'no-writes'}}
 redis.register_function('presence_prune_consumers', prune_consumers)
+redis.register_function{function_name = 'presence_diagnostics', callback = diagnostics,
+                        flags = {'no-writes'}}
 redis.register_function{function_name = 'presence_version', callback = version,
                         flags = {'no-writes'}}

@@ -2,6 +2,7 @@
 
 #include "RelativeTime.h"
 
+#include <QColor>
 #include <QDateTime>
 
 namespace presence {
@@ -79,11 +80,42 @@ void EventLogModel::clear()
     Q_EMIT heldCountChanged(0);
 }
 
+namespace {
+const QString alertNode = QStringLiteral("⚠ alert");
+} // namespace
+
+void EventLogModel::addAlertLine(const QString &text, qint64 atMs)
+{
+    PresenceEvent line;
+    line.reason = text;
+    line.atMs = atMs;
+    line.node = alertNode;
+    enqueue(line);
+}
+
+bool EventLogModel::isAlertLine(const PresenceEvent &row)
+{
+    return row.client.toString().isEmpty() && row.node == alertNode;
+}
+
 QVariant EventLogModel::data(const QModelIndex &index, int role) const
 {
     if (!index.isValid() || index.row() >= int(m_rows.size()))
         return {};
     const PresenceEvent &row = m_rows[size_t(index.row())];
+    if (isAlertLine(row) && index.column() != TimeColumn) {
+        if (role == Qt::ForegroundRole)
+            return QColor(0xd6, 0x45, 0x45);
+        if (role == Qt::DisplayRole || role == Qt::ToolTipRole) {
+            switch (index.column()) {
+            case StatusColumn: return tr("ALERT");
+            case ReasonColumn: return row.reason;
+            case NodeColumn: return row.node;
+            default: return QString();
+            }
+        }
+        return {};
+    }
     if (role == Qt::DecorationRole && index.column() == StatusColumn)
         return m_icons.icon(row.status, row.reason);
     if (role == Qt::ForegroundRole && index.column() == StatusColumn)

@@ -46,6 +46,10 @@ public:
     qsizetype heldCount() const { return qsizetype(m_pending.size()); }
     void clear();
     void flush();
+    // A line of the operator's own: an alert raised or cleared (DiagnosticsMonitor). It has no
+    // entry id and no client; isAlertLine() tells it from a presence event.
+    void addAlertLine(const QString &text, qint64 atMs);
+    static bool isAlertLine(const PresenceEvent &row);
 
 Q_SIGNALS:
     void pausedChanged(bool paused);

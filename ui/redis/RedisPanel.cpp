@@ -1,8 +1,7 @@
 #include "RedisPanel.h"
 
-#include "RedisInspector.h"
 #include "app/PresenceBackend.h"
-#include "redis/RedisPresenceEngine.h"
+#include "engine/DiagnosticsMonitor.h"
 
 #include <QCheckBox>
 #include <QFormLayout>
@@ -31,9 +30,9 @@ QLabel *valueLabel(QWidget *parent)
 RedisPanel::RedisPanel(PresenceBackend &backend, QWidget *parent)
     : QWidget(parent)
     , m_backend(backend)
-    , m_engine(qobject_cast<RedisPresenceEngine *>(&backend.engine()))
+    , m_monitor(backend.diagnostics())
 {
-    if (m_engine) {
+    if (backend.engine().kind() == u"redis") {
         buildForRedis();
         return;
     }
@@ -50,8 +49,6 @@ RedisPanel::RedisPanel(PresenceBackend &backend, QWidget *parent)
 
 void RedisPanel::buildForRedis()
 {
-    m_inspector = new RedisInspector(m_engine->commands(), m_engine->config().keys, this);
-
     auto *connection = new QGroupBox(tr("Connection"), this);
     m_state = valueLabel(connection);
     m_address = valueLabel(connection);
@@ -71,22 +68,19 @@ void RedisPanel::buildForRedis()
     keyspaceForm->addRow(m_expired);
     keyspaceForm->addRow(m_configMessage);
     connect(m_expired, &QCheckBox::clicked, this, [this](bool wanted) {
-        m_engine->keyspace().setNotificationsWanted(wanted);
+        m_backend.engine().setExpiredNotificationsWanted(wanted);
     });
 
     auto *streams = new QGroupBox(tr("Streams and processors"), this);
     m_streams = valueLabel(streams);
     m_group = valueLabel(streams);
     m_processor = valueLabel(streams);
-    m_nodes = valueLabel(streams);
     m_refresh = new QPushButton(tr("Refresh (F5)"), streams);
     connect(m_refresh, &QPushButton::clicked, this, &RedisPanel::refresh);
     auto *streamsForm = new QFormLayout(streams);
     streamsForm->addRow(tr("Stream length"), m_streams);
-    streamsForm->addRow(tr("Group %1").arg(QString::fromUtf8(m_engine->config().keys.processorGroup())),
-                        m_group);
+    streamsForm->addRow(tr("Processors' group"), m_group);
     streamsForm->addRow(tr("This processor"), m_processor);
-    streamsForm->addRow(tr("Nodes alive"), m_nodes);
     streamsForm->addRow(m_refresh);
 
     auto *layout = new QVBoxLayout(this);
@@ -96,97 +90,93 @@ void RedisPanel::buildForRedis()
     layout->addWidget(streams);
     layout->addStretch(1);
 
-    connect(&m_engine->commands(), &RedisConnection::stateChanged, this, &RedisPanel::updateConnection);
-    connect(m_engine, &RedisPresenceEngine::healthChanged, this, &RedisPanel::updateConnection);
-    connect(&m_engine->keyspace(), &KeyspaceListener::configChanged, this, &RedisPanel::updateKeyspace);
-    connect(m_inspector, &RedisInspector::updated, this, &RedisPanel::updateReport);
-    m_timer.setInterval(2000);
-    connect(&m_timer, &QTimer::timeout, this, &RedisPanel::refresh);
-    m_timer.start();
-    updateConnection();
-    updateKeyspace();
-    updateReport();
-    refresh();
+    connect(&m_monitor, &DiagnosticsMonitor::updated, this, &RedisPanel::render);
+    render();
 }
 
 void RedisPanel::refresh()
 {
-    if (m_inspector && m_engine->commands().state() == RedisConnection::State::Up)
-        m_inspector->refresh();
+    m_monitor.refresh();
 }
 
-void RedisPanel::updateConnection()
+void RedisPanel::render()
 {
-    const RedisConnection &commands = m_engine->commands();
-    const PresenceEngine::Health health = m_engine->health();
-    QString state;
-    switch (commands.state()) {
-    case RedisConnection::State::Up:
-        state = health.ok ? tr("<b style='color:#2fa84f'>● up</b>")
-                          : tr("<b>connected, %1</b>").arg(health.state.toHtmlEscaped());
-        break;
-    case RedisConnection::State::Connecting:
-        state = tr("<b style='color:#e07b24'>◌ connecting</b>");
-        break;
-    case RedisConnection::State::Down:
-        state = tr("<b style='color:#d64545'>✕ down</b>");
-        break;
+    const EngineDiagnostics &d = m_monitor.last();
+    renderConnection(d);
+    renderKeyspace(d);
+    if (!d.valid)
+        return;
+    m_streams->setText(tr("heartbeat %1 · presence %2")
+                           .arg(number(d.heartbeatStreamLength), number(d.presenceStreamLength)));
+    const ProcessorBacklog &p = d.processors;
+    QString group = !p.known ? tr("not read yet")
+                             : tr("lag %1 · pending %2 · %3 consumer(s) · behind %4 ms")
+                                   .arg(number(p.lag), number(p.pending), number(p.consumers),
+                                        number(p.behindMs));
+    QStringList pendingBy;
+    for (const ConsumerStatus &consumer : d.consumers) {
+        if (consumer.pending > 0)
+            pendingBy << tr("%1: %2").arg(consumer.name).arg(consumer.pending);
     }
+    if (!pendingBy.isEmpty())
+        group += QStringLiteral("\n") + tr("pending by consumer: %1").arg(pendingBy.join(QStringLiteral(", ")));
+    m_group->setText(group);
+    m_processor->setText(tr("%1 heartbeats · %2 transitions · %3 claimed · %4 junk")
+                             .arg(QLocale().toString(d.heartbeatsProcessed),
+                                  QLocale().toString(d.processorTransitions),
+                                  QLocale().toString(d.entriesClaimed),
+                                  QLocale().toString(d.junkEntries)));
+}
+
+void RedisPanel::renderConnection(const EngineDiagnostics &d)
+{
+    const PresenceEngine::Health health = m_backend.engine().health();
+    QString state;
+    if (health.ok)
+        state = tr("<b style='color:#2fa84f'>● up</b>");
+    else if (health.state == u"down")
+        state = tr("<b style='color:#d64545'>✕ down</b>");
+    else if (health.state == u"connecting")
+        state = tr("<b style='color:#e07b24'>◌ connecting</b>");
+    else
+        state = tr("<b>connected, %1</b>").arg(health.state.toHtmlEscaped());
     if (!health.detail.isEmpty())
         state += QStringLiteral(" — ") + health.detail.toHtmlEscaped();
+    if (health.ok && d.roundTripMs >= 0)
+        state += tr(" · round trip %1 ms").arg(d.roundTripMs);
     m_state->setText(state);
-    QString address = commands.url().toDisplayString();
+    QString address = d.storeAddress.isEmpty() ? m_backend.redisAddress() : d.storeAddress;
     if (m_backend.embeddedRedis())
         address += tr(" (private redis-server, stopped on exit)");
     m_address->setText(address);
 }
 
-void RedisPanel::updateKeyspace()
+void RedisPanel::renderKeyspace(const EngineDiagnostics &d)
 {
-    const KeyspaceListener &keyspace = m_engine->keyspace();
-    const QString flags = keyspace.flags();
+    const QString flags = d.notifyKeyspaceEvents;
     m_flags->setText(flags.isEmpty() ? tr("\"\" (none)") : QStringLiteral("\"%1\"").arg(flags));
-    m_expired->setChecked(keyspace.notificationsWanted());
-    switch (keyspace.configState()) {
-    case KeyspaceListener::ConfigState::Enabled:
+    if (d.valid)
+        m_expired->setChecked(d.notificationsWanted);
+    switch (d.notifications) {
+    case NotificationState::Enabled:
         m_configMessage->setText(tr("Redis publishes expired events; this node listens."));
         break;
-    case KeyspaceListener::ConfigState::Disabled:
+    case NotificationState::Disabled:
         m_configMessage->setText(tr("Expired events are off: OFFLINE \"timeout\" comes from the "
                                     "deadline sweep alone."));
         break;
-    case KeyspaceListener::ConfigState::Refused:
+    case NotificationState::Refused:
         m_configMessage->setText(
             tr("<b style='color:#e07b24'>The server refused CONFIG</b> (%1). Managed Redis services "
                "often do: set notify-keyspace-events in the service's settings. Until then the "
                "deadline sweep alone times clients out.")
-                .arg(keyspace.configError().toHtmlEscaped()));
+                .arg(d.notificationsError.toHtmlEscaped()));
         break;
-    case KeyspaceListener::ConfigState::Unknown:
+    case NotificationState::Unknown:
+    case NotificationState::NotApplicable:
         m_configMessage->setText(tr("Not read yet."));
         break;
     }
-}
-
-void RedisPanel::updateReport()
-{
-    const RedisInspector::Report &report = m_inspector->report();
-    m_streams->setText(tr("heartbeat %1 · presence %2")
-                           .arg(number(report.heartbeatLength), number(report.presenceLength)));
-    QString group = tr("lag %1 · pending %2 · %3 consumer(s)")
-                        .arg(number(report.groupLag), number(report.groupPending),
-                             number(report.groupConsumers));
-    if (!report.pendingByConsumer.isEmpty())
-        group += QStringLiteral("\n") + tr("pending by consumer: %1").arg(report.pendingByConsumer.join(QStringLiteral(", ")));
-    m_group->setText(group);
-    const HeartbeatProcessor::Stats &stats = m_engine->processor().stats();
-    m_processor->setText(tr("%1 heartbeats · %2 transitions · %3 claimed · %4 junk")
-                             .arg(QLocale().toString(stats.processed), QLocale().toString(stats.transitions),
-                                  QLocale().toString(stats.claimed), QLocale().toString(stats.junk)));
-    m_nodes->setText(report.nodes.isEmpty() ? QStringLiteral("—")
-                                            : report.nodes.join(QStringLiteral("\n")));
-    if (!report.error.isEmpty())
-        m_nodes->setText(m_nodes->text() + QStringLiteral("\n") + tr("error: %1").arg(report.error));
 }
 
 } // namespace presence

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <QTimer>
 #include <QWidget>
 
 class QCheckBox;
@@ -9,20 +8,21 @@ class QPushButton;
 
 namespace presence {
 
-class HeartbeatProcessor;
+class DiagnosticsMonitor;
 class PresenceBackend;
-class RedisInspector;
-class RedisPresenceEngine;
+struct EngineDiagnostics;
 
-// Redis as this node sees it: connection state and address, notify-keyspace-events with a
-// toggle for expired-key notifications (which merges: only the x class is added or removed),
-// stream lengths, the processors' group lag and pending entries, and the nodes alive.
-// With the in-memory engine it says there is no Redis and why.
+// Redis as this node sees it, rendered from the engine's diagnostics (DiagnosticsMonitor: one
+// read a second, shared with /metrics; this panel sends no command of its own): connection
+// state and address, notify-keyspace-events with a toggle for expired-key notifications (which
+// merges: only the x class is added or removed), stream lengths, the processors' group and this
+// processor's counters. With the in-memory engine it says there is no Redis and why.
 class RedisPanel final : public QWidget {
     Q_OBJECT
 public:
     explicit RedisPanel(PresenceBackend &backend, QWidget *parent = nullptr);
 
+    // Reads the figures now rather than at the next second.
     void refresh();
 
     QCheckBox *expiredToggle() const { return m_expired; }
@@ -30,18 +30,16 @@ public:
     QLabel *configMessage() const { return m_configMessage; }
     QLabel *stateLabel() const { return m_state; }
     QLabel *streamsLabel() const { return m_streams; }
-    QLabel *nodesLabel() const { return m_nodes; }
-    RedisInspector *inspector() const { return m_inspector; }
+    QLabel *groupLabel() const { return m_group; }
 
 private:
     void buildForRedis();
-    void updateConnection();
-    void updateKeyspace();
-    void updateReport();
+    void render();
+    void renderConnection(const EngineDiagnostics &d);
+    void renderKeyspace(const EngineDiagnostics &d);
 
     PresenceBackend &m_backend;
-    RedisPresenceEngine *m_engine = nullptr;
-    RedisInspector *m_inspector = nullptr;
+    DiagnosticsMonitor &m_monitor;
     QLabel *m_state = nullptr;
     QLabel *m_address = nullptr;
     QLabel *m_flags = nullptr;
@@ -50,9 +48,7 @@ private:
     QLabel *m_streams = nullptr;
     QLabel *m_group = nullptr;
     QLabel *m_processor = nullptr;
-    QLabel *m_nodes = nullptr;
     QPushButton *m_refresh = nullptr;
-    QTimer m_timer;
 };
 
 } // namespace presence

@@ -1,0 +1,15 @@
+#pragma once
+
+#include "engine/Alerts.h"
+#include "engine/EngineDiagnostics.h"
+
+#include <QJsonObject>
+
+namespace presence {
+
+// GET /api/nodes: every node with its figures (dead ones with when they stopped), the
+// processors' consumers (those of dead nodes flagged), the store and the active alerts.
+QJsonObject nodesToJson(const EngineDiagnostics &diagnostics, const QList<Alert> &alerts);
+QJsonObject toJson(const NodeStatus &node);
+
+} // namespace presence

@@ -1,0 +1,229 @@
+// The diagnostics value type on the memory engine, the alerts it calls for, and how /metrics
+// renders both (every metric the example Prometheus rules use must be one we export).
+#include "ManualClock.h"
+#include "engine/Alerts.h"
+#include "engine/DiagnosticsMonitor.h"
+#include "engine/MemoryPresenceEngine.h"
+#include "http/Metrics.h"
+
+#include <QFile>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace presence;
+using namespace presence::test;
+
+namespace {
+EngineDiagnostics healthy()
+{
+    EngineDiagnostics d;
+    d.valid = true;
+    d.engine = QStringLiteral("redis");
+    d.node = QStringLiteral("a");
+    d.takenAtMs = 1'800'000'000'000;
+    d.ttlMs = 7500;
+    d.processors.known = true;
+    NodeStatus a;
+    a.id = QStringLiteral("a");
+    a.alive = true;
+    a.lastSeenMs = d.takenAtMs - 1000;
+    d.nodes = {a};
+    return d;
+}
+
+bool has(const QList<Alert> &alerts, AlertKind kind)
+{
+    return std::any_of(alerts.cbegin(), alerts.cend(),
+                       [kind](const Alert &a) { return a.kind == kind; });
+}
+} // namespace
+
+class TestEngineDiagnostics : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void memoryEngineReportsItselfAndItsTimeouts()
+    {
+        ManualClock clock;
+        MemoryPresenceEngine engine(clock, PresenceTiming{1000, 1.5, 0}, QStringLiteral("solo"));
+        engine.setSessionCount(3);
+        const RoomMember alice{RoomName{}, *ClientId::fromString(QStringLiteral("alice"))};
+        const RoomMember bob{RoomName{}, *ClientId::fromString(QStringLiteral("bob"))};
+        engine.setConnections(alice, 1);
+        engine.heartbeat({bob});
+        clock.advance(1500 + 40); // bob's deadline passed 40 ms ago
+        engine.processDue();
+
+        std::optional<EngineDiagnostics> read;
+        QObject context;
+        engine.readDiagnostics(&context, [&read](const EngineDiagnostics &d) { read = d; });
+        QVERIFY(!read); // never before readDiagnostics returned
+        QTRY_VERIFY(read.has_value());
+        QVERIFY(read->valid);
+        QCOMPARE(read->engine, QStringLiteral("memory"));
+        QCOMPARE(read->nodes.size(), 1);
+        QCOMPARE(read->nodes[0].id, QStringLiteral("solo"));
+        QVERIFY(read->nodes[0].alive);
+        QCOMPARE(read->nodes[0].sessions, 3);
+        QCOMPARE(read->nodes[0].members, 1); // alice holds a connection; bob only heartbeated
+        QCOMPARE(read->timeoutsRecent, 2); // both timed out (alice's connection sent no heartbeat)
+        QCOMPARE(read->latenessSamples, 2);
+        QCOMPARE(read->latenessP99Ms, 40);
+    }
+
+    void aDestroyedContextDropsTheCallback()
+    {
+        ManualClock clock;
+        MemoryPresenceEngine engine(clock, PresenceTiming{}, QStringLiteral("solo"));
+        bool called = false;
+        auto context = std::make_unique<QObject>();
+        engine.readDiagnostics(context.get(),
+                               [&called](const EngineDiagnostics &) { called = true; });
+        context.reset();
+        QObject later;
+        bool laterCalled = false;
+        engine.readDiagnostics(&later,
+                               [&laterCalled](const EngineDiagnostics &) { laterCalled = true; });
+        QTRY_VERIFY(laterCalled); // the loop ran past where the first would have been delivered
+        QVERIFY(!called);
+    }
+
+    void p99IsTheNearestRank()
+    {
+        EngineDiagnostics d;
+        QList<TimeoutSample> samples;
+        const qint64 now = 10'000'000;
+        for (int i = 1; i <= 200; ++i)
+            samples.append({now - 1000, i});                                    // 1..200 ms
+        samples.append({now - EngineDiagnostics::latenessWindowMs - 1, 99999}); // too old
+        summarizeTimeouts(d, samples, now);
+        QCOMPARE(d.latenessSamples, 200);
+        QCOMPARE(d.latenessP99Ms, 198);
+        QCOMPARE(d.timeoutsRecent, 200);
+    }
+
+    void eachAlertHasItsCondition()
+    {
+        const AlertThresholds t;
+        QVERIFY(evaluateAlerts(healthy(), t).isEmpty());
+        QVERIFY(evaluateAlerts(EngineDiagnostics{}, t).isEmpty()); // not read yet: no alarm
+
+        EngineDiagnostics down = healthy();
+        down.storeOk = false;
+        down.storeState = QStringLiteral("down");
+        down.storeDetail = QStringLiteral("no reply within 3000 ms");
+        const QList<Alert> downAlerts = evaluateAlerts(down, t);
+        QVERIFY(has(downAlerts, AlertKind::RedisDown));
+        QVERIFY(downAlerts[0].text.contains(QStringLiteral("no reply within 3000 ms")));
+
+        EngineDiagnostics lag = healthy();
+        lag.processors.behindMs = 3750; // exactly TTL/2: not yet
+        QVERIFY(!has(evaluateAlerts(lag, t), AlertKind::ProcessorLag));
+        lag.processors.behindMs = 3751;
+        QVERIFY(has(evaluateAlerts(lag, t), AlertKind::ProcessorLag));
+
+        EngineDiagnostics late = healthy();
+        late.latenessP99Ms = t.latenessBoundMs;
+        QVERIFY(!has(evaluateAlerts(late, t), AlertKind::OfflineLateness));
+        late.latenessP99Ms = t.latenessBoundMs + 1;
+        QVERIFY(has(evaluateAlerts(late, t), AlertKind::OfflineLateness));
+
+        EngineDiagnostics died = healthy();
+        NodeStatus b;
+        b.id = QStringLiteral("b");
+        b.lastSeenMs = died.takenAtMs - 20'000;
+        died.nodes.append(b);
+        died.consumers = {{QStringLiteral("b"), 7, 20'000, false}};
+        const QList<Alert> diedAlerts = evaluateAlerts(died, t);
+        QVERIFY(has(diedAlerts, AlertKind::NodeDied));
+        QVERIFY(diedAlerts[0].text.contains(QStringLiteral("b (stopped")));
+        QVERIFY(diedAlerts[0].text.contains(QStringLiteral("7 pending")));
+        died.nodes[1].lastSeenMs = died.takenAtMs - t.nodeDeathShownMs - 1; // old news
+        QVERIFY(!has(evaluateAlerts(died, t), AlertKind::NodeDied));
+
+        EngineDiagnostics burst = healthy();
+        burst.timeoutsRecent = t.timeoutBurst - 1;
+        QVERIFY(!has(evaluateAlerts(burst, t), AlertKind::TimeoutBurst));
+        burst.timeoutsRecent = t.timeoutBurst;
+        QVERIFY(has(evaluateAlerts(burst, t), AlertKind::TimeoutBurst));
+    }
+
+    void monitorRaisesAndClears()
+    {
+        ManualClock clock;
+        MemoryPresenceEngine engine(clock, PresenceTiming{1000, 1.5, 0}, QStringLiteral("solo"));
+        AlertThresholds thresholds;
+        thresholds.timeoutBurst = 2;
+        DiagnosticsMonitor monitor(engine, thresholds, 60'000);
+        QSignalSpy raised(&monitor, &DiagnosticsMonitor::alertRaised);
+        QSignalSpy cleared(&monitor, &DiagnosticsMonitor::alertCleared);
+        QSignalSpy updated(&monitor, &DiagnosticsMonitor::updated);
+        monitor.start();
+        QTRY_COMPARE(updated.count(), 1);
+        QCOMPARE(raised.count(), 0);
+        for (const char *name : {"a", "b"})
+            engine.heartbeat(
+                {RoomMember{RoomName{}, *ClientId::fromString(QString::fromLatin1(name))}});
+        clock.advance(1600);
+        engine.processDue();
+        monitor.refresh();
+        QTRY_COMPARE(raised.count(), 1);
+        QCOMPARE(raised[0][0].value<Alert>().kind, AlertKind::TimeoutBurst);
+        QVERIFY(monitor.isActive(AlertKind::TimeoutBurst));
+        monitor.refresh();
+        QTRY_COMPARE(updated.count(), 3);
+        QCOMPARE(raised.count(), 1); // still active: raised once
+        clock.advance(EngineDiagnostics::timeoutWindowMs + 1);
+        monitor.refresh();
+        QTRY_COMPARE(cleared.count(), 1);
+        QVERIFY(!monitor.isActive(AlertKind::TimeoutBurst));
+    }
+
+    void metricsRenderNodesAndAlerts()
+    {
+        MetricsGauges gauges;
+        gauges.diagnostics = healthy();
+        gauges.processors.known = true;
+        NodeStatus b;
+        b.id = QStringLiteral("b");
+        b.version = QStringLiteral("0.1.0");
+        b.lastSeenMs = 1'799'999'990'000;
+        b.heartbeatsPerSecond = 12.5;
+        b.sessions = 4;
+        gauges.diagnostics.nodes.append(b);
+        gauges.diagnostics.consumers = {{QStringLiteral("b"), 3, 9000, false}};
+        gauges.diagnostics.latenessP99Ms = 48;
+        gauges.alerts = {{AlertKind::NodeDied, QStringLiteral("node died: b")}};
+        const QByteArray text = renderPrometheus(Metrics{}, gauges);
+        QVERIFY(text.contains("presence_alert{alert=\"node_died\"} 1\n"));
+        QVERIFY(text.contains("presence_alert{alert=\"redis_down\"} 0\n"));
+        QVERIFY(text.contains("presence_node_up{node=\"a\",version=\"\"} 1\n"));
+        QVERIFY(text.contains("presence_node_up{node=\"b\",version=\"0.1.0\"} 0\n"));
+        QVERIFY(text.contains("presence_node_sessions{node=\"b\"} 4\n"));
+        QVERIFY(text.contains("presence_node_heartbeats_per_second{node=\"b\"} 12.5\n"));
+        QVERIFY(
+            text.contains("presence_node_last_seen_timestamp_seconds{node=\"b\"} 1799999990\n"));
+        QVERIFY(text.contains("presence_nodes{state=\"dead\"} 1\n"));
+        QVERIFY(text.contains("presence_dead_node_consumers 1\n"));
+        QVERIFY(text.contains("presence_dead_node_pending_entries 3\n"));
+        QVERIFY(text.contains("presence_offline_lateness_p99_ms 48\n"));
+
+        // Every presence_* metric the example rules use is one a node exports.
+        QFile rules(QStringLiteral(PRESENCE_RULES_FILE));
+        QVERIFY2(rules.open(QIODevice::ReadOnly), PRESENCE_RULES_FILE);
+        const QString source = QString::fromUtf8(rules.readAll());
+        static const QRegularExpression metric(QStringLiteral("\\b(presence_[a-z_0-9]+)"));
+        int used = 0;
+        for (const QRegularExpressionMatch &m : metric.globalMatch(source)) {
+            const QByteArray name = m.captured(1).toUtf8();
+            if (name == "presence_rules") // the file's own name in its comments
+                continue;
+            ++used;
+            QVERIFY2(text.contains("# TYPE " + name + ' '), name.constData());
+        }
+        QVERIFY(used >= 6);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEngineDiagnostics)
+#include "tst_engine_diagnostics.moc"
