@@ -347,11 +347,11 @@ class TestChaos : public QObject {
         }
     }
 
-    // Every run, however short, cuts remote clients that were ONLINE and catches a processor
-    // holding heartbeats: the CI variant must exercise both.
+    // Every run, however short, cuts remote clients that were ONLINE (once timed) and catches a
+    // processor holding heartbeats: the CI variant must exercise both.
     void ensureEachFaultHappened(qint64 elapsedMs, qint64 runMs)
     {
-        if (m_clientsCut == 0 && !linkIsCut() && elapsedMs > runMs / 3) {
+        if (m_cutHealMs < 0 && !linkIsCut() && elapsedMs > runMs / 3) {
             SimClient *remote = nullptr;
             for (SimClient &c : m_clients) {
                 if (c.remote && (!remote || c.node >= 0))
