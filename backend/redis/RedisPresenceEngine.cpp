@@ -419,11 +419,9 @@ void RedisPresenceEngine::history(EventId after, HistoryCallback callback)
                            *complete = maxDeleted && lastGenerated && after >= *maxDeleted &&
                                        after <= *lastGenerated;
                        });
-    m_commands.command({"XRANGE", m_config.keys.presenceStream(), after.toByteArray(),
-                        after.toByteArray()},
-                       [held](const RedisReply &reply) {
-                           *held = !parseStreamEntries(reply).isEmpty();
-                       });
+    m_commands.command(
+        {"XRANGE", m_config.keys.presenceStream(), after.toByteArray(), after.toByteArray()},
+        [held](const RedisReply &reply) { *held = !parseStreamEntries(reply).isEmpty(); });
     constexpr int replayLimit = 10000;
     m_commands.command({"XRANGE", m_config.keys.presenceStream(), "(" + after.toByteArray(), "+",
                         "COUNT", QByteArray::number(replayLimit)},

@@ -125,8 +125,9 @@ private Q_SLOTS:
         QVERIFY(resuming.waitForStatus(QStringLiteral("erin"), QStringLiteral("OFFLINE")));
         QCOMPARE(resuming.eventsFor(QStringLiteral("erin")).size(), 1);
         QCOMPARE(resuming.eventsFor(QStringLiteral("dave")).size(), 1);
-        QCOMPARE(resuming.eventsFor(QStringLiteral("dave")).first().value(QStringLiteral("snapshot")),
-                 QJsonValue(true));
+        QCOMPARE(
+            resuming.eventsFor(QStringLiteral("dave")).first().value(QStringLiteral("snapshot")),
+            QJsonValue(true));
 
         // Without a reset meanwhile a replay stays a replay: nothing re-sent.
         SseTestClient quiet;

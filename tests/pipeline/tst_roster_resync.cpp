@@ -78,8 +78,8 @@ class TestRosterResync : public QObject {
     }
     void leaveOnOtherNode(const QByteArray &client)
     {
-        QVERIFY(!run({"FCALL", "presence_leave", "0", "", "1000", "100", otherNode, client})
-                     .isError());
+        QVERIFY(
+            !run({"FCALL", "presence_leave", "0", "", "1000", "100", otherNode, client}).isError());
     }
     void openRedis()
     {
@@ -171,10 +171,11 @@ private Q_SLOTS:
         openRedis();
         const QStringList clients = {QStringLiteral("erin"), QStringLiteral("frank"),
                                      QStringLiteral("dave")};
-        QVERIFY2(QTest::qWaitFor([&] { return viewMatchesSharedRoster(watcher, clients); }, 10000),
-                 qPrintable(QStringLiteral("erin %1, dave %2 after %3 events")
-                                .arg(lastStatus(watcher, clients[0]), lastStatus(watcher, clients[2]))
-                                .arg(watcher.events().size() - eventsBefore)));
+        QVERIFY2(
+            QTest::qWaitFor([&] { return viewMatchesSharedRoster(watcher, clients); }, 10000),
+            qPrintable(QStringLiteral("erin %1, dave %2 after %3 events")
+                           .arg(lastStatus(watcher, clients[0]), lastStatus(watcher, clients[2]))
+                           .arg(watcher.events().size() - eventsBefore)));
         QCOMPARE(lastStatus(watcher, QStringLiteral("erin")), QStringLiteral("ONLINE"));
 
         // A client that left before the rewind, resuming from an id the stream lost (entries
@@ -205,7 +206,8 @@ private Q_SLOTS:
         QVERIFY(!run({"ZREM", "presence:deadlines", "erin"}).isError());
         latecomer.open(m_node->port(), "/latecomer");
         QVERIFY(latecomer.waitForStatus(QStringLiteral("erin"), QStringLiteral("ONLINE")));
-        const QByteArray past = QByteArray::number(QDateTime::currentMSecsSinceEpoch() + 1000) + "-0";
+        const QByteArray past =
+            QByteArray::number(QDateTime::currentMSecsSinceEpoch() + 1000) + "-0";
         QVERIFY2(run({"XSETID", "presence", past, "MAXDELETEDID", past}).isOk(), "XSETID");
         int killed = 0;
         const QByteArray name = "name=presence:commands:" + nodeName.toUtf8() + ' ';
