@@ -49,8 +49,8 @@ QList<PresenceEvent> rosterCorrections(const RosterTable &known, const QList<Cli
         present.insert(row.member());
         const ClientPresence *before = known.find(row.member());
         if (!before ? row.status == PresenceStatus::Online : before->status != row.status)
-            corrections.append({at, row.client, row.status, QStringLiteral("resync"), nowMs,
-                                node, row.room, true});
+            corrections.append({at, row.client, row.status, QStringLiteral("resync"), nowMs, node,
+                                row.room, true});
     }
     known.forEach([&](const ClientPresence &row) {
         if (row.status == PresenceStatus::Online && !present.contains(row.member()))
