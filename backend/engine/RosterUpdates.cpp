@@ -49,13 +49,13 @@ QList<PresenceEvent> rosterCorrections(const RosterTable &known, const QList<Cli
         present.insert(row.member());
         const ClientPresence *before = known.find(row.member());
         if (!before ? row.status == PresenceStatus::Online : before->status != row.status)
-            corrections.append(
-                {at, row.client, row.status, QStringLiteral("resync"), nowMs, node, row.room});
+            corrections.append({at, row.client, row.status, QStringLiteral("resync"), nowMs, node,
+                                row.room, true});
     }
     known.forEach([&](const ClientPresence &row) {
         if (row.status == PresenceStatus::Online && !present.contains(row.member()))
             corrections.append({at, row.client, PresenceStatus::Offline, QStringLiteral("resync"),
-                                nowMs, node, row.room});
+                                nowMs, node, row.room, true});
     });
     return corrections;
 }

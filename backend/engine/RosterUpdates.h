@@ -15,7 +15,8 @@ bool applyPresenceEvent(RosterTable &rows, const PresenceEvent &event, qint64 tt
 void pruneOfflineRows(RosterTable &rows, qint64 keep);
 
 // What a view that held `known` must be told to hold `fresh`: a correction (reason "resync",
-// id `at`) for every member whose status differs, and OFFLINE for those ONLINE and gone.
+// id `at`, PresenceEvent::correction set) for every member whose status differs, and OFFLINE
+// for those ONLINE and gone.
 QList<PresenceEvent> rosterCorrections(const RosterTable &known, const QList<ClientPresence> &fresh,
                                        EventId at, qint64 nowMs, const QString &node);
 

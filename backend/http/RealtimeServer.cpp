@@ -22,7 +22,10 @@ RealtimeServer::RealtimeServer(PresenceEngine &engine, LocalClients &localClient
     , m_snapshots(engine)
 {
     connect(&m_engine, &PresenceEngine::presenceChanged, this, &RealtimeServer::broadcast);
-    connect(&m_engine, &PresenceEngine::rosterReset, this, [this] { m_snapshots.clear(); });
+    connect(&m_engine, &PresenceEngine::rosterReset, this, [this] {
+        ++m_rosterResets;
+        m_snapshots.clear();
+    });
     connect(&m_keepaliveTimer, &QTimer::timeout, this, &RealtimeServer::sendKeepalives);
     // Zero-time single shot: runs once the engine's current burst of signals is delivered.
     m_flushTimer.setSingleShot(true);
@@ -100,12 +103,15 @@ void RealtimeServer::resume(SseSession *session, EventId lastEventId)
 {
     session->beginReplay();
     QPointer<SseSession> guard(session);
-    m_engine.history(lastEventId, [this, guard](PresenceEngine::History history) {
+    const quint64 resetsBefore = m_rosterResets;
+    m_engine.history(lastEventId, [this, guard, resetsBefore](PresenceEngine::History history) {
         if (!guard || !guard->isOpen())
             return;
-        if (!history.complete) {
+        if (!history.complete || m_rosterResets != resetsBefore) {
             // Too old (or unknown): the client's view may be stale in both directions, so
-            // the fresh roster includes who went OFFLINE meanwhile.
+            // the fresh roster includes who went OFFLINE meanwhile. The same after a roster
+            // reset during the fetch: the stream's story misses the corrections this session
+            // was not given while replaying; the roster has them.
             sendFreshRoster(guard, true);
             guard->finishReplay({});
             return;
@@ -132,7 +138,10 @@ void RealtimeServer::broadcast(const PresenceEvent &event)
         if (session->client() == event.client)
             continue;
         const bool first = !session->hasQueued();
-        if (!session->queueEvent(event, frame))
+        // A correction carries the id of where the stream stood, which every session here has
+        // been sent: the id check that drops repeats would drop it (its state is new to them).
+        if (!(event.correction ? session->queueCorrection(frame)
+                               : session->queueEvent(event, frame)))
             continue;
         ++m_metrics.eventsSent;
         if (first)

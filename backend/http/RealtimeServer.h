@@ -88,6 +88,9 @@ private:
     QTimer m_flushTimer;
     QHash<QHostAddress, int> m_sessionsByPeer;
     QTimer m_keepaliveTimer;
+    // Roster resets so far: a replay fetched across one is replaced by a fresh roster (the
+    // corrections went to the sessions that were not replaying).
+    quint64 m_rosterResets = 0;
 };
 
 } // namespace presence

@@ -186,6 +186,14 @@ bool SseSession::queueEvent(const PresenceEvent &event, const QByteArray &frame)
     return true;
 }
 
+bool SseSession::queueCorrection(const QByteArray &frame)
+{
+    if (!m_open || m_replaying)
+        return false;
+    m_queued += frame;
+    return true;
+}
+
 bool SseSession::flush()
 {
     if (m_queued.isEmpty())

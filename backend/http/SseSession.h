@@ -93,6 +93,10 @@ public:
     // its sessions.
     bool queueEvent(const PresenceEvent &event, const QByteArray &frame);
     bool queueEvent(const PresenceEvent &event) { return queueEvent(event, {}); }
+    // A correction after a roster resync (PresenceEvent::correction): queued like an event but
+    // never skipped for its id, which the session has sent already. A session fetching a
+    // replay is not given it (returns false): the replay's owner sends it a fresh roster.
+    bool queueCorrection(const QByteArray &frame);
     static QByteArray format(const PresenceEvent &event, bool snapshot);
     // Writes what queueEvent() gathered, in one write (after any paced output). Returns
     // whether anything was written.

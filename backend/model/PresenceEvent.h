@@ -32,6 +32,10 @@ struct PresenceEvent {
     qint64 atMs = 0; // wall-clock time of the transition, ms since the epoch
     QString node;    // the node that produced it, when known
     RoomName room;   // the room the transition is in
+    // A correction after a roster resync: the member's state as of `id` (the node's position
+    // in the presence stream, which its sessions have seen already), differing from what the
+    // node had told them. Not in the stream; sessions must get it despite the old id.
+    bool correction = false;
 
     RoomMember member() const { return {room, client}; }
     // The SSE data: "room" appears only outside the default room (the seed's events unchanged).

@@ -433,9 +433,13 @@ void RedisPresenceEngine::readRoster(RosterCallback callback)
 
 void RedisPresenceEngine::history(EventId after, HistoryCallback callback)
 {
-    // Complete when nothing after `after` was trimmed (XINFO's max-deleted-entry-id, Redis 7)
-    // and `after` is not past the stream's end (an id from another store, or forged).
+    // Complete when nothing after `after` was trimmed (XINFO's max-deleted-entry-id, Redis 7),
+    // `after` is not past the stream's end (an id from another store, or forged), and the
+    // stream holds it: every id a session is sent is an entry's, so one the stream lacks was
+    // lost in a rewind (a failover to a replica that missed it, a restore from an older
+    // snapshot), and the entries after it are another story than the one the client was told.
     auto complete = std::make_shared<bool>(false);
+    auto held = std::make_shared<bool>(false);
     m_commands.command({"XINFO", "STREAM", m_config.keys.presenceStream()},
                        [complete, after](const RedisReply &reply) {
                            const auto &flat = reply.elements();
@@ -449,12 +453,15 @@ void RedisPresenceEngine::history(EventId after, HistoryCallback callback)
                            *complete = maxDeleted && lastGenerated && after >= *maxDeleted &&
                                        after <= *lastGenerated;
                        });
+    m_commands.command(
+        {"XRANGE", m_config.keys.presenceStream(), after.toByteArray(), after.toByteArray()},
+        [held](const RedisReply &reply) { *held = !parseStreamEntries(reply).isEmpty(); });
     constexpr int replayLimit = 10000;
     m_commands.command({"XRANGE", m_config.keys.presenceStream(), "(" + after.toByteArray(), "+",
                         "COUNT", QByteArray::number(replayLimit)},
-                       [complete, callback](const RedisReply &reply) {
+                       [complete, held, callback](const RedisReply &reply) {
                            History history;
-                           history.complete = *complete && !reply.isError();
+                           history.complete = *complete && *held && !reply.isError();
                            if (history.complete) {
                                const QList<StreamEntry> entries = parseStreamEntries(reply);
                                // More than the limit: a fresh roster is cheaper than a replay.

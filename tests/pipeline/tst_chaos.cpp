@@ -2,17 +2,29 @@
 // over rooms (the default room, "ra", and both "ra" and "rb"), nodes killed with SIGKILL and
 // restarted, nodes paused past the TTL (SIGSTOP/SIGCONT), Redis restarted (losing everything),
 // Redis hung past the reply deadline (SIGSTOP), one node with another heartbeat period than the
-// rest — at random moments, from a seed that is printed so a failure can be replayed. After
-// things settle:
+// rest, clients in a network namespace of the test's own cut off silently (their link taken
+// down: no FIN, no RST), and a heartbeat processor lagging (its node SIGSTOPped for less than
+// the TTL while heartbeats it was handed sit unread) — at random moments, from a seed that is
+// printed so a failure can be replayed. Checked:
+//   - while a processor lags, no client whose heartbeat sits unread in it times out before
+//     that heartbeat's TTL ran out (the rule "a processor behind by less than the TTL never
+//     times out a client whose heartbeats sit unread"), and after things settle:
 //   - every viewer's view equals the ground truth the simulation knows, per (room, client)
-//     (nothing missing, no client ONLINE after it is gone, nobody seen outside its rooms), and
+//     (nothing missing, no client ONLINE after it is gone — a cut-off one included —, nobody
+//     seen outside its rooms), and
 //   - no viewer was told the same status twice in a row for a member (nothing duplicated).
-// PRESENCE_CHAOS_SECONDS sets the length (the CI variant is short), PRESENCE_CHAOS_SEED the seed.
+// PRESENCE_CHAOS_SECONDS sets the length (the CI variant is short; every run has at least one
+// cut and one lag that held heartbeats), PRESENCE_CHAOS_SEED the seed.
+#include "ChaosViews.h"
 #include "NodeProcess.h"
+#include "RedisCommand.h"
 #include "RedisTestServer.h"
 #include "SseTestClient.h"
+#include "TestNamespace.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
+#include <QProcess>
 #include <QRandomGenerator>
 #include <QTest>
 #include <csignal>
@@ -23,19 +35,26 @@ using namespace presence;
 using presence::test::NodeProcess;
 using presence::test::RedisTestServer;
 using presence::test::SseTestClient;
+using presence::test::TestNamespace;
 
 namespace {
 constexpr int nodeCount = 3;
 constexpr int clientCount = 12;
 const QString heartbeat = QStringLiteral("300ms"); // ttl 450 ms
+constexpr qint64 ttlMs = 450;
 const QString otherHeartbeat = QStringLiteral("700ms"); // the last node's: ttl 1,050 ms
+// A cut-off client is dropped within keepalive + peer timeout (+ grace, 0 here).
+constexpr qint64 keepaliveMs = 500;
+constexpr qint64 peerTimeoutMs = 1000;
 
 const QStringList allRooms = {QStringLiteral("default"), QStringLiteral("ra"), QStringLiteral("rb")};
 
 struct SimClient {
     QString name;
     QStringList rooms;
+    bool remote = false; // in the test namespace (curl there), else a SseTestClient here
     std::unique_ptr<SseTestClient> connection;
+    std::unique_ptr<QProcess> curl;
     int node = -1; // which node it is connected to, -1: none
 
     QByteArray path() const
@@ -47,7 +66,7 @@ struct SimClient {
     }
 };
 
-// Client i is in the default room, in "ra", or in both "ra" and "rb".
+// Client i is in the default room, in "ra", or in both "ra" and "rb"; every fourth is remote.
 QStringList roomsOf(int i)
 {
     switch (i % 3) {
@@ -57,23 +76,20 @@ QStringList roomsOf(int i)
     }
 }
 
-// The last status each member ("room/client") was reported with, replaying a viewer's events;
-// also counts repeats (the same status twice in a row for one member).
-std::map<QString, QString> replay(const SseTestClient &viewer, int *repeats)
+// A heartbeat handed to a processor that has not acknowledged it.
+struct HeldHeartbeat {
+    QString member; // "room/client"
+    qint64 writtenMs = 0;
+    qint64 ttlMs = 0;
+};
+
+void stopProcess(std::unique_ptr<QProcess> &process)
 {
-    std::map<QString, QString> last;
-    for (const auto &event : viewer.events()) {
-        const QJsonObject json = event.json();
-        const QString client = json.value(QStringLiteral("room")).toString(QStringLiteral("default"))
-                               + u'/' + json.value(QStringLiteral("client")).toString();
-        const QString status = json.value(QStringLiteral("status")).toString();
-        const bool snapshot = json.value(QStringLiteral("snapshot")).toBool();
-        const auto found = last.find(client);
-        if (!snapshot && found != last.end() && found->second == status)
-            ++*repeats;
-        last[client] = status;
-    }
-    return last;
+    if (!process)
+        return;
+    process->kill();
+    process->waitForFinished(3000);
+    process.reset();
 }
 } // namespace
 
@@ -81,52 +97,233 @@ class TestChaos : public QObject {
     Q_OBJECT
 
     RedisTestServer m_redis;
+    std::unique_ptr<RedisConnection> m_inspector; // the test's own look into Redis
+    TestNamespace m_namespace;
+    QString m_host; // where the nodes listen: the namespace's link, reachable from both sides
     std::unique_ptr<NodeProcess> m_nodes[nodeCount];
     std::vector<SimClient> m_clients;
     QRandomGenerator m_random;
+    QElapsedTimer m_sinceCut;            // valid while the namespace's link is down
+    std::vector<std::unique_ptr<QProcess>> m_cutOff; // their curl, killed once they were dropped
+    QStringList m_cutMembers; // store keys ("room/client") of the clients cut off last
+    int m_heavyFaultsAtCut = 0;
+    qint64 m_cutHealMs = -1; // the timed cut: from the cut to every member OFFLINE in Redis
     int m_kills = 0, m_redisRestarts = 0, m_joins = 0, m_leaves = 0, m_nodePauses = 0,
-        m_redisPauses = 0;
+        m_redisPauses = 0, m_cuts = 0, m_clientsCut = 0, m_lags = 0, m_heldHeartbeats = 0;
 
     bool startNode(int index)
     {
         m_nodes[index] = std::make_unique<NodeProcess>();
+        m_nodes[index]->setListenHost(m_host);
         return m_nodes[index]->start(
             {QStringLiteral("--redis"), QStringLiteral("redis://127.0.0.1:%1").arg(m_redis.port()),
              QStringLiteral("--node-id"), QStringLiteral("chaos-%1").arg(index),
              QStringLiteral("--heartbeat"), index == nodeCount - 1 ? otherHeartbeat : heartbeat,
-             QStringLiteral("--grace"), QStringLiteral("0s")});
+             QStringLiteral("--grace"), QStringLiteral("0s"),
+             QStringLiteral("--keepalive"), QStringLiteral("%1ms").arg(keepaliveMs),
+             QStringLiteral("--peer-timeout"), QStringLiteral("%1ms").arg(peerTimeoutMs)});
+    }
+    QString url(int node, const SimClient &client) const
+    {
+        return QStringLiteral("http://%1:%2%3")
+            .arg(m_host)
+            .arg(m_nodes[node]->port())
+            .arg(QString::fromUtf8(client.path()));
+    }
+    bool linkIsCut() const { return m_sinceCut.isValid(); }
+
+    void join(SimClient &client)
+    {
+        if (client.node >= 0 || (client.remote && linkIsCut()))
+            return;
+        const int node = int(m_random.bounded(quint32(nodeCount)));
+        if (client.remote) {
+            client.curl = std::make_unique<QProcess>();
+            client.curl->setStandardOutputFile(QProcess::nullDevice());
+            client.curl->setStandardErrorFile(QProcess::nullDevice());
+            const QStringList command =
+                m_namespace.wrap({QStringLiteral("curl"), QStringLiteral("-sN"), url(node, client)});
+            client.curl->start(command.first(), command.mid(1));
+        } else {
+            client.connection = std::make_unique<SseTestClient>();
+            client.connection->openAt(m_host, m_nodes[node]->port(), client.path());
+        }
+        client.node = node;
+        ++m_joins;
+    }
+    void leave(SimClient &client)
+    {
+        if (client.node < 0)
+            return;
+        if (client.remote) {
+            client.curl->terminate(); // curl exits, its kernel closes the stream (FIN)
+            client.curl->waitForFinished(3000);
+            client.curl.reset();
+        } else {
+            client.connection->disconnectGracefully();
+        }
+        client.node = -1;
+        ++m_leaves;
+    }
+
+    // The namespace's link goes down: its clients vanish without a word, and must go OFFLINE
+    // once their nodes notice (keepalive + peer timeout).
+    void cutTheLink()
+    {
+        if (linkIsCut())
+            return;
+        QVERIFY2(m_namespace.cut(), qPrintable(m_namespace.errorString()));
+        m_sinceCut.start();
+        m_heavyFaultsAtCut = heavyFaults();
+        m_cutMembers.clear();
+        for (SimClient &c : m_clients) {
+            if (c.remote && c.node >= 0) {
+                c.node = -1;
+                m_cutOff.push_back(std::move(c.curl));
+                ++m_clientsCut;
+                for (const QString &room : std::as_const(c.rooms))
+                    m_cutMembers.append(room == u"default" ? c.name : room + u'/' + c.name);
+            }
+        }
+        ++m_cuts;
+    }
+    // Whether every member of the clients cut off last is OFFLINE in Redis' roster.
+    bool cutClientsAreOffline()
+    {
+        for (const QString &member : std::as_const(m_cutMembers)) {
+            if (presence::test::runCommand(*m_inspector, {"HGET", "presence:status", member.toUtf8()}, 1000)
+                    .toByteArray() == "ONLINE")
+                return false;
+        }
+        return true;
+    }
+    int heavyFaults() const { return m_kills + m_nodePauses + m_redisRestarts + m_redisPauses; }
+
+    // Once the nodes must have dropped them, the cut-off curls go and the link comes back
+    // (before, their kernel's FIN would have told the nodes after all). With no fault since
+    // the cut that could hold a leave back, they must be OFFLINE by then.
+    void restoreTheLinkWhenDropped()
+    {
+        if (!linkIsCut() || m_sinceCut.elapsed() < keepaliveMs + peerTimeoutMs + 2000)
+            return;
+        if (heavyFaults() == m_heavyFaultsAtCut)
+            QVERIFY2(cutClientsAreOffline(),
+                     qPrintable(QStringLiteral("cut-off members still ONLINE %1 ms after the cut: %2")
+                                    .arg(m_sinceCut.elapsed())
+                                    .arg(m_cutMembers.join(u' '))));
+        for (auto &curl : m_cutOff)
+            stopProcess(curl);
+        m_cutOff.clear();
+        QVERIFY2(m_namespace.restore(), qPrintable(m_namespace.errorString()));
+        m_sinceCut.invalidate();
+    }
+
+    // The heartbeats node `index`'s processor was handed and has not acknowledged.
+    QList<HeldHeartbeat> heldBy(int index)
+    {
+        QList<HeldHeartbeat> held;
+        const RedisReply pending = presence::test::runCommand(
+            *m_inspector, {"XPENDING", "heartbeat", "presence-processors", "-", "+", "100",
+                           "chaos-" + QByteArray::number(index)}, 1000);
+        for (const RedisReply &entry : pending.elements()) {
+            const QByteArray id = entry.elements().value(0).toByteArray();
+            const auto read = parseStreamEntries(
+                presence::test::runCommand(*m_inspector, {"XRANGE", "heartbeat", id, id}, 1000));
+            if (read.isEmpty())
+                continue;
+            const QByteArray room = read.first().value("room");
+            const qint64 ttl = read.first().value("ttl").toLongLong();
+            held.append({(room.isEmpty() ? QStringLiteral("default") : QString::fromUtf8(room)) +
+                             u'/' + QString::fromUtf8(read.first().value("client")),
+                         presence::test::idMs(id), ttl > 0 ? ttl : ttlMs});
+        }
+        return held;
+    }
+    // Whether `member` ("room/client") is connected, through another node than `exceptNode`.
+    bool heldElsewhere(const QString &member, int exceptNode) const
+    {
+        for (const SimClient &c : m_clients) {
+            if (c.node >= 0 && c.node != exceptNode && member.section(u'/', 1) == c.name &&
+                c.rooms.contains(member.section(u'/', 0, 0)))
+                return true;
+        }
+        return false;
+    }
+
+    // A lagging processor: node P stopped for less than the TTL, so heartbeats Redis handed its
+    // processor sit unread. Each belongs to a member held by another node; none of them may
+    // time out before that heartbeat's own TTL runs out.
+    void lagAProcessor()
+    {
+        const int paused = int(m_random.bounded(quint32(nodeCount)));
+        const int watchedOn = (paused + 1 + int(m_random.bounded(2u))) % nodeCount;
+        SseTestClient watcher;
+        watcher.openAt(m_host, m_nodes[watchedOn]->port(), "/lagwatch?room=default&room=ra&room=rb");
+        if (!watcher.waitForHeaders(3000))
+            return; // that node is not serving yet (restarted, reconnecting): another time
+        const qint64 pauseMs = 250 + qint64(m_random.bounded(150u)); // < the TTL, 450 ms
+        QElapsedTimer pausedFor;
+        m_nodes[paused]->signal(SIGSTOP);
+        pausedFor.start();
+        QList<HeldHeartbeat> held;
+        // Found or not, the pause lasts pauseMs (nothing held: a lag that caught nothing).
+        [[maybe_unused]] const bool caught =
+            QTest::qWaitFor([&] { return !(held = heldBy(paused)).isEmpty(); }, int(pauseMs));
+        QTest::qWait(int(std::max<qint64>(pauseMs - pausedFor.elapsed(), 0)));
+        m_nodes[paused]->signal(SIGCONT);
+        ++m_lags;
+        held.removeIf([&](const HeldHeartbeat &h) { return !heldElsewhere(h.member, paused); });
+        if (held.isEmpty())
+            return;
+        m_heldHeartbeats += int(held.size());
+        qint64 until = 0;
+        for (const HeldHeartbeat &h : std::as_const(held))
+            until = std::max(until, h.writtenMs + h.ttlMs);
+        // Until every one of those heartbeats' TTL ran out (and a little for the last event to
+        // arrive), nothing else happens: a timeout in that window is the processor's lag.
+        QVERIFY(QTest::qWaitFor(
+            [&] { return QDateTime::currentMSecsSinceEpoch() > until + 300; }, 3000));
+        for (const auto &event : watcher.events()) {
+            const QJsonObject json = event.json();
+            if (json.value(QStringLiteral("reason")).toString() != u"timeout")
+                continue;
+            for (const HeldHeartbeat &h : std::as_const(held)) {
+                const qint64 at = presence::test::idMs(event.id);
+                QVERIFY2(presence::test::memberOf(json) != h.member || at <= h.writtenMs ||
+                             at >= h.writtenMs + h.ttlMs,
+                         qPrintable(QStringLiteral("%1 timed out %2 ms after a heartbeat (ttl %3 "
+                                                   "ms) that chaos-%4's lagging processor held")
+                                        .arg(h.member)
+                                        .arg(at - h.writtenMs)
+                                        .arg(h.ttlMs)
+                                        .arg(paused)));
+            }
+        }
     }
 
     void step()
     {
+        restoreTheLinkWhenDropped();
         const quint32 dice = m_random.bounded(100u);
         SimClient &client = m_clients[m_random.bounded(quint32(m_clients.size()))];
-        if (dice < 55) {
-            if (client.node >= 0)
-                return;
-            const int node = int(m_random.bounded(quint32(nodeCount)));
-            client.connection = std::make_unique<SseTestClient>();
-            client.connection->open(m_nodes[node]->port(), client.path());
-            client.node = node;
-            ++m_joins;
-        } else if (dice < 88) {
-            if (client.node < 0)
-                return;
-            client.connection->disconnectGracefully();
-            client.node = -1;
-            ++m_leaves;
-        } else if (dice < 93) {
+        if (dice < 50) {
+            join(client);
+        } else if (dice < 80) {
+            leave(client);
+        } else if (dice < 85) {
             // kill -9 a node: its clients lose their connections; it comes back on a new port.
             const int node = int(m_random.bounded(quint32(nodeCount)));
             m_nodes[node]->kill9();
             m_nodes[node]->waitForExit();
             for (SimClient &c : m_clients) {
-                if (c.node == node)
+                if (c.node == node) {
                     c.node = -1;
+                    stopProcess(c.curl); // its stream got the RST already; curl is on its way out
+                }
             }
             QVERIFY2(startNode(node), m_nodes[node]->log().constData());
             ++m_kills;
-        } else if (dice < 97) {
+        } else if (dice < 89) {
             // A node paused past its TTL and node key (a GC pause, a frozen VM): its clients
             // time out meanwhile, and must be ONLINE again once it resumes.
             const int node = int(m_random.bounded(quint32(nodeCount)));
@@ -134,7 +331,11 @@ class TestChaos : public QObject {
             QTest::qWait(int(2200 + m_random.bounded(800u)));
             m_nodes[node]->signal(SIGCONT);
             ++m_nodePauses;
-        } else if (dice < 99) {
+        } else if (dice < 93) {
+            lagAProcessor();
+        } else if (dice < 95) {
+            cutTheLink();
+        } else if (dice < 98) {
             QVERIFY2(m_redis.restart(), qPrintable(m_redis.errorString()));
             ++m_redisRestarts;
         } else {
@@ -146,7 +347,49 @@ class TestChaos : public QObject {
         }
     }
 
+    // Every run, however short, cuts remote clients that were ONLINE (once timed) and catches a
+    // processor holding heartbeats: the CI variant must exercise both.
+    void ensureEachFaultHappened(qint64 elapsedMs, qint64 runMs)
+    {
+        if (m_cutHealMs < 0 && !linkIsCut() && elapsedMs > runMs / 3) {
+            SimClient *remote = nullptr;
+            for (SimClient &c : m_clients) {
+                if (c.remote && (!remote || c.node >= 0))
+                    remote = &c;
+            }
+            if (remote->node < 0)
+                join(*remote);
+            const int node = remote->node;
+            QVERIFY(QTest::qWaitFor(
+                [&] {
+                    SseTestClient probe;
+                    probe.openAt(m_host, m_nodes[node]->port(), "/probe?room=" +
+                                 remote->rooms.first().toUtf8());
+                    return probe.waitForStatus(remote->name, QStringLiteral("ONLINE"), 1000);
+                },
+                10000));
+            cutTheLink();
+            // This one is timed: how long a silently lost client stays ONLINE.
+            const qint64 bound = keepaliveMs + peerTimeoutMs;
+            QVERIFY2(QTest::qWaitFor([&] { return cutClientsAreOffline(); }, int(bound + 3000)),
+                     qPrintable(QStringLiteral("%1 still ONLINE %2 ms after its link was cut")
+                                    .arg(m_cutMembers.join(u' '))
+                                    .arg(m_sinceCut.elapsed())));
+            m_cutHealMs = m_sinceCut.elapsed();
+        }
+        if (m_heldHeartbeats == 0 && elapsedMs > runMs / 2)
+            lagAProcessor();
+    }
+
 private Q_SLOTS:
+    void cleanup()
+    {
+        for (SimClient &c : m_clients)
+            stopProcess(c.curl);
+        for (auto &curl : m_cutOff)
+            stopProcess(curl);
+    }
+
     void viewsConvergeToTheTruth()
     {
         QVERIFY2(QFile::exists(NodeProcess::binary()), "PRESENCE_BINARY must name the built binary");
@@ -158,26 +401,41 @@ private Q_SLOTS:
                                 : 20;
         m_random.seed(seed);
         qInfo("chaos seed %u, %d s (replay: PRESENCE_CHAOS_SEED=%u)", seed, seconds, seed);
+        QVERIFY2(m_namespace.create(), qPrintable(m_namespace.errorString()));
+        m_host = m_namespace.hostAddress();
         QVERIFY2(m_redis.start(), qPrintable(m_redis.errorString()));
+        m_inspector = std::make_unique<RedisConnection>(m_redis.url());
+        m_inspector->open();
         for (int i = 0; i < nodeCount; ++i)
             QVERIFY2(startNode(i), m_nodes[i]->log().constData());
         for (int i = 0; i < clientCount; ++i)
-            m_clients.push_back(SimClient{QStringLiteral("sim%1").arg(i), roomsOf(i), nullptr, -1});
+            m_clients.push_back(
+                SimClient{QStringLiteral("sim%1").arg(i), roomsOf(i), i % 4 == 3, {}, {}, -1});
 
-        const QDateTime end = QDateTime::currentDateTime().addSecs(seconds);
-        while (QDateTime::currentDateTime() < end) {
+        QElapsedTimer run;
+        run.start();
+        const qint64 runMs = qint64(seconds) * 1000;
+        while (run.elapsed() < runMs) {
             step();
+            if (!QTest::currentTestFailed())
+                ensureEachFaultHappened(run.elapsed(), runMs);
             if (QTest::currentTestFailed())
                 return;
             QTest::qWait(int(50 + m_random.bounded(250u)));
         }
-
+        QVERIFY2(m_clientsCut > 0 && m_heldHeartbeats > 0,
+                 qPrintable(QStringLiteral("%1 clients cut, %2 heartbeats held by a lagging "
+                                           "processor in %3 lags (seed %4)")
+                                .arg(m_clientsCut)
+                                .arg(m_heldHeartbeats)
+                                .arg(m_lags)
+                                .arg(seed)));
         // Settle: every node up and ready, then a few TTLs for timeouts to land.
         for (int i = 0; i < nodeCount; ++i) {
             QVERIFY(QTest::qWaitFor(
                 [&] {
                     SseTestClient health;
-                    health.open(m_nodes[i]->port(), "/health");
+                    health.openAt(m_host, m_nodes[i]->port(), "/health");
                     return health.waitForHeaders(2000)
                            && QTest::qWaitFor([&] { return health.body().contains("\"status\":\"ok\""); }, 500);
                 },
@@ -198,11 +456,12 @@ private Q_SLOTS:
         int checkedViews = 0;
         for (int i = 0; i < nodeCount; ++i) {
             SseTestClient viewer;
-            viewer.open(m_nodes[i]->port(), "/viewer" + QByteArray::number(i) + "?room=default&room=ra&room=rb");
+            viewer.openAt(m_host, m_nodes[i]->port(),
+                          "/viewer" + QByteArray::number(i) + "?room=default&room=ra&room=rb");
             QVERIFY(viewer.waitForHeaders());
             QTest::qWait(300);
             int repeats = 0;
-            const auto seen = replay(viewer, &repeats);
+            const auto seen = presence::test::replay(viewer, &repeats);
             for (const auto &[name, status] : truth) {
                 const auto found = seen.find(name);
                 const QString shown = found == seen.end() ? QStringLiteral("OFFLINE") : found->second;
@@ -214,10 +473,10 @@ private Q_SLOTS:
         // Every client still connected has a consistent, duplicate-free view of the others.
         int transitionsChecked = 0;
         for (const SimClient &c : m_clients) {
-            if (c.node < 0)
+            if (c.node < 0 || c.remote)
                 continue;
             int repeats = 0;
-            const auto seen = replay(*c.connection, &repeats);
+            const auto seen = presence::test::replay(*c.connection, &repeats);
             transitionsChecked += int(c.connection->events().size());
             QVERIFY2(repeats == 0, qPrintable(QStringLiteral("%1 was told the same status twice in a row %2 times (seed %3)")
                                                   .arg(c.name).arg(repeats).arg(seed)));
@@ -234,10 +493,13 @@ private Q_SLOTS:
         }
         std::fprintf(stderr,
                      "chaos: seed %u, %d s, %d joins, %d leaves, %d node kills, %d node pauses, "
-                     "%d redis restarts, %d redis pauses, %d views and %d events checked, "
-                     "0 discrepancies\n",
+                     "%d redis restarts, %d redis pauses, %d link cuts (%d clients cut off; "
+                     "the timed cut OFFLINE in Redis after %lld ms, bound %lld + slack), "
+                     "%d processor lags (%d heartbeats held, none timed out early), %d views and "
+                     "%d events checked, 0 discrepancies\n",
                      seed, seconds, m_joins, m_leaves, m_kills, m_nodePauses, m_redisRestarts,
-                     m_redisPauses, checkedViews, transitionsChecked);
+                     m_redisPauses, m_cuts, m_clientsCut, m_cutHealMs, keepaliveMs + peerTimeoutMs, m_lags, m_heldHeartbeats, checkedViews,
+                     transitionsChecked);
     }
 };
 

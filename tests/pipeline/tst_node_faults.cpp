@@ -9,6 +9,7 @@
 #include "TimingBounds.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QTest>
 #include <csignal>
@@ -200,6 +201,35 @@ private Q_SLOTS:
              {"presence_processor_lag_entries ", "presence_processor_pending_entries ",
               "presence_processor_behind_ms "})
             QVERIFY2(metrics.contains(gauge), gauge);
+    }
+
+    void aRedisRestartedEmptyGetsTheLivingBackWithoutAFlap()
+    {
+        NodeProcess a, b;
+        QVERIFY2(a.start(nodeArgs(QStringLiteral("node-a"))), a.log().constData());
+        QVERIFY2(b.start(nodeArgs(QStringLiteral("node-b"))), b.log().constData());
+        SseTestClient keep, viewer;
+        keep.open(a.port(), "/keep");
+        viewer.open(b.port(), "/viewer");
+        QVERIFY(viewer.waitForStatus(QStringLiteral("keep"), QStringLiteral("ONLINE"), 10000));
+
+        // No persistence: Redis comes back with nothing, not even the function library.
+        QVERIFY2(m_server.restart(), qPrintable(m_server.errorString()));
+        QElapsedTimer sinceRestart; // from Redis answering again
+        sinceRestart.start();
+        QVERIFY(presence::test::waitUntilUp(*m_redis));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return run({"HGET", "presence:status", "keep"}).toByteArray() == "ONLINE" &&
+                       rowOf(b, QStringLiteral("keep")).value(QStringLiteral("connections")).toInt() == 1;
+            },
+            10000));
+        qInfo("keep ONLINE in Redis again, its connection counted, %lld ms after it answered",
+              sinceRestart.elapsed());
+        // The nodes handed keep back silently: no viewer hears it leave and come back. Watched
+        // for a few TTLs, long enough for a wrong timeout to land.
+        QTest::qWait(3 * 750);
+        QCOMPARE(viewer.eventsFor(QStringLiteral("keep")).size(), 1);
     }
 
     void nodesWithDifferentTimingNeverFlapEachOther()

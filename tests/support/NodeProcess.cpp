@@ -22,13 +22,14 @@ bool NodeProcess::start(const QStringList &args, const QProcessEnvironment &env,
     m_process.setProcessEnvironment(env);
     m_process.setProcessChannelMode(QProcess::MergedChannels);
     m_process.start(binary(), QStringList{QStringLiteral("--headless"), QStringLiteral("--listen"),
-                                          QStringLiteral("127.0.0.1:0")}
+                                          m_listenHost + QStringLiteral(":0")}
                                   + args);
     if (!m_process.waitForStarted(5000)) {
         m_log += "cannot start " + binary().toUtf8() + ": " + m_process.errorString().toUtf8();
         return false;
     }
-    static const QRegularExpression listening(QStringLiteral("listening on http://127\\.0\\.0\\.1:(\\d+)"));
+    const QRegularExpression listening(QStringLiteral("listening on http://%1:(\\d+)")
+                                           .arg(QRegularExpression::escape(m_listenHost)));
     // The outcome is read from m_port below, whichever way the wait ended.
     [[maybe_unused]] const bool answered = QTest::qWaitFor(
         [&] {

@@ -17,7 +17,11 @@ public:
 
     static QString binary();
 
-    // Starts `presence --headless --listen 127.0.0.1:0 <args>` and waits for its "listening on"
+    // The address start() listens on (default 127.0.0.1), e.g. a test namespace's host end.
+    void setListenHost(const QString &host) { m_listenHost = host; }
+    QString listenHost() const { return m_listenHost; }
+
+    // Starts `presence --headless --listen <listenHost>:0 <args>` and waits for its "listening on"
     // line; false (with log() telling why) when it did not come up in time.
     bool start(const QStringList &args,
                const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment(),
@@ -37,6 +41,7 @@ private:
     QProcess m_process;
     QByteArray m_log;
     quint16 m_port = 0;
+    QString m_listenHost = QStringLiteral("127.0.0.1");
 };
 
 } // namespace presence::test

@@ -70,6 +70,12 @@ bool TestNamespace::cut()
                 m_guestLink, QStringLiteral("down")});
 }
 
+bool TestNamespace::restore()
+{
+    return run({QStringLiteral("-n"), m_name, QStringLiteral("link"), QStringLiteral("set"),
+                m_guestLink, QStringLiteral("up")});
+}
+
 QStringList TestNamespace::wrap(const QStringList &command) const
 {
     return QStringList{QStringLiteral("ip"), QStringLiteral("netns"), QStringLiteral("exec"),

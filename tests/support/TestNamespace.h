@@ -22,6 +22,8 @@ public:
     bool create();
     // Takes the namespace's end of the link down: its packets stop, in both directions.
     bool cut();
+    // Brings it back up (a client that comes back into coverage, on new connections).
+    bool restore();
     // The program and arguments that run `command` inside the namespace.
     QStringList wrap(const QStringList &command) const;
 
