@@ -36,6 +36,7 @@ public:
     void history(EventId, HistoryCallback callback) override { heldHistory.append(callback); }
     PresenceTiming timing() const override { return PresenceTiming{}; }
     void setTiming(const PresenceTiming &) override {}
+    void readDiagnostics(const QObject *, DiagnosticsCallback) override {} // not under test
 
     void setStatus(const char *client, PresenceStatus status)
     {
