@@ -1,5 +1,7 @@
 #include "RosterModel.h"
 
+#include <algorithm>
+
 #include "RelativeTime.h"
 
 #include <QDateTime>
@@ -159,6 +161,11 @@ void RosterModel::refresh()
         if (!guard)
             return;
         guard->m_refreshing = false;
+        // The re-read (connections, deadlines, last seen: they move with heartbeats, not with
+        // presenceChanged) reads the whole shared roster: at most ~1,000 rows a second of the
+        // deployment's Redis, so a roster of 10,000 is re-read every 10 s, a small one each second.
+        guard->m_refreshTimer.setInterval(
+            int(std::clamp<qsizetype>(roster.size(), 1000, 30000)));
         if (generation == guard->m_generation)
             guard->applyRoster(roster);
     });
