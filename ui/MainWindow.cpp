@@ -65,6 +65,11 @@ MainWindow::MainWindow(PresenceBackend &backend, DashboardSettings &settings, QW
                 m_logModel->addAlertLine(alertName(alert.kind) + QStringLiteral(": ") + alert.text,
                                          QDateTime::currentMSecsSinceEpoch());
             });
+    connect(&backend.diagnostics(), &DiagnosticsMonitor::storeMoved, m_logModel,
+            [this](const QString &, const QString &to) {
+                m_logModel->addAlertLine(tr("Redis failover: now on %1").arg(to),
+                                         QDateTime::currentMSecsSinceEpoch());
+            });
     connect(&backend.diagnostics(), &DiagnosticsMonitor::alertCleared, m_logModel,
             [this](const Alert &alert) {
                 m_logModel->addAlertLine(tr("%1 cleared").arg(alertName(alert.kind)),

@@ -50,6 +50,15 @@ bool DiagnosticsMonitor::isActive(AlertKind kind) const
 void DiagnosticsMonitor::take(const EngineDiagnostics &diagnostics)
 {
     m_last = diagnostics;
+    // A Sentinel failover (any move of the store) shows as a healthy read at another address
+    // than the last healthy one; the reads in between (down, asking the Sentinels) say nothing.
+    if (m_last.valid && m_last.storeOk && !m_last.storeAddress.isEmpty()) {
+        const QString from = std::exchange(m_lastHealthyAddress, m_last.storeAddress);
+        if (!from.isEmpty() && from != m_last.storeAddress) {
+            qCInfo(lcAlerts).noquote() << "the store moved from" << from << "to" << m_last.storeAddress;
+            Q_EMIT storeMoved(from, m_last.storeAddress);
+        }
+    }
     const QList<Alert> before = std::exchange(m_alerts, evaluateAlerts(m_last, m_thresholds));
     for (const Alert &alert : std::as_const(m_alerts)) {
         const bool wasActive =

@@ -31,6 +31,8 @@ Q_SIGNALS:
     void updated();
     void alertRaised(const presence::Alert &alert);
     void alertCleared(const presence::Alert &alert);
+    // The store's address changed between two reads: a Sentinel failover moved the primary.
+    void storeMoved(const QString &from, const QString &to);
 
 private:
     void take(const EngineDiagnostics &diagnostics);
@@ -38,6 +40,7 @@ private:
     PresenceEngine &m_engine;
     AlertThresholds m_thresholds;
     EngineDiagnostics m_last;
+    QString m_lastHealthyAddress; // the store's address at the last read that found it up
     QList<Alert> m_alerts;
     QTimer m_timer;
     QElapsedTimer m_readStarted; // invalid: no read under way

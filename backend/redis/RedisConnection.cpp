@@ -461,6 +461,8 @@ QString RedisConnection::serverDescription() const
 {
     if (!m_sentinel)
         return m_url.toDisplayString();
+    if (m_server.isSentinel()) // no Sentinel has named the primary yet
+        return QStringLiteral("%1 (asking the Sentinels for the primary)").arg(m_url.toDisplayString());
     return QStringLiteral("%1 (primary %2:%3)")
         .arg(m_url.toDisplayString(), m_server.host())
         .arg(m_server.port());

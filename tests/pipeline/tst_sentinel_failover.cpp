@@ -6,7 +6,11 @@
 #include "RedisCommand.h"
 #include "SentinelGroup.h"
 #include "SseTestClient.h"
+#include "engine/DiagnosticsMonitor.h"
 #include "redis/RedisConnection.h"
+#include "redis/RedisPresenceEngine.h"
+
+#include <QSignalSpy>
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -76,6 +80,31 @@ private Q_SLOTS:
         QCOMPARE(runCommand(commands, {"GET", "after"}).toByteArray(), QByteArray("2"));
         QCOMPARE(runCommand(commands, {"PUBLISH", "news", "promoted"}).toInteger(), 1);
         QVERIFY(QTest::qWaitFor([&] { return heard == "promoted"; }, 5000));
+    }
+
+    // The diagnostics (what /api/nodes and the dashboard show) name the primary, and say when it
+    // moves: the dashboard's event log gets its "Redis failover" line from this signal.
+    void theDiagnosticsSayWhereThePrimaryIs_andWhenItMoves()
+    {
+        presence::RedisPresenceEngine::Config config;
+        config.nodeId = QStringLiteral("diagnosed");
+        presence::RedisPresenceEngine engine(m_group->url(), config);
+        engine.start();
+        presence::DiagnosticsMonitor monitor(engine, {}, 200);
+        QSignalSpy moved(&monitor, &presence::DiagnosticsMonitor::storeMoved);
+        monitor.start();
+        const QString first = QStringLiteral("primary 127.0.0.1:%1").arg(m_group->primary().port());
+        QVERIFY2(QTest::qWaitFor([&] { return monitor.last().storeOk && monitor.last().storeAddress.contains(first); },
+                                 10000),
+                 qPrintable(monitor.last().storeAddress));
+        const QString second = QStringLiteral("primary 127.0.0.1:%1").arg(m_group->replica().port());
+        QVERIFY(m_group->killPrimary());
+        QVERIFY2(QTest::qWaitFor([&] { return monitor.last().storeOk && monitor.last().storeAddress.contains(second); },
+                                 kFailoverMs),
+                 qPrintable(monitor.last().storeAddress));
+        QVERIFY(!moved.isEmpty());
+        QVERIFY2(moved.last().at(1).toString().contains(second), qPrintable(moved.last().at(1).toString()));
+        QVERIFY(moved.first().at(0).toString().contains(first));
     }
 
     void sentinelsThatCannotAnswerAreNamed()
