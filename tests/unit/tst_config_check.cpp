@@ -84,6 +84,22 @@ private Q_SLOTS:
         QVERIFY(configProblems(options, facts).isEmpty());
     }
 
+    void unreadableTlsFilesAreProblems()
+    {
+        Options options;
+        options.redisUrl = QStringLiteral("rediss://cache.example:6380");
+        options.redisTlsCa = QStringLiteral("/nonexistent/ca.pem");
+        QVERIFY(mentions(configProblems(options, roomyHost()),
+                         "cannot read the TLS CA file /nonexistent/ca.pem"));
+        options.redisTlsCa.clear(); // the system's CAs: fine
+        QVERIFY(configProblems(options, roomyHost()).isEmpty());
+
+        Options https;
+        https.tlsCert = QStringLiteral("/nonexistent/cert.pem");
+        https.tlsKey = QStringLiteral("/nonexistent/key.pem");
+        QVERIFY(mentions(configProblems(https, roomyHost()), "HTTPS: cannot read the HTTPS certificate"));
+    }
+
     void redisPasswordWithoutRedisIsAProblem()
     {
         Options options;
