@@ -208,6 +208,33 @@ private Q_SLOTS:
                  qPrintable(missing.text));
     }
 
+    void tlsFiles_needTheirPartner_andATlsRedisUrl()
+    {
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("PRESENCE_REDIS"), QStringLiteral("rediss://cache:6380"));
+        env.insert(QStringLiteral("PRESENCE_REDIS_TLS_CA"), QStringLiteral("/etc/ca.pem"));
+        const auto fromEnv = parse({}, env);
+        QCOMPARE(fromEnv.outcome, OptionsParse::Outcome::Run);
+        QCOMPARE(fromEnv.options.redisTlsCa, QStringLiteral("/etc/ca.pem"));
+
+        const auto plain = parse({QStringLiteral("--redis"), QStringLiteral("redis://cache:6379"),
+                                  QStringLiteral("--redis-tls-ca"), QStringLiteral("/etc/ca.pem")});
+        QCOMPARE(plain.outcome, OptionsParse::Outcome::Error);
+        QVERIFY2(plain.text.contains(u"need a rediss://"), qPrintable(plain.text));
+
+        const auto half = parse({QStringLiteral("--redis"), QStringLiteral("rediss://cache:6380"),
+                                 QStringLiteral("--redis-tls-cert"), QStringLiteral("/etc/c.pem")});
+        QCOMPARE(half.outcome, OptionsParse::Outcome::Error);
+        QVERIFY2(half.text.contains(u"go together"), qPrintable(half.text));
+
+        const auto https = parse({QStringLiteral("--tls-cert"), QStringLiteral("/etc/c.pem"),
+                                  QStringLiteral("--tls-key"), QStringLiteral("/etc/k.pem")});
+        QCOMPARE(https.outcome, OptionsParse::Outcome::Run);
+        QCOMPARE(https.options.tlsKey, QStringLiteral("/etc/k.pem"));
+        QCOMPARE(parse({QStringLiteral("--tls-key"), QStringLiteral("/etc/k.pem")}).outcome,
+                 OptionsParse::Outcome::Error);
+    }
+
     void checkConfigAndManPageOutcomes()
     {
         QCOMPARE(parse({QStringLiteral("--check-config")}).outcome,
