@@ -28,7 +28,7 @@ GuardedTcpServer::GuardedTcpServer(ConnectionLimits limits, QObject *parent)
     m_idleTimer.start(std::chrono::milliseconds(std::clamp<qint64>(m_limits.idleTimeoutMs / 4, 10, 1000)));
 }
 
-void GuardedTcpServer::markAsStream(QTcpSocket *socket)
+void GuardedTcpServer::markAsStream(QAbstractSocket *socket)
 {
     if (socket)
         socket->setProperty(streamProperty, true);

@@ -33,7 +33,7 @@ public:
     bool usesTls() const { return m_tls.has_value(); }
 
     // SSE sessions mark their socket: a stream is quiet on the way in by design.
-    static void markAsStream(QTcpSocket *socket);
+    static void markAsStream(QAbstractSocket *socket);
 
     int openConnections() const { return m_open; }
     const Counters &counters() const { return m_counters; }

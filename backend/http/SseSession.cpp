@@ -53,11 +53,11 @@ SseSession::SseSession(ClientId client, QList<RoomName> rooms, QHttpServerRespon
                          sizeof ms) != 0)
             qCWarning(lcSse) << "TCP_USER_TIMEOUT refused:" << strerror(errno);
     }
-    connect(m_socket, &QTcpSocket::disconnected, this,
+    connect(m_socket, &QAbstractSocket::disconnected, this,
             [this] { close(CloseReason::ClientClosed); });
     connect(m_socket, &QObject::destroyed, this, [this] { close(CloseReason::ClientClosed); });
-    connect(m_socket, &QTcpSocket::errorOccurred, this, &SseSession::onSocketError);
-    connect(m_socket, &QTcpSocket::bytesWritten, this, &SseSession::pump);
+    connect(m_socket, &QAbstractSocket::errorOccurred, this, &SseSession::onSocketError);
+    connect(m_socket, &QAbstractSocket::bytesWritten, this, &SseSession::pump);
 
     // The response head is written here rather than through the responder, in one write with
     // the first event, so it can go straight to the kernel: the responder's writes go through
@@ -77,7 +77,7 @@ SseSession::SseSession(ClientId client, QList<RoomName> rooms, QHttpServerRespon
         QMetaObject::invokeMethod(this, &SseSession::releaseBuffers, Qt::QueuedConnection);
         // A reader that fell behind made the socket allocate its 32 KiB write block; once that
         // backlog is gone, so is the block.
-        connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
+        connect(m_socket, &QAbstractSocket::bytesWritten, this, [this] {
             if (m_buffersHeld && m_socket && m_socket->bytesToWrite() == 0 && m_paced.empty())
                 QMetaObject::invokeMethod(this, &SseSession::releaseBuffers, Qt::QueuedConnection);
         });

@@ -135,7 +135,9 @@ private:
     QList<RoomName> m_rooms;
     QHostAddress m_peer;
     QHttpServerResponder m_responder;
-    QPointer<QTcpSocket> m_socket;
+    // As a QAbstractSocket: the socket's destructor emits disconnected() (we close then), when
+    // it is no longer a QTcpSocket.
+    QPointer<QAbstractSocket> m_socket;
     Limits m_limits;
     EventId m_lastSent;
     QList<PresenceEvent> m_heldBack;
