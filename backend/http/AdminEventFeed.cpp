@@ -39,14 +39,7 @@ void AdminEventFeed::open(QHttpServerResponder &&responder, std::optional<RoomNa
     // Drop the watcher before the socket is gone (writing through a responder whose socket
     // is gone crashes).
     connect(socket, &QObject::destroyed, this, [this, socket] { forget(socket); });
-    QByteArray head = "HTTP/1.1 200 OK\r\n"
-                      "Content-Type: text/event-stream; charset=utf-8\r\n"
-                      "Cache-Control: no-cache\r\n"
-                      "Connection: keep-alive\r\n"
-                      "X-Accel-Buffering: no\r\n";
-    for (const auto &[name, value] : extraHeaders)
-        head += name + ": " + value + "\r\n";
-    if (write(watcher, head + "\r\nretry: 1500\n\n"))
+    if (write(watcher, SseSession::responseHead(extraHeaders, 1500)))
         sendRoster(watcher);
     prune();
     if (!m_watchers.empty() && !m_keepalive.isActive())

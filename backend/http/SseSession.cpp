@@ -63,15 +63,7 @@ SseSession::SseSession(ClientId client, QList<RoomName> rooms, QHttpServerRespon
     // the first event, so it can go straight to the kernel: the responder's writes go through
     // QTcpSocket's buffer, whose 32 KiB block then stays allocated for the life of the stream
     // (heaptrack: 33 KiB of the ~52 KiB an idle session cost; bench/README.md).
-    QByteArray head = "HTTP/1.1 200 OK\r\n"
-                      "Content-Type: text/event-stream; charset=utf-8\r\n"
-                      "Cache-Control: no-cache\r\n"
-                      "Connection: keep-alive\r\n"
-                      "X-Accel-Buffering: no\r\n";
-    for (const auto &[name, value] : extraHeaders)
-        head += name + ": " + value + "\r\n";
-    // A short retry keeps a browser's automatic reconnect inside the grace period.
-    write(head + "\r\nretry: " + QByteArray::number(retryMs) + "\n\n");
+    write(responseHead(extraHeaders, retryMs));
     if (m_limits.releaseBuffers) {
         // Queued: this runs inside the socket's own read notification.
         QMetaObject::invokeMethod(this, &SseSession::releaseBuffers, Qt::QueuedConnection);
@@ -155,6 +147,20 @@ void SseSession::releaseBuffers()
         return;
     }
     m_buffersHeld = false;
+}
+
+QByteArray SseSession::responseHead(const QList<QPair<QByteArray, QByteArray>> &extraHeaders,
+                                    qint64 retryMs)
+{
+    QByteArray head = "HTTP/1.1 200 OK\r\n"
+                      "Content-Type: text/event-stream; charset=utf-8\r\n"
+                      "Cache-Control: no-cache\r\n"
+                      "Connection: keep-alive\r\n"
+                      "X-Accel-Buffering: no\r\n";
+    for (const auto &[name, value] : extraHeaders)
+        head += name + ": " + value + "\r\n";
+    // A short retry keeps a browser's automatic reconnect inside the grace period.
+    return head + "\r\nretry: " + QByteArray::number(retryMs) + "\n\n";
 }
 
 QByteArray SseSession::format(const PresenceEvent &event, bool snapshot)

@@ -97,6 +97,9 @@ public:
     // never skipped for its id, which the session has sent already. A session fetching a
     // replay is not given it (returns false): the replay's owner sends it a fresh roster.
     bool queueCorrection(const QByteArray &frame);
+    // The stream's response head and its retry line, for every SSE route.
+    static QByteArray responseHead(const QList<QPair<QByteArray, QByteArray>> &extraHeaders,
+                                   qint64 retryMs);
     static QByteArray format(const PresenceEvent &event, bool snapshot);
     // Writes what queueEvent() gathered, in one write (after any paced output). Returns
     // whether anything was written.
