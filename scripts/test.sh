@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Sets up, builds with warnings as errors and runs the whole test suite (unit, redis, ui, e2e),
-# then builds the server-only variant (no widgets: the linker proves the core is widget-free)
-# and runs its tests too, then the whole suite again under ASan + UBSan (LeakSanitizer on;
-# server-only, so no widgets), then every fuzz target for 20 s (scripts/fuzz.sh), then the
-# benchmark harness's smoke run (bench/run.sh --smoke --no-docs on build/ci), then the Debian
-# package: scripts/package.sh builds it, `ctest --preset package` installs, runs and removes it
+# then links the server-only program (no widgets: the linker proves the core is widget-free;
+# its tests are the asan-server run's), then the whole suite again under ASan + UBSan
+# (LeakSanitizer on; server-only, so no widgets), then every fuzz target for 20 s
+# (scripts/fuzz.sh), then the benchmark harness's smoke run (bench/run.sh --smoke --no-docs on
+# build/ci), then the Debian package: scripts/package.sh builds it, `ctest --preset package` installs, runs and removes it
 # (needs root, as in CI).
 # Exits non-zero on the first failure.
 set -euo pipefail
@@ -15,7 +15,10 @@ jobs=$(nproc)
 # Any sanitizer report fails the test that triggered it; leaks are reported at exit.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-for preset in ci server asan-server; do
+echo "== build: server (the presence program without widgets)"
+cmake --preset server >/dev/null
+cmake --build --preset server -j "$jobs" --target presence
+for preset in ci asan-server; do
     echo "== build: $preset"
     cmake --preset "$preset" >/dev/null
     cmake --build --preset "$preset" -j "$jobs"
