@@ -221,12 +221,16 @@ std::optional<RedisUrl> RedisUrl::parse(QStringView text, QString *whyNot)
         }
         url.m_host = url.m_sentinels.first().host; // until a Sentinel names the primary
         url.m_port = url.m_sentinels.first().port;
-    } else if (hosts.contains(u',')) {
-        fail(whyNot, QStringLiteral("several hosts are a Sentinel group: write "
-                                    "redis-sentinel://h:p,h:p#MASTER"));
-        return std::nullopt;
-    } else if (!parseHostPort(hosts, &url.m_host, &url.m_port, whyNot)) {
-        return std::nullopt;
+    } else {
+        const QList<QStringView> seeds = hosts.split(u',');
+        if (!parseHostPort(seeds.first(), &url.m_host, &url.m_port, whyNot))
+            return std::nullopt;
+        for (QStringView one : seeds.mid(1)) {
+            HostPort seed;
+            if (!parseHostPort(one, &seed.host, &seed.port, whyNot))
+                return std::nullopt;
+            url.m_moreSeeds.append(seed);
+        }
     }
     const QStringView dbText = slash < 0 ? QStringView() : rest.mid(slash + 1);
     if (!dbText.isEmpty()) {
@@ -287,10 +291,18 @@ RedisUrl RedisUrl::withTlsFiles(TlsFiles files) const
     return copy;
 }
 
+QList<RedisUrl::HostPort> RedisUrl::seeds() const
+{
+    if (m_transport == Transport::Unix || isSentinel())
+        return {};
+    return QList<HostPort>{{m_host, m_port}} + m_moreSeeds;
+}
+
 RedisUrl RedisUrl::withPrimary(const QString &host, quint16 port) const
 {
     RedisUrl copy = *this;
     copy.m_sentinels.clear();
+    copy.m_moreSeeds.clear();
     copy.m_masterName.clear();
     copy.m_host = host;
     copy.m_port = port;
@@ -326,7 +338,10 @@ QString RedisUrl::toDisplayString() const
             .arg(m_db)
             .arg(m_masterName);
     }
-    return QStringLiteral("redis%1://%2%3/%4").arg(tls, credentials, hostPort(m_host, m_port)).arg(m_db);
+    QStringList hosts;
+    for (const HostPort &seed : seeds())
+        hosts.append(hostPort(seed.host, seed.port));
+    return QStringLiteral("redis%1://%2%3/%4").arg(tls, credentials, hosts.join(u',')).arg(m_db);
 }
 
 } // namespace presence

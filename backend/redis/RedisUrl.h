@@ -11,6 +11,7 @@ namespace presence {
 // Where a Redis server is and how to log in, parsed from the --redis option:
 //   redis://[user:password@]host[:port][/db]     (password may be percent-encoded)
 //   redis://:password@host[:port][/db]           (password only, the "default" user)
+//   redis://[user:password@]host:port,host:port…  (several seeds: a Redis Cluster's nodes)
 //   rediss://…                                   (the same over TLS)
 //   redis-sentinel://[user:password@]host[:port][,host[:port]…][/db]#MASTER
 //   rediss-sentinel://…                          (Sentinels and primary over TLS)
@@ -18,7 +19,9 @@ namespace presence {
 // A Sentinel URL names no server to connect to: the primary is asked of the Sentinels
 // (default port 26379) before each connect; the credentials and the database are the
 // primary's (the Sentinels are asked without credentials). withPrimary() makes the URL of the
-// primary they named. TLS files (CA, client certificate, key) travel with the URL.
+// primary they named. Several hosts in a redis:// or rediss:// URL are seeds of a Redis Cluster
+// (asked in turn for its slot map; one host may be a cluster node too: the server says whether
+// it is one). TLS files (CA, client certificate, key) travel with the URL.
 // The password never leaves this object in readable form except through password(), which
 // only the connection uses for AUTH; toDisplayString() is what logs and UIs show.
 class RedisUrl {
@@ -55,6 +58,9 @@ public:
     const TlsFiles &tlsFiles() const { return m_tlsFiles; }
     bool isSentinel() const { return !m_sentinels.isEmpty(); }
     const QList<HostPort> &sentinels() const { return m_sentinels; }
+    // The hosts of a redis:// or rediss:// URL, the first one being host():port(); one
+    // unless the URL names several (cluster seeds). Empty for Sentinel and unix URLs.
+    QList<HostPort> seeds() const;
     const QString &masterName() const { return m_masterName; }
     const QString &user() const { return m_user; } // empty: the "default" user
     const QByteArray &password() const { return m_password; }
@@ -87,6 +93,7 @@ private:
     bool m_tls = false;
     TlsFiles m_tlsFiles;
     QList<HostPort> m_sentinels;
+    QList<HostPort> m_moreSeeds; // hosts after the first of a plain URL
     QString m_masterName;
 };
 

@@ -110,6 +110,29 @@ private Q_SLOTS:
         QVERIFY(tls->withPrimary(QStringLiteral("p"), 1).usesTls());
     }
 
+    void clusterSeeds()
+    {
+        const auto url = RedisUrl::parse(u"rediss://u:pw@n1:7001,n2,[::1]:7003");
+        QVERIFY(url);
+        QVERIFY(!url->isSentinel());
+        QVERIFY(url->usesTls());
+        QCOMPARE(url->host(), QStringLiteral("n1")); // the first seed is the URL's server
+        QCOMPARE(url->port(), quint16(7001));
+        const QList<RedisUrl::HostPort> seeds = url->seeds();
+        QCOMPARE(seeds.size(), 3);
+        QCOMPARE(seeds[0], (RedisUrl::HostPort{QStringLiteral("n1"), 7001}));
+        QCOMPARE(seeds[1], (RedisUrl::HostPort{QStringLiteral("n2"), 6379}));
+        QCOMPARE(seeds[2], (RedisUrl::HostPort{QStringLiteral("::1"), 7003}));
+        QCOMPARE(url->toDisplayString(), QStringLiteral("rediss://u:***@n1:7001,n2:6379,[::1]:7003/0"));
+        // One node of the cluster: the seeds' credentials and TLS, that node alone.
+        const RedisUrl node = url->withPrimary(QStringLiteral("n9"), 7009);
+        QCOMPARE(node.seeds(), (QList<RedisUrl::HostPort>{{QStringLiteral("n9"), 7009}}));
+        QVERIFY(node.usesTls());
+        QCOMPARE(node.password(), QByteArray("pw"));
+        QCOMPARE(RedisUrl::parse(u"redis://h:1")->seeds().size(), 1);
+        QVERIFY(RedisUrl::parse(u"unix:///tmp/r.sock")->seeds().isEmpty());
+    }
+
     void unixSocket()
     {
         const auto url = RedisUrl::parse(u"unix:///run/redis/redis.sock");
@@ -141,8 +164,10 @@ private Q_SLOTS:
             << QStringLiteral("redis-sentinel://a:1,#m") << QStringLiteral("host is empty");
         QTest::newRow("master without sentinel")
             << QStringLiteral("redis://host:6379#mymaster") << QStringLiteral("redis-sentinel");
-        QTest::newRow("several hosts")
-            << QStringLiteral("redis://a:1,b:2") << QStringLiteral("Sentinel group");
+        QTest::newRow("seed bad port")
+            << QStringLiteral("redis://a:1,b:x") << QStringLiteral("port");
+        QTest::newRow("seed empty host")
+            << QStringLiteral("redis://a:1,") << QStringLiteral("host is empty");
         QTest::newRow("no host") << QStringLiteral("redis://:6379")
                                  << QStringLiteral("host is empty");
         QTest::newRow("no host at all")
