@@ -1,5 +1,7 @@
 #include "ConfigCheck.h"
 
+#include "DeploymentRedis.h"
+
 #include "http/ConnectionLimits.h"
 #include "redis/EmbeddedRedis.h"
 #include "redis/RedisTls.h"
@@ -36,9 +38,9 @@ QStringList configProblems(const Options &options, const HostFacts &facts)
     QStringList problems;
     if (!options.redisUrl.isEmpty()) {
         QString whyNot;
-        const auto url = RedisUrl::parse(options.redisUrl, &whyNot);
+        const auto url = deploymentRedisUrl(options, &whyNot);
         if (!url)
-            problems.append(QStringLiteral("--redis: ") + whyNot);
+            problems.append(whyNot);
         else if (url->usesTls() &&
                  !redisTlsConfiguration({options.redisTlsCa, options.redisTlsCert,
                                          options.redisTlsKey},

@@ -119,6 +119,23 @@ void RedisPresenceEngine::prepare()
 {
     if (m_commands.state() != RedisConnection::State::Up)
         return;
+    // A Redis Cluster node would refuse the functions' keys of other slots one by one; say at
+    // once what is wrong instead.
+    m_commands.command({"INFO", "cluster"}, [this](const RedisReply &reply) {
+        if (!reply.toByteArray().contains("cluster_enabled:1")) {
+            loadLibrary();
+            return;
+        }
+        m_problem = QStringLiteral("%1 is a Redis Cluster node, and the presence engine does not "
+                                   "run on a Cluster yet: use one Redis or a Sentinel group")
+                        .arg(m_commands.serverDescription());
+        qCCritical(lcRedisEngine).noquote() << m_problem;
+        Q_EMIT healthChanged();
+    });
+}
+
+void RedisPresenceEngine::loadLibrary()
+{
     PresenceLibrary::load(m_commands, [this](bool ok, const QString &message) {
         if (!ok) {
             m_problem = message;

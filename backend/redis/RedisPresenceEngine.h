@@ -71,6 +71,7 @@ Q_SIGNALS:
 private:
     void onCommandsStateChanged(RedisConnection::State state, const QString &error);
     void prepare();
+    void loadLibrary();
     void firstSync();
     void restoreAfterReconnect();
     void checkForGap();

@@ -3,6 +3,8 @@
 // followed while slots migrate (redis-cli --cluster reshard in the middle of the test, and a
 // slot migrated by hand), a primary killed with -9 is replaced by its replica and commands flow
 // again, and a server that is not a cluster node is named as such.
+#include "HttpGet.h"
+#include "NodeProcess.h"
 #include "RedisClusterGroup.h"
 #include "RedisTestServer.h"
 #include "redis/ClusterKeySlot.h"
@@ -16,6 +18,8 @@
 
 using namespace presence;
 using presence::test::askNode;
+using presence::test::httpGet;
+using presence::test::NodeProcess;
 using presence::test::RedisClusterGroup;
 using presence::test::RedisTestServer;
 
@@ -131,6 +135,24 @@ private Q_SLOTS:
         RedisCluster db1(*RedisUrl::parse(m_group->seedsText() + QStringLiteral("/1")), quickOptions());
         db1.open();
         QVERIFY(db1.lastError().contains(QStringLiteral("database 0")));
+    }
+
+    // The presence engine does not run on a Cluster yet: it says so, rather than failing one
+    // function call after another on keys of other slots.
+    void theEngineRefusesAClusterInSoManyWords()
+    {
+        NodeProcess node;
+        QVERIFY2(node.start({QStringLiteral("--redis"),
+                             QStringLiteral("redis://127.0.0.1:%1").arg(m_group->node(0).port())}),
+                 node.log().constData());
+        QVERIFY2(QTest::qWaitFor([&] {
+            const auto health = httpGet(node.port(), QStringLiteral("/health"));
+            return health.status == 503 && health.body.contains("is a Redis Cluster node");
+        }, 10000), node.log().right(2000).constData());
+
+        NodeProcess seeds;
+        QVERIFY(!seeds.start({QStringLiteral("--redis"), m_group->seedsText()}, QProcessEnvironment::systemEnvironment(), 5000));
+        QVERIFY2(seeds.log().contains("seeds of a Redis Cluster"), seeds.log().constData());
     }
 
     // redis-cli moves slots with their keys while commands keep flowing: every command
