@@ -12,4 +12,5 @@ target_sources(presence_core PRIVATE
     redis/ClusterRedirect.cpp redis/ClusterRedirect.h
     redis/ClusterSlotMap.cpp redis/ClusterSlotMap.h
     redis/RedisCluster.cpp redis/RedisCluster.h
+    redis/ClusterShards.cpp redis/ClusterShards.h
 )

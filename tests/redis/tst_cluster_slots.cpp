@@ -3,6 +3,7 @@
 // tst_redis_cluster checks them against a real cluster too.
 #include "redis/ClusterKeySlot.h"
 #include "redis/ClusterRedirect.h"
+#include "redis/ClusterShards.h"
 #include "redis/ClusterSlotMap.h"
 
 #include <QTest>
@@ -145,6 +146,57 @@ private Q_SLOTS:
         QVERIFY(map);
         QCOMPARE(map->uncoveredSlots(), 16384 - 100);
         QVERIFY(!map->primaryFor(150)); // a shard without a primary serves nothing
+    }
+
+    void shardTagsSpreadOverTheSlotRange()
+    {
+        const ClusterShards shards(32);
+        QCOMPARE(shards.count(), 32);
+        QCOMPARE(shards.tag(0), QByteArray("presence")); // the seed's `presence` stream's slot
+        QCOMPARE(shards.slot(0), int(clusterKeySlot("presence")));
+        QCOMPARE(int(clusterKeySlot("{presence}:status")), shards.slot(0));
+        for (int shard = 1; shard < shards.count(); ++shard) {
+            QVERIFY(shards.slot(shard) >= shard * 16384 / 32);
+            QVERIFY(shards.slot(shard) < (shard + 1) * 16384 / 32);
+            QCOMPARE(int(clusterKeySlot("{" + shards.tag(shard) + "}:deadlines")), shards.slot(shard));
+        }
+        // 16 primaries splitting the range evenly: naive tags "{0}" … "{31}" leave 8 of them
+        // without a shard (Centrifugo's finding); these tags leave none.
+        QList<int> naive(16, 0);
+        QList<int> ours(16, 0);
+        for (int i = 0; i < 32; ++i) {
+            ++naive[clusterKeySlot(QByteArray::number(i)) * 16 / 16384];
+            ++ours[shards.slot(i) * 16 / 16384];
+        }
+        QCOMPARE(naive.count(0), 8);
+        QCOMPARE(ours.count(0), 0);
+
+        // Three primaries splitting the range evenly (as redis-cli does) serve 9 to 12 each.
+        const auto map = ClusterSlotMap::fromShardsReply(
+            RedisReply::array({shard({0, 5460}, {node("a", 7001, "master")}),
+                               shard({5461, 10922}, {node("b", 7002, "master")}),
+                               shard({10923, 16383}, {node("c", 7003, "master")})}),
+            false);
+        QVERIFY(map);
+        const QMap<QString, int> spread = shards.perPrimary(*map);
+        QCOMPARE(spread.size(), 3);
+        for (const int count : spread)
+            QVERIFY2(count >= 9 && count <= 12, qPrintable(QString::number(count)));
+    }
+
+    void roomsSpreadOverTheShards()
+    {
+        const ClusterShards shards(16);
+        QCOMPARE(shards.shardOf(RoomName()), 0);
+        const RoomName lobby = *RoomName::fromString(QStringLiteral("lobby"));
+        QCOMPARE(shards.shardOf(lobby), ClusterShards(16).shardOf(lobby)); // stable
+        QList<int> counts(16, 0);
+        for (int i = 0; i < 15000; ++i)
+            ++counts[shards.shardOf(*RoomName::fromString(QStringLiteral("room-%1").arg(i)))];
+        QCOMPARE(counts[0], 0); // the default room's shard holds the default room only
+        for (int shard = 1; shard < 16; ++shard)
+            QVERIFY2(counts[shard] > 800 && counts[shard] < 1200, qPrintable(QString::number(counts[shard])));
+        QCOMPARE(ClusterShards(1).shardOf(lobby), 0);
     }
 
     void junkRefused()

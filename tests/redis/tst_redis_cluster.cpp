@@ -8,6 +8,7 @@
 #include "RedisClusterGroup.h"
 #include "RedisTestServer.h"
 #include "redis/ClusterKeySlot.h"
+#include "redis/ClusterShards.h"
 #include "redis/RedisCluster.h"
 
 #include <QElapsedTimer>
@@ -116,6 +117,23 @@ private Q_SLOTS:
         for (const auto &[address, reply] : *replies)
             total += reply.toInteger();
         QVERIFY(total >= 300);
+    }
+
+    // The room shards' tags spread over the real cluster's primaries evenly.
+    void shardsSpreadOverThePrimaries()
+    {
+        RedisCluster cluster(m_group->seedsUrl(), quickOptions());
+        cluster.open();
+        QVERIFY2(waitUp(cluster), qPrintable(cluster.lastError()));
+        const ClusterShards shards(64);
+        const QMap<QString, int> spread = shards.perPrimary(cluster.slotMap());
+        QCOMPARE(spread.size(), 3);
+        for (auto it = spread.begin(); it != spread.end(); ++it)
+            QVERIFY2(it.value() >= 20 && it.value() <= 23, qPrintable(it.key() + QString::number(it.value())));
+        for (const int shard : {0, 1, 63}) {
+            const QByteArray key = "{" + shards.tag(shard) + "}:status";
+            QCOMPARE(askNode(m_group->node(0).port(), {"CLUSTER", "KEYSLOT", key}).toInteger(), qint64(shards.slot(shard)));
+        }
     }
 
     void notAClusterNodeIsNamed()
