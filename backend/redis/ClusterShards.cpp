@@ -6,15 +6,6 @@
 
 namespace presence {
 
-namespace {
-
-QString addressText(const RedisUrl::HostPort &address)
-{
-    return address.host + u':' + QString::number(address.port);
-}
-
-} // namespace
-
 ClusterShards::ClusterShards(int count)
 {
     count = qBound(1, count, clusterSlotCount);
@@ -51,10 +42,10 @@ QMap<QString, int> ClusterShards::perPrimary(const ClusterSlotMap &map) const
 {
     QMap<QString, int> counts;
     for (const RedisUrl::HostPort &primary : map.primaries())
-        counts.insert(addressText(primary), 0);
+        counts.insert(clusterNodeName(primary), 0);
     for (const int slot : m_slots) {
         if (const auto primary = map.primaryFor(slot))
-            ++counts[addressText(*primary)];
+            ++counts[clusterNodeName(*primary)];
     }
     return counts;
 }

@@ -94,6 +94,12 @@ bool parseShard(const RedisReply &map, bool tls, ClusterSlotMap::Shard *shard, Q
 
 } // namespace
 
+QString clusterNodeName(const RedisUrl::HostPort &node)
+{
+    return (node.host.contains(u':') ? u'[' + node.host + u']' : node.host) + u':' +
+           QString::number(node.port);
+}
+
 int ClusterSlotMap::Shard::slotCount() const
 {
     int count = 0;

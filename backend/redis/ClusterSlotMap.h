@@ -70,4 +70,7 @@ private:
     std::array<qint16, 16384> m_owner{}; // per slot: an index into m_addresses, -1: none
 };
 
+// "host:port" ("[v6]:port"): one node's name in logs, maps and the dashboard.
+QString clusterNodeName(const RedisUrl::HostPort &node);
+
 } // namespace presence

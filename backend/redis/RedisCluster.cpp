@@ -21,12 +21,6 @@ struct RedisCluster::Request {
 
 namespace {
 
-QString nodeKey(const RedisCluster::Address &node)
-{
-    return (node.host.contains(u':') ? u'[' + node.host + u']' : node.host) + u':' +
-           QString::number(node.port);
-}
-
 bool isConnectionFailure(const RedisReply &reply)
 {
     return reply.isError() && reply.toByteArray().startsWith("CONNECTION");
@@ -251,7 +245,7 @@ void RedisCluster::flushWaiting()
 
 RedisConnection &RedisCluster::connectionTo(const Address &node)
 {
-    const QString key = nodeKey(node);
+    const QString key = clusterNodeName(node);
     auto found = m_nodes.find(key);
     if (found != m_nodes.end())
         return *found->second;
@@ -307,7 +301,7 @@ void RedisCluster::refresh()
         RedisConnection &connection = connectionTo(primary);
         if (connection.state() != RedisConnection::State::Up)
             continue;
-        const QString from = nodeKey(primary);
+        const QString from = clusterNodeName(primary);
         connection.command({QByteArrayLiteral("CLUSTER"), QByteArrayLiteral("SHARDS")},
                            [this, from](const RedisReply &reply) {
                                if (isConnectionFailure(reply) || reply.isError()) {
@@ -344,7 +338,7 @@ void RedisCluster::askNextCandidate()
     options.maxQueued = 1;
     m_asker = std::make_unique<RedisConnection>(nodeUrl(next), options);
     const quint64 attempt = m_askAttempt;
-    const QString from = nodeKey(next);
+    const QString from = clusterNodeName(next);
     m_asker->open();
     m_asker->command({QByteArrayLiteral("CLUSTER"), QByteArrayLiteral("SHARDS")},
                      [this, attempt, from](const RedisReply &reply) {
@@ -429,7 +423,7 @@ void RedisCluster::closeUnusedConnections()
     for (auto it = m_nodes.begin(); it != m_nodes.end();) {
         RedisConnection &connection = *it->second;
         const bool serves = std::any_of(primaries.begin(), primaries.end(), [&](const Address &p) {
-            return nodeKey(p) == it->first;
+            return clusterNodeName(p) == it->first;
         });
         if (serves || connection.inFlightCount() > 0 || connection.queuedCount() > 0) {
             ++it;
@@ -453,7 +447,7 @@ void RedisCluster::updateState()
         error = QStringLiteral("%1 of %2 slots have no primary").arg(unserved).arg(clusterSlotCount);
     } else {
         for (const Address &primary : m_map.primaries()) {
-            const auto found = m_nodes.find(nodeKey(primary));
+            const auto found = m_nodes.find(clusterNodeName(primary));
             if (found == m_nodes.end()) { // being made, in adoptMap()
                 next = State::Connecting;
                 break;

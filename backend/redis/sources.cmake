@@ -13,4 +13,5 @@ target_sources(presence_core PRIVATE
     redis/ClusterSlotMap.cpp redis/ClusterSlotMap.h
     redis/RedisCluster.cpp redis/RedisCluster.h
     redis/ClusterShards.cpp redis/ClusterShards.h
+    redis/ClusterSubscriber.cpp redis/ClusterSubscriber.h
 )

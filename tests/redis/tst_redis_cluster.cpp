@@ -9,6 +9,7 @@
 #include "RedisTestServer.h"
 #include "redis/ClusterKeySlot.h"
 #include "redis/ClusterShards.h"
+#include "redis/ClusterSubscriber.h"
 #include "redis/RedisCluster.h"
 
 #include <QElapsedTimer>
@@ -309,6 +310,55 @@ private Q_SLOTS:
         QCOMPARE(askNode(*replica, {"GET", key}).toByteArray(), QByteArray("2"));
         QVERIFY2(waitUp(cluster), qPrintable(cluster.lastError()));
         QCOMPARE(cluster.slotMap().primaryFor(clusterKeySlot(key))->port, *replica);
+    }
+
+    // Keyspace notifications are local to the node holding the key: the subscriber has one
+    // connection per primary, and follows a failover to the promoted replica.
+    void keyspaceNotificationsFromEveryPrimary_acrossAFailover()
+    {
+        for (int i = 0; i < m_group->nodeCount(); ++i) {
+            if (m_group->node(i).isRunning())
+                QVERIFY(askNode(m_group->node(i).port(), {"CONFIG", "SET", "notify-keyspace-events", "K$"}).isOk());
+        }
+        RedisCluster cluster(m_group->seedsUrl(), quickOptions());
+        cluster.open();
+        QVERIFY2(waitUp(cluster), qPrintable(cluster.lastError()));
+        RedisConnection::Options subscriberOptions;
+        subscriberOptions.initialBackoffMs = 50;
+        subscriberOptions.maxBackoffMs = 500;
+        ClusterSubscriber subscriber(cluster, subscriberOptions);
+        QSet<QByteArray> notified;
+        subscriber.psubscribe({"__keyspace@0__:note:*"}, [&](const QByteArray &channel, const QByteArray &) {
+            notified.insert(channel.mid(channel.indexOf(':') + 1));
+        });
+        QVERIFY(QTest::qWaitFor([&] { return subscriber.isUp(); }, 10000));
+        QCOMPARE(subscriber.subscriberCount(), cluster.slotMap().primaries().size());
+        // A key on every primary.
+        QList<QByteArray> keys;
+        for (const quint16 primary : m_group->primaryPorts())
+            keys.append(keyOnSlotOf(primary, *m_group, "note:"));
+        for (const QByteArray &key : keys)
+            QVERIFY(run(cluster, {"SET", key, "x"}).isOk());
+        QVERIFY2(QTest::qWaitFor([&] { return notified.size() == keys.size(); }, 5000),
+                 qPrintable(QString::number(notified.size())));
+
+        // Fail over a primary that still has a replica; its slots' notifications come from the
+        // promoted replica's node afterwards.
+        quint16 victim = 0;
+        for (const quint16 primary : m_group->primaryPorts()) {
+            if (m_group->replicaOf(primary))
+                victim = primary;
+        }
+        QVERIFY(victim != 0);
+        const quint16 promoted = *m_group->replicaOf(victim);
+        const QByteArray key = keyOnSlotOf(victim, *m_group, "note:after-");
+        QVERIFY(m_group->kill9(victim));
+        QVERIFY(QTest::qWaitFor([&] { return m_group->primaryOfSlot(clusterKeySlot(key)) == promoted; }, 20000));
+        QVERIFY(QTest::qWaitFor([&] { return subscriber.isUp() && cluster.state() == RedisCluster::State::Up; }, 10000));
+        notified.clear();
+        QVERIFY(run(cluster, {"SET", key, "y"}).isOk());
+        QVERIFY2(QTest::qWaitFor([&] { return notified.contains(key); }, 5000),
+                 "no notification from the promoted replica");
     }
 
 private:
