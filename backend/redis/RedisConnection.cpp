@@ -63,8 +63,15 @@ RedisConnection::RedisConnection(RedisUrl url, Options options, QObject *parent)
 RedisConnection::~RedisConnection()
 {
     m_opened = false;
-    if (m_socket)
-        m_socket->disconnect(this);
+    if (!m_socket)
+        return;
+    m_socket->disconnect(this);
+    if (m_readingSocket) {
+        // Destroyed by a reply callback, inside the socket's readyRead: Qt touches the socket
+        // again once that signal returns, so it must outlive this call.
+        m_socket->setParent(nullptr);
+        m_socket->deleteLater();
+    }
 }
 
 void RedisConnection::open()
@@ -160,18 +167,25 @@ void RedisConnection::onSocketReadable()
     m_reader.feed(bytes.constData(), bytes.size());
     QPointer<RedisConnection> alive(this);
     RedisReply reply;
+    m_readingSocket = true;
     for (;;) {
         switch (m_reader.next(&reply)) {
         case RespReader::Result::NeedMore:
+            m_readingSocket = false;
             return;
         case RespReader::Result::ProtocolError:
+            m_readingSocket = false;
             return connectionLost(describeFailure(
                 QStringLiteral("the server broke the protocol (%1)").arg(m_reader.error())));
         case RespReader::Result::Reply:
             dispatch(reply);
             // A callback may have destroyed this connection or dropped this socket.
-            if (!alive || m_socket != socket)
+            if (!alive)
                 return;
+            if (m_socket != socket) {
+                m_readingSocket = false;
+                return;
+            }
             break;
         }
     }

@@ -157,6 +157,7 @@ private:
     QString m_lastError;
     bool m_opened = false;
     bool m_locating = false;
+    bool m_readingSocket = false; // inside the socket's readyRead (see the destructor)
     int m_backoffMs = 0;
     QTimer m_reconnectTimer;
     QTimer m_connectTimeout;
