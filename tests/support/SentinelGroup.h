@@ -37,12 +37,21 @@ public:
     bool killPrimary();
     // Waits until every Sentinel names `port` as the primary, and it answers ROLE "master".
     bool waitForPromotion(quint16 port, int timeoutMs);
+    // The same, looked at once.
+    bool isPromoted(quint16 port);
+    // After killPrimary() and the promotion: the killed server comes back (empty, same port) as
+    // a replica of the new primary, so that a later kill has a replica to promote.
+    bool restartKilledAsReplica();
+    // Whether the replica is in sync and every Sentinel lists it as a healthy replica (not
+    // down, not disconnected): only then can the Sentinels promote it.
+    bool replicaIsReady();
     // Stops (SIGSTOP) or resumes one Sentinel.
     bool pauseSentinel(int index);
     bool resumeSentinel(int index);
 
 private:
     bool startSentinel(int index);
+    static void noSyncDelay(quint16 port);
     bool fail(const QString &why);
 
     QTemporaryDir m_dir;
