@@ -193,10 +193,17 @@ void RedisPanel::renderTopology(const EngineDiagnostics &d)
                                                        "replica to promote if the primary fails"));
     } else {
         QStringList lines;
-        for (const StoreReplica &replica : t.replicas)
-            lines << (replica.lagBytes < 0
-                          ? replica.address
-                          : tr("%1 · %2 bytes behind").arg(replica.address).arg(replica.lagBytes));
+        // A replica acknowledges its offset once a second: up to a second of writes behind is
+        // the usual, not a sign of trouble.
+        for (const StoreReplica &replica : t.replicas) {
+            if (replica.lagBytes < 0)
+                lines << replica.address;
+            else if (replica.lagBytes == 0)
+                lines << tr("%1 · in sync").arg(replica.address);
+            else
+                lines << tr("%1 · %2 behind (acknowledged once a second)")
+                             .arg(replica.address, QLocale().formattedDataSize(replica.lagBytes));
+        }
         m_replicas->setText(lines.join(QStringLiteral("<br>")));
     }
 
