@@ -71,6 +71,13 @@ bool ChaosRedis::killPrimary(bool *killed)
 
 bool ChaosRedis::advance()
 {
+    if (m_kind == Kind::Sentinel && m_phase != Phase::Promoting && m_group->followSentinels()) {
+        // The Sentinels failed over on their own (seen under load: a freshly promoted primary
+        // missed down-after while its old self resynced): follow them.
+        ++m_unplannedFailovers;
+        qInfo("chaos: the Sentinels failed over on their own to port %u",
+              m_group->primary().port());
+    }
     switch (m_phase) {
     case Phase::Idle:
         return true;

@@ -42,10 +42,12 @@ public:
     bool settle(int timeoutMs);
     bool failoverUnderWay() const { return m_phase != Phase::Idle; }
 
-    int faults() const { return m_restarts + m_pauses + m_primaryKills; }
+    int faults() const { return m_restarts + m_pauses + m_primaryKills + m_unplannedFailovers; }
     int restarts() const { return m_restarts; }
     int pauses() const { return m_pauses; }
     int primaryKills() const { return m_primaryKills; }
+    // Failovers the Sentinels made without a kill, noticed while a replica resyncs.
+    int unplannedFailovers() const { return m_unplannedFailovers; }
     // From kill -9 to every Sentinel naming the promoted replica (as often as advance() looks).
     qint64 slowestPromotionMs() const { return m_slowestPromotionMs; }
     qint64 fastestPromotionMs() const { return m_fastestPromotionMs; }
@@ -60,7 +62,7 @@ private:
     Phase m_phase = Phase::Idle;
     quint16 m_promoting = 0; // the replica's port while its promotion is awaited
     QElapsedTimer m_sinceKill;
-    int m_restarts = 0, m_pauses = 0, m_primaryKills = 0;
+    int m_restarts = 0, m_pauses = 0, m_primaryKills = 0, m_unplannedFailovers = 0;
     qint64 m_slowestPromotionMs = -1, m_fastestPromotionMs = -1;
     QString m_error;
 };

@@ -524,15 +524,17 @@ private Q_SLOTS:
         std::fprintf(stderr,
                      "chaos%s: seed %u, %d s, %d joins, %d leaves, %d node kills, %d node pauses, "
                      "%d redis restarts, %d redis pauses, %d primary kills (promoted after "
-                     "%lld-%lld ms), %d link cuts (%d clients cut off; "
+                     "%lld-%lld ms; %d failovers the Sentinels made on their own), %d link cuts "
+                     "(%d clients cut off; "
                      "the timed cut OFFLINE in Redis after %lld ms, bound %lld + slack), "
                      "%d processor lags (%d heartbeats held, none timed out early), %d views and "
                      "%d events checked, 0 discrepancies\n",
                      sentinel ? " (sentinel)" : "", seed, seconds, m_joins, m_leaves, m_kills,
                      m_nodePauses, m_redis.restarts(), m_redis.pauses(), m_redis.primaryKills(),
-                     m_redis.fastestPromotionMs(), m_redis.slowestPromotionMs(), m_cuts,
-                     m_clientsCut, m_cutHealMs, keepaliveMs + peerTimeoutMs, m_lags,
-                     m_heldHeartbeats, checkedViews, transitionsChecked);
+                     m_redis.fastestPromotionMs(), m_redis.slowestPromotionMs(),
+                     m_redis.unplannedFailovers(), m_cuts, m_clientsCut, m_cutHealMs,
+                     keepaliveMs + peerTimeoutMs, m_lags, m_heldHeartbeats, checkedViews,
+                     transitionsChecked);
     }
 };
 

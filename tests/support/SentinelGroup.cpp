@@ -179,6 +179,16 @@ bool SentinelGroup::isPromoted(quint16 port)
     return askRedis(port, "ROLE").contains("master");
 }
 
+bool SentinelGroup::followSentinels()
+{
+    const QByteArray ask = QByteArray("SENTINEL GET-MASTER-ADDR-BY-NAME ") + masterName;
+    const QByteArray other = "\r\n" + QByteArray::number(replica().port()) + "\r\n";
+    if (!askRedis(m_sentinelPorts[0], ask).contains(other))
+        return false;
+    m_primary = 1 - m_primary;
+    return true;
+}
+
 bool SentinelGroup::waitForPromotion(quint16 port, int timeoutMs)
 {
     return pollUntil([&] { return isPromoted(port); }, timeoutMs) ||

@@ -39,6 +39,10 @@ public:
     bool waitForPromotion(quint16 port, int timeoutMs);
     // The same, looked at once.
     bool isPromoted(quint16 port);
+    // Whether the Sentinels (the first one) name the server primary() is not, i.e. failed over
+    // on their own (a primary slow to answer for down-after on a loaded machine); if so,
+    // primary() and replica() swap to match.
+    bool followSentinels();
     // After killPrimary() and the promotion: the killed server comes back (empty, same port) as
     // a replica of the new primary, so that a later kill has a replica to promote.
     bool restartKilledAsReplica();
