@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/ProcessorBacklog.h"
+#include "engine/StoreTopology.h"
 
 #include <QList>
 #include <QString>
@@ -49,6 +50,7 @@ struct EngineDiagnostics {
     QString storeState;  // "up", "connecting", "down", "degraded", "starting"
     QString storeDetail;
     qint64 roundTripMs = -1; // how long this read took (the store's round trip), -1: no store
+    StoreTopology topology;  // primary, replicas, Sentinels, TLS
 
     qint64 ttlMs = 0; // this node's TTL (alerts compare against it)
     // When the store's part below (streams, nodes, consumers, timeouts) was read: while the store

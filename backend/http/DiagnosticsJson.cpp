@@ -21,6 +21,25 @@ QJsonObject toJson(const NodeStatus &node)
     return json;
 }
 
+QJsonObject toJson(const StoreTopology &topology)
+{
+    QJsonArray replicas;
+    for (const StoreReplica &replica : topology.replicas)
+        replicas.append(QJsonObject{{QStringLiteral("address"), replica.address},
+                                    {QStringLiteral("lagBytes"), replica.lagBytes}});
+    QJsonObject json{
+        {QStringLiteral("server"), topology.server},
+        {QStringLiteral("role"), topology.role},
+        {QStringLiteral("replicas"), replicas},
+        {QStringLiteral("sentinels"), QJsonArray::fromStringList(topology.sentinels)},
+        {QStringLiteral("answeringSentinel"), topology.answeringSentinel},
+        {QStringLiteral("tls"), QJsonObject{{QStringLiteral("on"), topology.tls},
+                                            {QStringLiteral("mutual"), topology.tlsMutual}}}};
+    if (!topology.roleError.isEmpty())
+        json.insert(QStringLiteral("roleError"), topology.roleError);
+    return json;
+}
+
 QJsonObject nodesToJson(const EngineDiagnostics &d, const QList<Alert> &alerts)
 {
     QJsonArray nodes;
@@ -45,6 +64,8 @@ QJsonObject nodesToJson(const EngineDiagnostics &d, const QList<Alert> &alerts)
                                               {QStringLiteral("state"), d.storeState},
                                               {QStringLiteral("detail"), d.storeDetail},
                                               {QStringLiteral("roundTripMs"), d.roundTripMs}}},
+        {QStringLiteral("topology"),
+         d.topology.known ? QJsonValue(toJson(d.topology)) : QJsonValue()},
         {QStringLiteral("alive"), qint64(d.aliveNodes())},
         {QStringLiteral("dead"), qint64(d.nodes.size() - d.aliveNodes())},
         {QStringLiteral("nodes"), nodes},

@@ -11,5 +11,7 @@ namespace presence {
 // processors' consumers (those of dead nodes flagged), the store and the active alerts.
 QJsonObject nodesToJson(const EngineDiagnostics &diagnostics, const QList<Alert> &alerts);
 QJsonObject toJson(const NodeStatus &node);
+// The store's layout (primary, replicas, Sentinels, TLS): "topology" in /api/nodes.
+QJsonObject toJson(const StoreTopology &topology);
 
 } // namespace presence

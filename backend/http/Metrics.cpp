@@ -59,6 +59,11 @@ void renderDiagnostics(QByteArray &out, const EngineDiagnostics &d, const QList<
                "Round trip of this node's last diagnostics read.");
         sample(out, "presence_store_round_trip_ms", d.roundTripMs);
     }
+    if (d.topology.known && !d.topology.role.isEmpty()) {
+        family(out, "presence_redis_replicas", "gauge",
+               "Replicas connected to the Redis server this node is on (its ROLE).");
+        sample(out, "presence_redis_replicas", qint64(d.topology.replicas.size()));
+    }
     family(out, "presence_nodes", "gauge", "Nodes that published a record in the last hour, by state.");
     sample(out, "presence_nodes", qint64(d.aliveNodes()), "state=\"alive\"");
     sample(out, "presence_nodes", qint64(d.nodes.size() - d.aliveNodes()), "state=\"dead\"");

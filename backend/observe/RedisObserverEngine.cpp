@@ -1,14 +1,13 @@
 #include "RedisObserverEngine.h"
 
 #include "redis/DiagnosticsReply.h"
-
-#include <QElapsedTimer>
-#include <QPointer>
-
 #include "redis/RosterReply.h"
 #include "redis/StreamEntries.h"
+#include "redis/TopologyReply.h"
 
+#include <QElapsedTimer>
 #include <QLoggingCategory>
+#include <QPointer>
 
 Q_LOGGING_CATEGORY(lcRedisObserver, "presence.observe.redis")
 
@@ -151,6 +150,8 @@ void RedisObserverEngine::readDiagnostics(const QObject *context, DiagnosticsCal
 {
     EngineDiagnostics d = ownDiagnostics();
     d.storeAddress = m_commands.serverDescription();
+    // Not ROLE: the read-only user the README describes may not (it is an @admin command).
+    d.topology = knownTopology(m_commands);
     QElapsedTimer round;
     round.start();
     m_commands.command(diagnosticsCommand(m_config.keys),

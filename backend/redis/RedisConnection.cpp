@@ -482,6 +482,11 @@ QString RedisConnection::serverDescription() const
         .arg(m_server.port());
 }
 
+QString RedisConnection::answeringSentinel() const
+{
+    return m_sentinel ? m_sentinel->lastSentinel() : QString();
+}
+
 QString RedisConnection::describeFailure(const QString &why) const
 {
     return m_state == State::Up

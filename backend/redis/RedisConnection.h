@@ -104,6 +104,8 @@ public:
     // The URL (password hidden), and for a Sentinel group the primary it is on: for logs,
     // /health and the dashboard.
     QString serverDescription() const;
+    // For a Sentinel URL, the Sentinel that last named the primary (host:port); else empty.
+    QString answeringSentinel() const;
     // Commands sent and not answered yet, and commands waiting for Up.
     qsizetype inFlightCount() const { return qsizetype(m_inFlight.size()); }
     qsizetype queuedCount() const { return qsizetype(m_queued.size()); }

@@ -1,10 +1,12 @@
 // RedisPresenceEngine's diagnostics read (RedisPresenceEngine.cpp holds the rest of the class).
 #include "RedisPresenceEngine.h"
 #include "redis/DiagnosticsReply.h"
+#include "redis/TopologyReply.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QPointer>
+#include <memory>
 
 namespace presence {
 
@@ -15,6 +17,7 @@ void RedisPresenceEngine::readDiagnostics(const QObject *context, DiagnosticsCal
     d.engine = kind();
     d.node = m_config.nodeId;
     d.storeAddress = m_commands.serverDescription();
+    d.topology = knownTopology(m_commands);
     d.ttlMs = m_config.timing.ttlMs();
     d.processors = m_processor.backlog();
     const HeartbeatProcessor::Stats &stats = m_processor.stats();
@@ -64,14 +67,19 @@ void RedisPresenceEngine::readDiagnostics(const QObject *context, DiagnosticsCal
         deliverLater(context, std::move(callback), std::move(d));
         return;
     }
-    // One call (see presence_diagnostics): the rest is what this node knows already.
+    // One call (see presence_diagnostics) and the server's ROLE just before it, pipelined (its
+    // reply comes first): the rest is what this node knows already.
     QElapsedTimer sent;
     sent.start();
+    auto role = std::make_shared<StoreTopology>(d.topology);
+    m_commands.command(roleCommand(),
+                       [role](const RedisReply &reply) { parseRoleReply(reply, *role); });
     m_commands.command(diagnosticsCommand(m_config.keys),
                        [this, guard = QPointer<const QObject>(context), callback, sent, d, finish,
-                        keepLastStoreRead](const RedisReply &reply) mutable {
+                        keepLastStoreRead, role](const RedisReply &reply) mutable {
                            if (!guard)
                                return;
+                           d.topology = *role;
                            const bool parsed = parseDiagnosticsReply(reply, d);
                            if (parsed) {
                                d.roundTripMs = sent.elapsed();

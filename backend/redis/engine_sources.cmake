@@ -9,6 +9,7 @@ target_sources(presence_core PRIVATE
     redis/KeyspaceListener.cpp redis/KeyspaceListener.h
     redis/RosterReply.cpp redis/RosterReply.h
     redis/DiagnosticsReply.cpp redis/DiagnosticsReply.h
+    redis/TopologyReply.cpp redis/TopologyReply.h
     redis/RedisPresenceEngine.cpp redis/RedisPresenceEngine.h
     redis/RedisPresenceEngineDiagnostics.cpp
     redis/EmbeddedRedis.cpp redis/EmbeddedRedis.h

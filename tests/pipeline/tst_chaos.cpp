@@ -15,10 +15,14 @@
 //   - no viewer was told the same status twice in a row for a member (nothing duplicated).
 // PRESENCE_CHAOS_SECONDS sets the length (the CI variant is short; every run has at least one
 // cut and one lag that held heartbeats), PRESENCE_CHAOS_SEED the seed.
+// PRESENCE_CHAOS_SENTINEL=1 (ctest's tst_chaos_sentinel) runs the nodes on a Sentinel group
+// instead (redis-sentinel://…#MASTER; see ChaosRedis): its Redis fault is a kill -9 of the
+// primary at a random moment, at least two per run, same rules and checks. A failover loses the
+// writes the replica had not received yet; the views must still equal the truth after settling.
+#include "ChaosRedis.h"
 #include "ChaosViews.h"
 #include "NodeProcess.h"
 #include "RedisCommand.h"
-#include "RedisTestServer.h"
 #include "SseTestClient.h"
 #include "TestNamespace.h"
 
@@ -32,8 +36,8 @@
 #include <map>
 
 using namespace presence;
+using presence::test::ChaosRedis;
 using presence::test::NodeProcess;
-using presence::test::RedisTestServer;
 using presence::test::SseTestClient;
 using presence::test::TestNamespace;
 
@@ -96,7 +100,9 @@ void stopProcess(std::unique_ptr<QProcess> &process)
 class TestChaos : public QObject {
     Q_OBJECT
 
-    RedisTestServer m_redis;
+    ChaosRedis m_redis{qEnvironmentVariableIntValue("PRESENCE_CHAOS_SENTINEL") == 1
+                           ? ChaosRedis::Kind::Sentinel
+                           : ChaosRedis::Kind::Single};
     std::unique_ptr<RedisConnection> m_inspector; // the test's own look into Redis
     TestNamespace m_namespace;
     QString m_host; // where the nodes listen: the namespace's link, reachable from both sides
@@ -108,20 +114,21 @@ class TestChaos : public QObject {
     QStringList m_cutMembers; // store keys ("room/client") of the clients cut off last
     int m_heavyFaultsAtCut = 0;
     qint64 m_cutHealMs = -1; // the timed cut: from the cut to every member OFFLINE in Redis
-    int m_kills = 0, m_redisRestarts = 0, m_joins = 0, m_leaves = 0, m_nodePauses = 0,
-        m_redisPauses = 0, m_cuts = 0, m_clientsCut = 0, m_lags = 0, m_heldHeartbeats = 0;
+    qint64 m_elapsedMs = 0, m_runMs = 0; // how far the run is
+    int m_kills = 0, m_joins = 0, m_leaves = 0, m_nodePauses = 0, m_cuts = 0, m_clientsCut = 0,
+        m_lags = 0, m_heldHeartbeats = 0;
 
     bool startNode(int index)
     {
         m_nodes[index] = std::make_unique<NodeProcess>();
         m_nodes[index]->setListenHost(m_host);
         return m_nodes[index]->start(
-            {QStringLiteral("--redis"), QStringLiteral("redis://127.0.0.1:%1").arg(m_redis.port()),
-             QStringLiteral("--node-id"), QStringLiteral("chaos-%1").arg(index),
-             QStringLiteral("--heartbeat"), index == nodeCount - 1 ? otherHeartbeat : heartbeat,
-             QStringLiteral("--grace"), QStringLiteral("0s"),
-             QStringLiteral("--keepalive"), QStringLiteral("%1ms").arg(keepaliveMs),
-             QStringLiteral("--peer-timeout"), QStringLiteral("%1ms").arg(peerTimeoutMs)});
+            {QStringLiteral("--redis"), m_redis.nodeUrl(), QStringLiteral("--node-id"),
+             QStringLiteral("chaos-%1").arg(index), QStringLiteral("--heartbeat"),
+             index == nodeCount - 1 ? otherHeartbeat : heartbeat, QStringLiteral("--grace"),
+             QStringLiteral("0s"), QStringLiteral("--keepalive"),
+             QStringLiteral("%1ms").arg(keepaliveMs), QStringLiteral("--peer-timeout"),
+             QStringLiteral("%1ms").arg(peerTimeoutMs)});
     }
     QString url(int node, const SimClient &client) const
     {
@@ -174,7 +181,8 @@ class TestChaos : public QObject {
             return;
         QVERIFY2(m_namespace.cut(), qPrintable(m_namespace.errorString()));
         m_sinceCut.start();
-        m_heavyFaultsAtCut = heavyFaults();
+        // A failover under way holds every leave back until the nodes are on the new primary.
+        m_heavyFaultsAtCut = m_redis.failoverUnderWay() ? -1 : heavyFaults();
         m_cutMembers.clear();
         for (SimClient &c : m_clients) {
             if (c.remote && c.node >= 0) {
@@ -197,7 +205,7 @@ class TestChaos : public QObject {
         }
         return true;
     }
-    int heavyFaults() const { return m_kills + m_nodePauses + m_redisRestarts + m_redisPauses; }
+    int heavyFaults() const { return m_kills + m_nodePauses + m_redis.faults(); }
 
     // Once the nodes must have dropped them, the cut-off curls go and the link comes back
     // (before, their kernel's FIN would have told the nodes after all). With no fault since
@@ -255,6 +263,8 @@ class TestChaos : public QObject {
     // time out before that heartbeat's own TTL runs out.
     void lagAProcessor()
     {
+        if (m_redis.failoverUnderWay())
+            return; // the nodes are between primaries: nothing is processed anyway
         const int paused = int(m_random.bounded(quint32(nodeCount)));
         const int watchedOn = (paused + 1 + int(m_random.bounded(2u))) % nodeCount;
         SseTestClient watcher;
@@ -303,6 +313,7 @@ class TestChaos : public QObject {
 
     void step()
     {
+        QVERIFY2(m_redis.advance(), qPrintable(m_redis.errorString()));
         restoreTheLinkWhenDropped();
         const quint32 dice = m_random.bounded(100u);
         SimClient &client = m_clients[m_random.bounded(quint32(m_clients.size()))];
@@ -335,22 +346,34 @@ class TestChaos : public QObject {
             lagAProcessor();
         } else if (dice < 95) {
             cutTheLink();
-        } else if (dice < 98) {
-            QVERIFY2(m_redis.restart(), qPrintable(m_redis.errorString()));
-            ++m_redisRestarts;
-        } else {
-            // Redis hung past the reply deadline (3 s): every node drops and reconnects.
-            QVERIFY2(m_redis.pause(), qPrintable(m_redis.errorString()));
-            QTest::qWait(int(3500 + m_random.bounded(1000u)));
-            QVERIFY2(m_redis.resume(), qPrintable(m_redis.errorString()));
-            ++m_redisPauses;
+        } else if (m_redis.kind() == ChaosRedis::Kind::Single || !forcedFaultDue()) {
+            // (a failover would keep the forced faults waiting)
+            QVERIFY2(m_redis.injectFault(m_random), qPrintable(m_redis.errorString()));
         }
     }
 
+    // Whether the timed cut or a lag that held heartbeats is due (ensureEachFaultHappened).
+    bool forcedFaultDue() const
+    {
+        return (m_cutHealMs < 0 && m_elapsedMs > m_runMs / 3) ||
+               (m_heldHeartbeats == 0 && m_elapsedMs > m_runMs / 2);
+    }
+
     // Every run, however short, cuts remote clients that were ONLINE (once timed) and catches a
-    // processor holding heartbeats: the CI variant must exercise both.
+    // processor holding heartbeats: the CI variant must exercise both. A Sentinel run kills the
+    // primary at least twice besides: after a sixth and after 60 % of the run.
     void ensureEachFaultHappened(qint64 elapsedMs, qint64 runMs)
     {
+        m_elapsedMs = elapsedMs;
+        m_runMs = runMs;
+        if (m_redis.kind() == ChaosRedis::Kind::Sentinel && !forcedFaultDue() &&
+            ((m_redis.primaryKills() == 0 && elapsedMs > runMs / 6) ||
+             (m_redis.primaryKills() == 1 && elapsedMs > runMs * 6 / 10))) {
+            bool killed = false;
+            QVERIFY2(m_redis.killPrimary(&killed), qPrintable(m_redis.errorString()));
+        }
+        if (m_redis.failoverUnderWay())
+            return; // the timed cut and the lag want the nodes on a primary
         if (m_cutHealMs < 0 && !linkIsCut() && elapsedMs > runMs / 3) {
             SimClient *remote = nullptr;
             for (SimClient &c : m_clients) {
@@ -393,18 +416,20 @@ private Q_SLOTS:
     void viewsConvergeToTheTruth()
     {
         QVERIFY2(QFile::exists(NodeProcess::binary()), "PRESENCE_BINARY must name the built binary");
+        // Not qEnvironmentVariableIntValue: half the seeds printed are past INT_MAX (it gave 0).
         const quint32 seed = qEnvironmentVariableIsSet("PRESENCE_CHAOS_SEED")
-                                 ? quint32(qEnvironmentVariableIntValue("PRESENCE_CHAOS_SEED"))
+                                 ? qEnvironmentVariable("PRESENCE_CHAOS_SEED").toUInt()
                                  : QRandomGenerator::global()->generate();
         const int seconds = qEnvironmentVariableIsSet("PRESENCE_CHAOS_SECONDS")
                                 ? qEnvironmentVariableIntValue("PRESENCE_CHAOS_SECONDS")
                                 : 20;
         m_random.seed(seed);
-        qInfo("chaos seed %u, %d s (replay: PRESENCE_CHAOS_SEED=%u)", seed, seconds, seed);
+        qInfo("chaos seed %u, %d s%s (replay: PRESENCE_CHAOS_SEED=%u)", seed, seconds,
+              m_redis.kind() == ChaosRedis::Kind::Sentinel ? ", Sentinel group" : "", seed);
         QVERIFY2(m_namespace.create(), qPrintable(m_namespace.errorString()));
         m_host = m_namespace.hostAddress();
         QVERIFY2(m_redis.start(), qPrintable(m_redis.errorString()));
-        m_inspector = std::make_unique<RedisConnection>(m_redis.url());
+        m_inspector = std::make_unique<RedisConnection>(m_redis.inspectorUrl());
         m_inspector->open();
         for (int i = 0; i < nodeCount; ++i)
             QVERIFY2(startNode(i), m_nodes[i]->log().constData());
@@ -423,14 +448,19 @@ private Q_SLOTS:
                 return;
             QTest::qWait(int(50 + m_random.bounded(250u)));
         }
-        QVERIFY2(m_clientsCut > 0 && m_heldHeartbeats > 0,
+        const bool sentinel = m_redis.kind() == ChaosRedis::Kind::Sentinel;
+        QVERIFY2(m_clientsCut > 0 && m_heldHeartbeats > 0 &&
+                     (!sentinel || m_redis.primaryKills() >= 2),
                  qPrintable(QStringLiteral("%1 clients cut, %2 heartbeats held by a lagging "
-                                           "processor in %3 lags (seed %4)")
+                                           "processor in %3 lags, %4 primary kills (seed %5)")
                                 .arg(m_clientsCut)
                                 .arg(m_heldHeartbeats)
                                 .arg(m_lags)
+                                .arg(m_redis.primaryKills())
                                 .arg(seed)));
-        // Settle: every node up and ready, then a few TTLs for timeouts to land.
+        // Settle: the group on one primary with its replica back, every node up and ready,
+        // then a few TTLs for timeouts to land.
+        QVERIFY2(m_redis.settle(60000), qPrintable(m_redis.errorString()));
         for (int i = 0; i < nodeCount; ++i) {
             QVERIFY(QTest::qWaitFor(
                 [&] {
@@ -492,13 +522,18 @@ private Q_SLOTS:
             ++checkedViews;
         }
         std::fprintf(stderr,
-                     "chaos: seed %u, %d s, %d joins, %d leaves, %d node kills, %d node pauses, "
-                     "%d redis restarts, %d redis pauses, %d link cuts (%d clients cut off; "
+                     "chaos%s: seed %u, %d s, %d joins, %d leaves, %d node kills, %d node pauses, "
+                     "%d redis restarts, %d redis pauses, %d primary kills (promoted after "
+                     "%lld-%lld ms; %d failovers the Sentinels made on their own), %d link cuts "
+                     "(%d clients cut off; "
                      "the timed cut OFFLINE in Redis after %lld ms, bound %lld + slack), "
                      "%d processor lags (%d heartbeats held, none timed out early), %d views and "
                      "%d events checked, 0 discrepancies\n",
-                     seed, seconds, m_joins, m_leaves, m_kills, m_nodePauses, m_redisRestarts,
-                     m_redisPauses, m_cuts, m_clientsCut, m_cutHealMs, keepaliveMs + peerTimeoutMs, m_lags, m_heldHeartbeats, checkedViews,
+                     sentinel ? " (sentinel)" : "", seed, seconds, m_joins, m_leaves, m_kills,
+                     m_nodePauses, m_redis.restarts(), m_redis.pauses(), m_redis.primaryKills(),
+                     m_redis.fastestPromotionMs(), m_redis.slowestPromotionMs(),
+                     m_redis.unplannedFailovers(), m_cuts, m_clientsCut, m_cutHealMs,
+                     keepaliveMs + peerTimeoutMs, m_lags, m_heldHeartbeats, checkedViews,
                      transitionsChecked);
     }
 };

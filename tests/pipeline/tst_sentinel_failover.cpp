@@ -10,10 +10,10 @@
 #include "redis/RedisConnection.h"
 #include "redis/RedisPresenceEngine.h"
 
-#include <QSignalSpy>
-
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonArray>
+#include <QSignalSpy>
 #include <QTest>
 #include <memory>
 
@@ -107,6 +107,48 @@ private Q_SLOTS:
         QVERIFY(moved.first().at(0).toString().contains(first));
     }
 
+    // The topology (the dashboard's Redis panel, /api/nodes): the primary and its replica, the
+    // Sentinels and the one that answered; after a kill -9 the promoted replica is the server
+    // and the killed primary is gone from its replicas, until it comes back as one.
+    void theDiagnosticsShowTheTopology_acrossAFailover()
+    {
+        presence::RedisPresenceEngine::Config config;
+        config.nodeId = QStringLiteral("topology");
+        presence::RedisPresenceEngine engine(m_group->url(), config);
+        engine.start();
+        presence::DiagnosticsMonitor monitor(engine, {}, 200);
+        monitor.start();
+        const QString first = QStringLiteral("127.0.0.1:%1").arg(m_group->primary().port());
+        const QString second = QStringLiteral("127.0.0.1:%1").arg(m_group->replica().port());
+        const auto replicas = [&] {
+            QStringList addresses;
+            for (const presence::StoreReplica &replica : monitor.last().topology.replicas)
+                addresses << replica.address;
+            return addresses;
+        };
+        const auto on = [&](const QString &server, const QStringList &expectedReplicas) {
+            const presence::StoreTopology &t = monitor.last().topology;
+            return monitor.last().storeOk && t.server == server && t.role == u"master" &&
+                   replicas() == expectedReplicas;
+        };
+        QVERIFY2(QTest::qWaitFor([&] { return on(first, {second}); }, 10000),
+                 qPrintable(monitor.last().topology.server + u' ' + replicas().join(u',')));
+        const presence::StoreTopology &before = monitor.last().topology;
+        QCOMPARE(before.sentinels.size(), 3);
+        QCOMPARE(before.sentinels.first(),
+                 QStringLiteral("127.0.0.1:%1").arg(m_group->sentinelPort(0)));
+        QVERIFY2(before.sentinels.contains(before.answeringSentinel),
+                 qPrintable(before.answeringSentinel));
+        QVERIFY(!before.tls);
+
+        QVERIFY(m_group->killPrimary());
+        QVERIFY2(QTest::qWaitFor([&] { return on(second, {}); }, kFailoverMs),
+                 qPrintable(monitor.last().topology.server + u' ' + replicas().join(u',')));
+        QVERIFY2(m_group->restartKilledAsReplica(), qPrintable(m_group->errorString()));
+        QVERIFY2(QTest::qWaitFor([&] { return on(second, {first}); }, 15000),
+                 qPrintable(monitor.last().topology.server + u' ' + replicas().join(u',')));
+    }
+
     void sentinelsThatCannotAnswerAreNamed()
     {
         RedisConnection::Options quick;
@@ -149,6 +191,25 @@ private Q_SLOTS:
         QVERIFY(alice.waitForStatus(QStringLiteral("carol"), QStringLiteral("ONLINE"), 10000));
         QVERIFY(carol.waitForStatus(QStringLiteral("alice"), QStringLiteral("ONLINE"), 10000));
 
+        // /api/nodes names the primary's replica (the topology, JSON).
+        const auto topology = [&](NodeProcess &node) {
+            return httpGet(node.port(), QStringLiteral("/api/nodes"))
+                .json()
+                .value(QStringLiteral("topology"))
+                .toObject();
+        };
+        const QString replicaAddress =
+            QStringLiteral("127.0.0.1:%1").arg(m_group->replica().port());
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                const QJsonArray replicas = topology(a).value(QStringLiteral("replicas")).toArray();
+                return replicas.size() == 1 &&
+                       replicas[0].toObject().value(QStringLiteral("address")).toString() ==
+                           replicaAddress;
+            },
+            5000));
+        QCOMPARE(topology(a).value(QStringLiteral("sentinels")).toArray().size(), 3);
+
         const quint16 promoted = m_group->replica().port();
         QVERIFY(m_group->killPrimary());
         QVERIFY2(m_group->waitForPromotion(promoted, kFailoverMs), qPrintable(m_group->errorString()));
@@ -160,6 +221,11 @@ private Q_SLOTS:
                      node->log().right(3000).constData());
         }
         const qint64 healthyMs = sincePromotion.elapsed();
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return topology(b).value(QStringLiteral("server")).toString() == replicaAddress;
+            },
+            5000));
 
         // A join on one node reaches the other, through the new primary.
         SseTestClient bob;

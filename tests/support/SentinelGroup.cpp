@@ -29,6 +29,13 @@ bool pollUntil(Check done, int timeoutMs)
 
 } // namespace
 
+// Redis 7 waits repl-diskless-sync-delay (5 s) for more replicas before a full sync: with one
+// replica that is 5 s of a group that cannot fail over.
+void SentinelGroup::noSyncDelay(quint16 port)
+{
+    askRedis(port, "CONFIG SET repl-diskless-sync-delay 0");
+}
+
 QByteArray askRedis(quint16 port, const QByteArray &inlineCommand, int timeoutMs)
 {
     QTcpSocket socket;
@@ -75,6 +82,8 @@ bool SentinelGroup::start()
                     QString::number(m_servers[0]->port())});
     if (!m_servers[1]->start())
         return fail(QStringLiteral("replica: ") + m_servers[1]->errorString());
+    for (const auto &server : m_servers)
+        noSyncDelay(server->port());
     if (!pollUntil([this] {
             return askRedis(m_servers[1]->port(), "INFO replication").contains("master_link_status:up");
         }, 15000))
@@ -159,17 +168,58 @@ bool SentinelGroup::killPrimary()
     return true;
 }
 
-bool SentinelGroup::waitForPromotion(quint16 port, int timeoutMs)
+bool SentinelGroup::isPromoted(quint16 port)
 {
     const QByteArray ask = QByteArray("SENTINEL GET-MASTER-ADDR-BY-NAME ") + masterName;
-    const QByteArray expected = QByteArray::number(port);
-    return pollUntil([&] {
-        for (quint16 sentinel : m_sentinelPorts) {
-            if (!askRedis(sentinel, ask).contains("\r\n" + expected + "\r\n"))
-                return false;
-        }
-        return askRedis(port, "ROLE").contains("master");
-    }, timeoutMs) || fail(QStringLiteral("the Sentinels did not promote port %1 in time").arg(port));
+    const QByteArray expected = "\r\n" + QByteArray::number(port) + "\r\n";
+    for (quint16 sentinel : m_sentinelPorts) {
+        if (!askRedis(sentinel, ask).contains(expected))
+            return false;
+    }
+    return askRedis(port, "ROLE").contains("master");
+}
+
+bool SentinelGroup::followSentinels()
+{
+    const QByteArray ask = QByteArray("SENTINEL GET-MASTER-ADDR-BY-NAME ") + masterName;
+    const QByteArray other = "\r\n" + QByteArray::number(replica().port()) + "\r\n";
+    if (!askRedis(m_sentinelPorts[0], ask).contains(other))
+        return false;
+    m_primary = 1 - m_primary;
+    return true;
+}
+
+bool SentinelGroup::waitForPromotion(quint16 port, int timeoutMs)
+{
+    return pollUntil([&] { return isPromoted(port); }, timeoutMs) ||
+           fail(QStringLiteral("the Sentinels did not promote port %1 in time").arg(port));
+}
+
+bool SentinelGroup::restartKilledAsReplica()
+{
+    if (!replica().restart())
+        return fail(QStringLiteral("restarting the killed primary: ") + replica().errorString());
+    // It may start as a primary of its own (its first arguments): make it a replica at once.
+    // The Sentinels, which list it as a replica of the new primary, never name it meanwhile.
+    noSyncDelay(replica().port());
+    const QByteArray replicaOf = "REPLICAOF 127.0.0.1 " + QByteArray::number(primary().port());
+    return askRedis(replica().port(), replicaOf).startsWith("+OK") ||
+           fail(QStringLiteral("REPLICAOF refused by port %1").arg(replica().port()));
+}
+
+bool SentinelGroup::replicaIsReady()
+{
+    if (!askRedis(replica().port(), "INFO replication").contains("master_link_status:up"))
+        return false;
+    const QByteArray replicas = QByteArray("SENTINEL REPLICAS ") + masterName;
+    const QByteArray port = "\r\n" + QByteArray::number(replica().port()) + "\r\n";
+    for (quint16 sentinel : m_sentinelPorts) {
+        // One replica: its flags are exactly "slave" once it answers and is connected.
+        const QByteArray answer = askRedis(sentinel, replicas);
+        if (!answer.contains(port) || !answer.contains("flags\r\n$5\r\nslave\r\n"))
+            return false;
+    }
+    return true;
 }
 
 bool SentinelGroup::pauseSentinel(int index)

@@ -37,12 +37,25 @@ public:
     bool killPrimary();
     // Waits until every Sentinel names `port` as the primary, and it answers ROLE "master".
     bool waitForPromotion(quint16 port, int timeoutMs);
+    // The same, looked at once.
+    bool isPromoted(quint16 port);
+    // Whether the Sentinels (the first one) name the server primary() is not, i.e. failed over
+    // on their own (a primary slow to answer for down-after on a loaded machine); if so,
+    // primary() and replica() swap to match.
+    bool followSentinels();
+    // After killPrimary() and the promotion: the killed server comes back (empty, same port) as
+    // a replica of the new primary, so that a later kill has a replica to promote.
+    bool restartKilledAsReplica();
+    // Whether the replica is in sync and every Sentinel lists it as a healthy replica (not
+    // down, not disconnected): only then can the Sentinels promote it.
+    bool replicaIsReady();
     // Stops (SIGSTOP) or resumes one Sentinel.
     bool pauseSentinel(int index);
     bool resumeSentinel(int index);
 
 private:
     bool startSentinel(int index);
+    static void noSyncDelay(quint16 port);
     bool fail(const QString &why);
 
     QTemporaryDir m_dir;

@@ -1,21 +1,23 @@
 // Developer tool, not a test: runs the real dashboard window over a real node (the embedded
-// private redis-server when one is installed), spawns simulated clients over four rooms, starts churn and
-// crashes a share of them in two waves, then saves QWidget::grab() of the window to the file
-// given. Run under Xvfb:  xvfb-run -a -s "-screen 0 1600x1000x24" presence_dashboard_screenshot out.png
+// private redis-server when one is installed), spawns simulated clients over four rooms, starts
+// churn and crashes a share of them in two waves, then saves QWidget::grab() of the window to the
+// file given. Run under Xvfb:  xvfb-run -a -s "-screen 0 1600x1000x24"
+// presence_dashboard_screenshot out.png With PRESENCE_REDIS=URL it runs on that Redis (a Sentinel
+// group, say) and shows the Redis panel.
 #include "MainWindow.h"
 #include "app/PresenceBackend.h"
+#include "roster/RosterModel.h"
+#include "roster/RosterPanel.h"
 #include "settings/DashboardSettings.h"
 #include "sim/ChurnGenerator.h"
 #include "sim/SimulatedClientPool.h"
-#include "roster/RosterModel.h"
-#include "roster/RosterPanel.h"
 #include "sim/SimulationPanel.h"
-
-#include <QSpinBox>
-#include <QTableView>
 
 #include <QApplication>
 #include <QDateTime>
+#include <QDockWidget>
+#include <QSpinBox>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTimer>
 
@@ -35,6 +37,7 @@ int main(int argc, char **argv)
     options.timing.ttlFactor = 3.0;
     options.timing.graceMs = 1000;
     options.nodeId = QStringLiteral("dash-1");
+    options.redisUrl = qEnvironmentVariable("PRESENCE_REDIS");
     PresenceBackend backend(options);
     QString error;
     if (!backend.start(&error)) {
@@ -58,6 +61,12 @@ int main(int argc, char **argv)
     });
     QTimer::singleShot(9000, &app, [&] { pool.applyToShare(SimulatedClientPool::Action::Crash, 0.12); });
     QTimer::singleShot(10000, &app, [&] { pool.applyToShare(SimulatedClientPool::Action::Freeze, 0.03); });
+    if (!options.redisUrl.isEmpty()) {
+        QTimer::singleShot(14000, &app, [&] {
+            if (auto *redisDock = window->findChild<QDockWidget *>(QStringLiteral("redisDock")))
+                redisDock->raise();
+        });
+    }
     QStringList secondWave;
     QTimer::singleShot(15000, &app, [&] {
         secondWave = pool.applyToShare(SimulatedClientPool::Action::Crash, 0.10);

@@ -123,6 +123,31 @@ private Q_SLOTS:
                                  5000);
         QVERIFY(panel.groupLabel()->text().contains(QStringLiteral("1 consumer(s)")));
     }
+
+    // The topology group: the server with its role, its replicas (from its ROLE), no Sentinels
+    // for a plain URL, TLS off; a replica that goes away leaves the list.
+    void topologyShowsTheServerAndItsReplicas()
+    {
+        RedisTestServer primary;
+        QVERIFY2(primary.start(), qPrintable(primary.errorString()));
+        RedisTestServer replica({QStringLiteral("--replicaof"), QStringLiteral("127.0.0.1"),
+                                 QString::number(primary.port())});
+        QVERIFY2(replica.start(), qPrintable(replica.errorString()));
+        QString error;
+        auto backend = startBackend(uiTestOptions(primary.url().toDisplayString()), &error);
+        QVERIFY2(backend, qPrintable(error));
+        RedisPanel panel(*backend);
+        const QString replicaAddress = QStringLiteral("127.0.0.1:%1").arg(replica.port());
+        QTRY_VERIFY_WITH_TIMEOUT(panel.replicasLabel()->text().contains(replicaAddress), 10000);
+        QVERIFY2(panel.primaryLabel()->text() ==
+                     QStringLiteral("127.0.0.1:%1 — primary").arg(primary.port()),
+                 qPrintable(panel.primaryLabel()->text()));
+        QVERIFY(panel.sentinelsLabel()->text().startsWith(QStringLiteral("none")));
+        QVERIFY(panel.tlsLabel()->text().startsWith(QStringLiteral("off")));
+
+        QVERIFY(replica.kill9());
+        QTRY_COMPARE_WITH_TIMEOUT(panel.replicasLabel()->text(), QStringLiteral("none"), 10000);
+    }
 };
 
 QTEST_MAIN(RedisPanelTest)

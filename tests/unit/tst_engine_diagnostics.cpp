@@ -4,9 +4,12 @@
 #include "engine/Alerts.h"
 #include "engine/DiagnosticsMonitor.h"
 #include "engine/MemoryPresenceEngine.h"
+#include "http/DiagnosticsJson.h"
 #include "http/Metrics.h"
+#include "redis/TopologyReply.h"
 
 #include <QFile>
+#include <QJsonArray>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTest>
@@ -222,6 +225,71 @@ private Q_SLOTS:
             QVERIFY2(text.contains("# TYPE " + name + ' '), name.constData());
         }
         QVERIFY(used >= 6);
+    }
+
+    // A primary's ROLE: its replicas with how far behind each acknowledged; anything else
+    // (a refusal, a replica's ROLE) says so and lists none.
+    void roleNamesTheReplicas()
+    {
+        StoreTopology topology;
+        parseRoleReply(
+            RedisReply::array({RedisReply::string("master"), RedisReply::integer(1000),
+                               RedisReply::array({RedisReply::array(
+                                   {RedisReply::string("127.0.0.1"), RedisReply::string("6381"),
+                                    RedisReply::string("990")})})}),
+            topology);
+        QCOMPARE(topology.role, QStringLiteral("master"));
+        QCOMPARE(topology.replicas, (QList<StoreReplica>{{QStringLiteral("127.0.0.1:6381"), 10}}));
+        StoreTopology replica;
+        parseRoleReply(
+            RedisReply::array({RedisReply::string("slave"), RedisReply::string("127.0.0.1"),
+                               RedisReply::integer(6380), RedisReply::string("connected"),
+                               RedisReply::integer(5)}),
+            replica);
+        QCOMPARE(replica.role, QStringLiteral("slave"));
+        QVERIFY(replica.replicas.isEmpty());
+        StoreTopology refused;
+        parseRoleReply(
+            RedisReply::error("NOPERM this user has no permissions to run the 'role' command"),
+            refused);
+        QVERIFY(refused.role.isEmpty());
+        QVERIFY(refused.roleError.startsWith(u"NOPERM"));
+    }
+
+    // The topology in /api/nodes and /metrics (presence_redis_replicas only once ROLE answered).
+    void topologyRendersInJsonAndMetrics()
+    {
+        EngineDiagnostics d = healthy();
+        d.topology.known = true;
+        d.topology.server = QStringLiteral("127.0.0.1:6380");
+        d.topology.role = QStringLiteral("master");
+        d.topology.replicas = {{QStringLiteral("127.0.0.1:6381"), 0},
+                               {QStringLiteral("127.0.0.1:6382"), 42}};
+        d.topology.sentinels = {QStringLiteral("127.0.0.1:26379"),
+                                QStringLiteral("127.0.0.1:26380")};
+        d.topology.answeringSentinel = QStringLiteral("127.0.0.1:26380");
+        d.topology.tls = true;
+        d.topology.tlsMutual = true;
+        const QJsonObject json = nodesToJson(d, {}).value(QStringLiteral("topology")).toObject();
+        QCOMPARE(json.value(QStringLiteral("server")).toString(), QStringLiteral("127.0.0.1:6380"));
+        QCOMPARE(json.value(QStringLiteral("replicas")).toArray().size(), 2);
+        QCOMPARE(json.value(QStringLiteral("replicas"))
+                     .toArray()[1]
+                     .toObject()
+                     .value(QStringLiteral("lagBytes"))
+                     .toInteger(),
+                 42);
+        QCOMPARE(json.value(QStringLiteral("sentinels")).toArray().size(), 2);
+        QCOMPARE(json.value(QStringLiteral("answeringSentinel")).toString(),
+                 QStringLiteral("127.0.0.1:26380"));
+        QVERIFY(
+            json.value(QStringLiteral("tls")).toObject().value(QStringLiteral("mutual")).toBool());
+        MetricsGauges gauges;
+        gauges.diagnostics = d;
+        QVERIFY(renderPrometheus(Metrics{}, gauges).contains("presence_redis_replicas 2\n"));
+        gauges.diagnostics.topology.role.clear(); // ROLE not answered: no figure rather than 0
+        QVERIFY(!renderPrometheus(Metrics{}, gauges).contains("presence_redis_replicas"));
+        QVERIFY(nodesToJson(EngineDiagnostics{}, {}).value(QStringLiteral("topology")).isNull());
     }
 };
 

@@ -56,6 +56,19 @@ void RedisPanel::buildForRedis()
     connectionForm->addRow(tr("State"), m_state);
     connectionForm->addRow(tr("Address"), m_address);
 
+    auto *topology = new QGroupBox(tr("Topology"), this);
+    m_primary = valueLabel(topology);
+    m_replicas = valueLabel(topology);
+    m_sentinels = valueLabel(topology);
+    m_tls = valueLabel(topology);
+    for (QLabel *label : {m_primary, m_replicas, m_sentinels, m_tls})
+        label->setTextFormat(Qt::RichText);
+    auto *topologyForm = new QFormLayout(topology);
+    topologyForm->addRow(tr("Server"), m_primary);
+    topologyForm->addRow(tr("Replicas"), m_replicas);
+    topologyForm->addRow(tr("Sentinels"), m_sentinels);
+    topologyForm->addRow(tr("TLS"), m_tls);
+
     auto *keyspace = new QGroupBox(tr("Keyspace notifications"), this);
     m_flags = valueLabel(keyspace);
     m_expired = new QCheckBox(tr("Expired-key events (the fast path to OFFLINE \"timeout\")"), keyspace);
@@ -86,6 +99,7 @@ void RedisPanel::buildForRedis()
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(connection);
+    layout->addWidget(topology);
     layout->addWidget(keyspace);
     layout->addWidget(streams);
     layout->addStretch(1);
@@ -103,6 +117,7 @@ void RedisPanel::render()
 {
     const EngineDiagnostics &d = m_monitor.last();
     renderConnection(d);
+    renderTopology(d);
     renderKeyspace(d);
     if (!d.valid)
         return;
@@ -149,6 +164,62 @@ void RedisPanel::renderConnection(const EngineDiagnostics &d)
     if (m_backend.embeddedRedis())
         address += tr(" (private redis-server, stopped on exit)");
     m_address->setText(address);
+}
+
+void RedisPanel::renderTopology(const EngineDiagnostics &d)
+{
+    const StoreTopology &t = d.topology;
+    if (!t.known) {
+        for (QLabel *label : {m_primary, m_replicas, m_sentinels, m_tls})
+            label->setText(tr("not read yet"));
+        return;
+    }
+    const QString server = t.server.isEmpty() ? tr("none yet (asking the Sentinels)") : t.server;
+    if (t.role == u"master")
+        m_primary->setText(tr("%1 — primary").arg(server));
+    else if (!t.role.isEmpty())
+        m_primary->setText(
+            tr("%1 — <b style='color:#e07b24'>%2</b>").arg(server, t.role.toHtmlEscaped()));
+    else
+        m_primary->setText(server);
+
+    if (!t.roleError.isEmpty()) {
+        m_replicas->setText(tr("unknown: ROLE refused (%1)").arg(t.roleError.toHtmlEscaped()));
+    } else if (t.role.isEmpty()) {
+        m_replicas->setText(d.storeOk ? tr("not read yet") : tr("unknown while Redis is away"));
+    } else if (t.replicas.isEmpty()) {
+        m_replicas->setText(t.sentinels.isEmpty() ? tr("none")
+                                                  : tr("<b style='color:#e07b24'>none</b> — no "
+                                                       "replica to promote if the primary fails"));
+    } else {
+        QStringList lines;
+        // A replica acknowledges its offset once a second: up to a second of writes behind is
+        // the usual, not a sign of trouble.
+        for (const StoreReplica &replica : t.replicas) {
+            if (replica.lagBytes < 0)
+                lines << replica.address;
+            else if (replica.lagBytes == 0)
+                lines << tr("%1 · in sync").arg(replica.address);
+            else
+                lines << tr("%1 · %2 behind (acknowledged once a second)")
+                             .arg(replica.address, QLocale().formattedDataSize(replica.lagBytes));
+        }
+        m_replicas->setText(lines.join(QStringLiteral("<br>")));
+    }
+
+    if (t.sentinels.isEmpty()) {
+        m_sentinels->setText(tr("none (a plain Redis URL)"));
+    } else {
+        QStringList lines;
+        for (const QString &sentinel : t.sentinels)
+            lines << (sentinel == t.answeringSentinel ? tr("%1 · answered last").arg(sentinel)
+                                                      : sentinel);
+        m_sentinels->setText(lines.join(QStringLiteral("<br>")));
+    }
+
+    m_tls->setText(!t.tls        ? tr("off (plain TCP)")
+                   : t.tlsMutual ? tr("on, mutual (this node presents a client certificate)")
+                                 : tr("on (server certificate checked)"));
 }
 
 void RedisPanel::renderKeyspace(const EngineDiagnostics &d)

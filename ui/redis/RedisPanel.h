@@ -14,9 +14,10 @@ struct EngineDiagnostics;
 
 // Redis as this node sees it, rendered from the engine's diagnostics (DiagnosticsMonitor: one
 // read a second, shared with /metrics; this panel sends no command of its own): connection
-// state and address, notify-keyspace-events with a toggle for expired-key notifications (which
-// merges: only the x class is added or removed), stream lengths, the processors' group and this
-// processor's counters. With the in-memory engine it says there is no Redis and why.
+// state and address, the topology (primary, replicas, Sentinels, TLS), notify-keyspace-events with
+// a toggle for expired-key notifications (which merges: only the x class is added or removed),
+// stream lengths, the processors' group and this processor's counters. With the in-memory engine it
+// says there is no Redis and why.
 class RedisPanel final : public QWidget {
     Q_OBJECT
 public:
@@ -31,17 +32,26 @@ public:
     QLabel *stateLabel() const { return m_state; }
     QLabel *streamsLabel() const { return m_streams; }
     QLabel *groupLabel() const { return m_group; }
+    QLabel *primaryLabel() const { return m_primary; }
+    QLabel *replicasLabel() const { return m_replicas; }
+    QLabel *sentinelsLabel() const { return m_sentinels; }
+    QLabel *tlsLabel() const { return m_tls; }
 
 private:
     void buildForRedis();
     void render();
     void renderConnection(const EngineDiagnostics &d);
+    void renderTopology(const EngineDiagnostics &d);
     void renderKeyspace(const EngineDiagnostics &d);
 
     PresenceBackend &m_backend;
     DiagnosticsMonitor &m_monitor;
     QLabel *m_state = nullptr;
     QLabel *m_address = nullptr;
+    QLabel *m_primary = nullptr;
+    QLabel *m_replicas = nullptr;
+    QLabel *m_sentinels = nullptr;
+    QLabel *m_tls = nullptr;
     QLabel *m_flags = nullptr;
     QCheckBox *m_expired = nullptr;
     QLabel *m_configMessage = nullptr;
