@@ -204,6 +204,43 @@ private Q_SLOTS:
             0);
     }
 
+    // Our nodes write one entry for many members; the seed's one-client entries still count,
+    // and junk inside a many-member entry costs only the junk.
+    void manyMemberAndSeedEntriesBothWork_junkMembersAreLeftOut()
+    {
+        auto node = startNode(QStringLiteral("n1"));
+        redisCli({QStringLiteral("XADD"), QStringLiteral("heartbeat"), QStringLiteral("*"),
+                  QStringLiteral("client"), QStringLiteral("bob")});
+        run({"XADD", "heartbeat", "*", "members",
+             "carol lobby/dave no%pe a/b/c " + QByteArray("\xff\xfe") + " erin", "node", "n9",
+             "ttl", "4000"});
+        run({"XADD", "heartbeat", "*", "members", " bad%one ", "node", "n9"});
+        for (const char *seen : {"bob ONLINE heartbeat", "carol ONLINE heartbeat",
+                                 "lobby/dave ONLINE heartbeat", "erin ONLINE heartbeat"})
+            QVERIFY2(node->saw(QString::fromLatin1(seen)), seen);
+        QTRY_COMPARE(node->engine.processor().stats().skippedMembers, quint64(4)); // bad%one too
+        QTRY_COMPARE(node->engine.processor().stats().junk, quint64(1));
+        QTRY_COMPARE(
+            run({"XPENDING", "heartbeat", "presence-processors"}).elements().value(0).toInteger(),
+            0);
+        // The entry's TTL holds its members; bob (ours: 300 ms) times out.
+        QVERIFY(node->saw(QStringLiteral("bob OFFLINE timeout")));
+        QCOMPARE(run({"HGET", "presence:status", "carol"}).toByteArray(), QByteArray("ONLINE"));
+
+        // What the node itself writes: one entry for all its members.
+        node->local.open(id("fay"));
+        node->local.open(id("gus"));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (const StreamEntry &e : parseStreamEntries(run({"XRANGE", "heartbeat", "-", "+"}))) {
+                    if (e.value("members") == "fay gus" || e.value("members") == "gus fay")
+                        return e.value("conns") == "1 1" && e.value("client").isNull();
+                }
+                return false;
+            },
+            3000));
+    }
+
     void entriesLeftPendingByACrashedProcessorAreClaimed()
     {
         // A processor on another node read these and died before acknowledging them.
