@@ -51,6 +51,7 @@ RedisPresenceEngine::RedisPresenceEngine(const RedisUrl &url, Config config, QOb
     connect(&m_downstream, &PresenceStreamReader::entriesRead, this,
             &RedisPresenceEngine::applyEntries);
     connect(&m_keyspace, &KeyspaceListener::clientsExpired, this, &RedisPresenceEngine::expire);
+    connect(&m_keyspace, &KeyspaceListener::deadlinesDue, this, &RedisPresenceEngine::sweepNow);
     connect(&m_keyspace, &KeyspaceListener::configChanged, this, &PresenceEngine::diagnosticsChanged);
     // Switched off only when we know nobody hears expiries (refused CONFIG: someone else may
     // have them on).
@@ -379,6 +380,19 @@ void RedisPresenceEngine::expire(const QList<RoomMember> &members)
     m_commands.command(args, [this](const RedisReply &r) { logIfError("presence_expire", r); });
 }
 
+// A `due` key expired: sweep at once (after the one in flight, if any), whatever the interval.
+void RedisPresenceEngine::sweepNow()
+{
+    if (!m_ready)
+        return;
+    if (m_sweeping) {
+        m_sweepAgain = true;
+        return;
+    }
+    m_sweepTimer.stop();
+    sweep();
+}
+
 void RedisPresenceEngine::sweep()
 {
     if (!m_ready || m_sweeping)
@@ -392,12 +406,22 @@ void RedisPresenceEngine::sweep()
         logIfError("presence_sweep", reply);
         if (!m_ready)
             return;
+        if (std::exchange(m_sweepAgain, false)) {
+            m_sweepTimer.start(0);
+            return;
+        }
+        const bool full = reply.elements().value(0).toInteger() >= m_config.sweepBatch;
+        if (m_config.sweepIntervalMs <= 0) { // no reconciler: sweeps when a due key says so
+            if (full)
+                m_sweepTimer.start(0);
+            return;
+        }
         // The function tells how long until the next deadline: wake up just then (at most
         // every sweepIntervalMs, which also bounds how late a deadline set by another node is
         // noticed), and at once when a full batch says more are due.
         const qint64 untilNext = reply.elements().value(1).toInteger();
         qint64 wait = m_config.sweepIntervalMs;
-        if (reply.elements().value(0).toInteger() >= m_config.sweepBatch)
+        if (full)
             wait = 0;
         else if (untilNext >= 0)
             wait = std::clamp<qint64>(untilNext + 1, minSweepGapMs, m_config.sweepIntervalMs);

@@ -23,6 +23,11 @@
     P.."presence:deadlines"        zset     m -> ms when its TTL runs out (the sweep's index)
     P.."presence:offline"          zset     m -> ms it went OFFLINE (bounds the roster)
     P.."presence:alive:"..m        string   with the TTL; its `expired` event is the fast path
+                                            (written by presence_connect and older libraries)
+    P.."presence:due:"..ms         string   expires at ms: some member's deadline falls in the
+                                            DUE_STEP ms before; its `expired` event starts a sweep
+                                            (the heartbeat processors' fast path: one key per
+                                            step of time instead of one per member)
     P.."presence:conns:"..m        hash     node -> open connections on that node
     P.."presence:node:"..node      string   with a TTL: the node is alive
     P.."presence:nodes"            zset     node -> ms its liveness runs out (for readers: rows
@@ -40,7 +45,7 @@
   Common arguments: P, maxlen (approximate cap of the presence stream), keep (offline rows kept).
 ]]
 
-local VERSION = 7 -- 7: presence_heartbeat_groups (many members per entry, bulk renewals, alive keys optional), a first refresh reads less; 6: node records, the timeouts' lateness, presence_diagnostics; 2: rooms (members "room/client", the room field); 3: no revival by a heartbeat older than the leave; 4: a renewal is two commands; 5: bulk deletes in chunks, heartbeats carry their TTL and connections, no timeout while processors lag
+local VERSION = 7 -- 7: presence_heartbeat_groups (many members per entry, bulk renewals, a due key per 20 ms of deadlines instead of an alive key per member, none while notifications are off), a first refresh reads less; 6: node records, the timeouts' lateness, presence_diagnostics; 2: rooms (members "room/client", the room field); 3: no revival by a heartbeat older than the leave; 4: a renewal is two commands; 5: bulk deletes in chunks, heartbeats carry their TTL and connections, no timeout while processors lag
 
 local function now_ms()
   local t = redis.call('TIME')
@@ -131,7 +136,7 @@ end
 -- was written: a client that left at or after that stays OFFLINE (see heartbeat).
 -- `connections`, when given, is how many connections `node` holds: on a transition to ONLINE
 -- they are counted again (a node that was paused past the TTL lost them with the timeout).
--- `no_alive`: leave the `alive` key out (nobody listens for its expiry: see heartbeat_groups).
+-- `no_alive`: leave the `alive` key out (heartbeat_groups marks a `due` key instead).
 local function refresh(P, maxlen, keep, client, deadline, now, reason, node, sent_at, connections,
                        no_alive)
   local index = P .. 'presence:deadlines'
@@ -209,13 +214,18 @@ local function heartbeats(keys, args)
   return online
 end
 
+-- Deadlines share a `due` key per this many ms (so a sweep it starts may come up to this late).
+local DUE_STEP = 20
+
 -- FCALL presence_heartbeat_groups 0 P maxlen keep ttl_ms alive  at_ms node ttl_ms n  client
 --       connections  [client connections ...n]  [at_ms node ttl_ms n ...]
 -- presence_heartbeats' successor, for what our nodes write: one stream entry carries many
 -- members (a group here: one time, node and TTL), a seed-style entry is a group of one. Same
--- meaning per heartbeat (ttl_ms 0: the caller's; connections 0: says nothing). `alive` 0 leaves
--- the `alive` keys out: only their expiry event reads them, and while keyspace notifications
--- are off nobody hears it (the sweep goes by the deadline index alone).
+-- meaning per heartbeat (ttl_ms 0: the caller's; connections 0: says nothing). The fast path to
+-- OFFLINE is a `due` key per DUE_STEP ms of deadlines, not an `alive` key per member: a SET per
+-- renewal was most of a renewal's cost, and the sweep that a due key's expiry starts finds the
+-- members by the deadline index anyway. `alive` 0 leaves the due keys out too: only their
+-- expiry event reads them, and while keyspace notifications are off nobody hears it.
 -- Renewals (the member is ONLINE, so in the deadline index) go in bulk: one HMGET of the status
 -- and one ZADD GT per chunk instead of a ZADD per member - most of a renewal's cost was the call
 -- into Redis, not the work. (HMGET, not ZMSCORE: formatting and parsing back every score cost
@@ -224,10 +234,17 @@ end
 local function heartbeat_groups(keys, args)
   local P, maxlen, keep, default_ttl = args[1], args[2], tonumber(args[3]), tonumber(args[4])
   local alive = args[5] ~= '0'
-  local index, alive_prefix = P .. 'presence:deadlines', P .. 'presence:alive:'
-  local status_key = P .. 'presence:status'
+  local index, status_key = P .. 'presence:deadlines', P .. 'presence:status'
   local now = now_ms()
   local online = 0
+  local marked = {}
+  local function mark_due(deadline)
+    local at = math.ceil(deadline / DUE_STEP) * DUE_STEP
+    if alive and not marked[at] then
+      marked[at] = true
+      redis.call('SET', P .. 'presence:due:' .. at, '1', 'PX', at - now)
+    end
+  end
   -- The live heartbeats, flattened: member, deadline, node, at, connections.
   local members, deadlines, nodes, sent, conns = {}, {}, {}, {}, {}
   local i = 6
@@ -253,9 +270,7 @@ local function heartbeat_groups(keys, args)
       if statuses[k - first + 1] == 'ONLINE' then
         renew[#renew + 1] = deadlines[k]
         renew[#renew + 1] = members[k]
-        if alive then
-          redis.call('SET', alive_prefix .. members[k], nodes[k], 'PX', deadlines[k] - now)
-        end
+        mark_due(deadlines[k])
       else
         fresh[#fresh + 1] = k
       end
@@ -263,7 +278,8 @@ local function heartbeat_groups(keys, args)
     if #renew > 0 then redis.call('ZADD', index, 'GT', unpack(renew)) end
     for _, k in ipairs(fresh) do
       online = online + refresh(P, maxlen, keep, members[k], deadlines[k], now, 'heartbeat',
-                                nodes[k], sent[k], conns[k], not alive)
+                                nodes[k], sent[k], conns[k], true)
+      mark_due(deadlines[k])
     end
   end
   return online
