@@ -31,6 +31,6 @@ def write(results, w):
         done = r.get("roster", {}).get("allCompleteMs", -1)
         w(f"| {kind} | {n} | {r.get('established')}/{r.get('sessions')} | "
           f"{_ms(p.get('fromEventAtUs', {}).get('p99'))} | {_ms(p.get('latencyUs', {}).get('p99'))} | "
-          f"{'—' if done is None or done < 0 else f'{done:,} ms'} | "
+          f"{'—' if done is None or done < 0 else f'{done:,.0f} ms'} | "
           f"{_ms(r.get('establishUs', {}).get('p99'))} |")
     w("")

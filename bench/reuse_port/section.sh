@@ -2,7 +2,7 @@
 # The same fan-out run as b (N sessions in one room, then one more client joins) and the storm
 # (N distinct clients at once: the accept and roster work), against one node, then against two
 # nodes sharing the port through SO_REUSEPORT (the kernel spreads the connections), each time on
-# a fresh private redis-server. Writes reuseport-{fanout,storm}-{1,2}.json.
+# a fresh private redis-server (--smoke: the fan-out only). Writes reuseport-{fanout,storm}-{1,2}.json.
 # shellcheck shell=bash disable=SC2154 # the variables and helpers are run.sh's
 
 reuse_port_nodes() { # reuse_port_nodes NAME COUNT → sets reuse_pids, node_port (after start_redis)
@@ -51,6 +51,6 @@ reuse_port_section() {
     for count in 1 2; do
         reuse_port_run fanout "$count" "${fanout_room_args[@]}" --prefix fan- --ramp "$ramp" \
             --probe-client "probe-reuse" --probe-join --probe-timeout-ms 15000
-        reuse_port_run storm "$count" --rooms "$reuse_storm_rooms" --prefix storm- --storm
+        [[ $mode == smoke ]] || reuse_port_run storm "$count" --rooms "$reuse_storm_rooms" --prefix storm- --storm
     done
 }
