@@ -62,7 +62,7 @@ void HeartbeatProcessor::readNext()
         return;
     m_reading = true;
     // `batch` heartbeats a read: as many entries when they are the seed's one-client ones,
-    // fewer when they are our nodes' (many members each), by the mix of what came so far.
+    // fewer when they are our nodes' (many members each), going by the last batch.
     const QByteArray count = readCount();
     m_reader.command({"XREADGROUP", "GROUP", m_config.keys.processorGroup(), m_config.consumer,
                       "COUNT", count, "BLOCK",
