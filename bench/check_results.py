@@ -39,6 +39,12 @@ def main():
         d = load(f"drain-transport-{transport}.json")
         if d is not None and not d.get("drained"):
             problems.append(f"drain-transport-{transport}.json: the node did not drain the stream")
+    for name in ("ours-batched", "ours", "peer"):
+        if not os.path.exists(os.path.join(results, "peer.json")) or (load("peer.json") or {}).get("skipped"):
+            break
+        d = load(f"drain-{name}.json")
+        if d is not None and not d.get("drained"):
+            problems.append(f"drain-{name}.json: the processor did not drain the stream")
     support = load("room-routing.json") or {}
     rooms = bool(support.get("supported"))
 
@@ -47,9 +53,15 @@ def main():
             problems.append(f"{name}: no session established ({r.get('failures')})")
         elif r and r.get("serverRss", {}).get("beforeKiB", -1) <= 0:
             problems.append(f"{name}: the node's VmRSS was not read")
+    runs("fanout-floor-*.json", 1)  # the floor ran (goal 3); its probe is checked below
     for name, r in runs("fanout-*.json", 2):
         p = (r or {}).get("probe", {})
         if r and not p.get("arrivals"):
+            problems.append(f"{name}: the probe's ONLINE reached no session")
+    for name, r in runs("reuseport-*.json", 2 if mode == "smoke" else 4):  # --reuse-port, 1 and 2 nodes
+        if r and not r.get("established"):
+            problems.append(f"{name}: no session established ({r.get('failures')})")
+        elif r and r.get("kind") == "fanout" and not r.get("probe", {}).get("arrivals"):
             problems.append(f"{name}: the probe's ONLINE reached no session")
     for name, r in runs("storm-*.json", 2):
         if not r:

@@ -13,6 +13,7 @@ import tempfile
 
 sys.dont_write_bytecode = True  # importing report_peer must not leave bench/__pycache__
 import report_peer  # noqa: E402
+import report_reuse_port  # noqa: E402
 
 
 def load(path):
@@ -161,6 +162,7 @@ def main():
     w("")
     w("Goal (issue 6): one change to 10,000 sessions in one room, p99 ≤ 50 ms.")
     w("")
+    floor_vs_ours(results, rows, w)
 
     # c. heartbeat baseline
     w("## Heartbeat throughput: the ceiling")
@@ -205,6 +207,7 @@ def main():
     w("")
     report_peer.write(results, w)  # the Node.js peer (bench/report_peer.py)
     storm_sections(results, w)
+    report_reuse_port.write(results, w)  # --reuse-port (bench/report_reuse_port.py)
     big_room_section(results, w)
     transport_section(results, w)
     skipped_section(results, w)
@@ -398,6 +401,34 @@ def skipped_section(results, w):
         for item in skipped:
             w(f"- {item}")
         w("")
+
+
+def floor_vs_ours(results, rows, w):
+    """Each engine's fan-out p99 against the floor's (bench_fanout_floor) at the same N, same run."""
+    floor = {r.get("sessions"): r for r in rows if r.get("engine") == "floor"}
+    if not floor:
+        return
+    w("### Against the send floor (issue 16, goal 3)")
+    w("")
+    w("*floor*: `bench_fanout_floor` (bench/floor), a bare epoll loop that accepts the same sessions "
+      "and writes one event of the same shape to every other session of the room (one buffer, one "
+      "`send()` each), read by the same load generator with the same arguments, in the same run. "
+      "Goal: our p99 within 1.3× of the floor's.")
+    w("")
+    w("| engine | N | p99 from the event's `at`: engine / floor | ratio | p99 from connect: engine / floor | ratio |")
+    w("|---|---|---|---|---|---|")
+    for r in rows:
+        f = floor.get(r.get("sessions"))
+        if r.get("engine") == "floor" or not f:
+            continue
+        cells = []
+        for key in ("fromEventAtUs", "latencyUs"):
+            ours = r.get("probe", {}).get(key, {}).get("p99")
+            base = f.get("probe", {}).get(key, {}).get("p99")
+            cells.append(f"{fmt_ms(ours)} / {fmt_ms(base)}")
+            cells.append(f"{ours / base:.2f}×" if ours and base and ours > 0 and base > 0 else "—")
+        w(f"| {r.get('engine')} | {fmt_int(r.get('sessions'))} | " + " | ".join(cells) + " |")
+    w("")
 
 
 # --- plots (gnuplot, PNG next to the report) ----------------------------------------------------

@@ -54,15 +54,17 @@ if [[ -z ${PRESENCE_BENCH_BUILD:-} ]]; then
         log "configuring $build (preset release, UI off)"
         cmake --preset release -DPRESENCE_BUILD_UI=OFF -DPRESENCE_WARNINGS_AS_ERRORS=ON >"$work/configure.log"
     fi
-    log "building presence, bench_loadgen, bench_heartbeat, bench_offline_latency in $build"
-    cmake --build "$build" --target presence bench_loadgen bench_heartbeat bench_offline_latency >"$work/build.log" 2>&1 ||
+    log "building presence, bench_loadgen, bench_heartbeat, bench_offline_latency, bench_fanout_floor in $build"
+    cmake --build "$build" --target presence bench_loadgen bench_heartbeat bench_offline_latency \
+        bench_fanout_floor >"$work/build.log" 2>&1 ||
         { cat "$work/build.log" >&2; exit 1; }
 fi
 presence=$build/app/presence
 loadgen=$build/bench/bench_loadgen
 offline=$build/bench/bench_offline_latency
 heartbeat=$build/bench/bench_heartbeat
-for f in "$presence" "$loadgen" "$offline" "$heartbeat"; do
+floor=$build/bench/bench_fanout_floor
+for f in "$presence" "$loadgen" "$offline" "$heartbeat" "$floor"; do
     [[ -x $f ]] || { echo "run.sh: missing $f" >&2; exit 1; }
 done
 ulimit -n "$(ulimit -Hn)"
@@ -113,7 +115,7 @@ if [[ $mode == smoke ]]; then
     rooms_compare_sessions=200 # the same clients in one room vs spread over $rooms_compare_rooms
     rooms_compare_rooms=4
     fanout_max_seconds=30
-    budget_total=85   # seconds for all measurements (the build comes before)
+    budget_total=100  # seconds for all measurements (the build comes before)
     budget_reserve=10 # kept for c and d (heartbeat, offline detection) until they ran
 else
     storm_sizes="1000 2000 5000"
@@ -183,10 +185,17 @@ stop_pid() { # TERM, then KILL after 5 s (a saturated node can take long to clos
 start_node() { # start_node NAME BACKEND-ARGS… → sets node_pid, node_port
     local name=$1
     shift
-    local logf=$work/node-$name.log
     # shellcheck disable=SC2086 # PRESENCE_BENCH_NODE_ENV is a list of VAR=VALUE words
-    env ${PRESENCE_BENCH_NODE_ENV:-} "$presence" --headless --listen 127.0.0.1:0 --max-sessions 19500 \
-        --max-sessions-per-address 19500 "$@" 2>"$logf" &
+    start_listener "$name" env ${PRESENCE_BENCH_NODE_ENV:-} "$presence" --headless --listen 127.0.0.1:0 \
+        --max-sessions 19500 --max-sessions-per-address 19500 "$@"
+}
+# bench_fanout_floor (bench/floor): the send floor the same load generator reads (fan-out only).
+start_floor() { start_listener "$1" "$floor"; }
+start_listener() { # start_listener NAME COMMAND… (logs "listening on http://127.0.0.1:PORT")
+    local name=$1
+    shift
+    local logf=$work/node-$name.log
+    "$@" 2>"$logf" &
     node_pid=$!
     pids+=("$node_pid")
     node_port=""
@@ -197,7 +206,7 @@ start_node() { # start_node NAME BACKEND-ARGS… → sets node_pid, node_port
         sleep 0.05
     done
     cat "$logf" >&2
-    echo "run.sh: presence did not start" >&2
+    echo "run.sh: $name did not start" >&2
     exit 1
 }
 
@@ -292,7 +301,7 @@ fanout() { # fanout NAME N BACKEND-ARGS…
     cap=$(budget "$fanout_max_seconds")
     ((cap > 0)) || { skipped "fan-out, $name, N=$n"; return 0; }
     log "fan-out: $name, N=$n"
-    start_node "fanout-$name-$n" "$@"
+    if [[ $name == floor ]]; then start_floor "fanout-$name-$n"; else start_node "fanout-$name-$n" "$@"; fi
     sleep 1
     run_waited "$work/fanout-$name-$n.json" "$work/loadgen.log" \
         "$loadgen" --url "http://127.0.0.1:$node_port" --sessions "$n" "${fanout_room_args[@]}" \
@@ -310,6 +319,8 @@ EOF
 }
 for n in $fanout_sizes; do
     fanout memory "$n" --backend memory
+    # The same sessions and bytes from a bare epoll loop: the floor (issue 16; smoke: once).
+    [[ $mode == smoke && $n != "${fanout_sizes%% *}" ]] || fanout floor "$n"
 done
 start_redis fanout
 for n in $fanout_sizes; do
@@ -317,6 +328,12 @@ for n in $fanout_sizes; do
     fanout redis "$n" --backend redis --redis "unix://$redis_sock"
 done
 stop_pid "$redis_pid"
+
+# --- --reuse-port: one vs two nodes on one port (issue 16, goal 4) ------------------------------
+if [[ $mode == smoke ]]; then reuse_sessions=300 reuse_storm_rooms=3; else reuse_sessions=5000 reuse_storm_rooms=50; fi
+# shellcheck source=reuse_port/section.sh
+source "$here/reuse_port/section.sh"
+reuse_port_section
 
 # --- c. heartbeat ceiling: redis-benchmark pipelined SET -----------------------------------
 log "redis-benchmark -t set -P 16 -n $hb_requests (unix socket, private redis-server)"

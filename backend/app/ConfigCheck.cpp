@@ -3,6 +3,7 @@
 #include "DeploymentRedis.h"
 
 #include "http/ConnectionLimits.h"
+#include "http/ReusePort.h"
 #include "redis/EmbeddedRedis.h"
 #include "redis/RedisTls.h"
 #include "tls/PemFiles.h"
@@ -112,9 +113,15 @@ HostFacts probeHost(const Options &options)
     if (!host.isNull()) {
         // Bind and let go at once: a port taken by another process or below 1024 without the
         // capability is found now, not when the service starts.
+        // With --reuse-port, as the node will: a port other nodes hold that way is no problem.
         QTcpServer probe;
-        if (!probe.listen(host, options.listenPort))
+        if (options.reusePort) {
+            QString error;
+            if (!listenReusingPort(probe, host, options.listenPort, 1, &error))
+                facts.listenProblem = error;
+        } else if (!probe.listen(host, options.listenPort)) {
             facts.listenProblem = probe.errorString();
+        }
     }
     return facts;
 }

@@ -81,6 +81,10 @@ constexpr OptionSpec switchOptions[] = {
      "Check the options, the environment, the files they name and the open-file limit, say what is "
      "wrong (or \"configuration OK\") and exit: 0 if usable, 1 if not."},
     {"help-man", nullptr, "Print the manual page presence(1) as roff and exit."},
+    {"reuse-port", nullptr,
+     "Listen with SO_REUSEPORT: several nodes on this host share the --listen port and the kernel "
+     "spreads new connections over them (more cores for one address). Needs the Redis engine with "
+     "--redis URL, which the nodes share; refused with the memory engine."},
     {"observe", nullptr,
      "Watch a deployment read-only: through its Redis (with --redis URL), or through a node "
      "(--observe http://host:port, with the admin token). Registers, consumes, loads and changes "
@@ -411,6 +415,24 @@ OptionsParse parseOptions(const QStringList &arguments, const QProcessEnvironmen
                                        "observer watches a deployment, it runs no engine"));
         options.observe = true;
         options.observeUrl = value;
+    }
+    const QString reusePortEnv = environment.value(QStringLiteral("PRESENCE_REUSE_PORT")).toLower();
+    options.reusePort = parser.isSet(QStringLiteral("reuse-port")) || reusePortEnv == u"1" ||
+                        reusePortEnv == u"true" || reusePortEnv == u"yes";
+    if (options.reusePort && !options.observe) {
+        const QString from = parser.isSet(QStringLiteral("reuse-port")) ? QStringLiteral("--reuse-port")
+                                                                        : QStringLiteral("PRESENCE_REUSE_PORT");
+        // The kernel hands each connection to any of the nodes: only a presence they all share
+        // (one Redis) shows every client the same roster.
+        if (options.engine == EngineChoice::Memory)
+            return fail(from + QStringLiteral(" and --backend memory contradict each other: nodes "
+                                              "sharing a port must share presence (the Redis "
+                                              "engine with --redis URL); the memory engine keeps "
+                                              "it to one process"));
+        if (options.redisUrl.isEmpty())
+            return fail(from + QStringLiteral(" needs --redis URL: nodes sharing a port must "
+                                              "share one Redis (without --redis each would run a "
+                                              "private one, or the memory engine)"));
     }
     if (const auto node = valueOf("node-id")) {
         if (node->trimmed().isEmpty() || node->size() > 128)

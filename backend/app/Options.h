@@ -18,6 +18,9 @@ struct Options {
     bool headless = false;
     QString listenHost = QStringLiteral("127.0.0.1");
     quint16 listenPort = 8080;
+    // --reuse-port: SO_REUSEPORT on the listener, so several nodes on this host share the port
+    // (the kernel spreads connections over them); they must share presence: Redis engine only.
+    bool reusePort = false;
     EngineChoice engine = EngineChoice::Auto;
     QString redisUrl;
     QString keyPrefix; // prepended to every Redis key and stream name

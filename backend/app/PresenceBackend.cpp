@@ -88,8 +88,8 @@ bool PresenceBackend::start(QString *error)
         m_http->setTls(*tls);
     }
     QString listenError;
-    m_port = m_http->listenOn(host, m_options.listenPort, &listenError);
-    if (m_port == 0 && m_freePortFallback && m_options.listenPort != 0) {
+    m_port = m_http->listenOn(host, m_options.listenPort, &listenError, m_options.reusePort);
+    if (m_port == 0 && m_freePortFallback && m_options.listenPort != 0 && !m_options.reusePort) {
         m_port = m_http->listenOn(host, 0, nullptr);
         if (m_port != 0) {
             m_listenNote =

@@ -2,6 +2,7 @@
 
 #include "DiagnosticsJson.h"
 #include "HttpReply.h"
+#include "ReusePort.h"
 #include "engine/DiagnosticsMonitor.h"
 #include "model/RoomOccupancy.h"
 
@@ -66,18 +67,21 @@ int HttpFrontend::openConnections() const
     return open;
 }
 
-quint16 HttpFrontend::listenOn(const QHostAddress &host, quint16 port, QString *error)
+quint16 HttpFrontend::listenOn(const QHostAddress &host, quint16 port, QString *error, bool reusePort)
 {
     auto *server = new GuardedTcpServer(m_limits, this);
     // Qt's default backlog (50) overflows in a join storm; the kernel then drops SYNs and the
     // clients retry after 1, 3, 7… s (a 5,000-client storm over 50 rooms: 8 s instead of not
     // finishing within 50 s; bench/README.md). The kernel caps it at net.core.somaxconn.
-    server->setListenBacklogSize(4096);
+    constexpr int backlog = 4096;
+    server->setListenBacklogSize(backlog);
     if (m_tls)
         server->setTls(*m_tls);
-    if (!server->listen(host, port)) {
+    QString failure;
+    if (reusePort ? !listenReusingPort(*server, host, port, backlog, &failure)
+                  : !server->listen(host, port)) {
         if (error)
-            *error = server->errorString();
+            *error = reusePort ? failure : server->errorString();
         delete server;
         return 0;
     }

@@ -35,7 +35,8 @@ public:
                  QObject *parent = nullptr);
 
     // Listens on host:port (0 picks a free port); returns the port, or 0 on failure.
-    quint16 listenOn(const QHostAddress &host, quint16 port, QString *error);
+    // reusePort: SO_REUSEPORT, the port shared with other nodes on this host (ReusePort.h).
+    quint16 listenOn(const QHostAddress &host, quint16 port, QString *error, bool reusePort = false);
     // HTTPS for the listeners opened from now on (the page, the API and the streams alike).
     void setTls(const QSslConfiguration &configuration) { m_tls = configuration; }
     void setAccessPolicy(AccessPolicy policy) { m_access = std::move(policy); }

@@ -51,13 +51,21 @@ void HeartbeatProcessor::createGroup()
                        });
 }
 
+QByteArray HeartbeatProcessor::readCount() const
+{
+    return QByteArray::number(std::max(m_config.batch / m_heartbeatsPerEntry, 1));
+}
+
 void HeartbeatProcessor::readNext()
 {
     if (!m_running || m_reader.state() != RedisConnection::State::Up)
         return;
     m_reading = true;
+    // `batch` heartbeats a read: as many entries when they are the seed's one-client ones,
+    // fewer when they are our nodes' (many members each), going by the last batch.
+    const QByteArray count = readCount();
     m_reader.command({"XREADGROUP", "GROUP", m_config.keys.processorGroup(), m_config.consumer,
-                      "COUNT", QByteArray::number(m_config.batch), "BLOCK",
+                      "COUNT", count, "BLOCK",
                       QByteArray::number(m_config.blockMs), "STREAMS",
                       m_config.keys.heartbeatStream(), ">"},
                      [this](const RedisReply &reply) {
@@ -70,7 +78,13 @@ void HeartbeatProcessor::readNext()
                              return;
                          }
                          process(parseStreamRead(reply));
-                         readNext();
+                         // Reading runs ahead of the function calls by at most `window` batches:
+                         // unbounded, a cheap read of many-member entries queued the whole
+                         // stream as calls whose last replies came past the reply timeout.
+                         if (m_inFlight < m_config.window)
+                             readNext();
+                         else
+                             m_readHeld = true;
                      });
 }
 
@@ -84,7 +98,7 @@ void HeartbeatProcessor::claimPending()
     m_commands.command(
         {"XAUTOCLAIM", m_config.keys.heartbeatStream(), m_config.keys.processorGroup(),
          m_config.consumer, QByteArray::number(m_config.claimIdleMs), m_claimCursor, "COUNT",
-         QByteArray::number(m_config.batch)},
+         readCount()},
         [this](const RedisReply &reply) {
             // [next cursor, [entries…], [deleted ids…]]
             if (reply.isError() || reply.elements().size() < 2)
@@ -165,22 +179,39 @@ void HeartbeatProcessor::process(const QList<StreamEntry> &entries)
 {
     if (entries.isEmpty())
         return;
-    QList<QByteArray> call{"FCALL",
-                           "presence_heartbeats",
-                           "0",
-                           m_config.keys.prefix,
-                           m_config.presenceMaxLen,
-                           m_config.offlineKeep,
-                           QByteArray::number(m_config.ttlMs)};
     QList<QByteArray> ack{"XACK", m_config.keys.heartbeatStream(), m_config.keys.processorGroup()};
-    call.reserve(call.size() + entries.size() * 5);
     ack.reserve(ack.size() + entries.size());
-    int valid = 0;
+    // presence_heartbeat_groups calls of at most `batch` heartbeats each (a bigger call holds
+    // Redis longer for everyone else); the entries are acknowledged once every call succeeded.
+    QList<QList<QByteArray>> calls;
+    QList<QByteArray> call;
+    qsizetype inCall = 0;
+    const auto open = [&] {
+        call = {"FCALL",
+                "presence_heartbeat_groups",
+                "0",
+                m_config.keys.prefix,
+                m_config.presenceMaxLen,
+                m_config.offlineKeep,
+                QByteArray::number(m_config.ttlMs),
+                m_aliveKeys ? QByteArrayLiteral("1") : QByteArrayLiteral("0")};
+        inCall = 0;
+    };
+    open();
+    quint64 heartbeats = 0;
     for (const StreamEntry &entry : entries) {
         ack.append(entry.rawId);
         QString whyNot;
-        const auto heartbeat = parseHeartbeat(entry, &whyNot);
-        if (!heartbeat) {
+        QStringList skipped;
+        const auto group = parseHeartbeatGroup(entry, &whyNot, &skipped);
+        if (!skipped.isEmpty()) {
+            m_stats.skippedMembers += quint64(skipped.size());
+            if (++m_skipReports <= 10)
+                qCWarning(lcHeartbeats).noquote()
+                    << "heartbeat entry" << entry.rawId << "- left out" << skipped.size()
+                    << "invalid members, the others count:" << skipped.mid(0, 3).join(u"; ");
+        }
+        if (!group) {
             ++m_stats.junk;
             // Logged at debug level past the first few: junk can arrive by the million.
             if (m_stats.junk <= 10)
@@ -189,31 +220,61 @@ void HeartbeatProcessor::process(const QList<StreamEntry> &entries)
             Q_EMIT junkEntry(QString::fromLatin1(entry.rawId), whyNot);
             continue;
         }
-        call.append(RoomMember{heartbeat->room, heartbeat->client}.storeKey().toUtf8());
-        call.append(QByteArray::number(heartbeat->atMs));
-        call.append(heartbeat->node.isEmpty() ? QByteArrayLiteral("-") : heartbeat->node);
-        call.append(QByteArray::number(heartbeat->ttlMs)); // 0: the function uses ours
-        call.append(QByteArray::number(heartbeat->connections));
-        ++valid;
+        const QByteArray at = QByteArray::number(group->atMs);
+        const QByteArray node = group->node.isEmpty() ? QByteArrayLiteral("-") : group->node;
+        const QByteArray ttl = QByteArray::number(group->ttlMs); // 0: the function uses ours
+        for (qsizetype done = 0; done < group->members.size();) {
+            if (inCall >= m_config.batch) {
+                calls.append(std::move(call));
+                open();
+            }
+            const qsizetype n = std::min<qsizetype>(group->members.size() - done,
+                                                    m_config.batch - inCall);
+            call << at << node << ttl << QByteArray::number(n);
+            for (qsizetype i = done; i < done + n; ++i)
+                call << group->members[i].name << QByteArray::number(group->members[i].connections);
+            inCall += n;
+            done += n;
+        }
+        heartbeats += quint64(group->members.size());
     }
-    const qsizetype count = entries.size();
-    auto acknowledge = [this, ack] { m_commands.command(ack); };
-    if (valid == 0) {
-        acknowledge();
+    if (inCall > 0)
+        calls.append(std::move(call));
+    m_heartbeatsPerEntry = std::max(int(heartbeats / quint64(entries.size())), 1);
+    if (calls.isEmpty()) {
+        m_commands.command(ack);
         return;
     }
-    m_commands.command(call, [this, acknowledge, count](const RedisReply &reply) {
-        if (reply.isError()) {
-            // Not acknowledged: the entries stay pending and are claimed again.
-            ++m_stats.failedBatches;
-            qCWarning(lcHeartbeats).noquote()
-                << "presence_heartbeats failed:" << reply.toByteArray();
-            return;
-        }
-        m_stats.processed += quint64(count);
-        m_stats.transitions += quint64(reply.toInteger());
-        acknowledge();
-    });
+    ++m_inFlight;
+    struct Batch {
+        QList<QByteArray> ack;
+        qsizetype waiting = 0;
+        bool failed = false;
+        quint64 heartbeats = 0;
+    };
+    auto batch = std::make_shared<Batch>(Batch{std::move(ack), calls.size(), false, heartbeats});
+    for (const QList<QByteArray> &each : std::as_const(calls)) {
+        m_commands.command(each, [this, batch](const RedisReply &reply) {
+            if (reply.isError()) {
+                // Not acknowledged: the entries stay pending and are claimed again.
+                if (!batch->failed)
+                    ++m_stats.failedBatches;
+                batch->failed = true;
+                qCWarning(lcHeartbeats).noquote()
+                    << "presence_heartbeat_groups failed:" << reply.toByteArray();
+            } else {
+                m_stats.transitions += quint64(reply.toInteger());
+            }
+            if (--batch->waiting > 0)
+                return;
+            if (!batch->failed) {
+                m_stats.processed += batch->heartbeats;
+                m_commands.command(batch->ack);
+            }
+            if (--m_inFlight < m_config.window && std::exchange(m_readHeld, false) && !m_reading)
+                readNext();
+        });
+    }
 }
 
 } // namespace presence

@@ -28,7 +28,13 @@ void KeyspaceListener::start()
 {
     const QByteArray channel = "__keyevent@" + QByteArray::number(m_database) + "__:expired";
     const QByteArray prefix = m_keys.alivePrefix();
-    m_subscriber.subscribe({channel}, [this, prefix](const QByteArray &, const QByteArray &key) {
+    const QByteArray due = m_keys.duePrefix();
+    m_subscriber.subscribe({channel}, [this, prefix, due](const QByteArray &, const QByteArray &key) {
+        if (key.startsWith(due)) {
+            ++m_heard;
+            Q_EMIT deadlinesDue();
+            return;
+        }
         if (!key.startsWith(prefix))
             return;
         const auto member = RoomMember::fromStoreKey(QString::fromUtf8(key.mid(prefix.size())));

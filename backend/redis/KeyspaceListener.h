@@ -10,7 +10,8 @@
 namespace presence {
 
 // The fast path to OFFLINE "timeout": Redis publishes `expired` on __keyevent@<db>__:expired
-// when a client's alive key runs out. Makes sure notify-keyspace-events has what that needs
+// when a client's alive key runs out, or a `due` key (one per 20 ms of deadlines, written by the
+// heartbeat processors). Makes sure notify-keyspace-events has what that needs
 // (merging with the flags already set), subscribes, and batches the clients it hears about.
 // When CONFIG is refused (managed Redis), it says so once and the reconciler carries on alone.
 class KeyspaceListener final : public QObject {
@@ -37,6 +38,8 @@ public:
 
 Q_SIGNALS:
     void clientsExpired(const QList<presence::RoomMember> &members);
+    // A `due` key expired: deadlines passed (presence.lua); a sweep finds whose.
+    void deadlinesDue();
     void configChanged();
 
 private:

@@ -16,6 +16,7 @@ struct RedisKeys {
     QByteArray info() const { return prefix + "presence:info"; }
     QByteArray deadlines() const { return prefix + "presence:deadlines"; }
     QByteArray alivePrefix() const { return prefix + "presence:alive:"; }
+    QByteArray duePrefix() const { return prefix + "presence:due:"; }
     QByteArray node(const QByteArray &nodeId) const { return prefix + "presence:node:" + nodeId; }
     QByteArray nodes() const { return prefix + "presence:nodes"; }
     QByteArray nodeRecords() const { return prefix + "presence:node-records"; }

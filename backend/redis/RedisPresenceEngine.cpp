@@ -51,7 +51,13 @@ RedisPresenceEngine::RedisPresenceEngine(const RedisUrl &url, Config config, QOb
     connect(&m_downstream, &PresenceStreamReader::entriesRead, this,
             &RedisPresenceEngine::applyEntries);
     connect(&m_keyspace, &KeyspaceListener::clientsExpired, this, &RedisPresenceEngine::expire);
+    connect(&m_keyspace, &KeyspaceListener::deadlinesDue, this, &RedisPresenceEngine::sweepNow);
     connect(&m_keyspace, &KeyspaceListener::configChanged, this, &PresenceEngine::diagnosticsChanged);
+    // Switched off only when we know nobody hears expiries (refused CONFIG: someone else may
+    // have them on).
+    connect(&m_keyspace, &KeyspaceListener::configChanged, this, [this] {
+        m_processor.setAliveKeys(m_keyspace.configState() != KeyspaceListener::ConfigState::Disabled);
+    });
     m_startedAtMs = QDateTime::currentMSecsSinceEpoch();
     m_rateSinceMs = m_startedAtMs;
     m_sweepTimer.setSingleShot(true);
@@ -343,19 +349,26 @@ void RedisPresenceEngine::heartbeat(const QList<RoomMember> &members)
                              heartbeatRetentionMarginMs,
                          0));
     const QByteArray ttlField = QByteArray::number(ttl);
-    // One XADD per member, back to back: hiredis pipelines them into a few writes. The default
-    // room is the one without a `room` field (the seed's entries). Each says its TTL (so a
-    // processor with other timing honours ours) and our connections of it (so a member timed
-    // out while this node was paused comes back with them counted).
-    for (const RoomMember &member : members) {
-        QList<QByteArray> add{"XADD", stream, "MINID",  "~",
-                              minId,  "*",    "client", member.client.toString().toUtf8(),
-                              "node", m_node, "ttl",    ttlField};
-        if (const int held = m_local.value(member, 0); held > 0)
-            add << "conns" << QByteArray::number(held);
-        if (!member.room.isDefault())
-            add << "room" << member.room.wireName().toUtf8();
-        m_commands.command(add);
+    // One entry for up to heartbeatMembersPerEntry members (StreamEntries.h): every entry costs
+    // the processors a stream read, a pending-list entry and an acknowledgement, a member only
+    // its renewal. It says its TTL (so a processor with other timing honours ours) and our
+    // connections of each (so a member timed out while this node was paused comes back with
+    // them counted).
+    for (qsizetype first = 0; first < members.size(); first += heartbeatMembersPerEntry) {
+        const qsizetype last = std::min<qsizetype>(first + heartbeatMembersPerEntry, members.size());
+        QByteArray names, conns;
+        names.reserve((last - first) * 24);
+        conns.reserve((last - first) * 2);
+        for (qsizetype i = first; i < last; ++i) {
+            if (i > first) {
+                names += ' ';
+                conns += ' ';
+            }
+            names += members[i].storeKey().toUtf8();
+            conns += QByteArray::number(m_local.value(members[i], 0));
+        }
+        m_commands.command({"XADD", stream, "MINID", "~", minId, "*", "members", names, "conns",
+                            conns, "node", m_node, "ttl", ttlField});
     }
     m_heartbeatsWritten += quint64(members.size());
 }
@@ -384,6 +397,19 @@ void RedisPresenceEngine::expire(const QList<RoomMember> &members)
     m_commands.command(args, [this](const RedisReply &r) { logIfError("presence_expire", r); });
 }
 
+// A `due` key expired: sweep at once (after the one in flight, if any), whatever the interval.
+void RedisPresenceEngine::sweepNow()
+{
+    if (!m_ready)
+        return;
+    if (m_sweeping) {
+        m_sweepAgain = true;
+        return;
+    }
+    m_sweepTimer.stop();
+    sweep();
+}
+
 void RedisPresenceEngine::sweep()
 {
     if (!m_ready || m_sweeping)
@@ -397,12 +423,22 @@ void RedisPresenceEngine::sweep()
         logIfError("presence_sweep", reply);
         if (!m_ready)
             return;
+        if (std::exchange(m_sweepAgain, false)) {
+            m_sweepTimer.start(0);
+            return;
+        }
+        const bool full = reply.elements().value(0).toInteger() >= m_config.sweepBatch;
+        if (m_config.sweepIntervalMs <= 0) { // no reconciler: sweeps when a due key says so
+            if (full)
+                m_sweepTimer.start(0);
+            return;
+        }
         // The function tells how long until the next deadline: wake up just then (at most
         // every sweepIntervalMs, which also bounds how late a deadline set by another node is
         // noticed), and at once when a full batch says more are due.
         const qint64 untilNext = reply.elements().value(1).toInteger();
         qint64 wait = m_config.sweepIntervalMs;
-        if (reply.elements().value(0).toInteger() >= m_config.sweepBatch)
+        if (full)
             wait = 0;
         else if (untilNext >= 0)
             wait = std::clamp<qint64>(untilNext + 1, minSweepGapMs, m_config.sweepIntervalMs);

@@ -80,6 +80,7 @@ private:
     void becomeReady();
     void applyEntries(const QList<PresenceEvent> &events);
     void sweep();
+    void sweepNow();
     void expire(const QList<RoomMember> &members);
     void markNodeAlive();
     // FCALL <function> 0 P maxlen keep: the arguments every transition function starts with.
@@ -103,6 +104,7 @@ private:
     bool m_ready = false;
     bool m_synced = false;
     bool m_sweeping = false;
+    bool m_sweepAgain = false; // a due key expired while a sweep was in flight
     qint64 m_redisClockOffsetMs = 0; // Redis' clock minus ours (skewed hosts trim right)
     quint64 m_resyncs = 0;           // roster re-reads after a gap in the presence stream
     qint64 m_startedAtMs = 0;

@@ -1,5 +1,7 @@
 #include "StreamEntries.h"
 
+#include <algorithm>
+
 namespace presence {
 
 QByteArray StreamEntry::value(QByteArrayView field) const
@@ -97,6 +99,99 @@ std::optional<Heartbeat> parseHeartbeat(const StreamEntry &entry, QString *whyNo
     if (ok && connections > 0 && connections <= 1000000)
         heartbeat.connections = connections;
     return heartbeat;
+}
+
+namespace {
+// Names in the form storeKey() gives, checked on the bytes (the common case: no QString made).
+// Anything else - "default/x", non-ASCII, a rule broken - takes RoomMember::fromStoreKey.
+bool isPlainStoreKey(QByteArrayView name)
+{
+    qsizetype slash = -1;
+    for (qsizetype i = 0; i < name.size(); ++i) {
+        const char c = name[i];
+        if (c == '/') {
+            if (slash >= 0)
+                return false;
+            slash = i;
+            continue;
+        }
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-' || c == ':' || c == '@'))
+            return false;
+    }
+    const qsizetype client = slash < 0 ? name.size() : name.size() - slash - 1;
+    if (client < 1 || client > ClientId::maxLength)
+        return false;
+    if (slash < 0)
+        return true;
+    const QByteArrayView room = name.first(slash);
+    return room.size() >= 1 && room.size() <= RoomName::maxLength &&
+           room != QByteArrayView("default"); // RoomName::defaultName()
+}
+
+// The text up to the next space (taken off `text` with the space).
+QByteArrayView nextWord(QByteArrayView &text)
+{
+    const qsizetype space = text.indexOf(' ');
+    const QByteArrayView word = space < 0 ? text : text.first(space);
+    text = space < 0 ? QByteArrayView() : text.sliced(space + 1);
+    return word;
+}
+} // namespace
+
+std::optional<HeartbeatGroup> parseHeartbeatGroup(const StreamEntry &entry, QString *whyNot,
+                                                  QStringList *skipped)
+{
+    HeartbeatGroup group;
+    group.atMs = qint64(entry.id.ms);
+    const QByteArray members = entry.value("members");
+    if (members.isNull()) {
+        const auto heartbeat = parseHeartbeat(entry, whyNot);
+        if (!heartbeat)
+            return std::nullopt;
+        group.node = heartbeat->node;
+        group.ttlMs = heartbeat->ttlMs;
+        group.members.append({RoomMember{heartbeat->room, heartbeat->client}.storeKey().toUtf8(),
+                              heartbeat->connections});
+        return group;
+    }
+    group.node = entry.value("node");
+    bool ok = false;
+    const qint64 ttl = entry.value("ttl").toLongLong(&ok);
+    if (ok && ttl > 0 && ttl <= maxHeartbeatTtlMs)
+        group.ttlMs = ttl;
+    const QByteArray conns = entry.value("conns");
+    QByteArrayView names(members), counts(conns);
+    while (!names.isEmpty()) {
+        const QByteArrayView name = nextWord(names);
+        const QByteArrayView count = nextWord(counts);
+        if (name.isEmpty())
+            continue; // doubled or trailing spaces
+        HeartbeatGroup::Member member;
+        if (isPlainStoreKey(name)) {
+            member.name = name.toByteArray();
+        } else {
+            QString why;
+            const auto parsed = RoomMember::fromStoreKey(QString::fromUtf8(name), &why);
+            if (!parsed) {
+                if (skipped)
+                    skipped->append(QString::fromUtf8(name.first(std::min<qsizetype>(name.size(), 64))) +
+                                    QStringLiteral(": ") + why);
+                continue;
+            }
+            member.name = parsed->storeKey().toUtf8();
+        }
+        const qint64 held = count.toLongLong(&ok);
+        if (ok && held > 0 && held <= 1000000)
+            member.connections = held;
+        group.members.append(std::move(member));
+    }
+    if (group.members.isEmpty()) {
+        if (whyNot)
+            *whyNot = QStringLiteral("no valid member in the members field");
+        return std::nullopt;
+    }
+    return group;
 }
 
 std::optional<PresenceEvent> parsePresenceEntry(const StreamEntry &entry, QString *whyNot)

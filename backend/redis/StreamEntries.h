@@ -40,6 +40,29 @@ struct Heartbeat {
 constexpr qint64 maxHeartbeatTtlMs = 24 * 3600 * 1000;
 std::optional<Heartbeat> parseHeartbeat(const StreamEntry &entry, QString *whyNot = nullptr);
 
+// The heartbeats of one entry, for presence_heartbeat_groups: one time, node and TTL for all.
+// A seed-style entry (field `client`) is a group of one. Our nodes write one entry for many
+// members (field `members`: member names - "client" or "room/client" - separated by spaces,
+// which neither name allows; `conns`: each one's connection count on the writing node, in the
+// same order, optional), so the stream, XREADGROUP and XACK carry one entry per hundreds of
+// heartbeats.
+struct HeartbeatGroup {
+    struct Member {
+        QByteArray name; // the member's store key (RoomMember::storeKey)
+        qint64 connections = 0;
+    };
+    qint64 atMs = 0;
+    QByteArray node;
+    qint64 ttlMs = 0; // 0: not given
+    QList<Member> members;
+};
+// Members a node puts in one batched entry (about 20 bytes each: a few KiB per entry).
+constexpr int heartbeatMembersPerEntry = 500;
+// Null when the entry holds no valid heartbeat (whyNot says why). Invalid members of a batched
+// entry are left out and listed in *skipped ("name: why"); the valid ones stand.
+std::optional<HeartbeatGroup> parseHeartbeatGroup(const StreamEntry &entry, QString *whyNot = nullptr,
+                                                  QStringList *skipped = nullptr);
+
 // A presence entry, written by our functions or by anyone else: `client` and `status`
 // (ONLINE|OFFLINE) are required; `reason`, `node`, `at` and `room` are optional.
 std::optional<PresenceEvent> parsePresenceEntry(const StreamEntry &entry,

@@ -2,10 +2,12 @@
 """Heartbeat drain: the whole processor loop of any implementation, timed the same way.
 
     bench/heartbeat/drain.py --redis SOCK --group GROUP [--heartbeats H] [--clients C]
-                             [--batch 1000] [--timeout S] [--json FILE] -- PROCESSOR-COMMAND…
+                             [--members-per-entry K] [--batch 1000] [--timeout S] [--json FILE]
+                             -- PROCESSOR-COMMAND…
 
 1. Pre-fills the `heartbeat` stream with H entries `client hb-(i mod C)` (pipelined XADD, batches
-   of --batch) and creates the processor's consumer group at the stream's start (id 0,
+   of --batch) - or, with --members-per-entry K > 1, with H/K entries `members "hb-i hb-(i+1) …"`
+   of K heartbeats each, the form our nodes write (backend/redis/StreamEntries.h) - and creates the processor's consumer group at the stream's start (id 0,
    ENTRIESREAD 0), so the processor finds H heartbeats waiting (our node and the peer both create
    their group with "$" and accept BUSYGROUP).
 2. Starts PROCESSOR-COMMAND, polls XINFO GROUPS every 5 ms until the group's last-delivered-id is
@@ -86,6 +88,7 @@ def main():
     p.add_argument("--heartbeats", type=int, default=1000000)
     p.add_argument("--clients", type=int, default=100000)
     p.add_argument("--batch", type=int, default=1000)
+    p.add_argument("--members-per-entry", type=int, default=1)
     p.add_argument("--timeout", type=float, default=300)
     p.add_argument("--name", default="")
     p.add_argument("--json")
@@ -97,17 +100,23 @@ def main():
 
     r.call("DEL", a.stream)
     t0 = time.monotonic()
-    for start in range(0, a.heartbeats, a.batch):
-        n = min(a.batch, a.heartbeats - start)
-        replies = r.pipeline([("XADD", a.stream, "*", "client", "hb-%d" % ((start + i) % a.clients))
-                              for i in range(n)])
+    k = max(a.members_per_entry, 1)
+
+    def entry(first):  # the XADD of the entry holding heartbeat `first` (and k - 1 more)
+        if k == 1:
+            return ("XADD", a.stream, "*", "client", "hb-%d" % (first % a.clients))
+        names = " ".join("hb-%d" % (i % a.clients) for i in range(first, min(first + k, a.heartbeats)))
+        return ("XADD", a.stream, "*", "members", names, "node", "drain")
+
+    for start in range(0, a.heartbeats, a.batch * k):
+        replies = r.pipeline([entry(first) for first in range(start, min(start + a.batch * k, a.heartbeats), k)])
         errors = [x for x in replies if isinstance(x, RuntimeError)]
         if errors:
             raise errors[0]
     fill_s = time.monotonic() - t0
     r.call("XGROUP", "CREATE", a.stream, a.group, "0", "ENTRIESREAD", "0")
     last_id = dict(zip(*[iter(r.call("XINFO", "STREAM", a.stream)[:])] * 2))["last-generated-id"]
-    print(f"drain: {a.heartbeats} heartbeats over {a.clients} clients filled in {fill_s:.1f} s; "
+    print(f"drain: {a.heartbeats} heartbeats over {a.clients} clients, {k} per entry, filled in {fill_s:.1f} s; "
           f"starting {' '.join(a.command)}", file=sys.stderr)
 
     # On TERM (run.sh's cleanup) still run the finally below, which stops the processor.
@@ -143,6 +152,7 @@ def main():
         "command": " ".join(a.command),
         "heartbeats": a.heartbeats,
         "clients": a.clients,
+        "membersPerEntry": k,
         "fillSeconds": round(fill_s, 3),
         "drained": done is not None,
         "seconds": None if done is None else round(done - start, 3),

@@ -1,9 +1,11 @@
-// bench_heartbeat: how many heartbeats per second FCALL presence_heartbeat turns into key
-// refreshes on one Redis, driven the way HeartbeatProcessor drives it (batches of client/at/node
-// triples through presence::RedisConnection, pipelined).
+// bench_heartbeat: how many heartbeats per second FCALL presence_heartbeat_groups turns into
+// key refreshes on one Redis, driven the way HeartbeatProcessor drives it (batches of heartbeats
+// in groups of --per-entry, as our nodes' many-member entries give them, through
+// presence::RedisConnection, pipelined; alive keys kept, as with notifications on).
 //
 //   bench_heartbeat --redis unix:///path/redis.sock [--clients 100000] [--heartbeats 1000000]
-//                   [--batch 1000] [--window 4] [--json FILE]
+//                   [--batch 1000] [--per-entry 500] [--alive 1] [--window 4] [--json FILE]
+// --alive 0: no alive keys (what the processor does while expired notifications are off).
 //
 // A first pass over every client makes them ONLINE (each a transition: status record, deadline
 // index, an XADD to the presence stream); the measured passes then only refresh clients already
@@ -44,8 +46,9 @@ struct Pass {
 
 class Driver {
 public:
-    Driver(RedisConnection &redis, int clients, int batch, int window)
-        : m_redis(redis), m_clients(clients), m_batch(batch), m_window(window)
+    Driver(RedisConnection &redis, int clients, int batch, int perEntry, bool alive, int window)
+        : m_redis(redis), m_clients(clients), m_batch(batch), m_perEntry(perEntry), m_alive(alive),
+          m_window(window)
     {
     }
 
@@ -67,13 +70,13 @@ private:
         if (m_pass.sent >= m_pass.total)
             return;
         const qint64 n = std::min<qint64>(m_batch, m_pass.total - m_pass.sent);
-        QList<QByteArray> call {"FCALL", "presence_heartbeat", "0", "", "100000", "10000", "60000"};
-        call.reserve(7 + n * 3);
+        QList<QByteArray> call {"FCALL", "presence_heartbeat_groups", "0", "", "100000", "10000", "60000", m_alive ? "1" : "0"};
+        call.reserve(8 + n * 2 + (n / m_perEntry + 1) * 4);
         const QByteArray at = QByteArray::number(QDateTime::currentMSecsSinceEpoch());
         for (qint64 i = 0; i < n; ++i) {
-            call.append("hb-" + QByteArray::number(m_next));
-            call.append(at);
-            call.append("bench");
+            if (i % m_perEntry == 0)
+                call << at << "bench" << "0" << QByteArray::number(std::min<qint64>(m_perEntry, n - i));
+            call << "hb-" + QByteArray::number(m_next) << "0";
             m_next = (m_next + 1) % m_clients;
         }
         m_pass.sent += n;
@@ -98,6 +101,8 @@ private:
     RedisConnection &m_redis;
     int m_clients;
     int m_batch;
+    int m_perEntry;
+    bool m_alive;
     int m_window;
     qint64 m_next = 0;
     Pass m_pass;
@@ -131,11 +136,15 @@ int main(int argc, char **argv)
                                               QStringLiteral("N"), QStringLiteral("1000000"));
     const QCommandLineOption batchOption(QStringLiteral("batch"), QStringLiteral("Heartbeats per FCALL."),
                                          QStringLiteral("N"), QStringLiteral("1000"));
+    const QCommandLineOption perEntryOption(QStringLiteral("per-entry"), QStringLiteral("Heartbeats per group (a node's entry)."),
+                                            QStringLiteral("N"), QStringLiteral("500"));
+    const QCommandLineOption aliveOption(QStringLiteral("alive"), QStringLiteral("1: keep alive keys (notifications on), 0: not."),
+                                         QStringLiteral("0|1"), QStringLiteral("1"));
     const QCommandLineOption windowOption(QStringLiteral("window"), QStringLiteral("FCALLs in flight."),
                                           QStringLiteral("N"), QStringLiteral("4"));
     const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("Write the results here."),
                                         QStringLiteral("FILE"));
-    parser.addOptions({redisOption, clientsOption, heartbeatsOption, batchOption, windowOption, jsonOption});
+    parser.addOptions({redisOption, clientsOption, heartbeatsOption, batchOption, perEntryOption, aliveOption, windowOption, jsonOption});
     parser.process(app);
 
     QString whyNot;
@@ -148,11 +157,15 @@ int main(int argc, char **argv)
     const qint64 heartbeats = std::max<qint64>(1, parser.value(heartbeatsOption).toLongLong());
     const int batch = std::max(1, parser.value(batchOption).toInt());
     const int window = std::max(1, parser.value(windowOption).toInt());
+    const int perEntry = std::max(1, parser.value(perEntryOption).toInt());
+    const bool alive = parser.value(aliveOption) != u"0";
 
     RedisConnection redis(*url);
-    Driver driver(redis, clients, batch, window);
+    Driver driver(redis, clients, batch, perEntry, alive, window);
     QJsonObject result {{QStringLiteral("clients"), clients},
                         {QStringLiteral("batch"), batch},
+                        {QStringLiteral("perEntry"), perEntry},
+                        {QStringLiteral("aliveKeys"), alive},
                         {QStringLiteral("window"), window}};
     QTimer::singleShot(300000, &app, [] {
         std::fprintf(stderr, "bench_heartbeat: not done within 300 s\n");

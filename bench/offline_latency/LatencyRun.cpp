@@ -94,14 +94,20 @@ bool LatencyRun::run(Result *result, QString *error) const
     // groups, so deadlines come in 20 bursts 50 ms apart (a single burst would be one sample).
     const RedisReply time = runSync(commands, {"TIME"});
     const qint64 now = time.elements().value(0).toInteger() * 1000 + time.elements().value(1).toInteger() / 1000;
-    QList<QByteArray> call{"FCALL", "presence_heartbeat", "0", "", "100000", "10000",
-                           QByteArray::number(ttlMs)};
+    // As the heartbeat processor calls it (presence_heartbeat_groups, due keys with notifications).
+    QList<QByteArray> call{"FCALL", "presence_heartbeat_groups", "0", "", "100000", "10000",
+                           QByteArray::number(ttlMs), "1"};
     QHash<QByteArray, qint64> deadlines;
-    for (int i = 0; i < measured; ++i) {
-        const QByteArray client = "m" + QByteArray::number(i);
-        const qint64 sentAt = now - (i % 20) * 50;
-        call << client << QByteArray::number(sentAt) << "bench";
-        deadlines.insert(client, sentAt + ttlMs);
+    for (int group = 0; group < 20; ++group) {
+        const qint64 sentAt = now - group * 50;
+        QList<QByteArray> members;
+        for (int i = group; i < measured; i += 20) {
+            const QByteArray client = "m" + QByteArray::number(i);
+            members << client << "0";
+            deadlines.insert(client, sentAt + ttlMs);
+        }
+        call << QByteArray::number(sentAt) << "bench" << "0" << QByteArray::number(members.size() / 2);
+        call += members;
     }
     const RedisReply online = runSync(commands, call);
     if (online.isError()) {

@@ -75,16 +75,17 @@ peer_fanout() {
 # processor starts; time until its consumer group has read and acknowledged all of them.
 # d = 60 s so that no key expires during the drain (TTL 90 s): refreshes and first-time
 # transitions only, no OFFLINE work.
-peer_drain() { # peer_drain NAME GROUP COMMAND…
-    local name=$1 group=$2
-    shift 2
+peer_drain() { # peer_drain NAME GROUP MEMBERS-PER-ENTRY COMMAND…
+    local name=$1 group=$2 per_entry=$3
+    shift 3
     log "heartbeat drain: $name, $hb_requests heartbeats over $hb_clients clients"
     start_redis "drain-$name"
     local cmd=("$@")
     cmd=("${cmd[@]//@SOCK@/$redis_sock}")
     run_waited "$work/drain-$name.stdout" "$work/drain.log" \
         python3 "$root/bench/heartbeat/drain.py" --redis "$redis_sock" --group "$group" \
-        --heartbeats "$hb_requests" --clients "$hb_clients" --name "$name" --log "$work/drain-$name.log" \
+        --heartbeats "$hb_requests" --clients "$hb_clients" --members-per-entry "$per_entry" \
+        --name "$name" --log "$work/drain-$name.log" \
         --json "$out/drain-$name.json" -- "${cmd[@]}" || log "drain $name: did not finish (see $work/drain-$name.log)"
     stop_pid "$redis_pid"
 }
@@ -106,10 +107,15 @@ peer_section() {
     load0=$(cut -d' ' -f1-3 /proc/loadavg)
     peer_held
     peer_fanout
+    # Each processor on what its own nodes write: ours many members per entry (500, as
+    # RedisPresenceEngine::heartbeat), the peer one per entry; ours also on the seed's entries.
     # shellcheck disable=SC2086 # PRESENCE_BENCH_NODE_ENV is a list of VAR=VALUE words
-    peer_drain ours presence-processors env ${PRESENCE_BENCH_NODE_ENV:-} "$presence" --headless \
+    peer_drain ours-batched presence-processors 500 env ${PRESENCE_BENCH_NODE_ENV:-} "$presence" \
+        --headless --listen 127.0.0.1:0 --backend redis --redis unix://@SOCK@ --heartbeat 60s
+    # shellcheck disable=SC2086 # (the same)
+    peer_drain ours presence-processors 1 env ${PRESENCE_BENCH_NODE_ENV:-} "$presence" --headless \
         --listen 127.0.0.1:0 --backend redis --redis unix://@SOCK@ --heartbeat 60s
-    peer_drain peer presence-peer node "$peer_dir/src/main.js" --port 0 --redis unix://@SOCK@ --heartbeat 60s
+    peer_drain peer presence-peer 1 node "$peer_dir/src/main.js" --port 0 --redis unix://@SOCK@ --heartbeat 60s
     python3 - "$out/peer.json" "$peer_dir" "$load0" <<'PY'
 import json, subprocess, sys
 lock = json.load(open(sys.argv[2] + "/package-lock.json"))["packages"]

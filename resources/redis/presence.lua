@@ -23,6 +23,11 @@
     P.."presence:deadlines"        zset     m -> ms when its TTL runs out (the sweep's index)
     P.."presence:offline"          zset     m -> ms it went OFFLINE (bounds the roster)
     P.."presence:alive:"..m        string   with the TTL; its `expired` event is the fast path
+                                            (written by presence_connect and older libraries)
+    P.."presence:due:"..ms         string   expires at ms: some member's deadline falls in the
+                                            DUE_STEP ms before; its `expired` event starts a sweep
+                                            (the heartbeat processors' fast path: one key per
+                                            step of time instead of one per member)
     P.."presence:conns:"..m        hash     node -> open connections on that node
     P.."presence:node:"..node      string   with a TTL: the node is alive
     P.."presence:nodes"            zset     node -> ms its liveness runs out (for readers: rows
@@ -40,7 +45,7 @@
   Common arguments: P, maxlen (approximate cap of the presence stream), keep (offline rows kept).
 ]]
 
-local VERSION = 6 -- 6: node records, the timeouts' lateness, presence_diagnostics; 2: rooms (members "room/client", the room field); 3: no revival by a heartbeat older than the leave; 4: a renewal is two commands; 5: bulk deletes in chunks, heartbeats carry their TTL and connections, no timeout while processors lag
+local VERSION = 7 -- 7: presence_heartbeat_groups (many members per entry, bulk renewals, a due key per 20 ms of deadlines instead of an alive key per member, none while notifications are off), a first refresh reads less; 6: node records, the timeouts' lateness, presence_diagnostics; 2: rooms (members "room/client", the room field); 3: no revival by a heartbeat older than the leave; 4: a renewal is two commands; 5: bulk deletes in chunks, heartbeats carry their TTL and connections, no timeout while processors lag
 
 local function now_ms()
   local t = redis.call('TIME')
@@ -93,9 +98,11 @@ local function trim_offline(P, offline, keep)
   end
 end
 
-local function transition(P, maxlen, keep, client, status, reason, node, at)
+-- `info` and `was`, when the caller read them already: the member's record (info_of) and its
+-- status before (false: none, so it is in no index).
+local function transition(P, maxlen, keep, client, status, reason, node, at, info, was)
   redis.call('HSET', P .. 'presence:status', client, status)
-  local info = info_of(P, client)
+  info = info or info_of(P, client)
   info.since = at
   info.reason = reason
   if status == 'OFFLINE' then
@@ -107,7 +114,7 @@ local function transition(P, maxlen, keep, client, status, reason, node, at)
     local offline = P .. 'presence:offline'
     redis.call('ZADD', offline, at, client)
     trim_offline(P, offline, keep)
-  else
+  elseif was ~= false then
     redis.call('ZREM', P .. 'presence:offline', client)
   end
   write_info(P, client, info)
@@ -129,27 +136,34 @@ end
 -- was written: a client that left at or after that stays OFFLINE (see heartbeat).
 -- `connections`, when given, is how many connections `node` holds: on a transition to ONLINE
 -- they are counted again (a node that was paused past the TTL lost them with the timeout).
-local function refresh(P, maxlen, keep, client, deadline, now, reason, node, sent_at, connections)
+-- `no_alive`: leave the `alive` key out (heartbeat_groups marks a `due` key instead).
+local function refresh(P, maxlen, keep, client, deadline, now, reason, node, sent_at, connections,
+                       no_alive)
   local index = P .. 'presence:deadlines'
   if redis.call('ZADD', index, 'GT', deadline, client) == 0 then
     -- Known and ONLINE: move the fast-path key along (an out-of-order older heartbeat may cut
     -- it short; the deadline in the index stands, and the sweep goes by that).
-    redis.call('SET', P .. 'presence:alive:' .. client, node, 'PX', deadline - now)
+    if not no_alive then
+      redis.call('SET', P .. 'presence:alive:' .. client, node, 'PX', deadline - now)
+    end
     return 0
   end
   local status = redis.call('HGET', P .. 'presence:status', client)
-  if sent_at and status ~= 'ONLINE' and (info_of(P, client).since or -1) >= sent_at then
+  -- No status, no record: every write keeps the two together (a first heartbeat reads one key).
+  local info = status and info_of(P, client) or {}
+  if sent_at and status ~= 'ONLINE' and (info.since or -1) >= sent_at then
     redis.call('ZREM', index, client)
     return 0
   end
-  redis.call('SET', P .. 'presence:alive:' .. client, node, 'PX', deadline - now)
+  if not no_alive then
+    redis.call('SET', P .. 'presence:alive:' .. client, node, 'PX', deadline - now)
+  end
   if status ~= 'ONLINE' then
     if connections and connections > 0 then
       redis.call('HSET', P .. 'presence:conns:' .. client, node, connections)
     end
-    transition(P, maxlen, keep, client, 'ONLINE', reason, node, now)
+    transition(P, maxlen, keep, client, 'ONLINE', reason, node, now, info, status)
     if connections and connections > 0 then
-      local info = info_of(P, client)
       info.connections, info.nodes, info.counts = live_connections(P, client)
       write_info(P, client, info)
     end
@@ -195,6 +209,77 @@ local function heartbeats(keys, args)
     if deadline > now then
       online = online + refresh(P, maxlen, keep, client, deadline, now, 'heartbeat', node, at,
                                 tonumber(args[i + 4]))
+    end
+  end
+  return online
+end
+
+-- Deadlines share a `due` key per this many ms (so a sweep it starts may come up to this late).
+local DUE_STEP = 20
+
+-- FCALL presence_heartbeat_groups 0 P maxlen keep ttl_ms alive  at_ms node ttl_ms n  client
+--       connections  [client connections ...n]  [at_ms node ttl_ms n ...]
+-- presence_heartbeats' successor, for what our nodes write: one stream entry carries many
+-- members (a group here: one time, node and TTL), a seed-style entry is a group of one. Same
+-- meaning per heartbeat (ttl_ms 0: the caller's; connections 0: says nothing). The fast path to
+-- OFFLINE is a `due` key per DUE_STEP ms of deadlines, not an `alive` key per member: a SET per
+-- renewal was most of a renewal's cost, and the sweep that a due key's expiry starts finds the
+-- members by the deadline index anyway. `alive` 0 leaves the due keys out too: only their
+-- expiry event reads them, and while keyspace notifications are off nobody hears it.
+-- Renewals (the member is ONLINE, so in the deadline index) go in bulk: one HMGET of the status
+-- and one ZADD GT per chunk instead of a ZADD per member - most of a renewal's cost was the call
+-- into Redis, not the work. (HMGET, not ZMSCORE: formatting and parsing back every score cost
+-- more than the calls it saved.) The rest take refresh(), as before. Returns the ONLINE
+-- transitions.
+local function heartbeat_groups(keys, args)
+  local P, maxlen, keep, default_ttl = args[1], args[2], tonumber(args[3]), tonumber(args[4])
+  local alive = args[5] ~= '0'
+  local index, status_key = P .. 'presence:deadlines', P .. 'presence:status'
+  local now = now_ms()
+  local online = 0
+  local marked = {}
+  local function mark_due(deadline)
+    local at = math.ceil(deadline / DUE_STEP) * DUE_STEP
+    if alive and not marked[at] then
+      marked[at] = true
+      redis.call('SET', P .. 'presence:due:' .. at, '1', 'PX', at - now)
+    end
+  end
+  -- The live heartbeats, flattened: member, deadline, node, at, connections.
+  local members, deadlines, nodes, sent, conns = {}, {}, {}, {}, {}
+  local i = 6
+  while i + 3 <= #args do
+    local at, node, ttl, n = tonumber(args[i]), args[i + 1], tonumber(args[i + 2]) or 0, tonumber(args[i + 3]) or 0
+    if ttl <= 0 then ttl = default_ttl end
+    local deadline = at + ttl
+    i = i + 4
+    if deadline > now then
+      for j = i, math.min(i + 2 * n, #args + 1) - 2, 2 do
+        local k = #members + 1
+        members[k], deadlines[k], nodes[k], sent[k], conns[k] = args[j], deadline, node, at, tonumber(args[j + 1])
+      end
+    end
+    i = i + 2 * n
+  end
+  local size = chunk / 2 -- ZADD takes two arguments per member
+  for first = 1, #members, size do
+    local last = math.min(first + size - 1, #members)
+    local statuses = redis.call('HMGET', status_key, unpack(members, first, last))
+    local renew, fresh = {}, {}
+    for k = first, last do
+      if statuses[k - first + 1] == 'ONLINE' then
+        renew[#renew + 1] = deadlines[k]
+        renew[#renew + 1] = members[k]
+        mark_due(deadlines[k])
+      else
+        fresh[#fresh + 1] = k
+      end
+    end
+    if #renew > 0 then redis.call('ZADD', index, 'GT', unpack(renew)) end
+    for _, k in ipairs(fresh) do
+      online = online + refresh(P, maxlen, keep, members[k], deadlines[k], now, 'heartbeat',
+                                nodes[k], sent[k], conns[k], true)
+      mark_due(deadlines[k])
     end
   end
   return online
@@ -452,6 +537,7 @@ end
 
 redis.register_function('presence_heartbeat', heartbeat)
 redis.register_function('presence_heartbeats', heartbeats)
+redis.register_function('presence_heartbeat_groups', heartbeat_groups)
 redis.register_function('presence_connect', connect)
 redis.register_function('presence_leave', leave)
 redis.register_function('presence_expire', expire)

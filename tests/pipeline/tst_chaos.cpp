@@ -239,11 +239,15 @@ class TestChaos : public QObject {
                 presence::test::runCommand(*m_inspector, {"XRANGE", "heartbeat", id, id}, 1000));
             if (read.isEmpty())
                 continue;
-            const QByteArray room = read.first().value("room");
-            const qint64 ttl = read.first().value("ttl").toLongLong();
-            held.append({(room.isEmpty() ? QStringLiteral("default") : QString::fromUtf8(room)) +
-                             u'/' + QString::fromUtf8(read.first().value("client")),
-                         presence::test::idMs(id), ttl > 0 ? ttl : ttlMs});
+            // One entry, one or many members (a node writes many-member entries).
+            const auto group = parseHeartbeatGroup(read.first());
+            if (!group)
+                continue;
+            for (const HeartbeatGroup::Member &m : group->members) {
+                const QString name = QString::fromUtf8(m.name);
+                held.append({name.contains(u'/') ? name : QStringLiteral("default/") + name,
+                             presence::test::idMs(id), group->ttlMs > 0 ? group->ttlMs : ttlMs});
+            }
         }
         return held;
     }

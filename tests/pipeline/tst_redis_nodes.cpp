@@ -14,9 +14,12 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QRegularExpression>
+#include <QSet>
 #include <QTest>
 
 #include <csignal>
+#include <memory>
+#include <vector>
 
 using namespace presence;
 using presence::test::NodeProcess;
@@ -118,6 +121,54 @@ private Q_SLOTS:
             QVERIFY(api.waitForHeaders());
             QTRY_VERIFY(api.body().contains("\"online\":2"));
         }
+        a.signal(SIGTERM);
+        b.signal(SIGTERM);
+        QCOMPARE(a.waitForExit(), 0);
+        QCOMPARE(b.waitForExit(), 0);
+    }
+
+    // --reuse-port: two nodes on one port; the kernel spreads the connections over both, and
+    // a join on one reaches the sessions on the other (through Redis, as between any nodes).
+    void twoNodesShareOnePort()
+    {
+        QVERIFY(presence::test::runCommand(*m_redis, {"FLUSHALL"}).isOk());
+        NodeProcess a, b;
+        QVERIFY2(a.start(nodeArgs(QStringLiteral("node-a")) << QStringLiteral("--reuse-port")),
+                 a.log().constData());
+        const QString shared = QStringLiteral("127.0.0.1:%1").arg(a.port());
+        QVERIFY2(b.start(nodeArgs(QStringLiteral("node-b"))
+                         << QStringLiteral("--reuse-port") << QStringLiteral("--listen") << shared),
+                 b.log().constData());
+        QCOMPARE(b.port(), a.port());
+
+        constexpr int count = 16;
+        std::vector<std::unique_ptr<SseTestClient>> clients;
+        for (int i = 0; i < count; ++i) {
+            clients.push_back(std::make_unique<SseTestClient>());
+            clients.back()->open(a.port(), "/c" + QByteArray::number(i));
+            QVERIFY(clients.back()->waitForHeaders());
+        }
+        // Where each landed: the node holding its connection (presence:conns:<client>).
+        QSet<QByteArray> holders;
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                holders.clear();
+                for (int i = 0; i < count; ++i) {
+                    const RedisReply conns = presence::test::runCommand(
+                        *m_redis, {"HKEYS", "presence:conns:c" + QByteArray::number(i)});
+                    for (const RedisReply &node : conns.elements())
+                        holders.insert(node.toByteArray());
+                }
+                return holders.size() == 2;
+            },
+            5000));
+        // (16 connections all on one node: 1 in 32,768 if the kernel spreads them evenly.)
+        QCOMPARE(holders, (QSet<QByteArray>{"node-a", "node-b"}));
+
+        SseTestClient joiner;
+        joiner.open(a.port(), "/zed");
+        for (const auto &client : clients)
+            QVERIFY(client->waitForStatus(QStringLiteral("zed"), QStringLiteral("ONLINE"), 5000));
         a.signal(SIGTERM);
         b.signal(SIGTERM);
         QCOMPARE(a.waitForExit(), 0);

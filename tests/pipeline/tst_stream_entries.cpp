@@ -80,6 +80,52 @@ private Q_SLOTS:
         QCOMPARE(unknown.value(0).connections, 3);
     }
 
+    void aNodesEntryHoldsManyMembers_junkOnesAreLeftOut()
+    {
+        const QByteArray junk = "no%pe " + QByteArray(129, 'x') + " a/b/c " + QByteArray("\xff");
+        StreamEntry e{"9-0",
+                      EventId{9, 0},
+                      {{"members", "bob lobby/carol  default/dave " + junk + " erin"},
+                       {"conns", "2 x 1 0 0 0 0 0 7"},
+                       {"node", "n1"},
+                       {"ttl", "4000"}}};
+        QStringList skipped;
+        const auto group = parseHeartbeatGroup(e, nullptr, &skipped);
+        QVERIFY(group);
+        QCOMPARE(group->atMs, 9);
+        QCOMPARE(group->node, QByteArray("n1"));
+        QCOMPARE(group->ttlMs, 4000);
+        QStringList names;
+        QList<qint64> counts;
+        for (const auto &m : group->members) {
+            names.append(QString::fromUtf8(m.name));
+            counts.append(m.connections);
+        }
+        // "default/dave" is dave (the default room's members have no room in their name).
+        QCOMPARE(names, (QStringList{QStringLiteral("bob"), QStringLiteral("lobby/carol"),
+                                     QStringLiteral("dave"), QStringLiteral("erin")}));
+        // conns is by position; a word that is no count says nothing.
+        QCOMPARE(counts, (QList<qint64>{2, 0, 0, 7}));
+        QCOMPARE(skipped.size(), 4);
+        QVERIFY2(skipped[0].startsWith(QLatin1String("no%pe: ")), qPrintable(skipped[0]));
+
+        // A seed-style entry is a group of one.
+        const auto seed = parseHeartbeatGroup(StreamEntry{
+            "9-1", EventId{9, 1}, {{"client", "bob"}, {"room", "lobby"}, {"conns", "3"}}});
+        QVERIFY(seed);
+        QCOMPARE(seed->members.size(), 1);
+        QCOMPARE(seed->members[0].name, QByteArray("lobby/bob"));
+        QCOMPARE(seed->members[0].connections, 3);
+
+        // Nothing valid: junk, with the reason.
+        QString why;
+        QVERIFY(!parseHeartbeatGroup(StreamEntry{"9-2", EventId{9, 2}, {{"members", " a%b "}}},
+                                     &why, &skipped));
+        QCOMPARE(why, QStringLiteral("no valid member in the members field"));
+        QVERIFY(!parseHeartbeatGroup(StreamEntry{"9-3", EventId{9, 3}, {{"user", "bob"}}}, &why));
+        QCOMPARE(why, QStringLiteral("no client field"));
+    }
+
     void heartbeatsNeedAValidClient()
     {
         StreamEntry e{"7-0", EventId{7, 0}, {{"client", "bob"}, {"node", "n1"}, {"extra", "x"}}};

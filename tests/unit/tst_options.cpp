@@ -100,6 +100,27 @@ private Q_SLOTS:
         QVERIFY2(parsed.text.contains(mentions), qPrintable(parsed.text));
     }
 
+    void reusePortNeedsASharedRedis()
+    {
+        const auto on = parse({QStringLiteral("--reuse-port"), QStringLiteral("--redis"),
+                               QStringLiteral("redis://127.0.0.1:6379")});
+        QCOMPARE(on.outcome, OptionsParse::Outcome::Run);
+        QVERIFY(on.options.reusePort);
+        QVERIFY(!parse({}).options.reusePort);
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("PRESENCE_REUSE_PORT"), QStringLiteral("1"));
+        env.insert(QStringLiteral("PRESENCE_REDIS"), QStringLiteral("redis://127.0.0.1:6379"));
+        QVERIFY(parse({}, env).options.reusePort);
+        // Nodes sharing a port must share presence: not the memory engine, not a private Redis.
+        const auto memory = parse({QStringLiteral("--reuse-port"), QStringLiteral("--backend"),
+                                   QStringLiteral("memory")});
+        QCOMPARE(memory.outcome, OptionsParse::Outcome::Error);
+        QVERIFY2(memory.text.contains(QStringLiteral("--backend memory")), qPrintable(memory.text));
+        const auto alone = parse({QStringLiteral("--reuse-port")});
+        QCOMPARE(alone.outcome, OptionsParse::Outcome::Error);
+        QVERIFY2(alone.text.contains(QStringLiteral("needs --redis")), qPrintable(alone.text));
+    }
+
     void badEnvironmentNamesTheVariable()
     {
         QProcessEnvironment env;
