@@ -115,6 +115,7 @@ constexpr OptionSpec valueOptions[] = {
     {"mint-token", "CLIENT", "Print a signed connection token for CLIENT (needs the token secret) and exit."},
     {"token-ttl", "DURATION", "How long a minted token is valid (default 24h as 86400s)."},
     {"key-prefix", "PREFIX", "Prefix of every Redis key and stream (default none: streams are heartbeat and presence)."},
+    {"heartbeat-entry-members", "N", "Members per heartbeat stream entry this node writes (default 500; 1: the seed's one-client entries, which processors of presence before library v7 read — use it while upgrading such nodes)."},
 };
 
 constexpr auto allOptions = [] {
@@ -321,6 +322,15 @@ OptionsParse parseOptions(const QStringList &arguments, const QProcessEnvironmen
                             + *value + QLatin1Char('"'));
             *target = number;
         }
+    }
+    if (const auto value = valueOf("heartbeat-entry-members")) {
+        bool ok = false;
+        const int number = value->toInt(&ok);
+        if (!ok || number < 1 || number > heartbeatEntryMembersMax)
+            return fail(source("heartbeat-entry-members")
+                        + QStringLiteral(": expected a number from 1 to %1, got \"").arg(heartbeatEntryMembersMax)
+                        + *value + QLatin1Char('"'));
+        options.heartbeatEntryMembers = number;
     }
     // Secrets: a file named on the command line (or PRESENCE_<OPTION>_FILE), the value itself
     // in the environment, or a systemd credential (LoadCredential=; an empty one is unset).

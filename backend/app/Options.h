@@ -14,6 +14,9 @@ enum class EngineChoice { Auto, Memory, Redis };
 
 // The command line of DESIGN.md ("Command line"); every option may also come from the
 // environment as PRESENCE_<OPTION> (the command line wins).
+// The most members one heartbeat entry may carry (the processors' bulk renewal size).
+inline constexpr int heartbeatEntryMembersMax = 500;
+
 struct Options {
     bool headless = false;
     QString listenHost = QStringLiteral("127.0.0.1");
@@ -48,6 +51,8 @@ struct Options {
     std::optional<qint64> peerTimeoutMs;
     int maxSessions = 0;           // 0: the default of ConnectionLimits
     int maxSessionsPerAddress = 0; // 0: the default of ConnectionLimits
+    // Members per heartbeat entry the Redis engine writes; 1: the seed's one-client entries.
+    int heartbeatEntryMembers = 500;
     // --observe [URL]: watch a deployment read-only, through its Redis (--redis) or through a
     // node (observeUrl, http://host:port, with adminToken); nothing listens, nothing is written.
     bool observe = false;

@@ -163,6 +163,7 @@ bool PresenceBackend::createEngine(QString *error)
     config.keys.prefix = m_options.keyPrefix.toUtf8();
     config.nodeId = m_nodeId;
     config.timing = m_options.timing;
+    config.heartbeatEntryMembers = m_options.heartbeatEntryMembers;
     auto engine = std::make_unique<RedisPresenceEngine>(*url, config);
     engine->start();
     m_engine = std::move(engine);

@@ -354,8 +354,23 @@ void RedisPresenceEngine::heartbeat(const QList<RoomMember> &members)
     // its renewal. It says its TTL (so a processor with other timing honours ours) and our
     // connections of each (so a member timed out while this node was paused comes back with
     // them counted).
-    for (qsizetype first = 0; first < members.size(); first += heartbeatMembersPerEntry) {
-        const qsizetype last = std::min<qsizetype>(first + heartbeatMembersPerEntry, members.size());
+    const qsizetype perEntry = std::clamp(m_config.heartbeatEntryMembers, 1, heartbeatMembersPerEntry);
+    if (perEntry == 1) { // the seed's entries: what processors before library v7 read
+        for (const RoomMember &member : members) {
+            QList<QByteArray> add{"XADD", stream, "MINID",  "~",
+                                  minId,  "*",    "client", member.client.toString().toUtf8(),
+                                  "node", m_node, "ttl",    ttlField};
+            if (const int held = m_local.value(member, 0); held > 0)
+                add << "conns" << QByteArray::number(held);
+            if (!member.room.isDefault())
+                add << "room" << member.room.wireName().toUtf8();
+            m_commands.command(add);
+        }
+        m_heartbeatsWritten += quint64(members.size());
+        return;
+    }
+    for (qsizetype first = 0; first < members.size(); first += perEntry) {
+        const qsizetype last = std::min<qsizetype>(first + perEntry, members.size());
         QByteArray names, conns;
         names.reserve((last - first) * 24);
         conns.reserve((last - first) * 2);

@@ -7,6 +7,7 @@
 #include "redis/PresenceStreamReader.h"
 #include "redis/RedisConnection.h"
 #include "redis/RedisKeys.h"
+#include "redis/StreamEntries.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -34,6 +35,9 @@ public:
         int sweepIntervalMs = 100;      // 0 switches the reconciler's sweep off
         int sweepBatch = 1000;
         bool keyspaceNotifications = true;
+        // Members per heartbeat entry written (1..heartbeatMembersPerEntry); 1 writes the seed's
+        // one-client entries, which processors before library v7 can read.
+        int heartbeatEntryMembers = heartbeatMembersPerEntry;
     };
 
     RedisPresenceEngine(const RedisUrl &url, Config config, QObject *parent = nullptr);

@@ -48,8 +48,8 @@ struct Node {
     QList<QPair<qint64, PresenceEvent>> events;
     QElapsedTimer sinceStart;
 
-    Node(const RedisUrl &url, const QString &name)
-        : engine(url, config(name))
+    Node(const RedisUrl &url, const QString &name, int heartbeatEntryMembers = heartbeatMembersPerEntry)
+        : engine(url, config(name, heartbeatEntryMembers))
         , local(engine, clock)
     {
         sinceStart.start();
@@ -60,10 +60,11 @@ struct Node {
         engine.start();
         local.start();
     }
-    static RedisPresenceEngine::Config config(const QString &name)
+    static RedisPresenceEngine::Config config(const QString &name, int heartbeatEntryMembers)
     {
         RedisPresenceEngine::Config c;
         c.nodeId = name;
+        c.heartbeatEntryMembers = heartbeatEntryMembers;
         c.timing = PresenceTiming{heartbeatMs, ttlFactor, 0};
         c.sweepIntervalMs = 50;
         return c;
@@ -111,9 +112,9 @@ class TestRedisEngine : public QObject {
 
     QStringList streamTransitions() { return presence::test::streamTransitions(*m_redis); }
 
-    std::unique_ptr<Node> startNode(const QString &name)
+    std::unique_ptr<Node> startNode(const QString &name, int heartbeatEntryMembers = heartbeatMembersPerEntry)
     {
-        auto node = std::make_unique<Node>(m_server.url(), name);
+        auto node = std::make_unique<Node>(m_server.url(), name, heartbeatEntryMembers);
         if (!QTest::qWaitFor([&] { return node->engine.isReady(); }, 10000))
             qWarning() << "node" << name << "not ready:" << node->engine.health().detail;
         return node;
@@ -239,6 +240,33 @@ private Q_SLOTS:
                 return false;
             },
             3000));
+    }
+
+    // --heartbeat-entry-members 1: the seed's one-client entries, for processors before v7
+    // in a deployment being upgraded; still read by ours.
+    void oneMemberEntriesForOlderProcessors()
+    {
+        auto node = startNode(QStringLiteral("n1"), 1);
+        node->local.open(id("hal"));
+        node->local.open(RoomMember{*RoomName::fromString(QStringLiteral("lobby")), id("ida")});
+        QVERIFY(node->saw(QStringLiteral("hal ONLINE heartbeat")) || node->saw(QStringLiteral("hal ONLINE connect")));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                bool hal = false;
+                bool ida = false;
+                for (const StreamEntry &e : parseStreamEntries(run({"XRANGE", "heartbeat", "-", "+"}))) {
+                    if (!e.value("members").isNull())
+                        return false; // never a many-member entry
+                    hal = hal || (e.value("client") == "hal" && e.value("room").isNull() && e.value("conns") == "1");
+                    ida = ida || (e.value("client") == "ida" && e.value("room") == "lobby");
+                }
+                return hal && ida;
+            },
+            3000));
+        // Still renewed by the processors: no timeout after several TTLs.
+        QTest::qWait(int(3 * heartbeatMs * ttlFactor));
+        QVERIFY(!seen().contains(QStringLiteral("hal OFFLINE timeout")));
+        QCOMPARE(run({"HGET", "presence:status", "hal"}).toByteArray(), QByteArray("ONLINE"));
     }
 
     void entriesLeftPendingByACrashedProcessorAreClaimed()

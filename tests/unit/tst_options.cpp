@@ -121,6 +121,22 @@ private Q_SLOTS:
         QVERIFY2(alone.text.contains(QStringLiteral("needs --redis")), qPrintable(alone.text));
     }
 
+    void heartbeatEntryMembers()
+    {
+        QCOMPARE(parse({}).options.heartbeatEntryMembers, 500);
+        QCOMPARE(parse({QStringLiteral("--heartbeat-entry-members"), QStringLiteral("1")})
+                     .options.heartbeatEntryMembers,
+                 1);
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("PRESENCE_HEARTBEAT_ENTRY_MEMBERS"), QStringLiteral("50"));
+        QCOMPARE(parse({}, env).options.heartbeatEntryMembers, 50);
+        for (const char *bad : {"0", "501", "many", "-1"}) {
+            const auto parsed = parse({QStringLiteral("--heartbeat-entry-members"), QString::fromLatin1(bad)});
+            QCOMPARE(parsed.outcome, OptionsParse::Outcome::Error);
+            QVERIFY2(parsed.text.contains(QStringLiteral("from 1 to 500")), qPrintable(parsed.text));
+        }
+    }
+
     void badEnvironmentNamesTheVariable()
     {
         QProcessEnvironment env;
