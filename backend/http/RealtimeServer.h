@@ -1,11 +1,13 @@
 #pragma once
 
 #include "Metrics.h"
+#include "RoomFeed.h"
 #include "RoomSnapshotCache.h"
 #include "SseSession.h"
 #include "engine/LocalClients.h"
 #include "engine/PresenceEngine.h"
 
+#include <QDeadlineTimer>
 #include <QHash>
 #include <QSet>
 #include <QTimer>
@@ -18,7 +20,8 @@ namespace presence {
 // replays what it missed since Last-Event-ID), fans every presence change out to the sessions
 // of other clients in the same room, keeps idle streams alive and drops sessions that stop
 // reading. Changes are queued per session and flushed once per event-loop pass, so a burst
-// of N changes costs each session one write, not N.
+// of N changes costs each session one write, not N; a session that is behind takes them from
+// its room's feed (RoomFeed), where each is held once for all such sessions.
 class RealtimeServer final : public QObject {
     Q_OBJECT
 public:
@@ -84,8 +87,10 @@ private:
     RoomSnapshotCache m_snapshots;
     QHash<SseSession *, std::shared_ptr<SseSession>> m_sessions;
     QHash<RoomName, QSet<SseSession *>> m_sessionsByRoom;
-    QList<SseSession *> m_queued; // sessions with events waiting for flushQueued()
+    QHash<RoomName, std::shared_ptr<RoomFeed>> m_feeds; // a room's, while it has sessions
+    QSet<RoomName> m_dirtyRooms; // rooms whose feeds grew since the last flushQueued()
     QTimer m_flushTimer;
+    QDeadlineTimer m_nextFlushAllowed{0}; // a busy room's coalescing window (flushQueued())
     QHash<QHostAddress, int> m_sessionsByPeer;
     QTimer m_keepaliveTimer;
     // Roster resets so far: a replay fetched across one is replaced by a fresh roster (the
