@@ -19,9 +19,10 @@ namespace presence {
 // The SSE side of a node: opens sessions, gives each the roster of its rooms on connect (or
 // replays what it missed since Last-Event-ID), fans every presence change out to the sessions
 // of other clients in the same room, keeps idle streams alive and drops sessions that stop
-// reading. Changes are queued per session and flushed once per event-loop pass, so a burst
-// of N changes costs each session one write, not N; a session that is behind takes them from
-// its room's feed (RoomFeed), where each is held once for all such sessions.
+// reading. Each change is formatted once into its room's feed (RoomFeed); once per event-loop
+// pass (a longer window while flushes are costly) every session of a room that changed takes
+// what follows its cursor, so a burst of N changes costs each session one write, not N, and a
+// session that is behind costs a cursor, not a copy.
 class RealtimeServer final : public QObject {
     Q_OBJECT
 public:

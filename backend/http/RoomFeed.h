@@ -10,11 +10,11 @@
 
 namespace presence {
 
-// The live events of one room, each formatted once, for the sessions of that room that are
-// behind (their reader is slower than the room): such a session holds a cursor into the feed
-// instead of a copy of every frame, and takes what follows its cursor as its socket drains.
-// A join storm of N clients is N² frames written; held per session that was N² bytes in this
-// process (2.8 GiB at N = 5,000), held here it is N frames however many sessions are behind.
+// The live events of one room, each formatted once, for every session of that room: a session
+// holds a cursor into the feed instead of a copy of every frame, and takes what follows its
+// cursor at a flush or as its socket drains. A join storm of N clients is N² frames written;
+// held per session that was N² bytes in this process for the readers that fell behind
+// (2.8 GiB at N = 5,000), held here it is N frames however many sessions are behind.
 //
 // Presence is state, not a log: a member's change that a later change of the same member
 // supersedes is skipped by a session more than `keepTransitionsBytes` behind the end (it gets
@@ -22,8 +22,7 @@ namespace presence {
 // feed once no cursor within that distance can still want it. Closer to the end every
 // transition is kept. So the feed is bounded by the room's members, not by its event count.
 //
-// Nothing is stored while no cursor is attached: a room whose sessions all keep up costs a
-// counter per event.
+// An entry goes once every cursor passed it; nothing is stored while no cursor is attached.
 class RoomFeed final {
 public:
     struct Entry {
