@@ -63,9 +63,14 @@ def main():
             problems.append(f"{name}: no session established ({r.get('failures')})")
         elif r and r.get("kind") == "fanout" and not r.get("probe", {}).get("arrivals"):
             problems.append(f"{name}: the probe's ONLINE reached no session")
+    peer = load("peer.json") or {}
+    if not peer.get("skipped"):
+        runs("storm-peer-*.json", 1)  # the peer in the same storms
     for name, r in runs("storm-*.json", 2):
         if not r:
             continue
+        if mode == "smoke" and r.get("droppedAfterEstablished", 0):
+            problems.append(f"{name}: {r['droppedAfterEstablished']} sessions dropped during the storm")
         ro = r.get("roster", {})
         if ro.get("complete", 0) == 0:
             problems.append(f"{name}: no session ever held its full roster")

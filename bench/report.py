@@ -320,13 +320,15 @@ def storm_sections(results, w):
       "ONLINE, snapshot or live event); bytes and events are what the N sessions had received by then. "
       "*Peak memory* is the node's VmHWM (peak RSS since it started; a fresh node per storm). After the "
       "storm settled, one more client joins: *fan-out after* is that join's p99 from its `connect()` to N "
-      "distinct-client sessions.")
+      "distinct-client sessions. *Dropped*: sessions the node closed after they were established (a node "
+      "that drops slow readers). The Node.js peer (`bench/peers/node`) runs the same storms, a fresh "
+      "process on a fresh redis-server each.")
     w("")
     if not storms:
         w("Not measured in this run.")
         w("")
     else:
-        w("| engine | N | established / failed | storm time | bytes / events received | establish p50 / p99 / max | "
+        w("| engine | N | established / failed / dropped | storm time | bytes / events received | establish p50 / p99 / max | "
           "peak memory (VmHWM; at start) | RSS settled | fan-out after, p99 |")
         w("|---|---|---|---|---|---|---|---|---|")
         notes = []
@@ -334,7 +336,7 @@ def storm_sections(results, w):
             state, nbytes, events, e, peak, hwm0, settled = storm_row(r)
             lat = r.get("probe", {}).get("latencyUs", {})
             w(f"| {r.get('engine')} | {fmt_int(r.get('sessions'))} | {fmt_int(r.get('established'))} / "
-              f"{fmt_int(r.get('failed'))} | {state} | {fmt_int(nbytes)} / {fmt_int(events)} | "
+              f"{fmt_int(r.get('failed'))} / {fmt_int(r.get('droppedAfterEstablished'))} | {state} | {fmt_int(nbytes)} / {fmt_int(events)} | "
               f"{fmt_ms(e.get('p50'))} / {fmt_ms(e.get('p99'))} / {fmt_ms(e.get('max'))} | "
               f"{fmt_mib(peak)} ({fmt_mib(hwm0)}) | {fmt_mib(settled)} | {fmt_ms(lat.get('p99'))} |")
             if r.get("failures"):

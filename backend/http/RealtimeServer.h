@@ -1,11 +1,13 @@
 #pragma once
 
 #include "Metrics.h"
+#include "RoomFeed.h"
 #include "RoomSnapshotCache.h"
 #include "SseSession.h"
 #include "engine/LocalClients.h"
 #include "engine/PresenceEngine.h"
 
+#include <QDeadlineTimer>
 #include <QHash>
 #include <QSet>
 #include <QTimer>
@@ -17,8 +19,10 @@ namespace presence {
 // The SSE side of a node: opens sessions, gives each the roster of its rooms on connect (or
 // replays what it missed since Last-Event-ID), fans every presence change out to the sessions
 // of other clients in the same room, keeps idle streams alive and drops sessions that stop
-// reading. Changes are queued per session and flushed once per event-loop pass, so a burst
-// of N changes costs each session one write, not N.
+// reading. Each change is formatted once into its room's feed (RoomFeed); once per event-loop
+// pass (a longer window while flushes are costly) every session of a room that changed takes
+// what follows its cursor, so a burst of N changes costs each session one write, not N, and a
+// session that is behind costs a cursor, not a copy.
 class RealtimeServer final : public QObject {
     Q_OBJECT
 public:
@@ -84,8 +88,10 @@ private:
     RoomSnapshotCache m_snapshots;
     QHash<SseSession *, std::shared_ptr<SseSession>> m_sessions;
     QHash<RoomName, QSet<SseSession *>> m_sessionsByRoom;
-    QList<SseSession *> m_queued; // sessions with events waiting for flushQueued()
+    QHash<RoomName, std::shared_ptr<RoomFeed>> m_feeds; // a room's, while it has sessions
+    QSet<RoomName> m_dirtyRooms; // rooms whose feeds grew since the last flushQueued()
     QTimer m_flushTimer;
+    QDeadlineTimer m_nextFlushAllowed{0}; // a busy room's coalescing window (flushQueued())
     QHash<QHostAddress, int> m_sessionsByPeer;
     QTimer m_keepaliveTimer;
     // Roster resets so far: a replay fetched across one is replaced by a fresh roster (the

@@ -1,6 +1,13 @@
 #include "RoomSnapshotCache.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace presence {
+
+namespace {
+constexpr qsizetype minChangedMembers = 16;
+} // namespace
 
 RoomSnapshotCache::RoomSnapshotCache(const PresenceEngine &engine, Limits limits)
     : m_engine(engine)
@@ -64,7 +71,13 @@ void RoomSnapshotCache::record(const PresenceEvent &event)
     if (found == m_rooms.end())
         return;
     found->changed.insert(event.client, event);
-    if (found->changed.size() > m_limits.maxChangedMembers)
+    // Each joiner formats the changed members for itself, a rebuild formats the whole roster
+    // once for all: in a join storm (a change per joiner) rebuilding past √rows changes keeps
+    // both near √rows per joiner; before, a 5,000 storm formatted up to 1,024 rows per joiner.
+    const auto rows = qsizetype(std::sqrt(double(found->roster->rows())));
+    const qsizetype limit =
+        std::clamp<qsizetype>(2 * rows, minChangedMembers, m_limits.maxChangedMembers);
+    if (found->changed.size() > limit)
         m_rooms.erase(found); // the next joiner rebuilds it
 }
 

@@ -12,8 +12,8 @@ namespace presence {
 // since. A joiner gets the shared roster without the rows of the members that changed (and
 // its own), then those members' current state: the roster as of now, every row
 // "snapshot":true, so joiners at different ids share one formatted roster. An entry is
-// rebuilt once more than `maxChangedMembers` changed, once it is older than `maxAgeMs`, or
-// when the engine replaced its roster wholesale.
+// rebuilt once more than 2·√rows (at most `maxChangedMembers`) changed, once it is older
+// than `maxAgeMs`, or when the engine replaced its roster wholesale.
 class RoomSnapshotCache final {
 public:
     struct Limits {

@@ -27,6 +27,7 @@ SseSession::SseSession(ClientId client, QList<RoomName> rooms, QHttpServerRespon
                        const QList<QPair<QByteArray, QByteArray>> &extraHeaders, QObject *parent)
     : QObject(parent)
     , m_client(std::move(client))
+    , m_clientHash(qHash(m_client))
     , m_rooms(std::move(rooms))
     , m_responder(std::move(responder))
     , m_socket(m_responder.socket())
@@ -57,7 +58,11 @@ SseSession::SseSession(ClientId client, QList<RoomName> rooms, QHttpServerRespon
             [this] { close(CloseReason::ClientClosed); });
     connect(m_socket, &QObject::destroyed, this, [this] { close(CloseReason::ClientClosed); });
     connect(m_socket, &QAbstractSocket::errorOccurred, this, &SseSession::onSocketError);
-    connect(m_socket, &QAbstractSocket::bytesWritten, this, &SseSession::pump);
+    m_lastProgressMs = QDateTime::currentMSecsSinceEpoch();
+    connect(m_socket, &QAbstractSocket::bytesWritten, this, [this] {
+        m_lastProgressMs = QDateTime::currentMSecsSinceEpoch();
+        pump();
+    });
 
     // The response head is written here rather than through the responder, in one write with
     // the first event, so it can go straight to the kernel: the responder's writes go through
@@ -74,6 +79,11 @@ SseSession::SseSession(ClientId client, QList<RoomName> rooms, QHttpServerRespon
                 QMetaObject::invokeMethod(this, &SseSession::releaseBuffers, Qt::QueuedConnection);
         });
     }
+}
+
+SseSession::~SseSession()
+{
+    unfollowFeeds();
 }
 
 void SseSession::onSocketError(QAbstractSocket::SocketError error)
@@ -176,71 +186,44 @@ QByteArray SseSession::format(const PresenceEvent &event, bool snapshot)
     return out;
 }
 
-bool SseSession::queueEvent(const PresenceEvent &event, const QByteArray &frame)
+void SseSession::followFeeds(std::vector<std::shared_ptr<RoomFeed>> feeds, Metrics *metrics)
 {
-    if (!m_open)
-        return false;
-    if (m_replaying) {
-        m_heldBack.append(event);
-        return false;
-    }
-    if (!event.id.isNull() && event.id <= m_lastSent)
-        return false;
-    m_queued += frame.isNull() ? format(event, false) : frame;
-    if (event.id > m_lastSent)
-        m_lastSent = event.id;
-    return true;
+    unfollowFeeds();
+    m_feeds = std::move(feeds);
+    m_metrics = metrics;
+    m_cursors.reserve(m_feeds.size());
+    for (const auto &feed : m_feeds)
+        m_cursors.push_back(feed->attach());
 }
 
-bool SseSession::queueCorrection(const QByteArray &frame)
+void SseSession::unfollowFeeds()
 {
-    if (!m_open || m_replaying)
-        return false;
-    m_queued += frame;
-    return true;
+    for (size_t i = 0; i < m_cursors.size(); ++i)
+        m_feeds[i]->detach(m_cursors[i]);
+    m_cursors.clear();
+}
+
+void SseSession::skipToFeedEnds()
+{
+    for (size_t i = 0; i < m_cursors.size(); ++i)
+        m_feeds[i]->move(m_cursors[i], m_feeds[i]->end());
 }
 
 bool SseSession::flush()
 {
-    if (m_queued.isEmpty())
+    if (!m_open)
         return false;
-    if (!m_paced.empty()) {
-        // Live events wait behind the paced output; they alone count against the limits.
-        checkBackpressure(QDateTime::currentMSecsSinceEpoch());
-        return false;
-    }
-    write(std::exchange(m_queued, {}));
-    return true;
-}
-
-void SseSession::sendEvent(const PresenceEvent &event, bool snapshot)
-{
-    if (!snapshot) {
-        queueEvent(event);
-        flush();
-        return;
-    }
-    sendSnapshot({event});
-}
-
-void SseSession::sendSnapshot(const QList<PresenceEvent> &online)
-{
-    QByteArray batch;
-    EventId last;
-    for (const PresenceEvent &event : online) {
-        batch += format(event, true);
-        last = std::max(last, event.id);
-    }
-    flush();
-    if (!batch.isEmpty())
-        sendPaced({pieceOf(std::move(batch))}, last);
+    const quint64 writesBefore = m_writes;
+    pump();
+    checkBackpressure(QDateTime::currentMSecsSinceEpoch());
+    return m_writes != writesBefore;
 }
 
 void SseSession::sendPaced(QList<Piece> pieces, EventId lastId)
 {
     if (!m_open)
         return;
-    // Whatever live events were queued before this go first: they are older.
+    // Whatever live events came before this go first: they are older.
     flush();
     for (Piece &piece : pieces) {
         if (piece.size() > 0)
@@ -259,34 +242,111 @@ qint64 SseSession::pacedBytesLeft() const
     return left;
 }
 
+QByteArray SseSession::takeFromFeeds(qsizetype limit)
+{
+    // The next entry of every feed, merged by id (a session in one room, the usual case, just
+    // walks its feed); positions are committed once for the batch.
+    QByteArray batch;
+    const auto take = [&](const RoomFeed::Entry &entry) {
+        const bool repeat = !entry.correction && !entry.id.isNull() && entry.id <= m_lastSent;
+        const bool own = entry.clientHash == m_clientHash && entry.client == m_client;
+        if (own || repeat)
+            return;
+        if (batch.isEmpty())
+            batch.reserve(limit + 4096);
+        batch += entry.frame;
+        if (!entry.correction && entry.id > m_lastSent)
+            m_lastSent = entry.id;
+        if (m_metrics)
+            ++m_metrics->eventsSent;
+    };
+    if (m_cursors.size() == 1) {
+        RoomFeed &feed = *m_feeds.front();
+        RoomFeed::Cursor at = m_cursors.front();
+        RoomFeed::Cursor through;
+        while (batch.size() < limit) {
+            const RoomFeed::Entry *entry = feed.next(at, &through);
+            at = through;
+            if (!entry)
+                break;
+            take(*entry);
+        }
+        feed.move(m_cursors.front(), at);
+        return batch;
+    }
+    const size_t feeds = m_cursors.size();
+    std::vector<RoomFeed::Cursor> at(m_cursors);
+    std::vector<RoomFeed::Cursor> through(feeds);
+    std::vector<const RoomFeed::Entry *> next(feeds);
+    for (size_t i = 0; i < feeds; ++i)
+        next[i] = m_feeds[i]->next(at[i], &through[i]);
+    while (batch.size() < limit) {
+        size_t pick = feeds;
+        for (size_t i = 0; i < feeds; ++i) {
+            if (next[i] && (pick == feeds || next[i]->id < next[pick]->id))
+                pick = i;
+        }
+        if (pick == feeds) {
+            at = through; // every feed read to its end
+            break;
+        }
+        take(*next[pick]);
+        at[pick] = through[pick];
+        next[pick] = m_feeds[pick]->next(at[pick], &through[pick]);
+    }
+    for (size_t i = 0; i < feeds; ++i)
+        m_feeds[i]->move(m_cursors[i], at[i]);
+    return batch;
+}
+
+qint64 SseSession::liveBacklog() const
+{
+    // Paced output waits in the process a chunk at a time however large it is: not counted.
+    qint64 queued = m_paced.empty() && m_socket ? m_socket->bytesToWrite() : 0;
+    // While a replay is fetched the feeds wait for it: that is the fetch's time, not the reader's.
+    for (size_t i = 0; i < m_cursors.size() && !m_replaying; ++i)
+        queued += m_feeds[i]->bytesAfter(m_cursors[i]);
+    return queued;
+}
+
 void SseSession::pump()
 {
     // Re-entered from write() → bytesWritten in some Qt paths; one loop at a time.
     if (m_pumping || !m_open || !m_socket)
         return;
     m_pumping = true;
-    while (m_open && !m_paced.empty() && m_socket->bytesToWrite() < m_limits.pacedChunkBytes) {
-        // The piece is taken off first: a failing write closes the session, which clears
-        // m_paced under our feet.
-        Piece piece = m_paced.front();
-        const qsizetype n = std::min<qsizetype>(piece.size(), m_limits.pacedChunkBytes);
-        if (n == piece.size())
-            m_paced.pop_front();
-        else
-            m_paced.front().begin += n;
-        write(piece.bytes->constData() + piece.begin, n);
+    while (m_open && m_socket->bytesToWrite() < m_limits.pacedChunkBytes) {
+        if (!m_paced.empty()) {
+            // The piece is taken off first: a failing write closes the session, which clears
+            // m_paced under our feet.
+            Piece piece = m_paced.front();
+            const qsizetype n = std::min<qsizetype>(piece.size(), m_limits.pacedChunkBytes);
+            if (n == piece.size())
+                m_paced.pop_front();
+            else
+                m_paced.front().begin += n;
+            write(piece.bytes->constData() + piece.begin, n);
+            continue;
+        }
+        if (m_replaying)
+            break; // the feeds follow the replay
+        // The paced output is all with the kernel or in the socket's buffer: the live events
+        // that came meanwhile follow.
+        const QByteArray batch = takeFromFeeds(m_limits.pacedChunkBytes);
+        if (batch.isEmpty())
+            break;
+        if (m_metrics)
+            ++m_metrics->eventWrites;
+        write(batch);
     }
     m_pumping = false;
-    // The paced output is all with the kernel or in the socket's buffer: the live events that
-    // waited behind it follow.
-    if (m_open && m_paced.empty() && !m_queued.isEmpty())
-        flush();
 }
 
 void SseSession::finishReplay(const QList<PresenceEvent> &replayed)
 {
+    // What came while the replay was fetched waits in the feeds, after it; the id check skips
+    // what the replay already holds.
     m_replaying = false;
-    const QList<PresenceEvent> held = std::exchange(m_heldBack, {});
     QByteArray batch;
     EventId last;
     for (const PresenceEvent &event : replayed) {
@@ -297,8 +357,6 @@ void SseSession::finishReplay(const QList<PresenceEvent> &replayed)
     }
     if (!batch.isEmpty())
         sendPaced({pieceOf(std::move(batch))}, last);
-    for (const PresenceEvent &event : held)
-        queueEvent(event);
     flush();
 }
 
@@ -330,6 +388,7 @@ void SseSession::write(const char *data, qsizetype size)
                                  MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n > 0) {
             sent = n;
+            m_lastProgressMs = QDateTime::currentMSecsSinceEpoch();
         } else if (n < 0 && errno == ETIMEDOUT) {
             close(timeoutReason());
             return;
@@ -351,10 +410,13 @@ void SseSession::checkBackpressure(qint64 nowMs)
 {
     if (!m_open || !m_socket)
         return;
-    // The limits watch the live backlog only: paced output waits in the process a chunk at a
-    // time, however large it is, and live events wait behind it in m_queued.
-    const qint64 queued = m_paced.empty() ? m_socket->bytesToWrite() : m_queued.size();
-    if (queued > m_limits.hardQueuedBytes) {
+    // A reader that is behind but keeps taking bytes is left alone: what it has still to get
+    // waits in the room's feeds, bounded by the room's members. One that took nothing for
+    // the time allowed while over a limit is stuck.
+    const qint64 queued = liveBacklog();
+    const qint64 stalledMs = nowMs - m_lastProgressMs;
+    if (queued > m_limits.hardQueuedBytes &&
+        stalledMs >= std::min<qint64>(m_limits.slowReaderMs, 1000)) {
         close(CloseReason::SlowReader);
         return;
     }
@@ -364,7 +426,8 @@ void SseSession::checkBackpressure(qint64 nowMs)
     }
     if (m_overSoftLimitSinceMs < 0)
         m_overSoftLimitSinceMs = nowMs;
-    else if (nowMs - m_overSoftLimitSinceMs >= m_limits.slowReaderMs)
+    else if (nowMs - m_overSoftLimitSinceMs >= m_limits.slowReaderMs &&
+             stalledMs >= m_limits.slowReaderMs)
         close(CloseReason::SlowReader);
 }
 
@@ -372,9 +435,9 @@ void SseSession::close(CloseReason reason)
 {
     if (!m_open)
         return;
-    m_open = false;
     m_paced.clear();
-    m_queued.clear();
+    unfollowFeeds();
+    m_open = false;
     if (m_socket) {
         disconnect(m_socket, nullptr, this, nullptr);
         if (reason == CloseReason::ServerShutdown)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "Metrics.h"
+#include "RoomFeed.h"
 #include "model/ClientId.h"
 #include "model/PresenceEvent.h"
 #include "model/RoomName.h"
@@ -11,6 +13,8 @@
 #include <QTcpSocket>
 #include <deque>
 #include <memory>
+#include <utility>
+#include <vector>
 
 namespace presence {
 
@@ -23,6 +27,12 @@ namespace presence {
 // sessions, and goes out as the socket drains: a roster of any size reaches a reader at the
 // speed it reads, holding at most one chunk in this process. Live events wait behind it, in
 // order, and only they count against the slow-reader limits.
+//
+// Live events are not queued per session: each is formatted once into the feed of its room
+// (RoomFeed), where the session holds a cursor, and a flush (once per event-loop pass) or the
+// socket draining takes what follows the cursor in one write. A session whose reader is behind
+// costs no memory of its own, and one far behind is sent each member's latest change. Such a
+// reader is dropped as slow only when it also stops taking bytes (see checkBackpressure()).
 class SseSession final : public QObject {
     Q_OBJECT
 public:
@@ -37,8 +47,13 @@ public:
     Q_ENUM(CloseReason)
 
     struct Limits {
-        qint64 softQueuedBytes = 256 * 1024; // live backlog above this for too long ⇒ dropped
-        qint64 hardQueuedBytes = 4 * 1024 * 1024; // live backlog above this ⇒ dropped at once
+        // The live backlog counts every change not yet sent (superseded ones too), as if each
+        // were queued. A reader that takes no byte for slowReaderMs while above the soft limit,
+        // or for min(slowReaderMs, 1 s) while above the hard one, is dropped; one that keeps
+        // reading is not (its feed is bounded by the room's members). Closer to the end than
+        // the soft limit it is sent every transition, further behind each member's latest.
+        qint64 softQueuedBytes = 256 * 1024;
+        qint64 hardQueuedBytes = 4 * 1024 * 1024;
         qint64 slowReaderMs = 10000;
         // TCP_USER_TIMEOUT on the socket: the kernel ends a connection whose data stays
         // unacknowledged (a peer that vanished without FIN or RST), or whose receive window
@@ -47,7 +62,9 @@ public:
         qint64 peerTimeoutMs = 6000;
         // Paced output goes to the socket a chunk at a time, the next when less than one is
         // still waiting in this process.
-        qint64 pacedChunkBytes = 64 * 1024;
+        // Small: it is also about what a session that is behind holds in its socket's buffer
+        // (a 5,000 join storm: 5,000 such buffers).
+        qint64 pacedChunkBytes = 16 * 1024;
         // Hand bytes to the kernel at once when Qt's send buffer is empty (the usual case),
         // instead of queueing them for the event loop's next write notification. Off: every
         // write goes through QTcpSocket's buffer (the baseline the benchmarks compare with).
@@ -74,39 +91,35 @@ public:
                Limits limits, qint64 retryMs,
                const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {},
                QObject *parent = nullptr);
+    ~SseSession() override;
 
     const ClientId &client() const { return m_client; }
+    // qHash(client()): a broadcast to a big room tells the sender's own session apart cheaply.
+    size_t clientHash() const { return m_clientHash; }
     const QList<RoomName> &rooms() const { return m_rooms; }
     bool isIn(const RoomName &room) const { return m_rooms.contains(room); }
     const QHostAddress &peer() const { return m_peer; }
     bool isOpen() const { return m_open; }
 
-    // Live events arriving while a Last-Event-ID replay is being fetched are held back,
-    // then sent after it, with anything at or below the last id sent skipped.
+    // Live events arriving while a Last-Event-ID replay is being fetched wait in the feeds,
+    // then follow it, with anything at or below the last id sent skipped.
     void beginReplay() { m_replaying = true; }
     void finishReplay(const QList<PresenceEvent> &replayed);
 
-    // Queues the event; it goes out with the others queued in this pass at flush(), so a
-    // burst of changes costs one socket write, not one per change. Returns false when the
-    // event was not queued (closed, replaying, or already sent).
-    // `frame` is the event as format() writes it: a broadcast formats an event once for all
-    // its sessions.
-    bool queueEvent(const PresenceEvent &event, const QByteArray &frame);
-    bool queueEvent(const PresenceEvent &event) { return queueEvent(event, {}); }
-    // A correction after a roster resync (PresenceEvent::correction): queued like an event but
-    // never skipped for its id, which the session has sent already. A session fetching a
-    // replay is not given it (returns false): the replay's owner sends it a fresh roster.
-    bool queueCorrection(const QByteArray &frame);
+    // The feeds of this session's rooms, in the order of rooms(): the session follows each
+    // from its end (what it is sent first, the roster or a replay, covers what came before).
+    // `metrics` counts the events and writes.
+    void followFeeds(std::vector<std::shared_ptr<RoomFeed>> feeds, Metrics *metrics);
+    // Moves every cursor to its feed's end: a roster at the engine's newest id was just
+    // handed over, which holds all of it (corrections too).
+    void skipToFeedEnds();
     // The stream's response head and its retry line, for every SSE route.
     static QByteArray responseHead(const QList<QPair<QByteArray, QByteArray>> &extraHeaders,
                                    qint64 retryMs);
     static QByteArray format(const PresenceEvent &event, bool snapshot);
-    // Writes what queueEvent() gathered, in one write (after any paced output). Returns
-    // whether anything was written.
+    // Writes what the feeds hold for this session, in one write per chunk (after any paced
+    // output). Returns whether anything was written.
     bool flush();
-    bool hasQueued() const { return !m_queued.isEmpty(); }
-    void sendEvent(const PresenceEvent &event, bool snapshot = false);
-    void sendSnapshot(const QList<PresenceEvent> &online);
     // Paced output (see above); `lastId` is the newest event id the pieces carry, so live
     // events up to it are not sent again.
     void sendPaced(QList<Piece> pieces, EventId lastId);
@@ -130,11 +143,15 @@ private:
     void write(const char *data, qsizetype size);
     void write(const QByteArray &bytes) { write(bytes.constData(), bytes.size()); }
     void pump();
+    void unfollowFeeds();
+    QByteArray takeFromFeeds(qsizetype limit);
+    qint64 liveBacklog() const;
     void releaseBuffers();
     void onSocketError(QAbstractSocket::SocketError error);
     CloseReason timeoutReason() const;
 
     ClientId m_client;
+    size_t m_clientHash = 0;
     QList<RoomName> m_rooms;
     QHostAddress m_peer;
     QHttpServerResponder m_responder;
@@ -143,9 +160,11 @@ private:
     QPointer<QAbstractSocket> m_socket;
     Limits m_limits;
     EventId m_lastSent;
-    QList<PresenceEvent> m_heldBack;
-    QByteArray m_queued;
     std::deque<Piece> m_paced;
+    std::vector<std::shared_ptr<RoomFeed>> m_feeds;
+    std::vector<RoomFeed::Cursor> m_cursors; // one per feed
+    Metrics *m_metrics = nullptr;
+    qint64 m_lastProgressMs = 0; // the kernel last took bytes of this stream (ms)
     qint64 m_overSoftLimitSinceMs = -1;
     qint64 m_windowShutSinceMs = -1; // the peer's receive window seen shut since (ms)
     quint64 m_ackedWhenShut = 0;     // tcpi_bytes_acked then

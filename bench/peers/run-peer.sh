@@ -2,8 +2,10 @@
 # load generator and the same harness on bench/peers/node, plus the heartbeat drain
 # (bench/heartbeat/drain.py) of our node and of the peer, each on a fresh private redis-server.
 # Uses run.sh's variables and helpers (mode, work, out, root, loadgen, presence, pids, log,
-# start_redis, run_waited, stop_pid, held_*, fanout_sizes, ramp, clients, hb_requests, hb_clients).
-# Writes held-peer.json, fanout-peer-N.json (the same tables as ours), drain-{ours,peer}.json and
+# start_redis, run_waited, stop_pid, held_*, fanout_sizes, ramp, clients, storm_sizes,
+# storm_max_seconds, hb_requests, hb_clients).
+# Writes held-peer.json, fanout-peer-N.json, storm-peer-N.json (the same tables as ours),
+# drain-{ours,peer}.json and
 # peer.json (versions, load) into $out.
 # shellcheck shell=bash disable=SC2154 # the variables are run.sh's
 
@@ -71,6 +73,28 @@ peer_fanout() {
     stop_pid "$redis_pid"
 }
 
+# The join storm of bench/run.sh (section e), the same sizes and load generator arguments: N
+# distinct clients into one room at once, a fresh peer (so its VmHWM is the storm's peak).
+peer_storm() {
+    local n
+    start_redis peer-storm
+    for n in $storm_sizes; do
+        log "join storm: peer, N=$n in 1 room (cap ${storm_max_seconds}s)"
+        redis-cli -s "$redis_sock" flushall >/dev/null
+        start_peer "storm-$n" --redis "unix://$redis_sock"
+        sleep 1
+        run_waited "$work/storm-peer-$n.json" "$work/loadgen.log" \
+            "$loadgen" --url "http://127.0.0.1:$peer_port" --sessions "$n" --rooms 1 --prefix storm- --storm \
+            --settle-ms 1500 --probe-client "probe-storm-$n" --probe-join --probe-timeout-ms 10000 \
+            --server-pid "$peer_pid" --max-seconds "$storm_max_seconds" ||
+            log "load generator: exit $? (storm not settled within ${storm_max_seconds}s)"
+        peer_tag "$work/storm-peer-$n.json" "$out/storm-peer-$n.json" \
+            "{\"engine\": \"$peer_engine\", \"roomsAsked\": 1, \"roomsSupported\": true}"
+        stop_pid "$peer_pid"
+    done
+    stop_pid "$redis_pid"
+}
+
 # Heartbeat drain, the same harness for both: H heartbeats waiting in the stream, then the
 # processor starts; time until its consumer group has read and acknowledged all of them.
 # d = 60 s so that no key expires during the drain (TTL 90 s): refreshes and first-time
@@ -107,6 +131,7 @@ peer_section() {
     load0=$(cut -d' ' -f1-3 /proc/loadavg)
     peer_held
     peer_fanout
+    peer_storm
     # Each processor on what its own nodes write: ours many members per entry (500, as
     # RedisPresenceEngine::heartbeat), the peer one per entry; ours also on the seed's entries.
     # shellcheck disable=SC2086 # PRESENCE_BENCH_NODE_ENV is a list of VAR=VALUE words

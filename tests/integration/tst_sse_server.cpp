@@ -1,6 +1,7 @@
 // The SSE server over real sockets: an in-process backend on a free port, and clients that
 // speak HTTP over QTcpSocket (SseTestClient), QNetworkAccessManager, curl and a raw socket.
 #include "HttpGet.h"
+#include "ProcessStatus.h"
 #include "RawSseStream.h"
 #include "SseTestClient.h"
 #include "app/PresenceBackend.h"
@@ -24,17 +25,7 @@ using presence::test::HttpResult;
 
 namespace {
 
-qint64 residentKiB()
-{
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
-    }
-    return -1;
-}
+qint64 residentKiB() { return presence::test::ownStatusKiB("VmRSS"); }
 
 } // namespace
 
