@@ -30,9 +30,9 @@ done
 scripts/fuzz.sh 20
 # The benchmark harness on tiny sizes with the ci build (bench targets included): it checks that
 # the harness works (nodes start, sessions connect, rosters fill, JSON, report and plots are
-# written; bench/check_results.py), not speed. Fails on any broken measurement or after 3 min.
+# written; bench/check_results.py), not speed. Fails on any broken measurement or after 4 min.
 echo "== bench smoke: bench/run.sh --smoke --no-docs (build/ci)"
-PRESENCE_BENCH_BUILD=build/ci timeout --kill-after=10 180 bench/run.sh --smoke --no-docs
+PRESENCE_BENCH_BUILD=build/ci timeout --kill-after=10 240 bench/run.sh --smoke --no-docs
 echo "== package: scripts/package.sh, then apt-get install, run, remove (ctest --preset package)"
 scripts/package.sh
 ctest --preset package
