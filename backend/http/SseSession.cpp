@@ -420,7 +420,11 @@ void SseSession::checkBackpressure(qint64 nowMs)
         close(CloseReason::SlowReader);
         return;
     }
-    if (queued <= m_limits.softQueuedBytes) {
+    // Back under the soft limit ends the watch only if the reader took bytes since it went
+    // over: a stuck one's backlog may shrink by coalescing alone (the feeds drop superseded
+    // changes) and hover around the limit without it ever reading.
+    if (queued <= m_limits.softQueuedBytes &&
+        (m_overSoftLimitSinceMs < 0 || m_lastProgressMs > m_overSoftLimitSinceMs)) {
         m_overSoftLimitSinceMs = -1;
         return;
     }

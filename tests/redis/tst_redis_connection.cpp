@@ -1,4 +1,5 @@
 #include "RedisTestServer.h"
+#include "TimingBounds.h"
 #include "redis/RedisConnection.h"
 
 #include <QElapsedTimer>
@@ -12,6 +13,7 @@
 using presence::RedisConnection;
 using presence::RedisReply;
 using presence::RedisUrl;
+using presence::test::busyMachineSlackMs;
 using presence::test::RedisTestServer;
 using State = RedisConnection::State;
 
@@ -240,19 +242,19 @@ private Q_SLOTS:
         blocked.command({"XREAD", "BLOCK", "1000", "STREAMS", "none", "$"},
                         [&](const RedisReply &r) { read = r; });
         // Bounds: the deadline (500 ms, + 1000 ms BLOCK) plus a watchdog tick (125 ms); the idle
-        // ones also wait up to one ping interval (300 ms) first. 400 ms of slack for a busy CI.
+        // ones also wait up to one ping interval (300 ms) first. Slack for a busy CI (more under ASan).
         QVERIFY(waitForState(busy, State::Down, 2000));
         const qint64 busyMs = sincePause.elapsed();
-        QVERIFY2(busyMs < 500 + 125 + 400, QByteArray::number(busyMs).constData());
+        QVERIFY2(busyMs < 500 + 125 + busyMachineSlackMs, QByteArray::number(busyMs).constData());
         QVERIFY2(busy.lastError().contains(QStringLiteral("no reply within 500 ms")),
                  qPrintable(busy.lastError()));
         QVERIFY(answer.has_value() && answer->isError());
         QVERIFY(waitForState(idle, State::Down, 2000));
         QVERIFY(waitForState(subscriber, State::Down, 2000));
-        QVERIFY2(sincePause.elapsed() < 300 + 500 + 125 + 400,
+        QVERIFY2(sincePause.elapsed() < 300 + 500 + 125 + busyMachineSlackMs,
                  QByteArray::number(sincePause.elapsed()).constData());
         QVERIFY(waitForState(blocked, State::Down, 3000));
-        QVERIFY2(sincePause.elapsed() < 1000 + 500 + 125 + 400,
+        QVERIFY2(sincePause.elapsed() < 1000 + 500 + 125 + busyMachineSlackMs,
                  QByteArray::number(sincePause.elapsed()).constData());
         QVERIFY(read.has_value() && read->isError());
         // Still paused: reconnect attempts time out in the handshake and keep failing.
