@@ -15,15 +15,9 @@ bool fail(QString *whyNot, const QString &sentence)
     return false;
 }
 
-// RESP2 sends CLUSTER SHARDS' maps as flat arrays: key, value, key, value, …
 const RedisReply *field(const RedisReply &map, QByteArrayView key)
 {
-    const QList<RedisReply> &items = map.elements();
-    for (qsizetype i = 0; i + 1 < items.size(); i += 2) {
-        if (items[i].toByteArray() == key)
-            return &items[i + 1];
-    }
-    return nullptr;
+    return respMapField(map, key);
 }
 
 QByteArray text(const RedisReply &map, QByteArrayView key)
@@ -93,6 +87,16 @@ bool parseShard(const RedisReply &map, bool tls, ClusterSlotMap::Shard *shard, Q
 }
 
 } // namespace
+
+const RedisReply *respMapField(const RedisReply &map, QByteArrayView key)
+{
+    const QList<RedisReply> &items = map.elements();
+    for (qsizetype i = 0; i + 1 < items.size(); i += 2) {
+        if (items[i].toByteArray() == key)
+            return &items[i + 1];
+    }
+    return nullptr;
+}
 
 QString clusterNodeName(const RedisUrl::HostPort &node)
 {

@@ -70,6 +70,10 @@ private:
     std::array<qint16, 16384> m_owner{}; // per slot: an index into m_addresses, -1: none
 };
 
+// The value of `key` in a RESP2 map sent as a flat array (key, value, key, value, …), as
+// CLUSTER SHARDS sends its maps; null when absent.
+const RedisReply *respMapField(const RedisReply &map, QByteArrayView key);
+
 // "host:port" ("[v6]:port"): one node's name in logs, maps and the dashboard.
 QString clusterNodeName(const RedisUrl::HostPort &node);
 

@@ -1,5 +1,6 @@
 #include "RedisClusterGroup.h"
 
+#include "redis/ClusterSlotMap.h"
 #include "redis/RespProtocol.h"
 
 #include <QDeadlineTimer>
@@ -22,12 +23,7 @@ quint16 freePort()
 
 const RedisReply *field(const RedisReply &map, QByteArrayView key)
 {
-    const QList<RedisReply> &items = map.elements();
-    for (qsizetype i = 0; i + 1 < items.size(); i += 2) {
-        if (items[i].toByteArray() == key)
-            return &items[i + 1];
-    }
-    return nullptr;
+    return respMapField(map, key);
 }
 
 // "slot owner" pairs of CLUSTER SHARDS: for each shard with a primary, its port and ranges.
