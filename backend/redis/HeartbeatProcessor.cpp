@@ -119,8 +119,8 @@ void HeartbeatProcessor::claimPending()
 // group's bookkeeping keep listing it). It goes once the living claimed its pending entries.
 void HeartbeatProcessor::pruneDeadConsumers()
 {
-    m_commands.command({"FCALL", "presence_prune_consumers", "0", m_config.keys.prefix,
-                        QByteArray::number(m_config.consumerIdleMs)},
+    m_commands.command(m_config.keys.functionCall("presence_prune_consumers")
+                           << QByteArray::number(m_config.consumerIdleMs),
                        [this](const RedisReply &reply) {
                            if (reply.isError()) {
                                qCWarning(lcHeartbeats).noquote()
@@ -187,14 +187,9 @@ void HeartbeatProcessor::process(const QList<StreamEntry> &entries)
     QList<QByteArray> call;
     qsizetype inCall = 0;
     const auto open = [&] {
-        call = {"FCALL",
-                "presence_heartbeat_groups",
-                "0",
-                m_config.keys.prefix,
-                m_config.presenceMaxLen,
-                m_config.offlineKeep,
-                QByteArray::number(m_config.ttlMs),
-                m_aliveKeys ? QByteArrayLiteral("1") : QByteArrayLiteral("0")};
+        call = m_config.keys.functionCall("presence_heartbeat_groups");
+        call << m_config.presenceMaxLen << m_config.offlineKeep << QByteArray::number(m_config.ttlMs)
+             << (m_aliveKeys ? QByteArrayLiteral("1") : QByteArrayLiteral("0"));
         inCall = 0;
     };
     open();

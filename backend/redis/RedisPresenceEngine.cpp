@@ -91,12 +91,9 @@ void RedisPresenceEngine::start()
 
 QList<QByteArray> RedisPresenceEngine::call(const char *function) const
 {
-    return {"FCALL",
-            function,
-            "0",
-            m_config.keys.prefix,
-            QByteArray::number(m_config.presenceMaxLen),
-            QByteArray::number(m_config.offlineKeep)};
+    QList<QByteArray> argv = m_config.keys.functionCall(function);
+    argv << QByteArray::number(m_config.presenceMaxLen) << QByteArray::number(m_config.offlineKeep);
+    return argv;
 }
 
 void RedisPresenceEngine::logIfError(const char *what, const RedisReply &reply)
@@ -188,12 +185,8 @@ void RedisPresenceEngine::restoreAfterReconnect()
 {
     // If Redis lost its data, hand back who this node last saw ONLINE; clients Redis still
     // knows are left alone (see presence_restore in presence.lua).
-    QList<QByteArray> args = {"FCALL",
-                              "presence_restore",
-                              "0",
-                              m_config.keys.prefix,
-                              QByteArray::number(m_config.timing.ttlMs()),
-                              m_node};
+    QList<QByteArray> args = m_config.keys.functionCall("presence_restore");
+    args << QByteArray::number(m_config.timing.ttlMs()) << m_node;
     const qsizetype fixed = args.size();
     m_mirror.forEach([&args](const ClientPresence &row) {
         if (row.status == PresenceStatus::Online)
@@ -304,8 +297,8 @@ void RedisPresenceEngine::markNodeAlive()
     QElapsedTimer sent;
     sent.start();
     m_commands.command(
-        {"FCALL", "presence_alive", "0", m_config.keys.prefix, m_node, QByteArray::number(ttl),
-         record.toJson()},
+        m_config.keys.functionCall("presence_alive")
+            << m_node << QByteArray::number(ttl) << record.toJson(),
         [this, sent](const RedisReply &reply) {
             logIfError("presence_alive", reply);
             m_roundTripMs = sent.elapsed();

@@ -87,7 +87,7 @@ private:
     void sweepNow();
     void expire(const QList<RoomMember> &members);
     void markNodeAlive();
-    // FCALL <function> 0 P maxlen keep: the arguments every transition function starts with.
+    // FCALL <function> <declared keys> P maxlen keep: how every transition function begins.
     QList<QByteArray> call(const char *function) const;
     void connectMember(const RoomMember &member, int connections);
     void logIfError(const char *what, const RedisReply &reply);

@@ -102,7 +102,7 @@ void RosterReply::read(RedisConnection &connection, const RedisKeys &keys, const
                        [parts](const RedisReply &reply) { parts->info = reply; });
     connection.command({"ZRANGE", keys.deadlines(), "0", "-1", "WITHSCORES"},
                        [parts](const RedisReply &reply) { parts->deadlines = reply; });
-    connection.command({"FCALL_RO", "presence_live_nodes", "0", keys.prefix},
+    connection.command(keys.functionCall("presence_live_nodes", "FCALL_RO"),
                        [parts, guard = QPointer<const QObject>(context),
                         done = std::move(done)](const RedisReply &reply) {
                            parts->liveNodes = reply;

@@ -28,8 +28,11 @@
                                             DUE_STEP ms before; its `expired` event starts a sweep
                                             (the heartbeat processors' fast path: one key per
                                             step of time instead of one per member)
-    P.."presence:conns:"..m        hash     node -> open connections on that node
-    P.."presence:node:"..node      string   with a TTL: the node is alive
+    P.."presence:conns"            hash     m -> JSON {node: open connections on that node}
+                                            (v7 and older: a hash P.."presence:conns:"..m per
+                                            member; read once and moved here)
+    P.."presence:node:"..node      string   with a TTL: the node is alive (for readers of
+                                            older libraries; decisions go by presence:nodes)
     P.."presence:nodes"            zset     node -> ms its liveness runs out (for readers: rows
                                             count only live nodes' connections, see info.counts)
     P.."presence:node-records"     hash     node -> JSON the node published with its liveness
@@ -38,14 +41,28 @@
     P.."presence:timeouts"         list     "at:late" per OFFLINE timeout, newest first, the last
                                             1,000 (late: ms after the member's deadline)
 
-  Keys are derived from the prefix rather than declared, so this library is for a single Redis
-  (or a primary with replicas), not Redis Cluster.
+  Keys are derived from the prefix P. Callers declare them too (FCALL f 10 <the keys below in
+  RedisKeys::declared() order> P ...), which Redis Cluster needs: with a prefix holding a hash tag
+  ("{presence-3}:") every key is in one slot, and a function either runs with all of its keys on
+  the node or is redirected before it runs. The only keys a function touches that it does not
+  declare are the fast-path hints (alive:, due:, node:): written with redis.pcall, so a hint
+  that is elsewhere (its slot migrating) is skipped and the function goes on; the deadline index
+  and the sweep stand for them. The first declared key, when there is one, names the presence
+  stream: in a cluster, the default room's shard ("{presence}:") appends to the seed's
+  `presence`, which shares its slot. Calls that declare nothing (nodes of v7) keep P.."presence".
 
   Time is the Redis server's (TIME), so nodes with skewed clocks agree on every deadline.
   Common arguments: P, maxlen (approximate cap of the presence stream), keep (offline rows kept).
 ]]
 
-local VERSION = 7 -- 7: presence_heartbeat_groups (many members per entry, bulk renewals, a due key per 20 ms of deadlines instead of an alive key per member, none while notifications are off), a first refresh reads less; 6: node records, the timeouts' lateness, presence_diagnostics; 2: rooms (members "room/client", the room field); 3: no revival by a heartbeat older than the leave; 4: a renewal is two commands; 5: bulk deletes in chunks, heartbeats carry their TTL and connections, no timeout while processors lag
+local VERSION = 8 -- 8: keys declared (the first names the presence stream), a member's connections are one field of presence:conns, node liveness from presence:nodes, hints written with pcall (Redis Cluster); 7: presence_heartbeat_groups (many members per entry, bulk renewals, a due key per 20 ms of deadlines instead of an alive key per member, none while notifications are off), a first refresh reads less; 6: node records, the timeouts' lateness, presence_diagnostics; 2: rooms (members "room/client", the room field); 3: no revival by a heartbeat older than the leave; 4: a renewal is two commands; 5: bulk deletes in chunks, heartbeats carry their TTL and connections, no timeout while processors lag
+
+-- The presence stream of the call under way (see the header): set by every entry point that
+-- writes transitions, before anything else (function calls never overlap).
+local declared_stream = nil
+local function presence_stream(P)
+  return declared_stream or (P .. 'presence')
+end
 
 local function now_ms()
   local t = redis.call('TIME')
@@ -61,18 +78,62 @@ local function info_of(P, client)
   return {}
 end
 
--- Open connections of a client on nodes that are still alive, those nodes, and each one's count.
-local function live_connections(P, client)
-  local flat = redis.call('HGETALL', P .. 'presence:conns:' .. client)
-  local total, nodes, counts = 0, {}, {}
-  for i = 1, #flat, 2 do
-    local count = tonumber(flat[i + 1]) or 0
-    if count > 0 and redis.call('EXISTS', P .. 'presence:node:' .. flat[i]) == 1 then
-      total = total + count
-      nodes[#nodes + 1] = flat[i]
-      counts[flat[i]] = count
+-- A node is alive while its entry in presence:nodes (set by presence_alive) lies ahead.
+local function node_alive(P, node, now)
+  local until_ms = tonumber(redis.call('ZSCORE', P .. 'presence:nodes', node))
+  return until_ms ~= nil and until_ms > now
+end
+
+-- A member's connections per node (node -> count), from its field of presence:conns; a member
+-- written by v7 or older (a hash of its own) is read from there and moved.
+local function conns_of(P, client)
+  local raw = redis.call('HGET', P .. 'presence:conns', client)
+  if raw then
+    local ok, decoded = pcall(cjson.decode, raw)
+    if ok and type(decoded) == 'table' then return decoded end
+    return {}
+  end
+  local counts = {}
+  local legacy = P .. 'presence:conns:' .. client
+  local flat = redis.pcall('HGETALL', legacy)
+  if type(flat) == 'table' and not flat.err and #flat > 0 then
+    for i = 1, #flat, 2 do counts[flat[i]] = tonumber(flat[i + 1]) end
+    redis.pcall('DEL', legacy)
+    if next(counts) ~= nil then
+      redis.call('HSET', P .. 'presence:conns', client, cjson.encode(counts))
     end
   end
+  return counts
+end
+
+local function write_conns(P, client, counts)
+  if next(counts) == nil then
+    redis.call('HDEL', P .. 'presence:conns', client)
+  else
+    redis.call('HSET', P .. 'presence:conns', client, cjson.encode(counts))
+  end
+end
+
+-- `node` now holds `count` connections of the member (0 or nil: none).
+local function set_conns(P, client, node, count)
+  local counts = conns_of(P, client)
+  if count and count > 0 then counts[node] = count else counts[node] = nil end
+  write_conns(P, client, counts)
+end
+
+-- Open connections of a client on nodes that are still alive, those nodes (sorted), and each
+-- one's count.
+local function live_connections(P, client, now)
+  local total, nodes, counts = 0, {}, {}
+  for node, count in pairs(conns_of(P, client)) do
+    count = tonumber(count) or 0
+    if count > 0 and node_alive(P, node, now) then
+      total = total + count
+      nodes[#nodes + 1] = node
+      counts[node] = count
+    end
+  end
+  table.sort(nodes)
   return total, nodes, counts
 end
 
@@ -110,7 +171,8 @@ local function transition(P, maxlen, keep, client, status, reason, node, at, inf
     info.nodes = nil
     info.counts = nil
     redis.call('ZREM', P .. 'presence:deadlines', client)
-    redis.call('DEL', P .. 'presence:alive:' .. client, P .. 'presence:conns:' .. client)
+    redis.call('HDEL', P .. 'presence:conns', client)
+    redis.pcall('DEL', P .. 'presence:alive:' .. client, P .. 'presence:conns:' .. client)
     local offline = P .. 'presence:offline'
     redis.call('ZADD', offline, at, client)
     trim_offline(P, offline, keep)
@@ -120,11 +182,11 @@ local function transition(P, maxlen, keep, client, status, reason, node, at, inf
   write_info(P, client, info)
   local room, id = string.match(client, '^([^/]+)/(.+)$')
   if room then
-    return redis.call('XADD', P .. 'presence', 'MAXLEN', '~', maxlen, '*',
+    return redis.call('XADD', presence_stream(P), 'MAXLEN', '~', maxlen, '*',
                       'client', id, 'status', status, 'reason', reason,
                       'node', node, 'at', tostring(at), 'room', room)
   end
-  return redis.call('XADD', P .. 'presence', 'MAXLEN', '~', maxlen, '*',
+  return redis.call('XADD', presence_stream(P), 'MAXLEN', '~', maxlen, '*',
                     'client', client, 'status', status, 'reason', reason,
                     'node', node, 'at', tostring(at))
 end
@@ -144,7 +206,7 @@ local function refresh(P, maxlen, keep, client, deadline, now, reason, node, sen
     -- Known and ONLINE: move the fast-path key along (an out-of-order older heartbeat may cut
     -- it short; the deadline in the index stands, and the sweep goes by that).
     if not no_alive then
-      redis.call('SET', P .. 'presence:alive:' .. client, node, 'PX', deadline - now)
+      redis.pcall('SET', P .. 'presence:alive:' .. client, node, 'PX', deadline - now)
     end
     return 0
   end
@@ -156,15 +218,15 @@ local function refresh(P, maxlen, keep, client, deadline, now, reason, node, sen
     return 0
   end
   if not no_alive then
-    redis.call('SET', P .. 'presence:alive:' .. client, node, 'PX', deadline - now)
+    redis.pcall('SET', P .. 'presence:alive:' .. client, node, 'PX', deadline - now)
   end
   if status ~= 'ONLINE' then
     if connections and connections > 0 then
-      redis.call('HSET', P .. 'presence:conns:' .. client, node, connections)
+      set_conns(P, client, node, connections)
     end
     transition(P, maxlen, keep, client, 'ONLINE', reason, node, now, info, status)
     if connections and connections > 0 then
-      info.connections, info.nodes, info.counts = live_connections(P, client)
+      info.connections, info.nodes, info.counts = live_connections(P, client, now)
       write_info(P, client, info)
     end
     return 1
@@ -242,7 +304,7 @@ local function heartbeat_groups(keys, args)
     local at = math.ceil(deadline / DUE_STEP) * DUE_STEP
     if alive and not marked[at] then
       marked[at] = true
-      redis.call('SET', P .. 'presence:due:' .. at, '1', 'PX', at - now)
+      redis.pcall('SET', P .. 'presence:due:' .. at, '1', 'PX', at - now)
     end
   end
   -- The live heartbeats, flattened: member, deadline, node, at, connections.
@@ -290,18 +352,15 @@ end
 local function connect(keys, args)
   local P, maxlen, keep, ttl = args[1], args[2], tonumber(args[3]), tonumber(args[4])
   local node, client, count = args[5], args[6], tonumber(args[7])
-  local conns = P .. 'presence:conns:' .. client
   local now = now_ms()
   local changed = 0
+  set_conns(P, client, node, count)
   if count > 0 then
-    redis.call('HSET', conns, node, count)
     changed = refresh(P, maxlen, keep, client, now + ttl, now, 'connected', node)
-  else
-    redis.call('HDEL', conns, node)
   end
   if redis.call('HGET', P .. 'presence:status', client) == 'ONLINE' then
     local info = info_of(P, client)
-    info.connections, info.nodes, info.counts = live_connections(P, client)
+    info.connections, info.nodes, info.counts = live_connections(P, client, now)
     write_info(P, client, info)
   end
   return changed
@@ -312,16 +371,17 @@ end
 -- only when no other live node holds a connection of it. Returns 1 on a transition.
 local function leave(keys, args)
   local P, maxlen, keep, node, client = args[1], args[2], tonumber(args[3]), args[4], args[5]
-  redis.call('HDEL', P .. 'presence:conns:' .. client, node)
+  set_conns(P, client, node, 0)
   if redis.call('HGET', P .. 'presence:status', client) ~= 'ONLINE' then return 0 end
-  local total, nodes, counts = live_connections(P, client)
+  local now = now_ms()
+  local total, nodes, counts = live_connections(P, client, now)
   if total > 0 then
     local info = info_of(P, client)
     info.connections, info.nodes, info.counts = total, nodes, counts
     write_info(P, client, info)
     return 0
   end
-  transition(P, maxlen, keep, client, 'OFFLINE', 'left', node, now_ms())
+  transition(P, maxlen, keep, client, 'OFFLINE', 'left', node, now)
   return 1
 end
 
@@ -432,7 +492,7 @@ local function restore(keys, args)
     local client = args[i]
     if redis.call('HSETNX', P .. 'presence:status', client, 'ONLINE') == 1 then
       redis.call('ZADD', P .. 'presence:deadlines', now + ttl, client)
-      redis.call('SET', P .. 'presence:alive:' .. client, node, 'PX', ttl)
+      redis.pcall('SET', P .. 'presence:alive:' .. client, node, 'PX', ttl)
       write_info(P, client, {since = now, reason = 'restored', connections = 0})
       restored = restored + 1
     end
@@ -449,7 +509,7 @@ local function alive(keys, args)
   local P, node, ttl = args[1], args[2], tonumber(args[3])
   local now = now_ms()
   local nodes, records = P .. 'presence:nodes', P .. 'presence:node-records'
-  redis.call('SET', P .. 'presence:node:' .. node, '1', 'PX', ttl)
+  redis.pcall('SET', P .. 'presence:node:' .. node, '1', 'PX', ttl)
   redis.call('ZADD', nodes, now + ttl, node)
   if args[4] then
     local ok, record = pcall(cjson.decode, args[4])
@@ -486,12 +546,13 @@ local function prune_consumers(keys, args)
   local ok, consumers = pcall(redis.call, 'XINFO', 'CONSUMERS', stream, 'presence-processors')
   if not ok then return 0 end
   local pruned = 0
+  local now = now_ms()
   for _, consumer in ipairs(consumers) do
     local fields = {}
     for i = 1, #consumer, 2 do fields[consumer[i]] = consumer[i + 1] end
     local name = fields['name']
     if name and tonumber(fields['pending']) == 0 and (tonumber(fields['idle']) or 0) >= min_idle
-       and redis.call('EXISTS', P .. 'presence:node:' .. name) == 0 then
+       and not node_alive(P, name, now) then
       redis.call('XGROUP', 'DELCONSUMER', stream, 'presence-processors', name)
       pruned = pruned + 1
     end
@@ -535,16 +596,24 @@ local function version()
   return VERSION
 end
 
-redis.register_function('presence_heartbeat', heartbeat)
-redis.register_function('presence_heartbeats', heartbeats)
-redis.register_function('presence_heartbeat_groups', heartbeat_groups)
-redis.register_function('presence_connect', connect)
-redis.register_function('presence_leave', leave)
-redis.register_function('presence_expire', expire)
-redis.register_function('presence_timeout', timeout)
-redis.register_function('presence_sweep', sweep)
-redis.register_function('presence_restore', restore)
-redis.register_function('presence_alive', alive)
+-- An entry point that may write transitions: the stream they go to comes first (see the header).
+local function writer(f)
+  return function(keys, args)
+    declared_stream = keys[1]
+    return f(keys, args)
+  end
+end
+
+redis.register_function('presence_heartbeat', writer(heartbeat))
+redis.register_function('presence_heartbeats', writer(heartbeats))
+redis.register_function('presence_heartbeat_groups', writer(heartbeat_groups))
+redis.register_function('presence_connect', writer(connect))
+redis.register_function('presence_leave', writer(leave))
+redis.register_function('presence_expire', writer(expire))
+redis.register_function('presence_timeout', writer(timeout))
+redis.register_function('presence_sweep', writer(sweep))
+redis.register_function('presence_restore', writer(restore))
+redis.register_function('presence_alive', writer(alive))
 redis.register_function{function_name = 'presence_live_nodes', callback = live_nodes,
                         flags = {'no-writes'}}
 redis.register_function('presence_prune_consumers', prune_consumers)

@@ -5,6 +5,8 @@
 #include "redis/PresenceLibrary.h"
 #include "redis/StreamEntries.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTest>
 
 using namespace presence;
@@ -58,9 +60,15 @@ class TestPresenceFunctions : public QObject {
     {
         return {"FCALL", "presence_leave", "0", "", "1000", "100", "n1", client};
     }
+    // Decisions go by the node index (presence_alive writes it), not by the node's own key.
     void nodeAlive(const char *node)
     {
-        run({"SET", QByteArray("presence:node:") + node, "1", "PX", "60000"});
+        run({"ZADD", "presence:nodes", QByteArray::number(redisNowMs() + 60000), node});
+    }
+    // node -> connections, from the member's field of presence:conns (library v8).
+    QJsonObject connsOf(const QByteArray &member)
+    {
+        return QJsonDocument::fromJson(run({"HGET", "presence:conns", member}).toByteArray()).object();
     }
 
 private Q_SLOTS:
@@ -342,13 +350,50 @@ private Q_SLOTS:
         QVERIFY2(erin <= now + 300,
                  QByteArray::number(erin - now).constData()); // none: the caller's 300
         // dave came back ONLINE with n1's 3 connections counted: n2's leave does not take him.
-        QCOMPARE(run({"HGET", "presence:conns:dave", "n1"}).toByteArray(), QByteArray("3"));
+        QCOMPARE(connsOf("dave").value(u"n1").toInt(), 3);
         QVERIFY(run({"HGET", "presence:info", "dave"}).toByteArray().contains("\"connections\":3"));
         nodeAlive("n2");
         connect("n2", "dave", 1, 5000);
         QCOMPARE(leave("n2", "dave").toInteger(), 0);
         QCOMPARE(run({"HGET", "presence:status", "dave"}).toByteArray(), QByteArray("ONLINE"));
-        QVERIFY(run({"HGET", "presence:conns:erin", "n1"}).isNil());
+        QVERIFY(!connsOf("erin").contains(u"n1"));
+    }
+
+    // A store written by library v7 keeps a hash of connections per member: v8 reads it, moves
+    // it into presence:conns, and a leave still waits for the other live node.
+    void connectionsWrittenByTheOlderLayoutStillCount()
+    {
+        nodeAlive("n1");
+        nodeAlive("n2");
+        connect("n1", "olga", 1);
+        run({"HDEL", "presence:conns", "olga"});
+        run({"HSET", "presence:conns:olga", "n1", "1", "n2", "2"}); // as v7 left it
+        QCOMPARE(leave("n1", "olga").toInteger(), 0); // n2 still holds two
+        QCOMPARE(run({"EXISTS", "presence:conns:olga"}).toInteger(), 0);
+        QCOMPARE(connsOf("olga"), (QJsonObject{{QStringLiteral("n2"), 2}}));
+        QCOMPARE(leave("n2", "olga").toInteger(), 1);
+        QCOMPARE(run({"HEXISTS", "presence:conns", "olga"}).toInteger(), 0);
+    }
+
+    // Callers that declare keys name the presence stream with the first one (Redis Cluster: the
+    // default room's shard writes the seed's `presence` beside its "{presence}:" keys); calls
+    // declaring nothing (nodes of v7) keep P.."presence".
+    void theFirstDeclaredKeyNamesThePresenceStream()
+    {
+        const QList<QByteArray> keys{"{presence}:declared", "{presence}:heartbeat"};
+        QList<QByteArray> call{"FCALL", "presence_connect", QByteArray::number(keys.size())};
+        call += keys;
+        call << "{presence}:" << "1000" << "100" << "1000" << "n1" << "pat" << "1";
+        QCOMPARE(run(call).toInteger(), 1);
+        QCOMPARE(run({"XLEN", "{presence}:declared"}).toInteger(), 1);
+        QCOMPARE(run({"EXISTS", "{presence}:presence"}).toInteger(), 0);
+        QCOMPARE(run({"HGET", "{presence}:presence:status", "pat"}).toByteArray(), QByteArray("ONLINE"));
+        // The next call declares nothing: the stream is P.."presence" again, not the last one's.
+        QCOMPARE(run({"FCALL", "presence_connect", "0", "{presence}:", "1000", "100", "1000", "n1",
+                      "quin", "1"})
+                     .toInteger(),
+                 1);
+        QCOMPARE(run({"XLEN", "{presence}:presence"}).toInteger(), 1);
     }
 
     void liveNodesAndPerNodeCounts()

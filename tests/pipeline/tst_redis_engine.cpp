@@ -18,6 +18,8 @@
 
 using namespace presence;
 using presence::test::RedisTestServer;
+using presence::test::connectionsOf;
+using presence::test::markNodeAlive;
 using presence::test::runCommand;
 
 namespace {
@@ -174,7 +176,7 @@ private Q_SLOTS:
         a->local.open(id("alice"));
         QVERIFY(b->saw(QStringLiteral("alice ONLINE connected")));
         b->local.open(id("alice"));
-        QTRY_COMPARE(runCommand(*m_redis, {"HLEN", "presence:conns:alice"}).toInteger(), 2);
+        QTRY_COMPARE(connectionsOf(*m_redis, "alice").size(), 2);
         a->local.close(id("alice"));  // grace 0: leaves node a at once
         QTest::qWait(3 * int(ttlMs)); // long enough for a wrong OFFLINE to show up
         QCOMPARE(a->seen(), QStringList{QStringLiteral("alice ONLINE connected")});
@@ -346,7 +348,7 @@ private Q_SLOTS:
     {
         auto node = startNode(QStringLiteral("n1"));
         QSignalSpy resets(&node->engine, &PresenceEngine::rosterReset);
-        QVERIFY(!run({"SET", "presence:node:n0", "1", "PX", "60000"}).isError());
+        QVERIFY(markNodeAlive(*m_redis, "n0", 60000));
         QVERIFY(
             !run({"FCALL", "presence_connect", "0", "", "1000", "100", "60000", "n0", "erin", "1"})
                  .isError());
@@ -433,7 +435,7 @@ private Q_SLOTS:
         b->local.open(id("g2"));
         b->local.open(id("g2"));
         QVERIFY(a->saw(QStringLiteral("g2 ONLINE connected")));
-        QTRY_COMPARE(runCommand(*m_redis, {"HGET", "presence:conns:g2", "b"}).toInteger(), 2);
+        QTRY_COMPARE(connectionsOf(*m_redis, "g2").value(u"b").toInt(), 2);
         std::optional<QList<ClientPresence>> fromA, fromB;
         a->engine.readRoster([&](QList<ClientPresence> rows) { fromA = rows; });
         b->engine.readRoster([&](QList<ClientPresence> rows) { fromB = rows; });

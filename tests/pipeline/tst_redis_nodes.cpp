@@ -148,22 +148,22 @@ private Q_SLOTS:
             clients.back()->open(a.port(), "/c" + QByteArray::number(i));
             QVERIFY(clients.back()->waitForHeaders());
         }
-        // Where each landed: the node holding its connection (presence:conns:<client>).
-        QSet<QByteArray> holders;
+        // Where each landed: the node holding its connection (its field of presence:conns).
+        QSet<QString> holders;
         QVERIFY(QTest::qWaitFor(
             [&] {
                 holders.clear();
                 for (int i = 0; i < count; ++i) {
-                    const RedisReply conns = presence::test::runCommand(
-                        *m_redis, {"HKEYS", "presence:conns:c" + QByteArray::number(i)});
-                    for (const RedisReply &node : conns.elements())
-                        holders.insert(node.toByteArray());
+                    const QJsonObject conns = presence::test::connectionsOf(
+                        *m_redis, "c" + QByteArray::number(i));
+                    for (const QString &node : conns.keys())
+                        holders.insert(node);
                 }
                 return holders.size() == 2;
             },
             5000));
         // (16 connections all on one node: 1 in 32,768 if the kernel spreads them evenly.)
-        QCOMPARE(holders, (QSet<QByteArray>{"node-a", "node-b"}));
+        QCOMPARE(holders, (QSet<QString>{QStringLiteral("node-a"), QStringLiteral("node-b")}));
 
         SseTestClient joiner;
         joiner.open(a.port(), "/zed");

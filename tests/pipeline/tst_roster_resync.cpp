@@ -106,7 +106,7 @@ private Q_SLOTS:
         m_server = std::make_unique<RedisTestServer>();
         QVERIFY2(m_server->start(), qPrintable(m_server->errorString()));
         openRedis();
-        QVERIFY(run({"SET", "presence:node:n0", "1", "PX", "120000"}).isOk());
+        QVERIFY(presence::test::markNodeAlive(*m_redis, "n0"));
         m_node = std::make_unique<NodeProcess>();
         QVERIFY2(m_node->start({QStringLiteral("--redis"),
                                 QStringLiteral("redis://127.0.0.1:%1").arg(m_server->port()),

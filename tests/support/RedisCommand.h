@@ -3,6 +3,9 @@
 #include "redis/RedisConnection.h"
 #include "redis/StreamEntries.h"
 
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QStringList>
 
 #include <QTest>
@@ -39,6 +42,25 @@ inline QStringList streamTransitions(RedisConnection &connection, const QByteArr
                                        + ' ' + entry.value("status") + ' ' + entry.value("reason")));
     }
     return lines;
+}
+
+// node -> open connections of a member, as the library keeps them (one field of
+// <prefix>presence:conns per member, library v8).
+inline QJsonObject connectionsOf(RedisConnection &connection, const QByteArray &member,
+                                 const QByteArray &prefix = {})
+{
+    const RedisReply raw = runCommand(connection, {"HGET", prefix + "presence:conns", member});
+    return QJsonDocument::fromJson(raw.toByteArray()).object();
+}
+
+// A node the library takes for alive for `forMs` more (its entry in the node index, which the
+// functions decide by), without a running node: for tests that stand in for one.
+inline bool markNodeAlive(RedisConnection &connection, const QByteArray &node, qint64 forMs = 120000,
+                          const QByteArray &prefix = {})
+{
+    const qint64 until = QDateTime::currentMSecsSinceEpoch() + forMs;
+    return !runCommand(connection, {"ZADD", prefix + "presence:nodes", QByteArray::number(until), node})
+                .isError();
 }
 
 } // namespace presence::test
