@@ -10,11 +10,9 @@ std::optional<RedisUrl> deploymentRedisUrl(const Options &options, QString *erro
         *error = QStringLiteral("--redis: ") + whyNot;
         return std::nullopt;
     }
-    if (url->seeds().size() > 1) {
-        *error = QStringLiteral("--redis: several hosts are the seeds of a Redis Cluster, and the "
-                                "presence engine does not run on a Cluster yet; give one Redis "
-                                "(redis://host:port) or a Sentinel group "
-                                "(redis-sentinel://host:port,…#MASTER)");
+    if (url->seeds().size() > 1 && !options.keyPrefix.isEmpty()) {
+        *error = QStringLiteral("--key-prefix does not apply to a Redis Cluster (several hosts in "
+                                "--redis): each shard's keys carry its own hash tag");
         return std::nullopt;
     }
     if (!options.redisPassword.isEmpty())

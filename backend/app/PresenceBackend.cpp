@@ -7,6 +7,7 @@
 #include "observe/RedisObserverEngine.h"
 #include "tls/PemFiles.h"
 #include "redis/EmbeddedRedis.h"
+#include "redis/ClusterPresenceEngine.h"
 #include "redis/RedisPresenceEngine.h"
 
 #include <QHostAddress>
@@ -164,6 +165,14 @@ bool PresenceBackend::createEngine(QString *error)
     config.nodeId = m_nodeId;
     config.timing = m_options.timing;
     config.heartbeatEntryMembers = m_options.heartbeatEntryMembers;
+    if (url->seeds().size() > 1) { // the seeds of a Redis Cluster (docs/cluster.md)
+        ClusterPresenceEngine::Config cluster;
+        cluster.shard = config;
+        auto engine = std::make_unique<ClusterPresenceEngine>(*url, cluster);
+        engine->start();
+        m_engine = std::move(engine);
+        return true;
+    }
     auto engine = std::make_unique<RedisPresenceEngine>(*url, config);
     engine->start();
     m_engine = std::move(engine);
@@ -174,7 +183,7 @@ QString PresenceBackend::redisAddress() const
 {
     if (m_embeddedRedis)
         return m_embeddedRedis->url().toDisplayString();
-    if (!m_engine || m_engine->kind() != u"redis")
+    if (!m_engine || !m_engine->kind().startsWith(u"redis"))
         return {};
     const std::optional<RedisUrl> url = RedisUrl::parse(m_options.redisUrl);
     return url ? url->toDisplayString() : QString();

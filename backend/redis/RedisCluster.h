@@ -65,6 +65,9 @@ public:
     // a map first, like command().
     void onEveryPrimary(const QList<QByteArray> &argv, EveryReply done);
 
+    // Asks for the slot map again soon (coalesced): a user of the map met a stale answer.
+    void requestRefresh() { refreshSoon(); }
+
     State state() const { return m_state; }
     QString lastError() const { return m_lastError; }
     bool hasSlotMap() const { return m_hasMap; }

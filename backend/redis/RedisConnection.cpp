@@ -1,5 +1,6 @@
 #include "redis/RedisConnection.h"
 
+#include "redis/ClusterRedirect.h"
 #include "redis/RedisSocket.h"
 #include "redis/RedisTls.h"
 #include "redis/SentinelPrimary.h"
@@ -28,11 +29,28 @@ RedisConnection::RedisConnection(RedisUrl url, QObject *parent)
 }
 
 RedisConnection::RedisConnection(RedisUrl url, Options options, QObject *parent)
+    : RedisConnection(url, nullptr, std::move(options), parent)
+{
+}
+
+RedisConnection::RedisConnection(RedisUrl url, std::unique_ptr<PrimaryLocator> locator,
+                                 Options options, QObject *parent)
     : QObject(parent)
     , m_url(std::move(url))
     , m_server(m_url)
     , m_options(std::move(options))
+    , m_locator(std::move(locator))
 {
+    if (!m_locator && m_url.isSentinel()) {
+        m_locator = std::make_unique<SentinelPrimary>(
+            m_url, std::min(sentinelAskTimeoutMs, m_options.connectTimeoutMs));
+    }
+    m_retriesRedirects = m_locator && !m_url.isSentinel();
+    if (m_locator) {
+        connect(m_locator.get(), &PrimaryLocator::moved, this, &RedisConnection::primaryMoved);
+    }
+    m_heldTimer.setSingleShot(true);
+    connect(&m_heldTimer, &QTimer::timeout, this, &RedisConnection::sendHeld);
     m_reconnectTimer.setSingleShot(true);
     m_connectTimeout.setSingleShot(true);
     connect(&m_reconnectTimer, &QTimer::timeout, this, &RedisConnection::connectNow);
@@ -42,21 +60,12 @@ RedisConnection::RedisConnection(RedisUrl url, Options options, QObject *parent)
         connect(&m_watchdog, &QTimer::timeout, this, &RedisConnection::checkReplies);
     }
     connect(&m_connectTimeout, &QTimer::timeout, this, [this] {
-        connectionLost(
-            m_locating
-                ? QStringLiteral("cannot connect to %1: the Sentinels named no primary within "
-                                 "%2 ms")
-                      .arg(m_url.toDisplayString())
-                      .arg(m_options.connectTimeoutMs)
-                : QStringLiteral("cannot connect to %1: no answer within %2 ms")
-                      .arg(serverDescription())
-                      .arg(m_options.connectTimeoutMs));
+        connectionLost(m_locating
+                           ? m_locator->notLocatedWithin(m_url, m_options.connectTimeoutMs)
+                           : QStringLiteral("cannot connect to %1: no answer within %2 ms")
+                                 .arg(serverDescription())
+                                 .arg(m_options.connectTimeoutMs));
     });
-    if (m_url.isSentinel()) {
-        m_sentinel = std::make_unique<SentinelPrimary>(
-            m_url, std::min(sentinelAskTimeoutMs, m_options.connectTimeoutMs));
-        connect(m_sentinel.get(), &SentinelPrimary::moved, this, &RedisConnection::primaryMoved);
-    }
 }
 
 // Pending callbacks are dropped: the socket is a child and goes with us, silently.
@@ -80,8 +89,8 @@ void RedisConnection::open()
         return;
     m_opened = true;
     m_backoffMs = m_options.initialBackoffMs;
-    if (m_sentinel)
-        m_sentinel->follow();
+    if (m_locator)
+        m_locator->follow();
     connectNow();
 }
 
@@ -91,13 +100,13 @@ void RedisConnection::connectNow()
         return;
     m_state = State::Connecting;
     m_connectTimeout.start(m_options.connectTimeoutMs);
-    if (!m_sentinel) {
+    if (!m_locator) {
         connectTo(m_url);
         return;
     }
     m_locating = true;
     const quint64 attempt = ++m_attempt;
-    m_sentinel->locate([this, attempt](const std::optional<RedisUrl> &primary, const QString &why) {
+    m_locator->locate([this, attempt](const std::optional<RedisUrl> &primary, const QString &why) {
         if (attempt != m_attempt || !m_locating)
             return;
         m_locating = false;
@@ -130,7 +139,7 @@ void RedisConnection::connectTo(const RedisUrl &server)
     m_socket->connectTo(server, tls,
                         SocketKeepAlive{m_options.keepAliveIdleS, m_options.keepAliveIntervalS,
                                         m_options.keepAliveProbes});
-    if (!m_sentinel) // a Sentinel connection said Connecting when it started asking
+    if (!m_locator) // a located connection said Connecting when it started asking
         Q_EMIT stateChanged(State::Connecting, {});
 }
 
@@ -147,7 +156,7 @@ void RedisConnection::onSocketConnected()
         steps.append({"CLIENT", "SETNAME", m_options.clientName});
     if (m_url.database() != 0)
         steps.append({"SELECT", QByteArray::number(m_url.database())});
-    if (m_sentinel)
+    if (m_locator && m_locator->checksRole())
         steps.append({"ROLE"});
     steps.append({"PING"});
     m_handshake.clear();
@@ -215,16 +224,62 @@ void RedisConnection::dispatch(const RedisReply &reply)
     m_inFlight.pop_front();
     if (waiting.handshakeStep >= 0)
         return handshakeReply(waiting.handshakeStep, reply);
-    // A primary demoted under a Sentinel connection: answer the caller, then move on.
-    const bool demoted =
-        m_sentinel && reply.isError() && reply.toByteArray().startsWith("READONLY");
+    if (m_retriesRedirects && reply.isError() && heldForRetry(waiting, reply))
+        return;
+    // A primary demoted under a Sentinel connection: answer the caller, then move on. A cluster
+    // slot's connection whose slot moved (MOVED) likewise: its owner is asked for again.
+    const bool demoted = m_locator && reply.isError() && reply.toByteArray().startsWith("READONLY");
+    const bool moved = m_retriesRedirects && reply.isError() && reply.toByteArray().startsWith("MOVED");
     QPointer<RedisConnection> alive(this);
     RedisSocket *socket = m_socket;
     if (waiting.callback)
         waiting.callback(reply); // may destroy the connection
-    if (demoted && alive && m_socket == socket) {
+    if (!alive || m_socket != socket)
+        return;
+    if (demoted) {
         connectionLost(describeFailure(
             QStringLiteral("%1 is no longer the primary (READONLY)").arg(serverDescription())));
+    } else if (moved) {
+        ++m_movedReplies;
+        m_locator->redirected();
+        m_backoffMs = m_options.initialBackoffMs;
+        const auto redirect = ClusterRedirect::fromReply(reply);
+        connectionLost(redirect ? m_locator->movedAway(redirect->address.host, redirect->address.port)
+                                : describeFailure(QString::fromUtf8(reply.toByteArray())));
+    } else if (m_heldBackoffMs > 0 && m_held.empty()) {
+        m_heldBackoffMs = 0; // the migration or failover is over
+    }
+}
+
+// ASK, TRYAGAIN, CLUSTERDOWN on a cluster slot's connection: Redis executed nothing, so the
+// command waits and goes out again (with everything held after it, in order) until the slot's
+// migration or the failover is over, for up to redirectRetryMs. Returns false to answer the
+// caller with the reply instead.
+bool RedisConnection::heldForRetry(InFlight &waiting, const RedisReply &reply)
+{
+    const auto redirect = ClusterRedirect::fromReply(reply);
+    if (!redirect || redirect->kind == ClusterRedirect::Kind::Moved || waiting.argv.isEmpty())
+        return false;
+    if (m_clock.elapsed() - waiting.firstSentMs > m_options.redirectRetryMs)
+        return false;
+    m_held.push_back(std::move(waiting));
+    if (!m_heldTimer.isActive()) {
+        m_heldBackoffMs = std::clamp(m_heldBackoffMs * 2, 25, 500);
+        m_heldTimer.start(m_heldBackoffMs);
+    }
+    return true;
+}
+
+void RedisConnection::sendHeld()
+{
+    if (!m_socket || m_state != State::Up) // a drop fails them with the rest (connectionLost)
+        return;
+    std::deque<InFlight> held = std::exchange(m_held, {});
+    for (InFlight &waiting : held) {
+        ++m_redirectRetries;
+        send(waiting.argv);
+        waiting.deadlineMs = replyDeadline(waiting.argv);
+        m_inFlight.push_back(std::move(waiting));
     }
 }
 
@@ -314,7 +369,10 @@ void RedisConnection::command(const QList<QByteArray> &argv, ReplyCallback callb
     }
     if (m_socket && m_state == State::Up) {
         send(argv);
-        m_inFlight.push_back({std::move(callback), replyDeadline(argv)});
+        if (m_retriesRedirects)
+            m_inFlight.push_back({std::move(callback), replyDeadline(argv), -1, argv, m_clock.elapsed()});
+        else
+            m_inFlight.push_back({std::move(callback), replyDeadline(argv)});
         return;
     }
     if (qsizetype(m_queued.size()) >= m_options.maxQueued) {
@@ -459,10 +517,7 @@ void RedisConnection::primaryMoved(const QString &host, quint16 port)
     if (there)
         return;
     if (m_socket || m_locating) {
-        connectionLost(QStringLiteral("the Sentinels moved the primary of \"%1\" to %2:%3; "
-                                      "reconnecting there")
-                           .arg(m_url.masterName(), host)
-                           .arg(port));
+        connectionLost(m_locator->movedAway(host, port));
         return;
     }
     if (m_reconnectTimer.isActive()) {
@@ -473,18 +528,14 @@ void RedisConnection::primaryMoved(const QString &host, quint16 port)
 
 QString RedisConnection::serverDescription() const
 {
-    if (!m_sentinel)
+    if (!m_locator)
         return m_url.toDisplayString();
-    if (m_server.isSentinel()) // no Sentinel has named the primary yet
-        return QStringLiteral("%1 (asking the Sentinels for the primary)").arg(m_url.toDisplayString());
-    return QStringLiteral("%1 (primary %2:%3)")
-        .arg(m_url.toDisplayString(), m_server.host())
-        .arg(m_server.port());
+    return m_locator->describe(m_url, m_server);
 }
 
 QString RedisConnection::answeringSentinel() const
 {
-    return m_sentinel ? m_sentinel->lastSentinel() : QString();
+    return m_locator ? m_locator->lastAnswer() : QString();
 }
 
 QString RedisConnection::describeFailure(const QString &why) const
@@ -499,10 +550,16 @@ QString RedisConnection::describeFailure(const QString &why) const
 void RedisConnection::connectionLost(const QString &error)
 {
     forgetSocket();
-    // What was sent on that socket will never be answered, whatever comes next.
+    // What was sent on that socket will never be answered, whatever comes next; commands held
+    // for a retry there fail with them.
     for (InFlight &waiting : m_inFlight)
         m_unanswered.push_back(std::move(waiting));
     m_inFlight.clear();
+    for (InFlight &waiting : m_held)
+        m_unanswered.push_back(std::move(waiting));
+    m_held.clear();
+    m_heldTimer.stop();
+    m_heldBackoffMs = 0;
     QMetaObject::invokeMethod(
         this, [this, error] { goDown(error); }, Qt::QueuedConnection);
 }
@@ -514,8 +571,8 @@ void RedisConnection::forgetSocket()
     m_pingDeadlineMs = -1;
     ++m_attempt; // a Sentinel answer still under way belongs to a finished attempt
     m_locating = false;
-    if (m_sentinel)
-        m_sentinel->cancel();
+    if (m_locator)
+        m_locator->cancel();
     m_loggedIn = false;
     m_pubSubMode = false;
     if (!m_socket)

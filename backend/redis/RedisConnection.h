@@ -52,9 +52,15 @@ namespace presence {
 // +switch-master from the Sentinels moves the connection to the new primary at once: the
 // usual Down, then Up there, so its users re-arm as after any reconnect.
 //
+// Redis Cluster: a connection made with a ClusterSlotOwner serves one slot. It connects to the
+// primary that serves the slot, and follows it: MOVED (the reply goes to its caller, and the
+// connection moves to the new owner, a Down then Up there, so its users re-arm), ASK, TRYAGAIN
+// and CLUSTERDOWN (Redis executed nothing: the command is sent again on this connection after a
+// backoff, in issue order, for up to redirectRetryMs; the slot's migration ends in a MOVED).
+//
 // Single-threaded: use it from the thread that owns it.
 class RedisSocket;
-class SentinelPrimary;
+class PrimaryLocator;
 
 class RedisConnection final : public QObject {
     Q_OBJECT
@@ -77,10 +83,14 @@ public:
         int keepAliveIdleS = 10;      // TCP keepalive: first probe after this much silence,
         int keepAliveIntervalS = 5;   // then one every this many seconds,
         int keepAliveProbes = 3;      // and the kernel drops the socket after this many unanswered
+        int redirectRetryMs = 5000;   // ASK / TRYAGAIN / CLUSTERDOWN retried this long (cluster)
     };
 
     explicit RedisConnection(RedisUrl url, QObject *parent = nullptr);
     RedisConnection(RedisUrl url, Options options, QObject *parent = nullptr);
+    // Connects wherever `locator` says (the URL gives the credentials, TLS and database).
+    RedisConnection(RedisUrl url, std::unique_ptr<PrimaryLocator> locator, Options options,
+                    QObject *parent = nullptr);
     ~RedisConnection() override;
 
     // Starts connecting (and reconnecting whenever the connection drops).
@@ -106,6 +116,9 @@ public:
     QString serverDescription() const;
     // For a Sentinel URL, the Sentinel that last named the primary (host:port); else empty.
     QString answeringSentinel() const;
+    // Cluster: commands sent again after ASK / TRYAGAIN / CLUSTERDOWN, and MOVED replies met.
+    quint64 redirectRetries() const { return m_redirectRetries; }
+    quint64 movedReplies() const { return m_movedReplies; }
     // Commands sent and not answered yet, and commands waiting for Up.
     qsizetype inFlightCount() const { return qsizetype(m_inFlight.size()); }
     qsizetype queuedCount() const { return qsizetype(m_queued.size()); }
@@ -124,6 +137,8 @@ private:
         ReplyCallback callback;
         qint64 deadlineMs;         // on m_clock; a reply later than this means the server hung
         qsizetype handshakeStep = -1; // a login step's index, or -1 for a caller's command
+        QList<QByteArray> argv = {};  // kept only where redirects are retried (cluster)
+        qint64 firstSentMs = -1;      // when it was first sent, for redirectRetryMs
     };
 
     void connectNow();
@@ -143,6 +158,8 @@ private:
     void subscriptionReply(const RedisReply &reply);
     void becomeUp();
     void primaryMoved(const QString &host, quint16 port);
+    bool heldForRetry(InFlight &waiting, const RedisReply &reply);
+    void sendHeld();
     QString describeFailure(const QString &why) const;
     void connectionLost(const QString &error);
     void forgetSocket();
@@ -152,7 +169,8 @@ private:
     RedisUrl m_url;
     RedisUrl m_server;
     Options m_options;
-    std::unique_ptr<SentinelPrimary> m_sentinel;
+    std::unique_ptr<PrimaryLocator> m_locator; // Sentinel or cluster slot; null: the URL's server
+    bool m_retriesRedirects = false;           // a cluster slot's connection
     RedisSocket *m_socket = nullptr; // a child; replaced on every attempt
     RespReader m_reader;
     State m_state = State::Down;
@@ -178,6 +196,11 @@ private:
     std::deque<InFlight> m_inFlight; // replies arrive in send order
     std::deque<InFlight> m_unanswered; // sent on a lost socket, failed from the event loop
     std::deque<QueuedCommand> m_queued;
+    std::deque<InFlight> m_held; // redirected (ASK, TRYAGAIN, CLUSTERDOWN): sent again later
+    QTimer m_heldTimer;
+    int m_heldBackoffMs = 0;
+    quint64 m_redirectRetries = 0;
+    quint64 m_movedReplies = 0;
     QHash<QByteArray, MessageCallback> m_channels;
     QHash<QByteArray, MessageCallback> m_patterns;
 };

@@ -1,6 +1,7 @@
 #include "RedisPresenceEngine.h"
 
 #include "engine/RosterUpdates.h"
+#include "redis/ClusterSlotOwner.h"
 #include "redis/DiagnosticsReply.h"
 #include "redis/PresenceLibrary.h"
 #include "redis/RosterReply.h"
@@ -20,11 +21,21 @@ constexpr qint64 minSweepGapMs = 5;
 // Heartbeats are kept this long past our TTL (see heartbeat()).
 constexpr qint64 heartbeatRetentionMarginMs = 2000;
 
-RedisConnection::Options connectionOptions(const QString &nodeId, const char *role)
+RedisConnection::Options connectionOptions(const RedisPresenceEngine::Config &config, const char *role)
 {
     RedisConnection::Options options;
-    options.clientName = QByteArray("presence:") + role + ':' + nodeId.toUtf8().replace(' ', '_');
+    options.clientName = QByteArray("presence:") + role + ':' + config.nodeId.toUtf8().replace(' ', '_');
+    if (!config.shardName.isEmpty())
+        options.clientName += ':' + config.shardName;
     return options;
+}
+
+// On a cluster, where each connection goes: the primary serving the shard's slot.
+std::unique_ptr<PrimaryLocator> slotOwner(const RedisPresenceEngine::Config &config)
+{
+    if (!config.cluster)
+        return nullptr;
+    return std::make_unique<ClusterSlotOwner>(*config.cluster, config.clusterSlot);
 }
 } // namespace
 
@@ -32,10 +43,10 @@ RedisPresenceEngine::RedisPresenceEngine(const RedisUrl &url, Config config, QOb
     : PresenceEngine(parent)
     , m_config(std::move(config))
     , m_node(m_config.nodeId.toUtf8())
-    , m_commands(url, connectionOptions(m_config.nodeId, "commands"))
-    , m_heartbeatReader(url, connectionOptions(m_config.nodeId, "heartbeats"))
-    , m_presenceReader(url, connectionOptions(m_config.nodeId, "presence"))
-    , m_subscriber(url, connectionOptions(m_config.nodeId, "keyspace"))
+    , m_commands(url, slotOwner(m_config), connectionOptions(m_config, "commands"))
+    , m_heartbeatReader(url, slotOwner(m_config), connectionOptions(m_config, "heartbeats"))
+    , m_presenceReader(url, slotOwner(m_config), connectionOptions(m_config, "presence"))
+    , m_subscriber(url, slotOwner(m_config), connectionOptions(m_config, "keyspace"))
     , m_processor(m_heartbeatReader, m_commands,
                   HeartbeatProcessor::Config{
                       m_config.keys, m_node, QByteArray::number(m_config.presenceMaxLen),
@@ -122,15 +133,19 @@ void RedisPresenceEngine::prepare()
 {
     if (m_commands.state() != RedisConnection::State::Up)
         return;
-    // A Redis Cluster node would refuse the functions' keys of other slots one by one; say at
-    // once what is wrong instead.
+    if (m_config.cluster) { // a shard's engine: a cluster node is what it expects
+        loadLibrary();
+        return;
+    }
+    // A Redis Cluster node given as one Redis would refuse the keys of other slots one by one;
+    // say at once what is wrong instead (several hosts make a ClusterPresenceEngine).
     m_commands.command({"INFO", "cluster"}, [this](const RedisReply &reply) {
         if (!reply.toByteArray().contains("cluster_enabled:1")) {
             loadLibrary();
             return;
         }
-        m_problem = QStringLiteral("%1 is a Redis Cluster node, and the presence engine does not "
-                                   "run on a Cluster yet: use one Redis or a Sentinel group")
+        m_problem = QStringLiteral("%1 is a Redis Cluster node: name two or more of its nodes in "
+                                   "--redis (redis://host1:port1,host2:port2) to run on the Cluster")
                         .arg(m_commands.serverDescription());
         qCCritical(lcRedisEngine).noquote() << m_problem;
         Q_EMIT healthChanged();

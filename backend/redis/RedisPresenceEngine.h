@@ -16,6 +16,8 @@
 
 namespace presence {
 
+class RedisCluster;
+
 // The redis-presence design, made correct: heartbeats go up the `heartbeat` stream, Redis
 // Functions decide every transition atomically and append it to `presence`, and every node
 // follows `presence` to tell its sessions. OFFLINE "timeout" comes from expired-key
@@ -38,6 +40,12 @@ public:
         // Members per heartbeat entry written (1..heartbeatMembersPerEntry); 1 writes the seed's
         // one-client entries, which processors before library v7 can read.
         int heartbeatEntryMembers = heartbeatMembersPerEntry;
+        // Redis Cluster (ClusterPresenceEngine): this engine is one shard's. Its connections
+        // go to the primary serving `clusterSlot` and follow it (ClusterSlotOwner); its keys
+        // carry the shard's hash tag (keys.prefix). Null: one Redis, or a Sentinel group.
+        RedisCluster *cluster = nullptr;
+        int clusterSlot = -1;
+        QByteArray shardName = {}; // in connection names ("presence:commands:<node>:<shard>")
     };
 
     RedisPresenceEngine(const RedisUrl &url, Config config, QObject *parent = nullptr);

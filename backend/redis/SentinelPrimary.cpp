@@ -20,7 +20,7 @@ QString hostPort(const RedisUrl &url)
 } // namespace
 
 SentinelPrimary::SentinelPrimary(RedisUrl group, int askTimeoutMs, QObject *parent)
-    : QObject(parent)
+    : PrimaryLocator(parent)
     , m_group(std::move(group))
     , m_askTimeoutMs(askTimeoutMs)
 {
@@ -35,6 +35,27 @@ SentinelPrimary::SentinelPrimary(RedisUrl group, int askTimeoutMs, QObject *pare
 }
 
 SentinelPrimary::~SentinelPrimary() = default;
+
+QString SentinelPrimary::describe(const RedisUrl &url, const RedisUrl &server) const
+{
+    if (server.isSentinel()) // no Sentinel has named the primary yet
+        return QStringLiteral("%1 (asking the Sentinels for the primary)").arg(url.toDisplayString());
+    return QStringLiteral("%1 (primary %2:%3)").arg(url.toDisplayString(), server.host()).arg(server.port());
+}
+
+QString SentinelPrimary::notLocatedWithin(const RedisUrl &url, int ms) const
+{
+    return QStringLiteral("cannot connect to %1: the Sentinels named no primary within %2 ms")
+        .arg(url.toDisplayString())
+        .arg(ms);
+}
+
+QString SentinelPrimary::movedAway(const QString &host, quint16 port) const
+{
+    return QStringLiteral("the Sentinels moved the primary of \"%1\" to %2:%3; reconnecting there")
+        .arg(m_group.masterName(), host)
+        .arg(port);
+}
 
 void SentinelPrimary::locate(Found found)
 {

@@ -1,8 +1,7 @@
 #pragma once
 
-#include "redis/RedisUrl.h"
+#include "redis/PrimaryLocator.h"
 
-#include <QObject>
 #include <QStringList>
 #include <QTimer>
 #include <functional>
@@ -19,26 +18,24 @@ class RedisConnection;
 // Sentinel's +switch-master announcements (the next Sentinel when that one goes away).
 // The connection that owns this asks before every connect attempt and checks ROLE itself:
 // a Sentinel may still name a primary that has just been demoted.
-class SentinelPrimary final : public QObject {
+class SentinelPrimary final : public PrimaryLocator {
     Q_OBJECT
 public:
-    // primary: the server to connect to; or nullopt and why no Sentinel named one.
-    using Found = std::function<void(const std::optional<RedisUrl> &primary, const QString &why)>;
-
     SentinelPrimary(RedisUrl group, int askTimeoutMs, QObject *parent = nullptr);
     ~SentinelPrimary() override;
 
-    // Calls `found` once, from the event loop, unless cancel() (or a newer locate()) comes first.
-    void locate(Found found);
-    void cancel();
-    // Starts listening for +switch-master (idempotent).
-    void follow();
+    // Asks the Sentinels for the primary: nullopt and why when none named one.
+    void locate(Found found) override;
+    void cancel() override;
+    // Starts listening for +switch-master (idempotent): moved() when a Sentinel announces one.
+    void follow() override;
+    QString describe(const RedisUrl &url, const RedisUrl &server) const override;
+    QString notLocatedWithin(const RedisUrl &url, int ms) const override;
+    QString movedAway(const QString &host, quint16 port) const override;
+    bool checksRole() const override { return true; }
     // The Sentinel that last answered, for logs and the dashboard.
+    QString lastAnswer() const override { return m_lastSentinel; }
     QString lastSentinel() const { return m_lastSentinel; }
-
-Q_SIGNALS:
-    // A Sentinel announced that the group's primary is now host:port.
-    void moved(const QString &host, quint16 port);
 
 private:
     void askNext();

@@ -144,6 +144,12 @@ std::optional<HeartbeatGroup> parseHeartbeatGroup(const StreamEntry &entry, QStr
 {
     HeartbeatGroup group;
     group.atMs = qint64(entry.id.ms);
+    // A forwarded heartbeat (SeedHeartbeatForwarder) counts from when it was first written. Only
+    // a time before the entry's own is taken: no writer can make a heartbeat last longer.
+    bool sentOk = false;
+    const qint64 sent = entry.value("sent").toLongLong(&sentOk);
+    if (sentOk && sent > 0 && sent < group.atMs)
+        group.atMs = sent;
     const QByteArray members = entry.value("members");
     if (members.isNull()) {
         const auto heartbeat = parseHeartbeat(entry, whyNot);

@@ -45,7 +45,8 @@ std::optional<Heartbeat> parseHeartbeat(const StreamEntry &entry, QString *whyNo
 // members (field `members`: member names - "client" or "room/client" - separated by spaces,
 // which neither name allows; `conns`: each one's connection count on the writing node, in the
 // same order, optional), so the stream, XREADGROUP and XACK carry one entry per hundreds of
-// heartbeats.
+// heartbeats. A field `sent` (ms) earlier than the entry's id is the time it counts from (a
+// heartbeat forwarded from the seed's stream to a cluster shard's keeps its first time).
 struct HeartbeatGroup {
     struct Member {
         QByteArray name; // the member's store key (RoomMember::storeKey)

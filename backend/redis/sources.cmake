@@ -5,6 +5,7 @@ target_sources(presence_core PRIVATE
     redis/RespProtocol.cpp redis/RespProtocol.h
     redis/RedisTls.cpp redis/RedisTls.h
     redis/RedisSocket.cpp redis/RedisSocket.h
+    redis/PrimaryLocator.h
     redis/SentinelPrimary.cpp redis/SentinelPrimary.h
     redis/SocketKeepAlive.cpp redis/SocketKeepAlive.h
     redis/RedisConnection.cpp redis/RedisConnection.h
@@ -14,4 +15,5 @@ target_sources(presence_core PRIVATE
     redis/RedisCluster.cpp redis/RedisCluster.h
     redis/ClusterShards.cpp redis/ClusterShards.h
     redis/ClusterSubscriber.cpp redis/ClusterSubscriber.h
+    redis/ClusterSlotOwner.cpp redis/ClusterSlotOwner.h
 )

@@ -1,0 +1,243 @@
+#include "redis/ClusterPresenceEngine.h"
+
+#include "redis/PresenceLibrary.h"
+
+#include <QHash>
+#include <QLoggingCategory>
+#include <algorithm>
+
+Q_DECLARE_LOGGING_CATEGORY(lcRedisEngine)
+
+namespace presence {
+
+namespace {
+RedisKeys shardKeys(const ClusterShards &shards, int shard)
+{
+    RedisKeys keys;
+    keys.prefix = '{' + shards.tag(shard) + "}:";
+    if (shard == 0) // "{presence}:…" shares the slot of the seed's stream, so it writes there
+        keys.presenceStreamName = QByteArrayLiteral("presence");
+    return keys;
+}
+
+RedisCluster::Options clusterOptions(const QString &nodeId)
+{
+    RedisCluster::Options options;
+    options.connection.clientName = "presence:cluster:" + nodeId.toUtf8().replace(' ', '_');
+    return options;
+}
+} // namespace
+
+ClusterPresenceEngine::ClusterPresenceEngine(const RedisUrl &seeds, Config config, QObject *parent)
+    : PresenceEngine(parent)
+    , m_config(std::move(config))
+    , m_seeds(seeds.toDisplayString())
+    , m_cluster(seeds, clusterOptions(m_config.shard.nodeId))
+    , m_shards(std::max(m_config.shards, 2))
+    , m_forwarder(seeds, m_cluster, m_shards, m_config.shard.nodeId)
+{
+    m_engines.reserve(size_t(m_shards.count()));
+    for (int i = 0; i < m_shards.count(); ++i) {
+        RedisPresenceEngine::Config shard = m_config.shard;
+        shard.keys = shardKeys(m_shards, i);
+        shard.cluster = &m_cluster;
+        shard.clusterSlot = m_shards.slot(i);
+        shard.shardName = "s" + QByteArray::number(i);
+        auto engine = std::make_unique<RedisPresenceEngine>(seeds, shard);
+        RedisPresenceEngine *raw = engine.get();
+        connect(raw, &PresenceEngine::presenceChanged, this, &PresenceEngine::presenceChanged);
+        connect(raw, &PresenceEngine::rosterReset, this, &PresenceEngine::rosterReset);
+        connect(raw, &PresenceEngine::healthChanged, this, &PresenceEngine::healthChanged);
+        connect(raw, &PresenceEngine::diagnosticsChanged, this, &PresenceEngine::diagnosticsChanged);
+        connect(raw, &RedisPresenceEngine::readyChanged, this, [this] {
+            const bool ready = isReady();
+            if (ready != std::exchange(m_ready, ready))
+                Q_EMIT readyChanged(ready);
+        });
+        m_engines.push_back(std::move(engine));
+    }
+    // A primary that joins (or a replica promoted) gets the library before any shard moves to
+    // it; the shards' own load (and its version check) follows on their reconnect.
+    connect(&m_cluster, &RedisCluster::slotMapChanged, this,
+            &ClusterPresenceEngine::loadLibraryEverywhere);
+}
+
+ClusterPresenceEngine::~ClusterPresenceEngine() = default;
+
+void ClusterPresenceEngine::start()
+{
+    qCInfo(lcRedisEngine).noquote() << "engine: redis cluster at" << m_seeds << "-"
+                                    << m_shards.count() << "shards";
+    m_cluster.open();
+    for (auto &engine : m_engines)
+        engine->start();
+    m_forwarder.start();
+}
+
+bool ClusterPresenceEngine::isReady() const
+{
+    return std::all_of(m_engines.cbegin(), m_engines.cend(),
+                       [](const auto &engine) { return engine->isReady(); });
+}
+
+void ClusterPresenceEngine::loadLibraryEverywhere()
+{
+    const QByteArray code = PresenceLibrary::source();
+    m_cluster.onEveryPrimary({"FUNCTION", "LOAD", code}, [](const auto &replies) {
+        for (const auto &[node, reply] : replies) {
+            if (reply.isError() && !reply.toByteArray().contains("already exists"))
+                qCWarning(lcRedisEngine).noquote()
+                    << "FUNCTION LOAD on" << node.host << node.port << "failed:" << reply.toByteArray();
+        }
+    });
+}
+
+void ClusterPresenceEngine::setConnections(const RoomMember &member, int connections)
+{
+    shardOf(member.room).setConnections(member, connections);
+}
+
+void ClusterPresenceEngine::heartbeat(const QList<RoomMember> &members)
+{
+    QHash<int, QList<RoomMember>> byShard;
+    for (const RoomMember &member : members)
+        byShard[m_shards.shardOf(member.room)].append(member);
+    // Every shard hears from this node, members or not: its liveness there counts the
+    // connections it holds in that shard's rooms.
+    for (int i = 0; i < m_shards.count(); ++i)
+        shard(i).heartbeat(byShard.value(i));
+}
+
+void ClusterPresenceEngine::leave(const RoomMember &member)
+{
+    shardOf(member.room).leave(member);
+}
+
+QList<ClientPresence> ClusterPresenceEngine::snapshot() const
+{
+    QList<ClientPresence> rows;
+    for (const auto &engine : m_engines)
+        rows += engine->snapshot();
+    return rows;
+}
+
+QList<ClientPresence> ClusterPresenceEngine::roomSnapshot(const RoomName &room) const
+{
+    return m_engines.at(size_t(m_shards.shardOf(room)))->roomSnapshot(room);
+}
+
+void ClusterPresenceEngine::readRoster(RosterCallback callback)
+{
+    struct Gathering {
+        QList<ClientPresence> rows;
+        size_t waiting = 0;
+        RosterCallback done;
+    };
+    auto gathering = std::make_shared<Gathering>();
+    gathering->waiting = m_engines.size();
+    gathering->done = std::move(callback);
+    for (auto &engine : m_engines) {
+        engine->readRoster([gathering](QList<ClientPresence> rows) {
+            gathering->rows += rows;
+            if (--gathering->waiting == 0)
+                gathering->done(std::move(gathering->rows));
+        });
+    }
+}
+
+EventId ClusterPresenceEngine::lastEventId() const
+{
+    EventId newest;
+    for (const auto &engine : m_engines)
+        newest = std::max(newest, engine->lastEventId());
+    return newest;
+}
+
+void ClusterPresenceEngine::history(EventId /*after*/, HistoryCallback callback)
+{
+    // Each shard's stream has ids of its own primary's clock: one id cannot say where a client
+    // is in all of them, so a resume gets the fresh roster (complete = false), as after a gap.
+    callback(History{});
+}
+
+PresenceEngine::Health ClusterPresenceEngine::health() const
+{
+    if (!m_cluster.hasSlotMap())
+        return Health{false, QStringLiteral("connecting"), m_cluster.lastError()};
+    for (size_t i = 0; i < m_engines.size(); ++i) {
+        Health shardHealth = m_engines[i]->health();
+        if (!shardHealth.ok) {
+            shardHealth.detail = QStringLiteral("shard %1 (slot %2): %3")
+                                     .arg(i)
+                                     .arg(m_shards.slot(int(i)))
+                                     .arg(shardHealth.detail.isEmpty() ? shardHealth.state
+                                                                       : shardHealth.detail);
+            return shardHealth;
+        }
+    }
+    const Health forwarding = m_forwarder.health();
+    if (!forwarding.ok)
+        return forwarding;
+    return Health{true, QStringLiteral("up"), {}};
+}
+
+ProcessorBacklog ClusterPresenceEngine::processorBacklog() const
+{
+    ProcessorBacklog total;
+    for (const auto &engine : m_engines) {
+        const ProcessorBacklog shard = engine->processorBacklog();
+        if (!shard.known)
+            continue;
+        total.known = true;
+        total.lag = (total.lag < 0 || shard.lag < 0) ? -1 : total.lag + shard.lag;
+        total.pending += shard.pending;
+        total.consumers = std::max(total.consumers, shard.consumers);
+        total.behindMs = std::max(total.behindMs, shard.behindMs);
+    }
+    return total;
+}
+
+void ClusterPresenceEngine::readDiagnostics(const QObject *context, DiagnosticsCallback callback)
+{
+    // Every node records itself in every shard: shard 0's read lists the deployment's nodes.
+    // The figures that add up over shards (processors, backlog) are this engine's.
+    const ProcessorBacklog backlog = processorBacklog();
+    m_engines.front()->readDiagnostics(
+        context, [this, callback = std::move(callback), backlog](const EngineDiagnostics &shard0) {
+            EngineDiagnostics d = shard0;
+            d.engine = kind();
+            d.processors = backlog;
+            d.heartbeatsProcessed = 0;
+            d.processorTransitions = 0;
+            d.entriesClaimed = 0;
+            d.junkEntries = 0;
+            for (const auto &engine : m_engines) {
+                const HeartbeatProcessor::Stats &stats = engine->processor().stats();
+                d.heartbeatsProcessed += stats.processed;
+                d.processorTransitions += stats.transitions;
+                d.entriesClaimed += stats.claimed;
+                d.junkEntries += stats.junk;
+            }
+            d.junkEntries += m_forwarder.junkEntries();
+            const Health now = health();
+            d.storeOk = now.ok;
+            d.storeState = now.state;
+            d.storeDetail = now.detail;
+            callback(d);
+        });
+}
+
+void ClusterPresenceEngine::setExpiredNotificationsWanted(bool wanted)
+{
+    for (auto &engine : m_engines)
+        engine->setExpiredNotificationsWanted(wanted);
+}
+
+void ClusterPresenceEngine::setTiming(const PresenceTiming &timing)
+{
+    m_config.shard.timing = timing;
+    for (auto &engine : m_engines)
+        engine->setTiming(timing);
+}
+
+} // namespace presence

@@ -1,0 +1,77 @@
+#pragma once
+
+#include "engine/PresenceEngine.h"
+#include "redis/ClusterShards.h"
+#include "redis/RedisCluster.h"
+#include "redis/RedisPresenceEngine.h"
+#include "redis/SeedHeartbeatForwarder.h"
+
+#include <memory>
+#include <vector>
+
+namespace presence {
+
+// Presence on a Redis Cluster (docs/cluster.md): rooms sharded over ClusterShards, each shard a
+// RedisPresenceEngine of its own — keys under the shard's hash tag, so every function call
+// touches one slot; connections to the primary serving that slot, following it through
+// failovers and migrations (ClusterSlotOwner), each reconnect re-arming that shard alone
+// (library, keyspace setting, re-assert, resync) — and this engine the one PresenceEngine the
+// node sees. The default room is shard 0, whose transitions go to the seed's `presence`
+// stream; heartbeats written by others to the seed's `heartbeat` stream are forwarded to
+// their room's shard (SeedHeartbeatForwarder).
+//
+// Every node runs every shard (its processors, its stream reader, its sweep). Resume across
+// shards has no single position yet: a client coming back with a Last-Event-ID gets a fresh
+// roster (the rule for a gap), never a replay that could miss another shard's events.
+class ClusterPresenceEngine final : public PresenceEngine {
+    Q_OBJECT
+public:
+    struct Config {
+        RedisPresenceEngine::Config shard; // keys.prefix is ignored: each shard's tag prefixes
+        int shards = 16;                   // the default room's shard and shards-1 for the rest
+    };
+
+    // `seeds`: redis:// or rediss:// naming one or more nodes of the cluster.
+    ClusterPresenceEngine(const RedisUrl &seeds, Config config, QObject *parent = nullptr);
+    ~ClusterPresenceEngine() override;
+
+    void start();
+    bool isReady() const;
+
+    QString kind() const override { return QStringLiteral("redis-cluster"); }
+    void setConnections(const RoomMember &member, int connections) override;
+    void heartbeat(const QList<RoomMember> &members) override;
+    void leave(const RoomMember &member) override;
+    QList<ClientPresence> snapshot() const override;
+    QList<ClientPresence> roomSnapshot(const RoomName &room) const override;
+    void readRoster(RosterCallback callback) override;
+    EventId lastEventId() const override;
+    void history(EventId after, HistoryCallback callback) override;
+    Health health() const override;
+    ProcessorBacklog processorBacklog() const override;
+    void readDiagnostics(const QObject *context, DiagnosticsCallback callback) override;
+    void setExpiredNotificationsWanted(bool wanted) override;
+    PresenceTiming timing() const override { return m_config.shard.timing; }
+    void setTiming(const PresenceTiming &timing) override;
+
+    const ClusterShards &shards() const { return m_shards; }
+    RedisPresenceEngine &shard(int index) { return *m_engines.at(size_t(index)); }
+    RedisPresenceEngine &shardOf(const RoomName &room) { return shard(m_shards.shardOf(room)); }
+    RedisCluster &cluster() { return m_cluster; }
+
+Q_SIGNALS:
+    void readyChanged(bool ready);
+
+private:
+    void loadLibraryEverywhere();
+
+    Config m_config;
+    QString m_seeds; // for logs, password hidden
+    RedisCluster m_cluster;
+    ClusterShards m_shards;
+    std::vector<std::unique_ptr<RedisPresenceEngine>> m_engines;
+    SeedHeartbeatForwarder m_forwarder;
+    bool m_ready = false;
+};
+
+} // namespace presence

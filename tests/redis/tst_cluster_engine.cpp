@@ -1,0 +1,276 @@
+// The presence engine on a real Redis Cluster (three primaries, a replica each, node timeout
+// 1 s), with two headless nodes given the cluster's seeds: rooms across the two nodes, each
+// room's keys on the primary serving its shard's slot, keys on every primary, the seed-style
+// heartbeat (`XADD heartbeat * client bob`, forwarded to its room's shard) and the seed's
+// `presence` stream for the default room, a primary killed with -9 (its replica promoted,
+// presence flowing again in every room, the held members never OFFLINE), and
+// `redis-cli --cluster reshard` moving a shard's slot while its room's members come and go.
+#include "HttpGet.h"
+#include "NodeProcess.h"
+#include "RedisClusterGroup.h"
+#include "SseTestClient.h"
+#include "redis/ClusterKeySlot.h"
+#include "redis/ClusterShards.h"
+#include "redis/StreamEntries.h"
+
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QTest>
+#include <memory>
+#include <vector>
+
+using namespace presence;
+using presence::test::askNode;
+using presence::test::httpGet;
+using presence::test::NodeProcess;
+using presence::test::RedisClusterGroup;
+using presence::test::SseTestClient;
+
+namespace {
+// ClusterPresenceEngine's default.
+constexpr int shardCount = 16;
+const QString heartbeat = QStringLiteral("300ms");
+constexpr qint64 ttlMs = 450; // 1.5 × 300 ms
+
+RoomName room(const QString &name)
+{
+    return *RoomName::fromString(name);
+}
+
+// The first room "<prefix><n>" in shard `shard`.
+QString roomInShard(const ClusterShards &shards, int shard, const QString &prefix)
+{
+    for (int n = 0; n < 100000; ++n) {
+        const QString name = prefix + QString::number(n);
+        if (shards.shardOf(room(name)) == shard)
+            return name;
+    }
+    return {};
+}
+
+QByteArray shardKey(const ClusterShards &shards, int shard, const QByteArray &name)
+{
+    return '{' + shards.tag(shard) + "}:" + name;
+}
+} // namespace
+
+class TestClusterEngine : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<RedisClusterGroup> m_group;
+    ClusterShards m_shards{shardCount};
+    NodeProcess m_a, m_b;
+    std::vector<std::unique_ptr<SseTestClient>> m_clients;
+
+    QStringList nodeArgs(const QString &name) const
+    {
+        return {QStringLiteral("--redis"), m_group->seedsText(), QStringLiteral("--node-id"), name,
+                QStringLiteral("--heartbeat"), heartbeat, QStringLiteral("--grace"), QStringLiteral("0s")};
+    }
+    SseTestClient *open(NodeProcess &node, const QByteArray &path)
+    {
+        m_clients.push_back(std::make_unique<SseTestClient>());
+        m_clients.back()->open(node.port(), path);
+        return m_clients.back().get();
+    }
+    bool healthy(NodeProcess &node)
+    {
+        return QTest::qWaitFor([&] { return httpGet(node.port(), QStringLiteral("/health")).status == 200; },
+                               20000);
+    }
+    // The primary serving the shard's slot, asked of the cluster now.
+    quint16 primaryOfShard(int shard) { return m_group->primaryOfSlot(m_shards.slot(shard)).value_or(0); }
+    bool isOnline(int shard, const QByteArray &member)
+    {
+        const quint16 primary = primaryOfShard(shard);
+        return askNode(primary, {"HGET", shardKey(m_shards, shard, "presence:status"), member})
+                   .toByteArray() == "ONLINE";
+    }
+    // The "client STATUS reason" lines of a stream, read on the primary serving its slot.
+    QStringList transitions(const QByteArray &stream)
+    {
+        const auto primary = m_group->primaryOfSlot(clusterKeySlot(stream));
+        QStringList lines;
+        if (!primary)
+            return lines;
+        for (const StreamEntry &entry : parseStreamEntries(askNode(*primary, {"XRANGE", stream, "-", "+"}))) {
+            lines.append(QString::fromUtf8(entry.value("client") + ' ' + entry.value("status") + ' ' +
+                                           entry.value("reason")));
+        }
+        return lines;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(QFile::exists(NodeProcess::binary()), "PRESENCE_BINARY must name the built binary");
+        m_group = std::make_unique<RedisClusterGroup>();
+        QVERIFY2(m_group->start(), qPrintable(m_group->errorString()));
+        QVERIFY2(m_a.start(nodeArgs(QStringLiteral("node-a"))), m_a.log().constData());
+        QVERIFY2(m_b.start(nodeArgs(QStringLiteral("node-b"))), m_b.log().constData());
+        QVERIFY2(healthy(m_a), m_a.log().right(3000).constData());
+        QVERIFY2(healthy(m_b), m_b.log().right(3000).constData());
+    }
+    void cleanup() { m_clients.clear(); }
+
+    // One room per shard, members on node a, watchers on node b: each watcher sees its room's
+    // member ONLINE, then OFFLINE "left"; each room's status lives on the primary serving its
+    // shard's slot, and every primary holds some.
+    void roomsAcrossTwoNodes_keysOnTheirShardsPrimary()
+    {
+        QStringList rooms;
+        for (int shard = 1; shard < shardCount; ++shard)
+            rooms.append(roomInShard(m_shards, shard, QStringLiteral("room-")));
+        QVERIFY(!rooms.contains(QString()));
+        std::vector<SseTestClient *> watchers, members;
+        for (const QString &name : std::as_const(rooms))
+            watchers.push_back(open(m_b, "/watch?room=" + name.toUtf8()));
+        for (qsizetype i = 0; i < rooms.size(); ++i)
+            members.push_back(open(m_a, "/m" + QByteArray::number(i) + "?room=" + rooms[i].toUtf8()));
+        QSet<quint16> primariesHoldingMembers;
+        for (qsizetype i = 0; i < rooms.size(); ++i) {
+            const QString member = QStringLiteral("m%1").arg(i);
+            QVERIFY2(watchers[size_t(i)]->waitForStatus(member, QStringLiteral("ONLINE"), 10000),
+                     qPrintable(rooms[i]));
+            const int shard = m_shards.shardOf(room(rooms[i]));
+            QVERIFY2(isOnline(shard, rooms[i].toUtf8() + '/' + member.toUtf8()), qPrintable(rooms[i]));
+            primariesHoldingMembers.insert(primaryOfShard(shard));
+        }
+        QCOMPARE(primariesHoldingMembers.size(), 3);
+        for (const quint16 primary : m_group->primaryPorts())
+            QVERIFY(askNode(primary, {"DBSIZE"}).toInteger() > 0);
+        // The rooms are apart: a watcher heard of its own room's member only.
+        for (qsizetype i = 0; i < rooms.size(); ++i)
+            QCOMPARE(watchers[size_t(i)]->eventsFor(QStringLiteral("m%1").arg((i + 1) % rooms.size())).size(), 0);
+        for (SseTestClient *member : members)
+            member->disconnectGracefully();
+        for (qsizetype i = 0; i < rooms.size(); ++i) {
+            const QString member = QStringLiteral("m%1").arg(i);
+            QVERIFY(watchers[size_t(i)]->waitForStatus(member, QStringLiteral("OFFLINE"), 10000));
+            QCOMPARE(watchers[size_t(i)]->eventsFor(member).last()[u"reason"].toString(), QStringLiteral("left"));
+        }
+    }
+
+    // The seed's writers: `XADD heartbeat * client bob` (the stream has its own slot) makes bob
+    // ONLINE in the default room, readers of the seed's `presence` stream see it, and he times
+    // out once his heartbeats stop; `room` in the entry puts him in that room instead.
+    void theSeedsHeartbeatStreamStillWorks()
+    {
+        SseTestClient *watcher = open(m_a, "/lobby-watch");
+        const QString other = roomInShard(m_shards, 5, QStringLiteral("seed-room-"));
+        SseTestClient *roomWatcher = open(m_b, "/room-watch?room=" + other.toUtf8());
+        QVERIFY(watcher->waitForHeaders() && roomWatcher->waitForHeaders());
+        const auto heartbeatPrimary = m_group->primaryOfSlot(clusterKeySlot("heartbeat"));
+        QVERIFY(heartbeatPrimary);
+        QElapsedTimer sent;
+        sent.start();
+        QVERIFY(!askNode(*heartbeatPrimary, {"XADD", "heartbeat", "*", "client", "bob"}).isError());
+        QVERIFY(!askNode(*heartbeatPrimary, {"XADD", "heartbeat", "*", "client", "carl", "room", other.toUtf8()})
+                     .isError());
+        QVERIFY(watcher->waitForStatus(QStringLiteral("bob"), QStringLiteral("ONLINE"), 5000));
+        QVERIFY(roomWatcher->waitForStatus(QStringLiteral("carl"), QStringLiteral("ONLINE"), 5000));
+        QVERIFY(transitions("presence").contains(QStringLiteral("bob ONLINE heartbeat")));
+        QVERIFY(watcher->waitForStatus(QStringLiteral("bob"), QStringLiteral("OFFLINE"), 5000));
+        QCOMPARE(watcher->eventsFor(QStringLiteral("bob")).last()[u"reason"].toString(), QStringLiteral("timeout"));
+        QVERIFY(transitions("presence").contains(QStringLiteral("bob OFFLINE timeout")));
+        // Once: carl is no one in the default room.
+        QCOMPARE(watcher->eventsFor(QStringLiteral("carl")).size(), 0);
+        // Junk in the seed's stream is skipped, and the stream goes on.
+        QVERIFY(!askNode(*heartbeatPrimary, {"XADD", "heartbeat", "*", "nonsense", "1"}).isError());
+        QVERIFY(!askNode(*heartbeatPrimary, {"XADD", "heartbeat", "*", "client", "dora"}).isError());
+        QVERIFY(watcher->waitForStatus(QStringLiteral("dora"), QStringLiteral("ONLINE"), 5000));
+    }
+
+    // kill -9 of the primary serving the default room's shard: its replica is promoted, the
+    // members held meanwhile are never reported OFFLINE, and presence flows again in the
+    // default room and in a room on another primary.
+    void aPrimaryKilled_presenceFlowsOnItsReplica()
+    {
+        const quint16 victim = primaryOfShard(0);
+        const auto replica = m_group->replicaOf(victim);
+        QVERIFY(replica);
+        int otherShard = 1;
+        while (primaryOfShard(otherShard) == victim)
+            ++otherShard;
+        const QByteArray elsewhere = roomInShard(m_shards, otherShard, QStringLiteral("calm-")).toUtf8();
+        SseTestClient *held = open(m_a, "/held");
+        SseTestClient *heldElsewhere = open(m_a, "/held2?room=" + elsewhere);
+        SseTestClient *watcher = open(m_b, "/fo-watch");
+        SseTestClient *watcherElsewhere = open(m_b, "/fo-watch2?room=" + elsewhere);
+        QVERIFY(watcher->waitForStatus(QStringLiteral("held"), QStringLiteral("ONLINE"), 10000));
+        QVERIFY(watcherElsewhere->waitForStatus(QStringLiteral("held2"), QStringLiteral("ONLINE"), 10000));
+
+        QElapsedTimer sinceKill;
+        QVERIFY(m_group->kill9(victim));
+        sinceKill.start();
+        QVERIFY2(QTest::qWaitFor([&] { return m_group->primaryOfSlot(m_shards.slot(0)) == *replica; }, 20000),
+                 "the replica was not promoted");
+        // New members, on both nodes, once the promoted replica serves the shard.
+        SseTestClient *late = open(m_a, "/late");
+        QVERIFY2(watcher->waitForStatus(QStringLiteral("late"), QStringLiteral("ONLINE"), 20000),
+                 m_a.log().right(3000).constData());
+        qInfo("primary killed: a join reached the other node %lld ms later", sinceKill.elapsed());
+        SseTestClient *lateElsewhere = open(m_b, "/late2?room=" + elsewhere);
+        QVERIFY(heldElsewhere->waitForStatus(QStringLiteral("late2"), QStringLiteral("ONLINE"), 10000));
+        QVERIFY(isOnline(0, "held"));
+        QVERIFY(held->isConnected());
+        // Held all along: no OFFLINE for them anywhere (give a wrong timeout its chance).
+        QTest::qWait(int(4 * ttlMs));
+        QVERIFY(watcher->eventsFor(QStringLiteral("held")).size() == 1);
+        QVERIFY(watcherElsewhere->eventsFor(QStringLiteral("held2")).size() == 1);
+        late->disconnectGracefully();
+        lateElsewhere->disconnectGracefully();
+        QVERIFY(watcher->waitForStatus(QStringLiteral("late"), QStringLiteral("OFFLINE"), 10000));
+        QVERIFY(heldElsewhere->waitForStatus(QStringLiteral("late2"), QStringLiteral("OFFLINE"), 10000));
+        QVERIFY(healthy(m_a) && healthy(m_b));
+    }
+
+    // redis-cli --cluster reshard moves a shard's slot (with all of its keys) to another primary
+    // while members of its room come and go: the reshard succeeds (no key was written on both
+    // sides), every join and leave reaches the other node, and the held member stays ONLINE.
+    void aShardsSlotMigrates_presenceStaysTrue()
+    {
+        QVERIFY(m_group->waitForHealthy(20000));
+        const QList<quint16> primaries = m_group->primaryPorts();
+        QCOMPARE(primaries.size(), 3);
+        // The primary serving the lowest slots, and the first shard in them.
+        quint16 from = 0;
+        int shard = -1;
+        for (int s = 1; s < shardCount && shard < 0; ++s) {
+            const quint16 owner = primaryOfShard(s);
+            if (m_shards.slot(s) < 16384 / shardCount * 2) {
+                from = owner;
+                shard = s;
+            }
+        }
+        QVERIFY(shard > 0);
+        const quint16 to = primaries.first() == from ? primaries.last() : primaries.first();
+        const QByteArray moving = roomInShard(m_shards, shard, QStringLiteral("moving-")).toUtf8();
+        SseTestClient *held = open(m_a, "/anchor?room=" + moving);
+        SseTestClient *watcher = open(m_b, "/mv-watch?room=" + moving);
+        QVERIFY(watcher->waitForStatus(QStringLiteral("anchor"), QStringLiteral("ONLINE"), 10000));
+
+        QProcess *reshard = m_group->startReshard(from, to, 16384 / shardCount * 2);
+        int comings = 0;
+        while (reshard->state() != QProcess::NotRunning && comings < 200) {
+            const QByteArray name = "c" + QByteArray::number(comings++);
+            SseTestClient *client = open(comings % 2 ? m_a : m_b, '/' + name + "?room=" + moving);
+            QVERIFY2(held->waitForStatus(QString::fromUtf8(name), QStringLiteral("ONLINE"), 10000), name.constData());
+            client->disconnectGracefully();
+            QVERIFY2(held->waitForStatus(QString::fromUtf8(name), QStringLiteral("OFFLINE"), 10000), name.constData());
+        }
+        QVERIFY(QTest::qWaitFor([&] { return reshard->state() == QProcess::NotRunning; }, 60000));
+        QVERIFY2(reshard->exitCode() == 0, reshard->readAll().right(2000).constData());
+        QCOMPARE(primaryOfShard(shard), to);
+        qInfo("%d joins and leaves while the slot moved", comings);
+        // After the move too.
+        SseTestClient *after = open(m_b, "/after?room=" + moving);
+        QVERIFY(held->waitForStatus(QStringLiteral("after"), QStringLiteral("ONLINE"), 10000));
+        QVERIFY(isOnline(shard, moving + "/anchor"));
+        QCOMPARE(watcher->eventsFor(QStringLiteral("anchor")).size(), 1);
+        after->disconnectGracefully();
+    }
+};
+
+QTEST_GUILESS_MAIN(TestClusterEngine)
+#include "tst_cluster_engine.moc"
