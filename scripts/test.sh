@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up, builds with warnings as errors and runs the whole test suite (unit, redis, ui, e2e),
-# then links the server-only program (no widgets: the linker proves the core is widget-free;
-# its tests are the asan-server run's), then the whole suite again under ASan + UBSan
-# (LeakSanitizer on; server-only, so no widgets), then every fuzz target for 20 s
+# then the whole suite again under ASan + UBSan (LeakSanitizer on) on the server-only build (no
+# widgets anywhere: its link of presence is the proof that the core is widget-free), then every
+# fuzz target for 20 s
 # (scripts/fuzz.sh), then the benchmark harness's smoke run (bench/run.sh --smoke --no-docs on
 # build/ci), then the Debian package: scripts/package.sh builds it, `ctest --preset package` installs, runs and removes it
 # (needs root, as in CI).
@@ -15,9 +15,6 @@ jobs=$(nproc)
 # Any sanitizer report fails the test that triggered it; leaks are reported at exit.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-echo "== build: server (the presence program without widgets)"
-cmake --preset server >/dev/null
-cmake --build --preset server -j "$jobs" --target presence
 for preset in ci asan-server; do
     echo "== build: $preset"
     cmake --preset "$preset" >/dev/null

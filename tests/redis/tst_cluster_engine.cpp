@@ -260,6 +260,14 @@ private Q_SLOTS:
             QVERIFY2(held->waitForStatus(QString::fromUtf8(name), QStringLiteral("OFFLINE"), 10000), name.constData());
         }
         QVERIFY(QTest::qWaitFor([&] { return reshard->state() == QProcess::NotRunning; }, 60000));
+        // Each by its own call, not by a later heartbeat or a timeout: no connect or leave was lost
+        // to the migration (ASK and TRYAGAIN are retried until the slot has moved).
+        for (int i = 0; i < comings; ++i) {
+            const QList<QJsonObject> events = held->eventsFor(QStringLiteral("c%1").arg(i));
+            QCOMPARE(events.size(), 2);
+            QCOMPARE(events[0][u"reason"].toString(), QStringLiteral("connected"));
+            QCOMPARE(events[1][u"reason"].toString(), QStringLiteral("left"));
+        }
         QVERIFY2(reshard->exitCode() == 0, reshard->readAll().right(2000).constData());
         QCOMPARE(primaryOfShard(shard), to);
         qInfo("%d joins and leaves while the slot moved", comings);
