@@ -58,6 +58,18 @@ public:
     virtual EventId lastEventId() const = 0;
     // Events after `after`; the callback may run before this returns or later.
     virtual void history(EventId after, HistoryCallback callback) = 0;
+    // Where the ids a session of these rooms is sent come from. One stream (memory, one Redis):
+    // every event's id is comparable with every other, lastEventId() and history() serve all
+    // rooms. Redis Cluster: each shard's stream has ids of its own, so a session's ids compare
+    // only when its rooms share a shard (idsOrderedAcross), the roster of its rooms is stamped
+    // with that shard's newest id (lastEventIdOf) and a resume replays that shard's stream
+    // (historyFor; incomplete for rooms of several shards: a fresh roster then).
+    virtual bool idsOrderedAcross(const QList<RoomName> & /*rooms*/) const { return true; }
+    virtual EventId lastEventIdOf(const QList<RoomName> & /*rooms*/) const { return lastEventId(); }
+    virtual void historyFor(EventId after, const QList<RoomName> & /*rooms*/, HistoryCallback callback)
+    {
+        history(after, std::move(callback));
+    }
 
     virtual Health health() const { return Health{true, QStringLiteral("up"), {}}; }
     // The heartbeat processors' backlog, where the store has processors (unknown otherwise).

@@ -57,7 +57,7 @@ void RealtimeServer::sendFreshRoster(SseSession *session, bool includeOffline)
     }
     // Only after a gap: formatted for this session alone. Every row carries the engine's
     // newest id, so a client that reconnects with it resumes exactly after what it was shown.
-    const EventId head = m_engine.lastEventId();
+    const EventId head = m_engine.lastEventIdOf(session->rooms());
     QList<SseSession::Piece> pieces;
     for (const RoomName &room : session->rooms()) {
         const RoomSnapshot roster(m_engine.roomSnapshot(room), head, true);
@@ -90,6 +90,7 @@ void RealtimeServer::openSession(const ClientId &client, const QList<RoomName> &
         feeds.push_back(feed);
     }
     raw->followFeeds(std::move(feeds), &m_metrics);
+    raw->setIdsOrdered(m_engine.idsOrderedAcross(rooms));
     ++m_sessionsByPeer[raw->peer()];
     ++m_metrics.sessionsOpened;
     // The members are opened before anything is written: a write that fails closes the
@@ -119,7 +120,7 @@ void RealtimeServer::resume(SseSession *session, EventId lastEventId)
     session->beginReplay();
     QPointer<SseSession> guard(session);
     const quint64 resetsBefore = m_rosterResets;
-    m_engine.history(lastEventId, [this, guard, resetsBefore](PresenceEngine::History history) {
+    m_engine.historyFor(lastEventId, session->rooms(), [this, guard, resetsBefore](PresenceEngine::History history) {
         if (!guard || !guard->isOpen())
             return;
         if (!history.complete || m_rosterResets != resetsBefore) {

@@ -19,7 +19,7 @@ RoomSnapshotCache::Entry &RoomSnapshotCache::fresh(const RoomName &room, qint64 
 {
     Entry &entry = m_rooms[room];
     entry.roster = std::make_shared<const RoomSnapshot>(m_engine.roomSnapshot(room),
-                                                        m_engine.lastEventId(), false);
+                                                        m_engine.lastEventIdOf({room}), false);
     entry.changed.clear();
     entry.builtMs = nowMs;
     return entry;
@@ -33,7 +33,7 @@ QList<SseSession::Piece> RoomSnapshotCache::joinPieces(const ClientId &client,
     // change carry their roster's older id, which is as true now (nothing happened to them
     // in between). Several rooms are all taken at the newest id, or a client resuming from the
     // last row's id could be replayed another room's changes it was shown as state.
-    const EventId head = m_engine.lastEventId();
+    const EventId head = m_engine.lastEventIdOf(rooms);
     QList<SseSession::Piece> pieces;
     *lastId = EventId{};
     for (const RoomName &room : rooms) {

@@ -248,7 +248,8 @@ QByteArray SseSession::takeFromFeeds(qsizetype limit)
     // walks its feed); positions are committed once for the batch.
     QByteArray batch;
     const auto take = [&](const RoomFeed::Entry &entry) {
-        const bool repeat = !entry.correction && !entry.id.isNull() && entry.id <= m_lastSent;
+        const bool repeat =
+            m_idsOrdered && !entry.correction && !entry.id.isNull() && entry.id <= m_lastSent;
         const bool own = entry.clientHash == m_clientHash && entry.client == m_client;
         if (own || repeat)
             return;

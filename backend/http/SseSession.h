@@ -104,6 +104,10 @@ public:
     // Live events arriving while a Last-Event-ID replay is being fetched wait in the feeds,
     // then follow it, with anything at or below the last id sent skipped.
     void beginReplay() { m_replaying = true; }
+    // False when the ids of this session's rooms come from different streams (rooms of several
+    // Redis Cluster shards): then no feed entry is skipped for its id (the feeds' positions
+    // alone tell what was sent; such a session is never replayed).
+    void setIdsOrdered(bool ordered) { m_idsOrdered = ordered; }
     void finishReplay(const QList<PresenceEvent> &replayed);
 
     // The feeds of this session's rooms, in the order of rooms(): the session follows each
@@ -160,6 +164,7 @@ private:
     QPointer<QAbstractSocket> m_socket;
     Limits m_limits;
     EventId m_lastSent;
+    bool m_idsOrdered = true;
     std::deque<Piece> m_paced;
     std::vector<std::shared_ptr<RoomFeed>> m_feeds;
     std::vector<RoomFeed::Cursor> m_cursors; // one per feed

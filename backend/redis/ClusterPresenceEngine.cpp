@@ -160,6 +160,38 @@ void ClusterPresenceEngine::history(EventId /*after*/, HistoryCallback callback)
     callback(History{});
 }
 
+int ClusterPresenceEngine::commonShard(const QList<RoomName> &rooms) const
+{
+    int shard = -1;
+    for (const RoomName &room : rooms) {
+        const int of = m_shards.shardOf(room);
+        if (shard >= 0 && of != shard)
+            return -1;
+        shard = of;
+    }
+    return shard;
+}
+
+bool ClusterPresenceEngine::idsOrderedAcross(const QList<RoomName> &rooms) const
+{
+    return commonShard(rooms) >= 0;
+}
+
+EventId ClusterPresenceEngine::lastEventIdOf(const QList<RoomName> &rooms) const
+{
+    const int shard = commonShard(rooms);
+    return shard >= 0 ? m_engines.at(size_t(shard))->lastEventId() : lastEventId();
+}
+
+void ClusterPresenceEngine::historyFor(EventId after, const QList<RoomName> &rooms,
+                                       HistoryCallback callback)
+{
+    const int shard = commonShard(rooms);
+    if (shard < 0)
+        return callback(History{});
+    m_engines.at(size_t(shard))->history(after, std::move(callback));
+}
+
 PresenceEngine::Health ClusterPresenceEngine::health() const
 {
     if (!m_cluster.hasSlotMap())

@@ -20,9 +20,11 @@ namespace presence {
 // stream; heartbeats written by others to the seed's `heartbeat` stream are forwarded to
 // their room's shard (SeedHeartbeatForwarder).
 //
-// Every node runs every shard (its processors, its stream reader, its sweep). Resume across
-// shards has no single position yet: a client coming back with a Last-Event-ID gets a fresh
-// roster (the rule for a gap), never a replay that could miss another shard's events.
+// Every node runs every shard (its processors, its stream reader, its sweep). Ids are a shard
+// stream's: a session whose rooms share a shard resumes exactly from its Last-Event-ID (that
+// shard's history); one whose rooms span shards gets a fresh roster on resume (the rule for a
+// gap), never a replay that could miss another shard's events, and its sessions do not drop
+// events by comparing ids of different shards (PresenceEngine::idsOrderedAcross).
 class ClusterPresenceEngine final : public PresenceEngine {
     Q_OBJECT
 public:
@@ -47,6 +49,9 @@ public:
     void readRoster(RosterCallback callback) override;
     EventId lastEventId() const override;
     void history(EventId after, HistoryCallback callback) override;
+    bool idsOrderedAcross(const QList<RoomName> &rooms) const override;
+    EventId lastEventIdOf(const QList<RoomName> &rooms) const override;
+    void historyFor(EventId after, const QList<RoomName> &rooms, HistoryCallback callback) override;
     Health health() const override;
     ProcessorBacklog processorBacklog() const override;
     void readDiagnostics(const QObject *context, DiagnosticsCallback callback) override;
@@ -64,6 +69,8 @@ Q_SIGNALS:
 
 private:
     void loadLibraryEverywhere();
+    // The one shard all these rooms are in, or -1.
+    int commonShard(const QList<RoomName> &rooms) const;
 
     Config m_config;
     QString m_seeds; // for logs, password hidden

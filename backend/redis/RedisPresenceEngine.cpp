@@ -198,6 +198,13 @@ void RedisPresenceEngine::firstSync()
 
 void RedisPresenceEngine::restoreAfterReconnect()
 {
+    // While this node could not reach Redis, nobody's heartbeats reached it either, when the
+    // outage was Redis' own (a failover, a restart, a hang): deadlines that passed meanwhile
+    // say nothing of the clients. No timeouts from this node until every node has had a
+    // heartbeat period and a TTL to re-assert its members; members of a node that really died
+    // meanwhile time out that much later, once.
+    m_quietUntilMs = QDateTime::currentMSecsSinceEpoch() + m_config.timing.ttlMs() +
+                     m_config.timing.heartbeatMs;
     // If Redis lost its data, hand back who this node last saw ONLINE; clients Redis still
     // knows are left alone (see presence_restore in presence.lua).
     QList<QByteArray> args = m_config.keys.functionCall("presence_restore");
@@ -408,9 +415,20 @@ void RedisPresenceEngine::leave(const RoomMember &member)
     m_commands.command(args, [this](const RedisReply &r) { logIfError("presence_leave", r); });
 }
 
+// True (and a sweep set for its end) while timeouts wait after a reconnect.
+bool RedisPresenceEngine::holdingTimeouts()
+{
+    const qint64 left = m_quietUntilMs - QDateTime::currentMSecsSinceEpoch();
+    if (left <= 0)
+        return false;
+    if (m_config.sweepIntervalMs > 0 || !m_sweepTimer.isActive())
+        m_sweepTimer.start(std::chrono::milliseconds(left + 1));
+    return true;
+}
+
 void RedisPresenceEngine::expire(const QList<RoomMember> &members)
 {
-    if (!m_ready || members.isEmpty())
+    if (!m_ready || members.isEmpty() || holdingTimeouts())
         return;
     // presence_timeout waits (up to our TTL) for lagging processors, as the sweep does.
     QList<QByteArray> args = call("presence_timeout");
@@ -423,7 +441,7 @@ void RedisPresenceEngine::expire(const QList<RoomMember> &members)
 // A `due` key expired: sweep at once (after the one in flight, if any), whatever the interval.
 void RedisPresenceEngine::sweepNow()
 {
-    if (!m_ready)
+    if (!m_ready || holdingTimeouts())
         return;
     if (m_sweeping) {
         m_sweepAgain = true;
@@ -435,7 +453,7 @@ void RedisPresenceEngine::sweepNow()
 
 void RedisPresenceEngine::sweep()
 {
-    if (!m_ready || m_sweeping)
+    if (!m_ready || m_sweeping || holdingTimeouts())
         return;
     m_sweeping = true;
     QList<QByteArray> args = call("presence_sweep");

@@ -93,6 +93,7 @@ private:
     void applyEntries(const QList<PresenceEvent> &events);
     void sweep();
     void sweepNow();
+    bool holdingTimeouts();
     void expire(const QList<RoomMember> &members);
     void markNodeAlive();
     // FCALL <function> <declared keys> P maxlen keep: how every transition function begins.
@@ -120,6 +121,8 @@ private:
     qint64 m_redisClockOffsetMs = 0; // Redis' clock minus ours (skewed hosts trim right)
     quint64 m_resyncs = 0;           // roster re-reads after a gap in the presence stream
     qint64 m_startedAtMs = 0;
+    // After a reconnect, no timeouts until then (see restoreAfterReconnect): wall ms, 0: none.
+    qint64 m_quietUntilMs = 0;
     qint64 m_roundTripMs = -1;       // presence_alive's last round trip
     quint64 m_heartbeatsWritten = 0; // heartbeat entries written, for heartbeats/s
     quint64 m_rateCount = 0;
