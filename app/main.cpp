@@ -42,12 +42,6 @@ int runHeadless(int argc, char **argv, const Options &options)
         config.sessionLimits.releaseBuffers = false;
         backend.setRealtimeConfig(config);
     }
-    // Another: PRESENCE_SSE_HEAP_TRIM=0 leaves freed memory to the C library (HeapTrimmer).
-    if (qEnvironmentVariable("PRESENCE_SSE_HEAP_TRIM") == u"0") {
-        RealtimeServer::Config config = backend.realtimeConfig();
-        config.heapTrimDelayMs = 0;
-        backend.setRealtimeConfig(config);
-    }
     TerminationSignals signals_;
     QObject::connect(&signals_, &TerminationSignals::terminationRequested, &app, [&](int number) {
         qInfo().noquote() << "signal" << number << "received; shutting down";

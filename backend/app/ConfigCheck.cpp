@@ -93,7 +93,6 @@ QStringList unknownPresenceVariables(const QProcessEnvironment &environment)
     for (const SecretSource &secret : secretSources())
         known.append(QString::fromLatin1(secret.variable));
     known.append(QStringLiteral("PRESENCE_SSE_DIRECT_WRITES")); // a benchmark switch (app/main.cpp)
-    known.append(QStringLiteral("PRESENCE_SSE_HEAP_TRIM"));     // another
     QStringList unknown;
     for (const QString &name : environment.keys()) {
         if (name.startsWith(u"PRESENCE_") && !known.contains(name))

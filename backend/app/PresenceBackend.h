@@ -31,7 +31,6 @@ public:
 
     // Tuning that has no command-line option (tests use short keepalives and small bounds).
     void setRealtimeConfig(const RealtimeServer::Config &config) { m_realtimeConfig = config; }
-    const RealtimeServer::Config &realtimeConfig() const { return m_realtimeConfig; }
     void setConnectionLimits(const ConnectionLimits &limits) { m_limits = limits; }
     // The dashboard's choice: when the listen port cannot be had (another program holds it),
     // listen on a free port instead and say so in listenNote() and the log. A server never

@@ -25,7 +25,6 @@ RealtimeServer::RealtimeServer(PresenceEngine &engine, LocalClients &localClient
     , m_metrics(metrics)
     , m_config(config)
     , m_snapshots(engine)
-    , m_heapTrimmer(m_config.heapTrimDelayMs)
 {
     connect(&m_engine, &PresenceEngine::presenceChanged, this, &RealtimeServer::broadcast);
     connect(&m_engine, &PresenceEngine::rosterReset, this, [this] {
@@ -78,7 +77,6 @@ void RealtimeServer::openSession(const ClientId &client, const QList<RoomName> &
                                      m_config.retryMs, extraHeaders);
     if (!session->isOpen())
         return;
-    m_heapTrimmer.noteChurn();
     SseSession *raw = session.get();
     connect(raw, &SseSession::closed, this, &RealtimeServer::onSessionClosed);
     m_sessions.insert(raw, session);
@@ -203,7 +201,6 @@ void RealtimeServer::sendKeepalives()
 
 void RealtimeServer::onSessionClosed(SseSession *session, SseSession::CloseReason reason)
 {
-    m_heapTrimmer.noteChurn();
     // Removal waits for the event loop: the session may be closing from inside a loop
     // over m_sessions, or from inside one of its own methods.
     switch (reason) {

@@ -1,6 +1,5 @@
 #pragma once
 
-#include "HeapTrimmer.h"
 #include "Metrics.h"
 #include "RoomFeed.h"
 #include "RoomSnapshotCache.h"
@@ -33,9 +32,6 @@ public:
         qint64 keepaliveMs = 5000;
         qint64 retryMs = 1500;
         SseSession::Limits sessionLimits;
-        // Free memory goes back to the system this long after streams opened or closed
-        // (HeapTrimmer); 0 never (the baseline bench/held-ab.sh compares with).
-        int heapTrimDelayMs = 1000;
     };
 
     RealtimeServer(PresenceEngine &engine, LocalClients &localClients, Metrics &metrics,
@@ -98,7 +94,6 @@ private:
     QDeadlineTimer m_nextFlushAllowed{0}; // a busy room's coalescing window (flushQueued())
     QHash<QHostAddress, int> m_sessionsByPeer;
     QTimer m_keepaliveTimer;
-    HeapTrimmer m_heapTrimmer; // streams opened and closed leave free blocks behind
     // Roster resets so far: a replay fetched across one is replaced by a fresh roster (the
     // corrections went to the sessions that were not replaying).
     quint64 m_rosterResets = 0;
