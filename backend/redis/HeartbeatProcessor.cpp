@@ -250,8 +250,7 @@ void HeartbeatProcessor::process(const QList<StreamEntry> &entries)
             } else {
                 closeGroup();
                 // ttl 0: the function uses ours.
-                call << QByteArray::number(group->atMs) << node
-                     << QByteArray::number(group->ttlMs);
+                call << QByteArray::number(group->atMs) << node << QByteArray::number(group->ttlMs);
                 countAt = call.size();
                 call << QByteArray();
                 groupSize = n;

@@ -72,9 +72,8 @@ struct RespReplyBuilder {
 
 namespace {
 redisReplyObjectFunctions replyBuilder{
-    RespReplyBuilder::createString, RespReplyBuilder::createArray,
-    RespReplyBuilder::createInteger, RespReplyBuilder::createNil,
-    RespReplyBuilder::freeObject};
+    RespReplyBuilder::createString, RespReplyBuilder::createArray, RespReplyBuilder::createInteger,
+    RespReplyBuilder::createNil, RespReplyBuilder::freeObject};
 } // namespace
 
 RespReader::RespReader()

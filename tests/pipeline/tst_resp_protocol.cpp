@@ -20,7 +20,8 @@ private Q_SLOTS:
     {
         QByteArray out = "x";
         appendRespCommand(out, {"SET", "k", QByteArray("a\r\nb\0c", 6), ""});
-        static const char expected[] = "x*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$6\r\na\r\nb\0c\r\n$0\r\n\r\n";
+        static const char expected[] =
+            "x*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$6\r\na\r\nb\0c\r\n$0\r\n\r\n";
         QCOMPARE(out, QByteArray(expected, sizeof expected - 1));
         QByteArray many;
         QList<QByteArray> argv;

@@ -1,6 +1,6 @@
+#include "model/RoomMember.h"
 #include "redis/RosterReply.h"
 #include "redis/StreamEntries.h"
-#include "model/RoomMember.h"
 
 #include <QTest>
 
@@ -144,7 +144,7 @@ private Q_SLOTS:
             {{"client", "lobby/bob"}},
             {{"client", "a b"}},
             {{"client", ""}},
-            {{"client", QByteArray("b\xc3\xb6" "b")}},
+            {{"client", QByteArray::fromHex("62c3b662")}}, // "böb"
             {{"client", QByteArray("\xff\xfe", 2)}},
             {{"user", "bob"}},
         };
