@@ -64,6 +64,8 @@ void AdminEventFeed::sendRoster(Watcher &watcher)
 
 void AdminEventFeed::broadcast(const PresenceEvent &event)
 {
+    if (m_watchers.empty())
+        return; // nobody to format it for (most nodes, most of the time)
     const QByteArray bytes = SseSession::format(event, false);
     for (Watcher &watcher : m_watchers) {
         if (!watcher.room || *watcher.room == event.room)

@@ -11,13 +11,6 @@ namespace presence {
 
 namespace {
 constexpr char streamProperty[] = "presence.stream";
-constexpr char activityProperty[] = "presence.lastActivity";
-constexpr char unansweredProperty[] = "presence.unansweredBytes";
-
-void touch(QTcpSocket *socket)
-{
-    socket->setProperty(activityProperty, QDateTime::currentMSecsSinceEpoch());
-}
 } // namespace
 
 GuardedTcpServer::GuardedTcpServer(ConnectionLimits limits, QObject *parent)
@@ -55,24 +48,29 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
     }
     ++fromPeer;
     ++m_open;
-    touch(socket);
+    m_sockets.insert(socket, Watch{QDateTime::currentMSecsSinceEpoch(), 0});
     // Connected before the HTTP server's own handler, so bytesAvailable() is what just came in.
     // QAbstractHttpServer has no limit on what a client sends before a request is complete.
     connect(socket, &QTcpSocket::readyRead, this, [this, socket] {
-        touch(socket);
-        const qint64 unanswered = socket->property(unansweredProperty).toLongLong() + socket->bytesAvailable();
-        socket->setProperty(unansweredProperty, unanswered);
+        const auto watch = m_sockets.find(socket);
+        if (watch == m_sockets.end())
+            return;
+        watch->lastActivityMs = QDateTime::currentMSecsSinceEpoch();
+        watch->unansweredBytes += socket->bytesAvailable();
+        const qint64 unanswered = watch->unansweredBytes;
         if (unanswered > m_limits.maxRequestBytes) {
             ++m_counters.refusedOversized;
             qCDebug(lcGuard) << "closed a connection that sent" << unanswered << "bytes unanswered";
             socket->abort();
         }
     });
-    connect(socket, &QTcpSocket::bytesWritten, this, [socket] {
-        touch(socket);
-        socket->setProperty(unansweredProperty, 0);
+    connect(socket, &QTcpSocket::bytesWritten, this, [this, socket] {
+        const auto watch = m_sockets.find(socket);
+        if (watch == m_sockets.end())
+            return;
+        watch->lastActivityMs = QDateTime::currentMSecsSinceEpoch();
+        watch->unansweredBytes = 0;
     });
-    m_sockets.insert(socket);
     connect(socket, &QObject::destroyed, this, [this, socket, peer] {
         m_sockets.remove(socket);
         --m_open;
@@ -95,13 +93,14 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
 void GuardedTcpServer::closeIdle()
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    const QList<QTcpSocket *> sockets = m_sockets.values(); // abort() may destroy some
+    const QList<QTcpSocket *> sockets = m_sockets.keys(); // abort() may destroy some
     for (QTcpSocket *socket : sockets) {
-        if (!m_sockets.contains(socket))
+        const auto watch = m_sockets.constFind(socket);
+        if (watch == m_sockets.cend())
             continue;
         if (socket->property(streamProperty).toBool())
             continue;
-        const qint64 last = socket->property(activityProperty).toLongLong();
+        const qint64 last = watch->lastActivityMs;
         if (last > 0 && now - last > m_limits.idleTimeoutMs
             && socket->state() == QAbstractSocket::ConnectedState) {
             ++m_counters.closedIdle;

@@ -46,7 +46,13 @@ private:
 
     ConnectionLimits m_limits;
     QHash<QHostAddress, int> m_perAddress;
-    QSet<QTcpSocket *> m_sockets; // QAbstractHttpServer may reparent them: tracked here
+    // What the idle and size limits go by, per connection: kept here rather than as dynamic
+    // properties on the socket, which cost every connection (idle SSE streams too) ~170 B.
+    struct Watch {
+        qint64 lastActivityMs = 0;
+        qint64 unansweredBytes = 0;
+    };
+    QHash<QTcpSocket *, Watch> m_sockets; // QAbstractHttpServer may reparent them: tracked here
     int m_open = 0;
     Counters m_counters;
     QTimer m_idleTimer;

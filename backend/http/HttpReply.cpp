@@ -12,7 +12,9 @@ constexpr char headOnlyProperty[] = "presence.headOnly";
 
 void markHeadOnly(QTcpSocket *socket, bool headOnly)
 {
-    if (socket)
+    // Set only when it says something: a dynamic property costs every connection that
+    // carries one its own QObject extra data (heaptrack of idle SSE sessions).
+    if (socket && (headOnly || socket->property(headOnlyProperty).isValid()))
         socket->setProperty(headOnlyProperty, headOnly);
 }
 

@@ -59,9 +59,15 @@ SseSession::SseSession(ClientId client, QList<RoomName> rooms, QHttpServerRespon
     connect(m_socket, &QObject::destroyed, this, [this] { close(CloseReason::ClientClosed); });
     connect(m_socket, &QAbstractSocket::errorOccurred, this, &SseSession::onSocketError);
     m_lastProgressMs = QDateTime::currentMSecsSinceEpoch();
+    // One connection for both uses of bytesWritten (each costs an idle session ~100 B).
     connect(m_socket, &QAbstractSocket::bytesWritten, this, [this] {
         m_lastProgressMs = QDateTime::currentMSecsSinceEpoch();
         pump();
+        // A reader that fell behind made the socket allocate its 32 KiB write block; once that
+        // backlog is gone, so is the block.
+        if (m_limits.releaseBuffers && m_open && m_buffersHeld && m_socket &&
+            m_socket->bytesToWrite() == 0 && m_paced.empty())
+            QMetaObject::invokeMethod(this, &SseSession::releaseBuffers, Qt::QueuedConnection);
     });
 
     // The response head is written here rather than through the responder, in one write with
@@ -72,12 +78,6 @@ SseSession::SseSession(ClientId client, QList<RoomName> rooms, QHttpServerRespon
     if (m_limits.releaseBuffers) {
         // Queued: this runs inside the socket's own read notification.
         QMetaObject::invokeMethod(this, &SseSession::releaseBuffers, Qt::QueuedConnection);
-        // A reader that fell behind made the socket allocate its 32 KiB write block; once that
-        // backlog is gone, so is the block.
-        connect(m_socket, &QAbstractSocket::bytesWritten, this, [this] {
-            if (m_buffersHeld && m_socket && m_socket->bytesToWrite() == 0 && m_paced.empty())
-                QMetaObject::invokeMethod(this, &SseSession::releaseBuffers, Qt::QueuedConnection);
-        });
     }
 }
 
@@ -322,9 +322,11 @@ void SseSession::pump()
             // m_paced under our feet.
             Piece piece = m_paced.front();
             const qsizetype n = std::min<qsizetype>(piece.size(), m_limits.pacedChunkBytes);
-            if (n == piece.size())
+            if (n == piece.size()) {
                 m_paced.pop_front();
-            else
+                if (m_paced.empty())
+                    m_paced = {}; // the roster is out: no capacity kept for the stream's life
+            } else
                 m_paced.front().begin += n;
             write(piece.bytes->constData() + piece.begin, n);
             continue;
@@ -440,7 +442,7 @@ void SseSession::close(CloseReason reason)
 {
     if (!m_open)
         return;
-    m_paced.clear();
+    m_paced = {};
     unfollowFeeds();
     m_open = false;
     if (m_socket) {

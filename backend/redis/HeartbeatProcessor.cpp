@@ -186,11 +186,26 @@ void HeartbeatProcessor::process(const QList<StreamEntry> &entries)
     QList<QList<QByteArray>> calls;
     QList<QByteArray> call;
     qsizetype inCall = 0;
+    // Consecutive entries with the same time, node and TTL go as one group: the seed's
+    // one-client entries come by the dozen per millisecond in a backlog, and a group of one
+    // each cost Redis four more arguments and a pass of the function's loop per heartbeat.
+    // Same heartbeats, same meaning (the function gives every member its group's time).
+    qsizetype countAt = -1; // where the open group's member count goes in `call`
+    qsizetype groupSize = 0;
+    qint64 groupAt = 0, groupTtl = 0;
+    QByteArray groupNode;
+    const auto closeGroup = [&] {
+        if (countAt >= 0)
+            call[countAt] = QByteArray::number(groupSize);
+        countAt = -1;
+    };
     const auto open = [&] {
         call = m_config.keys.functionCall("presence_heartbeat_groups");
         call << m_config.presenceMaxLen << m_config.offlineKeep << QByteArray::number(m_config.ttlMs)
              << (m_aliveKeys ? QByteArrayLiteral("1") : QByteArrayLiteral("0"));
         inCall = 0;
+        countAt = -1;
+        call.reserve(call.size() + 2 * m_config.batch + 64);
     };
     open();
     quint64 heartbeats = 0;
@@ -215,24 +230,41 @@ void HeartbeatProcessor::process(const QList<StreamEntry> &entries)
             Q_EMIT junkEntry(QString::fromLatin1(entry.rawId), whyNot);
             continue;
         }
-        const QByteArray at = QByteArray::number(group->atMs);
         const QByteArray node = group->node.isEmpty() ? QByteArrayLiteral("-") : group->node;
-        const QByteArray ttl = QByteArray::number(group->ttlMs); // 0: the function uses ours
         for (qsizetype done = 0; done < group->members.size();) {
             if (inCall >= m_config.batch) {
+                closeGroup();
                 calls.append(std::move(call));
                 open();
             }
             const qsizetype n = std::min<qsizetype>(group->members.size() - done,
                                                     m_config.batch - inCall);
-            call << at << node << ttl << QByteArray::number(n);
-            for (qsizetype i = done; i < done + n; ++i)
-                call << group->members[i].name << QByteArray::number(group->members[i].connections);
+            if (countAt >= 0 && group->atMs == groupAt && group->ttlMs == groupTtl &&
+                node == groupNode) {
+                groupSize += n;
+            } else {
+                closeGroup();
+                // ttl 0: the function uses ours.
+                call << QByteArray::number(group->atMs) << node << QByteArray::number(group->ttlMs);
+                countAt = call.size();
+                call << QByteArray();
+                groupSize = n;
+                groupAt = group->atMs;
+                groupTtl = group->ttlMs;
+                groupNode = node;
+            }
+            for (qsizetype i = done; i < done + n; ++i) {
+                const qint64 connections = group->members[i].connections;
+                call << group->members[i].name
+                     << (connections == 0 ? QByteArrayLiteral("0")
+                                          : QByteArray::number(connections));
+            }
             inCall += n;
             done += n;
         }
         heartbeats += quint64(group->members.size());
     }
+    closeGroup();
     if (inCall > 0)
         calls.append(std::move(call));
     m_heartbeatsPerEntry = std::max(int(heartbeats / quint64(entries.size())), 1);

@@ -45,6 +45,7 @@ public:
     friend bool operator==(const RedisReply &, const RedisReply &) = default;
 
 private:
+    friend struct RespReplyBuilder; // RespReader builds replies in place (RespProtocol.cpp)
     Type m_type = Type::Nil;
     qint64 m_integer = 0;
     QByteArray m_bytes;

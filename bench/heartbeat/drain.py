@@ -13,7 +13,10 @@
 2. Starts PROCESSOR-COMMAND, polls XINFO GROUPS every 5 ms until the group's last-delivered-id is
    the stream's last id and nothing is pending (every entry read, processed and XACKed).
 3. heartbeats/s = H / (done − start of the process); also H / (done − first entry read), which
-   leaves the process start-up out. Kills the processor and prints JSON.
+   leaves the process start-up out. Also where the time went: the processor's CPU seconds
+   (/proc/PID/stat, the command's own process), redis-server's (INFO cpu, before and after) and
+   the commands Redis ran for it (INFO commandstats: calls and µs per command). Kills the
+   processor and prints JSON.
 
 Standard library only (RESP over the unix socket).
 """
@@ -72,6 +75,30 @@ class Redis:
         return reply
 
 
+def redis_cpu(r):
+    info = dict(line.split(":", 1) for line in r.call("INFO", "cpu").splitlines() if ":" in line)
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+def command_stats(r):  # {command: (calls, usec)}
+    stats = {}
+    for line in r.call("INFO", "commandstats").splitlines():
+        if line.startswith("cmdstat_"):
+            name, rest = line[len("cmdstat_"):].split(":", 1)
+            fields = dict(f.split("=") for f in rest.split(","))
+            stats[name] = (int(fields["calls"]), int(fields["usec"]))
+    return stats
+
+
+def process_cpu(pid):  # utime + stime of one process, seconds
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+
+
 def group_info(r, stream, group):
     for g in r.call("XINFO", "GROUPS", stream):
         d = dict(zip(g[::2], g[1::2]))
@@ -121,11 +148,14 @@ def main():
 
     # On TERM (run.sh's cleanup) still run the finally below, which stops the processor.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    r.call("CONFIG", "RESETSTAT")
+    cpu0 = redis_cpu(r)
     start = time.monotonic()
     log = open(a.log, "ab") if a.log else subprocess.DEVNULL
     proc = subprocess.Popen(a.command, stdout=log, stderr=log, start_new_session=True)
     first = done = None
     info = {}
+    processor_cpu = None
     try:
         while time.monotonic() - start < a.timeout:
             if proc.poll() is not None:
@@ -137,6 +167,7 @@ def main():
                 first = now
             if info.get("last-delivered-id") == last_id and info.get("pending") == 0:
                 done = now
+                processor_cpu = process_cpu(proc.pid)
                 break
             time.sleep(0.005)
     finally:
@@ -147,6 +178,8 @@ def main():
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+    redis_cpu_s = redis_cpu(r) - cpu0
+    stats = command_stats(r)
     result = {
         "name": a.name,
         "command": " ".join(a.command),
@@ -160,6 +193,9 @@ def main():
         "per_s": None if done is None else round(a.heartbeats / (done - start)),
         "per_s_fromFirstRead": None if done is None or first is None or done <= first
         else round(a.heartbeats / (done - first)),
+        "processorCpuSeconds": processor_cpu,
+        "redisCpuSeconds": round(redis_cpu_s, 3),
+        "commandStats": {name: {"calls": c, "usec": u} for name, (c, u) in sorted(stats.items())},
         "lastGroupInfo": {k: v for k, v in info.items() if k != "name"},
     }
     text = json.dumps(result, indent=1)

@@ -1,3 +1,4 @@
+#include "model/RoomMember.h"
 #include "redis/RosterReply.h"
 #include "redis/StreamEntries.h"
 
@@ -124,6 +125,44 @@ private Q_SLOTS:
         QCOMPARE(why, QStringLiteral("no valid member in the members field"));
         QVERIFY(!parseHeartbeatGroup(StreamEntry{"9-3", EventId{9, 3}, {{"user", "bob"}}}, &why));
         QCOMPARE(why, QStringLiteral("no client field"));
+    }
+
+    // parseHeartbeatGroup reads a seed entry with a plain client id on the bytes: it must
+    // take and refuse exactly what parseHeartbeat does, and name the same member.
+    void seedEntriesGroupAsParseHeartbeatReadsThem()
+    {
+        const QList<QList<QPair<QByteArray, QByteArray>>> cases{
+            {{"client", "bob"}},
+            {{"client", "bob"}, {"node", "n1"}, {"ttl", "2500"}, {"conns", "3"}},
+            {{"client", "bob"}, {"ttl", "junk"}, {"conns", "-1"}},
+            {{"client", "a.b_c-d:e@f"}},
+            {{"client", QByteArray(ClientId::maxLength, 'x')}},
+            {{"client", QByteArray(ClientId::maxLength + 1, 'x')}},
+            {{"client", "bob"}, {"room", "lobby"}},
+            {{"client", "bob"}, {"room", "default"}},
+            {{"client", "bob"}, {"room", ""}},
+            {{"client", "lobby/bob"}},
+            {{"client", "a b"}},
+            {{"client", ""}},
+            {{"client", QByteArray::fromHex("62c3b662")}}, // "böb"
+            {{"client", QByteArray("\xff\xfe", 2)}},
+            {{"user", "bob"}},
+        };
+        for (const auto &fields : cases) {
+            const StreamEntry e{"9-0", EventId{9, 0}, fields};
+            const auto one = parseHeartbeat(e);
+            const auto group = parseHeartbeatGroup(e);
+            QCOMPARE(bool(group), bool(one));
+            if (!one)
+                continue;
+            QCOMPARE(group->members.size(), 1);
+            QCOMPARE(group->members[0].name,
+                     (RoomMember{one->room, one->client}.storeKey().toUtf8()));
+            QCOMPARE(group->members[0].connections, one->connections);
+            QCOMPARE(group->node, one->node);
+            QCOMPARE(group->ttlMs, one->ttlMs);
+            QCOMPARE(group->atMs, one->atMs);
+        }
     }
 
     void heartbeatsNeedAValidClient()
