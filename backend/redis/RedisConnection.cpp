@@ -499,7 +499,9 @@ void RedisConnection::becomeUp()
     if (m_options.replyTimeoutMs > 0)
         m_watchdog.start();
     qCInfo(lcRedis, "%ls is up", qUtf16Printable(serverDescription()));
-    // Queued commands go out before anything a stateChanged() slot might send.
+    // Held commands (redirected, never executed) first, then queued ones, before anything a
+    // stateChanged() slot might send.
+    sendHeld();
     std::deque<QueuedCommand> queued = std::exchange(m_queued, {});
     for (QueuedCommand &waiting : queued)
         command(waiting.argv, std::move(waiting.callback));
@@ -550,16 +552,22 @@ QString RedisConnection::describeFailure(const QString &why) const
 void RedisConnection::connectionLost(const QString &error)
 {
     forgetSocket();
-    // What was sent on that socket will never be answered, whatever comes next; commands held
-    // for a retry there fail with them.
+    // What was sent on that socket will never be answered, whatever comes next. Commands held
+    // for a retry were never executed (a redirect said so): they go out again once Up (on the
+    // slot's new owner, after a MOVED), within their retry window.
     for (InFlight &waiting : m_inFlight)
         m_unanswered.push_back(std::move(waiting));
     m_inFlight.clear();
-    for (InFlight &waiting : m_held)
-        m_unanswered.push_back(std::move(waiting));
-    m_held.clear();
     m_heldTimer.stop();
     m_heldBackoffMs = 0;
+    const qint64 now = m_clock.elapsed();
+    std::deque<InFlight> held = std::exchange(m_held, {});
+    for (InFlight &waiting : held) {
+        if (now - waiting.firstSentMs > m_options.redirectRetryMs)
+            m_unanswered.push_back(std::move(waiting));
+        else
+            m_held.push_back(std::move(waiting));
+    }
     QMetaObject::invokeMethod(
         this, [this, error] { goDown(error); }, Qt::QueuedConnection);
 }
