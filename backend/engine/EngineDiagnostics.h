@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/ClusterStatus.h"
 #include "engine/ProcessorBacklog.h"
 #include "engine/StoreTopology.h"
 
@@ -41,7 +42,7 @@ enum class NotificationState { NotApplicable, Unknown, Enabled, Disabled, Refuse
 // dashboard render. For Redis one read is one FCALL_RO plus what the node knows already.
 struct EngineDiagnostics {
     bool valid = false;   // false: not read yet
-    QString engine;       // "memory", "redis"
+    QString engine;       // "memory", "redis", "redis-cluster"
     QString node;         // this node's id
     QString storeAddress; // password hidden; empty for the memory engine
     qint64 takenAtMs = 0; // wall clock of this node when the read completed
@@ -51,6 +52,7 @@ struct EngineDiagnostics {
     QString storeDetail;
     qint64 roundTripMs = -1; // how long this read took (the store's round trip), -1: no store
     StoreTopology topology;  // primary, replicas, Sentinels, TLS
+    ClusterStatus cluster;   // primaries and shards, on a Redis Cluster
 
     qint64 ttlMs = 0; // this node's TTL (alerts compare against it)
     // When the store's part below (streams, nodes, consumers, timeouts) was read: while the store

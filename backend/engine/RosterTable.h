@@ -19,6 +19,7 @@ public:
     void clear();
 
     qsizetype size() const { return m_size; }
+    qsizetype roomCount() const { return m_rooms.size(); }
     QList<RoomName> rooms() const { return m_rooms.keys(); }
     // Every row, sorted by room then client.
     QList<ClientPresence> rows() const;

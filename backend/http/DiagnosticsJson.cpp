@@ -40,6 +40,63 @@ QJsonObject toJson(const StoreTopology &topology)
     return json;
 }
 
+namespace {
+QJsonObject toJson(const ClusterNodeStatus &node)
+{
+    QJsonObject json{{QStringLiteral("address"), node.address},
+                     {QStringLiteral("health"), node.health}};
+    if (node.lagBytes >= 0)
+        json.insert(QStringLiteral("lagBytes"), node.lagBytes);
+    return json;
+}
+
+QJsonObject toJson(const ProcessorBacklog &backlog)
+{
+    if (!backlog.known)
+        return {};
+    return {{QStringLiteral("lag"), backlog.lag},
+            {QStringLiteral("pending"), backlog.pending},
+            {QStringLiteral("behindMs"), backlog.behindMs}};
+}
+} // namespace
+
+QJsonObject toJson(const ClusterStatus &cluster)
+{
+    QJsonArray primaries;
+    for (const ClusterPrimaryStatus &primary : cluster.primaries) {
+        QJsonArray replicas;
+        for (const ClusterNodeStatus &replica : primary.replicas)
+            replicas.append(toJson(replica));
+        QJsonObject json = toJson(primary.node);
+        json.insert(QStringLiteral("slots"), primary.slots);
+        json.insert(QStringLiteral("slotCount"), primary.slotCount);
+        json.insert(QStringLiteral("presenceShards"), primary.presenceShards);
+        json.insert(QStringLiteral("keys"), primary.keys);
+        json.insert(QStringLiteral("replicas"), replicas);
+        primaries.append(json);
+    }
+    QJsonArray shards;
+    for (const ClusterShardStatus &shard : cluster.shards)
+        shards.append(
+            QJsonObject{{QStringLiteral("shard"), shard.index},
+                        {QStringLiteral("tag"), shard.tag},
+                        {QStringLiteral("slot"), shard.slot},
+                        {QStringLiteral("primary"), shard.primary},
+                        {QStringLiteral("state"), shard.state},
+                        {QStringLiteral("rooms"), shard.rooms},
+                        {QStringLiteral("online"), shard.online},
+                        {QStringLiteral("heartbeatStreamLength"), shard.heartbeatStreamLength},
+                        {QStringLiteral("presenceStreamLength"), shard.presenceStreamLength},
+                        {QStringLiteral("processors"), toJson(shard.processors)}});
+    return {{QStringLiteral("uncoveredSlots"), cluster.uncoveredSlots},
+            {QStringLiteral("redirects"),
+             QJsonObject{{QStringLiteral("moved"), qint64(cluster.movedRedirects)},
+                         {QStringLiteral("ask"), qint64(cluster.askRedirects)},
+                         {QStringLiteral("retries"), qint64(cluster.retries)}}},
+            {QStringLiteral("primaries"), primaries},
+            {QStringLiteral("shards"), shards}};
+}
+
 QJsonObject nodesToJson(const EngineDiagnostics &d, const QList<Alert> &alerts)
 {
     QJsonArray nodes;
@@ -66,6 +123,7 @@ QJsonObject nodesToJson(const EngineDiagnostics &d, const QList<Alert> &alerts)
                                               {QStringLiteral("roundTripMs"), d.roundTripMs}}},
         {QStringLiteral("topology"),
          d.topology.known ? QJsonValue(toJson(d.topology)) : QJsonValue()},
+        {QStringLiteral("cluster"), d.cluster.known ? QJsonValue(toJson(d.cluster)) : QJsonValue()},
         {QStringLiteral("alive"), qint64(d.aliveNodes())},
         {QStringLiteral("dead"), qint64(d.nodes.size() - d.aliveNodes())},
         {QStringLiteral("nodes"), nodes},

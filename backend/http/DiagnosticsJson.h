@@ -13,5 +13,8 @@ QJsonObject nodesToJson(const EngineDiagnostics &diagnostics, const QList<Alert>
 QJsonObject toJson(const NodeStatus &node);
 // The store's layout (primary, replicas, Sentinels, TLS): "topology" in /api/nodes.
 QJsonObject toJson(const StoreTopology &topology);
+// A Redis Cluster's primaries (slots, shards, keys, replicas) and presence shards (slot,
+// primary, rooms, streams, processors): "cluster" in /api/nodes, null off a cluster.
+QJsonObject toJson(const ClusterStatus &cluster);
 
 } // namespace presence

@@ -31,6 +31,28 @@ void sample(QByteArray &out, const char *name, qint64 value, const QByteArray &l
         out += '{' + labels + '}';
     out += ' ' + QByteArray::number(value) + '\n';
 }
+void appendCluster(QByteArray &out, const ClusterStatus &cluster)
+{
+    family(out, "presence_cluster_slots_unserved", "gauge",
+           "Redis Cluster slots no primary serves (CLUSTERDOWN while above 0).");
+    sample(out, "presence_cluster_slots_unserved", cluster.uncoveredSlots);
+    family(out, "presence_cluster_primaries", "gauge", "Primaries serving slots.");
+    sample(out, "presence_cluster_primaries", qint64(cluster.primaries.size()));
+    family(out, "presence_cluster_shard_up", "gauge",
+           "1 while this node's connection to the shard's primary is up.");
+    for (const ClusterShardStatus &shard : cluster.shards)
+        sample(out, "presence_cluster_shard_up", shard.state == u"up" ? 1 : 0,
+               "shard=\"" + QByteArray::number(shard.index) + '"');
+    family(
+        out, "presence_cluster_shard_processor_lag", "gauge",
+        "Heartbeat entries of the shard not yet delivered to any processor (-1: trimmed unread).");
+    for (const ClusterShardStatus &shard : cluster.shards) {
+        if (shard.processors.known)
+            sample(out, "presence_cluster_shard_processor_lag", shard.processors.lag,
+                   "shard=\"" + QByteArray::number(shard.index) + '"');
+    }
+}
+
 void sampleReal(QByteArray &out, const char *name, double value, const QByteArray &labels)
 {
     out += name;
@@ -48,11 +70,13 @@ void renderDiagnostics(QByteArray &out, const EngineDiagnostics &d, const QList<
     for (const AlertKind kind : allAlertKinds) {
         const bool active = std::any_of(alerts.cbegin(), alerts.cend(),
                                         [kind](const Alert &a) { return a.kind == kind; });
-        sample(out, "presence_alert", active ? 1 : 0, "alert=\"" + labelValue(alertName(kind)) + '"');
+        sample(out, "presence_alert", active ? 1 : 0,
+               "alert=\"" + labelValue(alertName(kind)) + '"');
     }
     if (!d.valid)
         return;
-    family(out, "presence_store_up", "gauge", "1 when the store answers and this node can tell the truth.");
+    family(out, "presence_store_up", "gauge",
+           "1 when the store answers and this node can tell the truth.");
     sample(out, "presence_store_up", d.storeOk ? 1 : 0);
     if (d.roundTripMs >= 0) {
         family(out, "presence_store_round_trip_ms", "gauge",
@@ -64,10 +88,12 @@ void renderDiagnostics(QByteArray &out, const EngineDiagnostics &d, const QList<
                "Replicas connected to the Redis server this node is on (its ROLE).");
         sample(out, "presence_redis_replicas", qint64(d.topology.replicas.size()));
     }
-    family(out, "presence_nodes", "gauge", "Nodes that published a record in the last hour, by state.");
+    family(out, "presence_nodes", "gauge",
+           "Nodes that published a record in the last hour, by state.");
     sample(out, "presence_nodes", qint64(d.aliveNodes()), "state=\"alive\"");
     sample(out, "presence_nodes", qint64(d.nodes.size() - d.aliveNodes()), "state=\"dead\"");
-    family(out, "presence_node_up", "gauge", "1 while the node's liveness lasts, 0 once it stopped.");
+    family(out, "presence_node_up", "gauge",
+           "1 while the node's liveness lasts, 0 once it stopped.");
     for (const NodeStatus &n : d.nodes)
         sample(out, "presence_node_up", n.alive ? 1 : 0,
                "node=\"" + labelValue(n.id) + "\",version=\"" + labelValue(n.version) + '"');
@@ -97,7 +123,7 @@ void renderDiagnostics(QByteArray &out, const EngineDiagnostics &d, const QList<
             [](const NodeStatus &n) { return n.lastSeenMs / 1000; });
     perNode("presence_node_start_time_seconds", "When the node started.",
             [](const NodeStatus &n) { return n.startedAtMs > 0 ? n.startedAtMs / 1000 : -1; });
-    if (d.engine == u"redis") {
+    if (d.engine.startsWith(u"redis")) { // one Redis, a Sentinel group or a cluster
         qint64 pending = 0;
         const QList<ConsumerStatus> dead = d.deadNodeConsumers();
         for (const ConsumerStatus &c : dead)
@@ -109,7 +135,10 @@ void renderDiagnostics(QByteArray &out, const EngineDiagnostics &d, const QList<
                "Heartbeats pending at consumers of dead nodes (claimed by the living after 1 s).");
         sample(out, "presence_dead_node_pending_entries", pending);
     }
-    family(out, "presence_timeouts_recent", "gauge", "OFFLINE timeouts in the last 30 s, any node.");
+    if (d.cluster.known)
+        appendCluster(out, d.cluster);
+    family(out, "presence_timeouts_recent", "gauge",
+           "OFFLINE timeouts in the last 30 s, any node.");
     sample(out, "presence_timeouts_recent", d.timeoutsRecent);
     if (d.latenessP99Ms >= 0) {
         family(out, "presence_offline_lateness_p99_ms", "gauge",
@@ -135,7 +164,8 @@ QByteArray renderPrometheus(const Metrics &m, const MetricsGauges &g)
     family(out, "presence_local_clients", "gauge",
            "Clients holding a connection on this node (or in their grace period).");
     sample(out, "presence_local_clients", g.localClients);
-    family(out, "presence_heartbeats_paused", "gauge", "1 while this node's heartbeats are paused.");
+    family(out, "presence_heartbeats_paused", "gauge",
+           "1 while this node's heartbeats are paused.");
     sample(out, "presence_heartbeats_paused", g.heartbeatsPaused ? 1 : 0);
 
     family(out, "presence_sessions_opened_total", "counter", "SSE sessions opened.");
@@ -154,8 +184,8 @@ QByteArray renderPrometheus(const Metrics &m, const MetricsGauges &g)
     family(out, "presence_sessions_dropped_total", "counter",
            "SSE sessions the server dropped (slow or stalled reader, dead peer, failed write).");
     sample(out, "presence_sessions_dropped_total",
-           qint64(m.sessionsDroppedSlowReader + m.sessionsDroppedWriteFailed
-                  + m.sessionsDroppedDeadPeer + m.sessionsDroppedStalledReader));
+           qint64(m.sessionsDroppedSlowReader + m.sessionsDroppedWriteFailed +
+                  m.sessionsDroppedDeadPeer + m.sessionsDroppedStalledReader));
     family(out, "presence_events_sent_total", "counter", "Presence events written to sessions.");
     sample(out, "presence_events_sent_total", qint64(m.eventsSent));
     family(out, "presence_event_writes_total", "counter",
@@ -183,7 +213,8 @@ QByteArray renderPrometheus(const Metrics &m, const MetricsGauges &g)
     sample(out, "presence_connections_closed_idle_total", qint64(g.connectionsClosedIdle));
     family(out, "presence_connections_closed_oversized_total", "counter",
            "Connections closed for sending more than a request may hold.");
-    sample(out, "presence_connections_closed_oversized_total", qint64(g.connectionsClosedOversized));
+    sample(out, "presence_connections_closed_oversized_total",
+           qint64(g.connectionsClosedOversized));
 
     if (g.processors.known) {
         family(out, "presence_processor_lag_entries", "gauge",
@@ -202,14 +233,15 @@ QByteArray renderPrometheus(const Metrics &m, const MetricsGauges &g)
 
     renderDiagnostics(out, g.diagnostics, g.alerts);
 
-    family(out, "presence_transitions_total", "counter", "Presence transitions, by status and reason.");
+    family(out, "presence_transitions_total", "counter",
+           "Presence transitions, by status and reason.");
     QStringList keys = m.transitionsByStatusAndReason.keys();
     std::sort(keys.begin(), keys.end());
     for (const QString &key : keys) {
         const qsizetype slash = key.indexOf(QLatin1Char('/'));
         sample(out, "presence_transitions_total", qint64(m.transitionsByStatusAndReason.value(key)),
-               "status=\"" + labelValue(key.left(slash)) + "\",reason=\""
-                   + labelValue(key.mid(slash + 1)) + '"');
+               "status=\"" + labelValue(key.left(slash)) + "\",reason=\"" +
+                   labelValue(key.mid(slash + 1)) + '"');
     }
     return out;
 }

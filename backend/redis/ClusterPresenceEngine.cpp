@@ -229,36 +229,6 @@ ProcessorBacklog ClusterPresenceEngine::processorBacklog() const
     return total;
 }
 
-void ClusterPresenceEngine::readDiagnostics(const QObject *context, DiagnosticsCallback callback)
-{
-    // Every node records itself in every shard: shard 0's read lists the deployment's nodes.
-    // The figures that add up over shards (processors, backlog) are this engine's.
-    const ProcessorBacklog backlog = processorBacklog();
-    m_engines.front()->readDiagnostics(
-        context, [this, callback = std::move(callback), backlog](const EngineDiagnostics &shard0) {
-            EngineDiagnostics d = shard0;
-            d.engine = kind();
-            d.processors = backlog;
-            d.heartbeatsProcessed = 0;
-            d.processorTransitions = 0;
-            d.entriesClaimed = 0;
-            d.junkEntries = 0;
-            for (const auto &engine : m_engines) {
-                const HeartbeatProcessor::Stats &stats = engine->processor().stats();
-                d.heartbeatsProcessed += stats.processed;
-                d.processorTransitions += stats.transitions;
-                d.entriesClaimed += stats.claimed;
-                d.junkEntries += stats.junk;
-            }
-            d.junkEntries += m_forwarder.junkEntries();
-            const Health now = health();
-            d.storeOk = now.ok;
-            d.storeState = now.state;
-            d.storeDetail = now.detail;
-            callback(d);
-        });
-}
-
 void ClusterPresenceEngine::setExpiredNotificationsWanted(bool wanted)
 {
     for (auto &engine : m_engines)

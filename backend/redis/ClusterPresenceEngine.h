@@ -6,6 +6,7 @@
 #include "redis/RedisPresenceEngine.h"
 #include "redis/SeedHeartbeatForwarder.h"
 
+#include <QHash>
 #include <memory>
 #include <vector>
 
@@ -69,6 +70,10 @@ Q_SIGNALS:
 
 private:
     void loadLibraryEverywhere();
+    // ClusterPresenceEngineDiagnostics.cpp: one read combines every shard's.
+    void combineDiagnostics(const QList<EngineDiagnostics> &shards, DiagnosticsCallback callback);
+    ClusterStatus clusterStatus(const QList<EngineDiagnostics> &shards) const;
+    void readPrimaryKeys();
     // The one shard all these rooms are in, or -1.
     int commonShard(const QList<RoomName> &rooms) const;
 
@@ -79,6 +84,8 @@ private:
     std::vector<std::unique_ptr<RedisPresenceEngine>> m_engines;
     SeedHeartbeatForwarder m_forwarder;
     bool m_ready = false;
+    QHash<QString, qint64> m_primaryKeys; // DBSIZE by primary ("host:port"), as last read
+    bool m_readingKeys = false;
 };
 
 } // namespace presence

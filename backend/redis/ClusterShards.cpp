@@ -3,6 +3,7 @@
 #include "redis/ClusterKeySlot.h"
 
 #include <QCryptographicHash>
+#include <algorithm>
 
 namespace presence {
 
@@ -11,9 +12,12 @@ ClusterShards::ClusterShards(int count)
     count = qBound(1, count, clusterSlotCount);
     m_tags.append(QByteArrayLiteral("presence"));
     m_slots.append(clusterKeySlot("presence"));
+    // The room shards 1 … count-1 take one of count-1 equal parts each (the default room's
+    // slot is fixed wherever "presence" hashes): 16 shards over three primaries are 5/5/6.
+    const int parts = std::max(count - 1, 1);
     for (int shard = 1; shard < count; ++shard) {
-        const int first = int(qint64(shard) * clusterSlotCount / count);
-        const int end = int(qint64(shard + 1) * clusterSlotCount / count);
+        const int first = int(qint64(shard - 1) * clusterSlotCount / parts);
+        const int end = int(qint64(shard) * clusterSlotCount / parts);
         for (int n = 0;; ++n) { // ends: CRC16 reaches every part within a few thousand tries
             const QByteArray tag = "presence-" + QByteArray::number(n);
             const int slot = clusterKeySlot(tag);

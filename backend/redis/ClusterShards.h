@@ -16,9 +16,9 @@ namespace presence {
 // transitions still reach readers of `presence`. The other rooms are spread over shards
 // 1…count-1 by a hash of the room's name.
 //
-// The shards' tags are chosen so their slots are spread evenly over the slot range: shard i's
-// tag is the first "presence-<n>" whose slot falls in the i-th of `count` equal parts of the
-// range. A cluster made by redis-cli gives each primary one contiguous part, so the shards
+// The shards' tags are chosen so their slots are spread evenly over the slot range: room shard
+// i (1 … count-1) has the first "presence-<n>" whose slot falls in the i-th of count-1 equal
+// parts of the range (the default room's slot is where "presence" hashes: 15,428). A cluster made by redis-cli gives each primary one contiguous part, so the shards
 // spread evenly over the primaries too (naive tags "{0}", "{1}", … do not: their slots
 // cluster); perPrimary() says how they spread on the cluster as it is now.
 class ClusterShards {

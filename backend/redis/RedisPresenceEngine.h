@@ -74,6 +74,9 @@ public:
     RedisConnection &commands() { return m_commands; }
     KeyspaceListener &keyspace() { return m_keyspace; }
     const HeartbeatProcessor &processor() const { return m_processor; }
+    // What this node holds of the roster: rooms with a row, and members ONLINE.
+    qsizetype mirroredRooms() const { return m_mirror.roomCount(); }
+    qsizetype onlineMembers() const;
     const Config &config() const { return m_config; }
     quint64 resyncs() const { return m_resyncs; }
 

@@ -10,6 +10,15 @@
 
 namespace presence {
 
+qsizetype RedisPresenceEngine::onlineMembers() const
+{
+    qsizetype online = 0;
+    m_mirror.forEach([&online](const ClientPresence &row) {
+        online += row.status == PresenceStatus::Online ? 1 : 0;
+    });
+    return online;
+}
+
 void RedisPresenceEngine::readDiagnostics(const QObject *context, DiagnosticsCallback callback)
 {
     EngineDiagnostics d;

@@ -14,5 +14,6 @@ target_sources(presence_core PRIVATE
     redis/RedisPresenceEngineDiagnostics.cpp
     redis/SeedHeartbeatForwarder.cpp redis/SeedHeartbeatForwarder.h
     redis/ClusterPresenceEngine.cpp redis/ClusterPresenceEngine.h
+    redis/ClusterPresenceEngineDiagnostics.cpp
     redis/EmbeddedRedis.cpp redis/EmbeddedRedis.h
 )

@@ -156,8 +156,9 @@ private Q_SLOTS:
         QCOMPARE(shards.slot(0), int(clusterKeySlot("presence")));
         QCOMPARE(int(clusterKeySlot("{presence}:status")), shards.slot(0));
         for (int shard = 1; shard < shards.count(); ++shard) {
-            QVERIFY(shards.slot(shard) >= shard * 16384 / 32);
-            QVERIFY(shards.slot(shard) < (shard + 1) * 16384 / 32);
+            // Room shard i in the i-th of 31 equal parts.
+            QVERIFY(shards.slot(shard) >= (shard - 1) * 16384 / 31);
+            QVERIFY(shards.slot(shard) < shard * 16384 / 31);
             QCOMPARE(int(clusterKeySlot("{" + shards.tag(shard) + "}:deadlines")), shards.slot(shard));
         }
         // 16 primaries splitting the range evenly: naive tags "{0}" … "{31}" leave 8 of them
@@ -181,7 +182,10 @@ private Q_SLOTS:
         const QMap<QString, int> spread = shards.perPrimary(*map);
         QCOMPARE(spread.size(), 3);
         for (const int count : spread)
-            QVERIFY2(count >= 9 && count <= 12, qPrintable(QString::number(count)));
+            QVERIFY2(count >= 10 && count <= 12, qPrintable(QString::number(count)));
+        // The engine's 16: five room shards each, the default room's on top (5/5/6).
+        const QMap<QString, int> engineSpread = ClusterShards(16).perPrimary(*map);
+        QCOMPARE(engineSpread.values(), (QList<int>{5, 5, 6}));
     }
 
     void roomsSpreadOverTheShards()

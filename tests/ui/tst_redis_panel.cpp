@@ -1,9 +1,14 @@
 // The Redis panel over a real redis-server: state, the keyspace toggle (which merges flags),
 // CONFIG refused, stream and group figures, nodes; and crashes time out through Redis too.
+// On a real three-primary Redis Cluster: the primaries and presence shards, followed through a
+// failover.
+#include "RedisClusterGroup.h"
 #include "RedisCommand.h"
 #include "RedisTestServer.h"
 #include "UiTestBackend.h"
 #include "engine/DiagnosticsMonitor.h"
+#include "redis/ClusterPresenceEngine.h"
+#include "redis/ClusterView.h"
 #include "redis/RedisPanel.h"
 #include "redis/RedisPresenceEngine.h"
 #include "roster/RosterModel.h"
@@ -12,6 +17,7 @@
 
 #include <QCheckBox>
 #include <QLabel>
+#include <QTableWidget>
 #include <QTest>
 
 using namespace presence;
@@ -147,6 +153,89 @@ private Q_SLOTS:
 
         QVERIFY(replica.kill9());
         QTRY_COMPARE_WITH_TIMEOUT(panel.replicasLabel()->text(), QStringLiteral("none"), 10000);
+    }
+
+    // The cluster view: every primary with its slots, shards, keys and replica; every shard with
+    // the primary serving its slot and what this node holds of it; a primary killed -9 and its
+    // replica promoted shows as the new primary of its shards.
+    void clusterShowsPrimariesAndShards()
+    {
+        RedisClusterGroup cluster(3, 1, 1000);
+        QVERIFY2(cluster.start(), qPrintable(cluster.errorString()));
+        QString error;
+        auto backend = startBackend(uiTestOptions(cluster.seedsText()), &error);
+        QVERIFY2(backend, qPrintable(error));
+        auto *engine = qobject_cast<ClusterPresenceEngine *>(&backend->engine());
+        QVERIFY(engine);
+        QTRY_VERIFY_WITH_TIMEOUT(engine->isReady(), 20000);
+        // One member in a room of every shard (the default room's is shard 0, the only one
+        // there), so every primary holds presence keys.
+        const ClusterShards &shards = engine->shards();
+        QHash<int, RoomName> roomOfShard{{0, RoomName()}};
+        for (int n = 0; roomOfShard.size() < shards.count() && n < 10000; ++n) {
+            const RoomName room = *RoomName::fromString(QStringLiteral("room-%1").arg(n));
+            if (!roomOfShard.contains(shards.shardOf(room)))
+                roomOfShard.insert(shards.shardOf(room), room);
+        }
+        QCOMPARE(roomOfShard.size(), shards.count());
+        for (const RoomName &room : roomOfShard)
+            backend->localClients().open(RoomMember(room, *ClientId::fromString(u"alice")));
+
+        RedisPanel panel(*backend);
+        ClusterView *view = panel.clusterView();
+        QVERIFY(view);
+        QVERIFY(!panel.primaryLabel()); // no single-server topology on a cluster
+        QTRY_VERIFY_WITH_TIMEOUT(view->summaryLabel()->text().contains(QStringLiteral("all 16,384 slots")), 10000);
+        QVERIFY2(view->summaryLabel()->text().startsWith(QStringLiteral("3 primaries")),
+                 qPrintable(view->summaryLabel()->text()));
+        QTableWidget *primaries = view->primariesTable();
+        QTableWidget *shardRows = view->shardsTable();
+        const auto cell = [](QTableWidget *table, int row, int column) {
+            const QTableWidgetItem *item = table->item(row, column);
+            return item ? item->text() : QString();
+        };
+        const auto everyPrimaryHoldsKeys = [&] {
+            if (primaries->rowCount() != 3)
+                return false;
+            for (int row = 0; row < 3; ++row) {
+                if (QLocale().toLongLong(cell(primaries, row, 4)) <= 0)
+                    return false;
+            }
+            return true;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(everyPrimaryHoldsKeys(), 10000);
+        int presenceShards = 0;
+        for (int row = 0; row < 3; ++row) {
+            presenceShards += cell(primaries, row, 3).toInt();
+            QVERIFY2(cell(primaries, row, 5).contains(QStringLiteral("127.0.0.1:")),
+                     qPrintable(cell(primaries, row, 5))); // its replica
+        }
+        QCOMPARE(presenceShards, shards.count());
+        const auto onlineEverywhere = [&] {
+            if (shardRows->rowCount() != shards.count())
+                return false;
+            for (int row = 0; row < shards.count(); ++row) {
+                if (cell(shardRows, row, 6) != u"1" || cell(shardRows, row, 4) != u"up")
+                    return false;
+            }
+            return true;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(onlineEverywhere(), 10000);
+        for (int row = 0; row < shards.count(); ++row) {
+            const auto owner = cluster.primaryOfSlot(shards.slot(row));
+            QVERIFY(owner);
+            QCOMPARE(cell(shardRows, row, 2), QString::number(shards.slot(row)));
+            QCOMPARE(cell(shardRows, row, 3), QStringLiteral("127.0.0.1:%1").arg(*owner));
+        }
+
+        // The default room's primary dies; its replica takes over and the view follows.
+        const quint16 lost = *cluster.primaryOfSlot(shards.slot(0));
+        const auto replica = cluster.replicaOf(lost);
+        QVERIFY(replica);
+        QVERIFY(cluster.kill9(lost));
+        const QString promoted = QStringLiteral("127.0.0.1:%1").arg(*replica);
+        QTRY_VERIFY_WITH_TIMEOUT(cell(shardRows, 0, 3) == promoted && cell(shardRows, 0, 4) == u"up", 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(view->summaryLabel()->text().contains(QStringLiteral("all 16,384 slots")), 10000);
     }
 };
 

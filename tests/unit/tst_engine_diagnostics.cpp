@@ -291,6 +291,59 @@ private Q_SLOTS:
         QVERIFY(!renderPrometheus(Metrics{}, gauges).contains("presence_redis_replicas"));
         QVERIFY(nodesToJson(EngineDiagnostics{}, {}).value(QStringLiteral("topology")).isNull());
     }
+
+    // A cluster's primaries and shards in /api/nodes ("cluster") and /metrics; null and no
+    // cluster figures off a cluster.
+    void clusterRendersInJsonAndMetrics()
+    {
+        EngineDiagnostics d = healthy();
+        d.engine = QStringLiteral("redis-cluster");
+        d.cluster.known = true;
+        d.cluster.uncoveredSlots = 5461;
+        d.cluster.askRedirects = 7;
+        ClusterPrimaryStatus primary;
+        primary.node = {QStringLiteral("127.0.0.1:7001"), QStringLiteral("online"), -1};
+        primary.slots = QStringLiteral("0-5460");
+        primary.slotCount = 5461;
+        primary.presenceShards = 5;
+        primary.keys = 63;
+        primary.replicas = {{QStringLiteral("127.0.0.1:7004"), QStringLiteral("online"), 120}};
+        d.cluster.primaries = {primary};
+        ClusterShardStatus shard;
+        shard.index = 3;
+        shard.tag = QStringLiteral("{presence-21}");
+        shard.slot = 2948;
+        shard.primary = QStringLiteral("127.0.0.1:7001");
+        shard.state = QStringLiteral("connecting");
+        shard.online = 4;
+        shard.processors.known = true;
+        shard.processors.lag = 12;
+        d.cluster.shards = {shard};
+        const QJsonObject json = nodesToJson(d, {}).value(QStringLiteral("cluster")).toObject();
+        QCOMPARE(json.value(QStringLiteral("uncoveredSlots")).toInt(), 5461);
+        QCOMPARE(json[u"redirects"][u"ask"].toInteger(), 7);
+        const QJsonObject p = json[u"primaries"].toArray().first().toObject();
+        QCOMPARE(p[u"address"].toString(), QStringLiteral("127.0.0.1:7001"));
+        QCOMPARE(p[u"keys"].toInteger(), 63);
+        QCOMPARE(p[u"presenceShards"].toInt(), 5);
+        QCOMPARE(p[u"replicas"].toArray().first()[u"lagBytes"].toInteger(), 120);
+        const QJsonObject s = json[u"shards"].toArray().first().toObject();
+        QCOMPARE(s[u"tag"].toString(), QStringLiteral("{presence-21}"));
+        QCOMPARE(s[u"slot"].toInt(), 2948);
+        QCOMPARE(s[u"online"].toInteger(), 4);
+        QCOMPARE(s[u"processors"][u"lag"].toInteger(), 12);
+
+        MetricsGauges gauges;
+        gauges.diagnostics = d;
+        const QByteArray metrics = renderPrometheus(Metrics{}, gauges);
+        QVERIFY(metrics.contains("presence_cluster_slots_unserved 5461\n"));
+        QVERIFY(metrics.contains("presence_cluster_shard_up{shard=\"3\"} 0\n"));
+        QVERIFY(metrics.contains("presence_cluster_shard_processor_lag{shard=\"3\"} 12\n"));
+        QVERIFY(metrics.contains("presence_dead_node_consumers")); // a cluster is Redis too
+        QVERIFY(nodesToJson(healthy(), {}).value(QStringLiteral("cluster")).isNull());
+        gauges.diagnostics = healthy();
+        QVERIFY(!renderPrometheus(Metrics{}, gauges).contains("presence_cluster"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestEngineDiagnostics)

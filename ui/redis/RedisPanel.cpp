@@ -1,5 +1,6 @@
 #include "RedisPanel.h"
 
+#include "ClusterView.h"
 #include "app/PresenceBackend.h"
 #include "engine/DiagnosticsMonitor.h"
 
@@ -32,8 +33,8 @@ RedisPanel::RedisPanel(PresenceBackend &backend, QWidget *parent)
     , m_backend(backend)
     , m_monitor(backend.diagnostics())
 {
-    if (backend.engine().kind() == u"redis") {
-        buildForRedis();
+    if (backend.engine().kind() == u"redis" || backend.engine().kind() == u"redis-cluster") {
+        buildForRedis(backend.engine().kind() == u"redis-cluster");
         return;
     }
     auto *layout = new QVBoxLayout(this);
@@ -47,7 +48,30 @@ RedisPanel::RedisPanel(PresenceBackend &backend, QWidget *parent)
     layout->addStretch(1);
 }
 
-void RedisPanel::buildForRedis()
+void RedisPanel::buildForRedis(bool cluster)
+{
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(connectionGroup());
+    if (cluster) {
+        auto *box = new QGroupBox(tr("Cluster"), this);
+        m_cluster = new ClusterView(box);
+        auto *boxLayout = new QVBoxLayout(box);
+        boxLayout->addWidget(m_cluster);
+        layout->addWidget(box, 1);
+    } else {
+        layout->addWidget(topologyGroup());
+    }
+    layout->addWidget(keyspaceGroup());
+    layout->addWidget(streamsGroup(cluster));
+    if (!cluster)
+        layout->addStretch(1);
+
+    connect(&m_monitor, &DiagnosticsMonitor::updated, this, &RedisPanel::render);
+    render();
+}
+
+QGroupBox *RedisPanel::connectionGroup()
 {
     auto *connection = new QGroupBox(tr("Connection"), this);
     m_state = valueLabel(connection);
@@ -55,7 +79,11 @@ void RedisPanel::buildForRedis()
     auto *connectionForm = new QFormLayout(connection);
     connectionForm->addRow(tr("State"), m_state);
     connectionForm->addRow(tr("Address"), m_address);
+    return connection;
+}
 
+QGroupBox *RedisPanel::topologyGroup()
+{
     auto *topology = new QGroupBox(tr("Topology"), this);
     m_primary = valueLabel(topology);
     m_replicas = valueLabel(topology);
@@ -68,10 +96,15 @@ void RedisPanel::buildForRedis()
     topologyForm->addRow(tr("Replicas"), m_replicas);
     topologyForm->addRow(tr("Sentinels"), m_sentinels);
     topologyForm->addRow(tr("TLS"), m_tls);
+    return topology;
+}
 
+QGroupBox *RedisPanel::keyspaceGroup()
+{
     auto *keyspace = new QGroupBox(tr("Keyspace notifications"), this);
     m_flags = valueLabel(keyspace);
-    m_expired = new QCheckBox(tr("Expired-key events (the fast path to OFFLINE \"timeout\")"), keyspace);
+    m_expired =
+        new QCheckBox(tr("Expired-key events (the fast path to OFFLINE \"timeout\")"), keyspace);
     m_expired->setToolTip(tr("Adds or removes only the x class of notify-keyspace-events; "
                              "other flags are kept. Without it the deadline sweep still times "
                              "clients out."));
@@ -80,11 +113,15 @@ void RedisPanel::buildForRedis()
     keyspaceForm->addRow(tr("notify-keyspace-events"), m_flags);
     keyspaceForm->addRow(m_expired);
     keyspaceForm->addRow(m_configMessage);
-    connect(m_expired, &QCheckBox::clicked, this, [this](bool wanted) {
-        m_backend.engine().setExpiredNotificationsWanted(wanted);
-    });
+    connect(m_expired, &QCheckBox::clicked, this,
+            [this](bool wanted) { m_backend.engine().setExpiredNotificationsWanted(wanted); });
+    return keyspace;
+}
 
-    auto *streams = new QGroupBox(tr("Streams and processors"), this);
+QGroupBox *RedisPanel::streamsGroup(bool cluster)
+{
+    auto *streams = new QGroupBox(
+        cluster ? tr("Streams and processors, all shards") : tr("Streams and processors"), this);
     m_streams = valueLabel(streams);
     m_group = valueLabel(streams);
     m_processor = valueLabel(streams);
@@ -95,17 +132,7 @@ void RedisPanel::buildForRedis()
     streamsForm->addRow(tr("Processors' group"), m_group);
     streamsForm->addRow(tr("This processor"), m_processor);
     streamsForm->addRow(m_refresh);
-
-    auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(connection);
-    layout->addWidget(topology);
-    layout->addWidget(keyspace);
-    layout->addWidget(streams);
-    layout->addStretch(1);
-
-    connect(&m_monitor, &DiagnosticsMonitor::updated, this, &RedisPanel::render);
-    render();
+    return streams;
 }
 
 void RedisPanel::refresh()
@@ -117,7 +144,10 @@ void RedisPanel::render()
 {
     const EngineDiagnostics &d = m_monitor.last();
     renderConnection(d);
-    renderTopology(d);
+    if (m_cluster)
+        m_cluster->render(d.cluster);
+    else
+        renderTopology(d);
     renderKeyspace(d);
     if (!d.valid)
         return;
@@ -134,7 +164,8 @@ void RedisPanel::render()
             pendingBy << tr("%1: %2").arg(consumer.name).arg(consumer.pending);
     }
     if (!pendingBy.isEmpty())
-        group += QStringLiteral("\n") + tr("pending by consumer: %1").arg(pendingBy.join(QStringLiteral(", ")));
+        group += QStringLiteral("\n") +
+                 tr("pending by consumer: %1").arg(pendingBy.join(QStringLiteral(", ")));
     m_group->setText(group);
     m_processor->setText(tr("%1 heartbeats · %2 transitions · %3 claimed · %4 junk")
                              .arg(QLocale().toString(d.heartbeatsProcessed),
@@ -238,7 +269,8 @@ void RedisPanel::renderKeyspace(const EngineDiagnostics &d)
         break;
     case NotificationState::Refused:
         m_configMessage->setText(
-            tr("<b style='color:#e07b24'>The server refused CONFIG</b> (%1). Managed Redis services "
+            tr("<b style='color:#e07b24'>The server refused CONFIG</b> (%1). Managed Redis "
+               "services "
                "often do: set notify-keyspace-events in the service's settings. Until then the "
                "deadline sweep alone times clients out.")
                 .arg(d.notificationsError.toHtmlEscaped()));

@@ -3,11 +3,13 @@
 #include <QWidget>
 
 class QCheckBox;
+class QGroupBox;
 class QLabel;
 class QPushButton;
 
 namespace presence {
 
+class ClusterView;
 class DiagnosticsMonitor;
 class PresenceBackend;
 struct EngineDiagnostics;
@@ -16,8 +18,9 @@ struct EngineDiagnostics;
 // read a second, shared with /metrics; this panel sends no command of its own): connection
 // state and address, the topology (primary, replicas, Sentinels, TLS), notify-keyspace-events with
 // a toggle for expired-key notifications (which merges: only the x class is added or removed),
-// stream lengths, the processors' group and this processor's counters. With the in-memory engine it
-// says there is no Redis and why.
+// stream lengths, the processors' group and this processor's counters. On a Redis Cluster the
+// topology is the cluster's primaries and presence shards (ClusterView) and the streams' figures
+// are summed over the shards. With the in-memory engine it says there is no Redis and why.
 class RedisPanel final : public QWidget {
     Q_OBJECT
 public:
@@ -36,9 +39,14 @@ public:
     QLabel *replicasLabel() const { return m_replicas; }
     QLabel *sentinelsLabel() const { return m_sentinels; }
     QLabel *tlsLabel() const { return m_tls; }
+    ClusterView *clusterView() const { return m_cluster; } // null off a cluster
 
 private:
-    void buildForRedis();
+    void buildForRedis(bool cluster);
+    QGroupBox *connectionGroup();
+    QGroupBox *topologyGroup(); // one Redis or a Sentinel group
+    QGroupBox *keyspaceGroup();
+    QGroupBox *streamsGroup(bool cluster);
     void render();
     void renderConnection(const EngineDiagnostics &d);
     void renderTopology(const EngineDiagnostics &d);
@@ -52,6 +60,7 @@ private:
     QLabel *m_replicas = nullptr;
     QLabel *m_sentinels = nullptr;
     QLabel *m_tls = nullptr;
+    ClusterView *m_cluster = nullptr; // instead of the topology labels on a Redis Cluster
     QLabel *m_flags = nullptr;
     QCheckBox *m_expired = nullptr;
     QLabel *m_configMessage = nullptr;
