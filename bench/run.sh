@@ -55,9 +55,9 @@ if [[ -z ${PRESENCE_BENCH_BUILD:-} ]]; then
         log "configuring $build (preset release, UI off)"
         cmake --preset release -DPRESENCE_BUILD_UI=OFF -DPRESENCE_WARNINGS_AS_ERRORS=ON >"$work/configure.log"
     fi
-    log "building presence, bench_loadgen, bench_heartbeat, bench_offline_latency, bench_fanout_floor in $build"
+    log "building presence and the bench programs in $build"
     cmake --build "$build" --target presence bench_loadgen bench_heartbeat bench_offline_latency \
-        bench_fanout_floor >"$work/build.log" 2>&1 ||
+        bench_fanout_floor bench_cluster_shards >"$work/build.log" 2>&1 ||
         { cat "$work/build.log" >&2; exit 1; }
 fi
 presence=$build/app/presence
@@ -65,6 +65,7 @@ loadgen=$build/bench/bench_loadgen
 offline=$build/bench/bench_offline_latency
 heartbeat=$build/bench/bench_heartbeat
 floor=$build/bench/bench_fanout_floor
+cluster_shards=$build/bench/bench_cluster_shards
 for f in "$presence" "$loadgen" "$offline" "$heartbeat" "$floor"; do
     [[ -x $f ]] || { echo "run.sh: missing $f" >&2; exit 1; }
 done
@@ -393,6 +394,11 @@ peer_section
 # shellcheck source=heartbeat/transports.sh
 source "$here/heartbeat/transports.sh"
 transport_drain_section
+
+# --- the heartbeat whole loop on Redis Cluster, 1, 2 and 3 primaries (issue 14 item 7) ----------
+# shellcheck source=cluster/section.sh
+source "$here/cluster/section.sh"
+cluster_section
 
 python3 - "$out/machine.json" <<'EOF'
 import json, sys

@@ -1,0 +1,126 @@
+# Sourced by bench/run.sh and bench/cluster/alone.sh (issue 14 item 7): the heartbeat whole loop
+# on Redis Cluster with 1, 2 and 3 primaries, and on one plain redis-server, in one run. Each
+# time: a fresh private cluster on loopback TCP (no replicas), H heartbeats of C clients spread
+# over 1,000 rooms waiting in every shard's stream (bench/cluster/drain.py, rooms mapped to
+# shards by bench_cluster_shards, i.e. by ClusterShards itself), then ONE node drains them.
+# Writes cluster-drain-{1,2,3}.json and cluster-drain-single.json.
+# shellcheck shell=bash disable=SC2154 # the variables and helpers are the sourcing script's
+
+# A cluster of P primaries made by hand, the way redis-cli --cluster create would make it (one
+# contiguous part of the slots each) - redis-cli refuses fewer than 3 primaries: each node gets
+# its slots and a config epoch of its own, then meets the first. A node turns cluster_state:ok
+# only ~2-3 s after it starts (Redis' rejoin delay), so all clusters are made first and waited
+# for together (cluster_ready), then drained one by one (an idle cluster costs ~nothing).
+declare -A cluster_ports_of cluster_pids_of
+cluster_ok() { # cluster_ok PORT COMMAND… (fails, saying why, unless Redis answers OK)
+    local port=$1 reply
+    shift
+    reply=$(redis-cli -p "$port" "$@" 2>&1) || true
+    [[ $reply == OK ]] || { log "cluster: '$*' on $port answered: $reply"; return 1; }
+}
+cluster_make() { # cluster_make NAME P
+    local name=$1 count=$2 i port bus dir first last deadline ports=() buses=()
+    for ((i = 0; i < count; i++)); do
+        port=$(free_port) bus=$(free_port) dir=$work/cluster-$name-$i
+        mkdir -p "$dir"
+        redis-server --port "$port" --bind 127.0.0.1 --cluster-enabled yes --cluster-port "$bus" \
+            --cluster-announce-ip 127.0.0.1 --cluster-config-file "$dir/nodes.conf" \
+            --cluster-node-timeout 2000 --save '' --appendonly no --dir "$dir" \
+            --logfile "$dir/redis.log" --daemonize no &
+        cluster_pids_of[$name]+="$! "
+        pids+=("$!")
+        ports+=("$port")
+        buses+=("$bus")
+    done
+    cluster_ports_of[$name]=${ports[*]}
+    deadline=$((SECONDS + 10))
+    for port in "${ports[@]}"; do
+        until redis-cli -p "$port" ping >/dev/null 2>&1; do
+            ((SECONDS < deadline)) || { log "cluster $name: redis-server on $port did not start in 10 s"; return 1; }
+            sleep 0.05
+        done
+    done
+    for ((i = 0; i < count; i++)); do
+        first=$((i * 16384 / count)) last=$(((i + 1) * 16384 / count - 1))
+        cluster_ok "${ports[i]}" cluster addslotsrange "$first" "$last" || return 1
+        cluster_ok "${ports[i]}" cluster set-config-epoch "$((i + 1))" || return 1
+    done
+    for ((i = 1; i < count; i++)); do
+        cluster_ok "${ports[0]}" cluster meet 127.0.0.1 "${ports[i]}" "${buses[i]}" || return 1
+    done
+}
+cluster_ready() { # cluster_ready NAME: every node cluster_state:ok and knowing all, in 20 s
+    local name=$1 port info ports deadline=$((SECONDS + 20))
+    read -ra ports <<<"${cluster_ports_of[$name]:-}"
+    ((${#ports[@]})) || { log "cluster $name: no nodes"; return 1; }
+    for port in "${ports[@]}"; do
+        while :; do
+            info=$(redis-cli -p "$port" cluster info 2>/dev/null | tr -d '\r') || true
+            [[ $info == *"cluster_state:ok"* && $info == *"cluster_known_nodes:${#ports[@]}"* ]] && break
+            ((SECONDS < deadline)) || { log "cluster $name: node $port not ok with ${#ports[@]} nodes in 20 s: ${info//$'\n'/ }"; return 1; }
+            sleep 0.05
+        done
+    done
+}
+cluster_stop() { # cluster_stop NAME
+    local pid
+    for pid in ${cluster_pids_of[$1]:-}; do stop_pid "$pid"; done
+}
+
+cluster_drain() { # cluster_drain NAME REDIS-ARG URL (cluster or single, after it is up)
+    local name=$1 where=$2 url=$3
+    log "cluster drain: $name, $cluster_heartbeats heartbeats over $cluster_clients clients in $cluster_rooms rooms ($url)"
+    # shellcheck disable=SC2086 # PRESENCE_BENCH_NODE_ENV is a list of VAR=VALUE words
+    run_waited "$work/cluster-drain-$name.stdout" "$work/cluster-drain.log" \
+        python3 "$root/bench/cluster/drain.py" "$where" --shards-json "$work/cluster-shards.json" \
+        --heartbeats "$cluster_heartbeats" --clients "$cluster_clients" --name "$name" \
+        --timeout "$cluster_timeout" --log "$work/cluster-drain-$name.log" \
+        --json "$work/cluster-drain-$name.json" -- \
+        env ${PRESENCE_BENCH_NODE_ENV:-} "$presence" --headless --listen 127.0.0.1:0 --backend redis \
+        --redis "$url" --heartbeat 60s ||
+        log "cluster drain $name: did not finish (see $work/cluster-drain-$name.log, cluster-drain.log)"
+    # The node's warnings stay with the result (a shard that errs shows there, not only in /tmp).
+    python3 - "$work/cluster-drain-$name.json" "$out/cluster-drain-$name.json" \
+        "$work/cluster-drain-$name.log" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY' || true
+import json, sys
+r = json.load(open(sys.argv[1]))
+lines = open(sys.argv[3], errors="replace").read().splitlines()
+r["nodeLogWarnings"] = [l for l in lines if "warning" in l.lower() or "critical" in l.lower()][:20]
+r["loadavgAfter"] = sys.argv[4].split()
+json.dump(r, open(sys.argv[2], "w"), indent=1)
+PY
+}
+
+cluster_section() {
+    local count port urls ports
+    cluster_rooms=1000
+    if [[ $mode == smoke ]]; then
+        cluster_heartbeats=20000 cluster_clients=5000 cluster_timeout=30
+    else
+        cluster_heartbeats=400000 cluster_clients=100000 cluster_timeout=120
+    fi
+    "$cluster_shards" "$cluster_rooms" >"$work/cluster-shards.json"
+    for count in 1 2 3; do
+        cluster_make "p$count" "$count" || log "cluster drain: the $count-primary cluster was not made"
+    done
+    # The plain engine on the same redis-server build, same transport (TCP), same entries: first,
+    # while the clusters settle.
+    port=$(free_port)
+    start_redis cluster-single --port "$port" --bind 127.0.0.1
+    cluster_drain single "--single=127.0.0.1:$port" "redis://127.0.0.1:$port"
+    stop_pid "$redis_pid"
+    for count in 1 2 3; do
+        if cluster_ready "p$count"; then
+            read -ra ports <<<"${cluster_ports_of[p$count]}"
+            urls=()
+            for port in "${ports[@]}"; do urls+=("127.0.0.1:$port"); done
+            # One primary: named twice (two seeds select the cluster engine; one host that is a
+            # cluster node is refused); seeds are discovery points only.
+            ((count == 1)) && urls+=("${urls[0]}")
+            cluster_drain "$count" "--cluster=${urls[0]}" "redis://$(IFS=,; echo "${urls[*]}")"
+        else
+            log "cluster drain: the $count-primary cluster did not form (see $work/cluster-p$count-*/redis.log)"
+        fi
+        cluster_stop "p$count"
+    done
+}
