@@ -1,6 +1,7 @@
 # Sourced by bench/run.sh and bench/cluster/alone.sh: the helpers every section uses. The
-# sourcing script sets `work` (a scratch folder) and `pids` (every process started, killed on exit).
-# shellcheck shell=bash disable=SC2154 # work and pids are the sourcing script's
+# sourcing script sets `work` (a scratch folder), `pids` (every process started, killed on exit)
+# and, for start_node, `presence` (the binary).
+# shellcheck shell=bash disable=SC2154 # work, pids and presence are the sourcing script's
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 redis_sock=""
@@ -41,4 +42,30 @@ stop_pid() { # TERM, then KILL after 5 s (a saturated node can take long to clos
 }
 free_port() { # a TCP port free on 127.0.0.1 now
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+start_node() { # start_node NAME BACKEND-ARGS… → sets node_pid, node_port
+    local name=$1
+    shift
+    # shellcheck disable=SC2086 # PRESENCE_BENCH_NODE_ENV is a list of VAR=VALUE words
+    start_listener "$name" env ${PRESENCE_BENCH_NODE_ENV:-} "$presence" --headless --listen 127.0.0.1:0 \
+        --max-sessions 19500 --max-sessions-per-address 19500 "$@"
+}
+start_listener() { # start_listener NAME COMMAND… (logs "listening on http://127.0.0.1:PORT")
+    local name=$1
+    shift
+    local logf=$work/node-$name.log
+    "$@" 2>"$logf" &
+    node_pid=$!
+    pids+=("$node_pid")
+    node_port=""
+    for _ in $(seq 200); do
+        node_port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$logf" 2>/dev/null | grep -o '[0-9]*$' || true)
+        [[ -n $node_port ]] && return 0
+        kill -0 "$node_pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    cat "$logf" >&2
+    echo "run.sh: $name did not start" >&2
+    exit 1
 }

@@ -92,17 +92,74 @@ def write(results, w):
         w(f"For reference, the peer section's drain of our node (one Redis, unix socket, default room, "
           f"same 500-member entries): {ref.get('per_s_fromFirstRead', 0):,}/s from the first read.")
         w("")
-    # Every node logs the redis_down alert once at start-up, before its connections are up.
-    warned = {n: [line for line in r.get("nodeLogWarnings", []) if STARTUP_ALERT not in line]
-              for n, r in runs.items() if r}
-    for name, lines in warned.items():
-        if lines:
-            w(f"Node log warnings (P = {name}): " + "; ".join(f"`{line[:160]}`" for line in lines[:3]))
+    _warnings(runs, w, "drain")
+    write_storms(results, w)
+
+
+def _warnings(runs, w, what):  # the node's log warnings, bar the redis_down alert of its start-up
+    for name, r in runs.items():
+        found = [d for d in ((r or {}).get("nodeLogWarnings") or {}).get("distinct", [])
+                 if STARTUP_ALERT not in d.get("message", "")]
+        if found:
+            total = sum(d["count"] for d in found)
+            w(f"Node log, {what} {name}: {total} warning(s) besides the start-up alert: "
+              + "; ".join(f"{d['count']}× `{d['message'][:200]}`" for d in found[:3]))
             w("")
+
+
+def _ms(us):
+    return "—" if us is None or us < 0 else f"{us / 1000:,.1f} ms"
+
+
+def write_storms(results, w):
+    storms = {n: _load(os.path.join(results, f"cluster-storm-{n}.json")) for n in ("3", "single")}
+    if not any(storms.values()):
+        return
+    r0 = next(r for r in storms.values() if r)
+    w("### Sessions over 1,000 rooms: a join storm on 3 primaries and on one Redis")
+    w("")
+    w(f"The same section, a fresh node each, `--backend redis` on the 3-primary cluster above (flushed "
+      f"after its drain) and on the single `redis-server` (flushed too): `bench_loadgen --sessions "
+      f"{r0.get('sessions', 0)} --rooms 1000 --storm` ({r0.get('sessions', 0):,} distinct clients "
+      f"opened at once, session *i* in room `r(i mod 1000)`, so each room's members live on its "
+      f"shard's primary), then one more client joins session 0's room (`--probe-join`). "
+      f"*All rosters complete*: from the first `connect()` until every session holds every other "
+      f"member of its room ONLINE.")
+    w("")
+    w("| Redis | sessions | all rosters complete | establish p99 | join fan-out p99 from the event's `at` "
+      "| from the joiner's connect | node peak RSS |")
+    w("|---|---|---|---|---|---|---|")
+    for name, label in (("3", "cluster, 3 primaries"), ("single", "single redis-server")):
+        r = storms[name]
+        if not r:
+            w(f"| {label} | not measured | — | — | — | — | — |")
+            continue
+        done = r.get("roster", {}).get("allCompleteMs", -1)
+        p = r.get("probe", {})
+        hwm = r.get("serverHwm", {}).get("endKiB", -1)
+        w(f"| {label} | {r.get('established')}/{r.get('sessions')} | "
+          f"{'not complete' if done is None or done < 0 else f'{done / 1000:,.2f} s'} | "
+          f"{_ms(r.get('establishUs', {}).get('p99'))} | {_ms(p.get('fromEventAtUs', {}).get('p99'))} | "
+          f"{_ms(p.get('latencyUs', {}).get('p99'))} | {'—' if hwm < 0 else f'{hwm / 1024:,.0f} MiB'} |")
+    w("")
+    _warnings(storms, w, "storm")
 
 
 def problems(results):
     out = []
+    for name in ("3", "single"):
+        f = f"cluster-storm-{name}.json"
+        r = _load(os.path.join(results, f))
+        if r is None:
+            out.append(f"{f}: missing or unreadable")
+        elif not r.get("established"):
+            out.append(f"{f}: no session established ({r.get('failures')})")
+        elif r.get("roster", {}).get("allCompleteMs", -1) < 0:
+            out.append(f"{f}: only {r.get('roster', {}).get('complete')}/{r.get('sessions')} rosters complete")
+        elif r.get("roster", {}).get("foreignEvents", 0):
+            out.append(f"{f}: {r['roster']['foreignEvents']} events about clients of other rooms")
+        elif not r.get("probe", {}).get("arrivals"):
+            out.append(f"{f}: the probe's ONLINE reached no session")
     for name, r in _runs(results).items():
         f = f"cluster-drain-{name}.json"
         if r is None:

@@ -147,33 +147,8 @@ skipped() { # skipped WHAT
 
 # --- helpers -------------------------------------------------------------------------------
 
-start_node() { # start_node NAME BACKEND-ARGS… → sets node_pid, node_port
-    local name=$1
-    shift
-    # shellcheck disable=SC2086 # PRESENCE_BENCH_NODE_ENV is a list of VAR=VALUE words
-    start_listener "$name" env ${PRESENCE_BENCH_NODE_ENV:-} "$presence" --headless --listen 127.0.0.1:0 \
-        --max-sessions 19500 --max-sessions-per-address 19500 "$@"
-}
 # bench_fanout_floor (bench/floor): the send floor the same load generator reads (fan-out only).
 start_floor() { start_listener "$1" "$floor"; }
-start_listener() { # start_listener NAME COMMAND… (logs "listening on http://127.0.0.1:PORT")
-    local name=$1
-    shift
-    local logf=$work/node-$name.log
-    "$@" 2>"$logf" &
-    node_pid=$!
-    pids+=("$node_pid")
-    node_port=""
-    for _ in $(seq 200); do
-        node_port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$logf" 2>/dev/null | grep -o '[0-9]*$' || true)
-        [[ -n $node_port ]] && return 0
-        kill -0 "$node_pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    cat "$logf" >&2
-    echo "run.sh: $name did not start" >&2
-    exit 1
-}
 
 # --- rooms: does this node route by ?room= (issue 5)? ------------------------------------------
 # 4 sessions in 2 rooms of 2: with rooms each session gets 1 event and none about the other room;

@@ -12,8 +12,9 @@ build=${PRESENCE_BENCH_BUILD:-$root/build/release}
 out=${PRESENCE_BENCH_OUT:-$root/build/bench-results/cluster-$mode}
 presence=$build/app/presence
 cluster_shards=$build/bench/bench_cluster_shards
-for program in "$presence" "$cluster_shards"; do
-    [[ -x $program ]] || { echo "alone.sh: $program is missing (build presence and bench_cluster_shards)" >&2; exit 1; }
+loadgen=$build/bench/bench_loadgen
+for program in "$presence" "$cluster_shards" "$loadgen"; do
+    [[ -x $program ]] || { echo "alone.sh: $program is missing (build presence, bench_cluster_shards, bench_loadgen)" >&2; exit 1; }
 done
 work=$(mktemp -d /tmp/presence-bench-cluster.XXXXXX)
 mkdir -p "$out"

@@ -3,7 +3,9 @@
 # time: a fresh private cluster on loopback TCP (no replicas), H heartbeats of C clients spread
 # over 1,000 rooms waiting in every shard's stream (bench/cluster/drain.py, rooms mapped to
 # shards by bench_cluster_shards, i.e. by ClusterShards itself), then ONE node drains them.
-# Writes cluster-drain-{1,2,3}.json and cluster-drain-single.json.
+# Then sessions live in 1,000 rooms: a join storm of N distinct clients over the 1,000 rooms and
+# one more join, on the 3-primary cluster and on the plain redis-server (a fresh node each).
+# Writes cluster-drain-{1,2,3,single}.json and cluster-storm-{3,single}.json.
 # shellcheck shell=bash disable=SC2154 # the variables and helpers are the sourcing script's
 
 # A cluster of P primaries made by hand, the way redis-cli --cluster create would make it (one
@@ -67,6 +69,24 @@ cluster_stop() { # cluster_stop NAME
     for pid in ${cluster_pids_of[$1]:-}; do stop_pid "$pid"; done
 }
 
+# The result JSON with KEY=JSON-VALUE fields added and the node's warnings (the log is gone with
+# the scratch folder): how many, and each distinct message once with its count (timestamps off).
+cluster_result() { # cluster_result SRC DST NODE-LOG [KEY=JSON-VALUE…]
+    python3 - "$@" <<'PY' || log "cluster: no result in $1"
+import collections, json, re, sys
+r = json.load(open(sys.argv[1]))
+for kv in sys.argv[4:]:
+    k, v = kv.split("=", 1)
+    r[k] = json.loads(v)
+lines = [l for l in open(sys.argv[3], errors="replace").read().splitlines()
+         if " warning " in l or " critical " in l]
+seen = collections.Counter(re.sub(r"^\S+ ", "", l) for l in lines)
+r["nodeLogWarnings"] = {"count": len(lines),
+                        "distinct": [{"message": m, "count": c} for m, c in seen.most_common(10)]}
+json.dump(r, open(sys.argv[2], "w"), indent=1)
+PY
+}
+
 cluster_drain() { # cluster_drain NAME REDIS-ARG URL (cluster or single, after it is up)
     local name=$1 where=$2 url=$3
     log "cluster drain: $name, $cluster_heartbeats heartbeats over $cluster_clients clients in $cluster_rooms rooms ($url)"
@@ -79,25 +99,43 @@ cluster_drain() { # cluster_drain NAME REDIS-ARG URL (cluster or single, after i
         env ${PRESENCE_BENCH_NODE_ENV:-} "$presence" --headless --listen 127.0.0.1:0 --backend redis \
         --redis "$url" --heartbeat 60s ||
         log "cluster drain $name: did not finish (see $work/cluster-drain-$name.log, cluster-drain.log)"
-    # The node's warnings stay with the result (a shard that errs shows there, not only in /tmp).
-    python3 - "$work/cluster-drain-$name.json" "$out/cluster-drain-$name.json" \
-        "$work/cluster-drain-$name.log" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY' || true
-import json, sys
-r = json.load(open(sys.argv[1]))
-lines = open(sys.argv[3], errors="replace").read().splitlines()
-r["nodeLogWarnings"] = [l for l in lines if "warning" in l.lower() or "critical" in l.lower()][:20]
-r["loadavgAfter"] = sys.argv[4].split()
-json.dump(r, open(sys.argv[2], "w"), indent=1)
-PY
+    cluster_result "$work/cluster-drain-$name.json" "$out/cluster-drain-$name.json" \
+        "$work/cluster-drain-$name.log" loadavgAfter="\"$(cut -d' ' -f1-3 /proc/loadavg)\""
+}
+
+node_healthy() { # node_healthy PORT SECONDS: GET /health answers 200 (the engine is ready)
+    local deadline=$((SECONDS + $2))
+    until curl -fs -o /dev/null "http://127.0.0.1:$1/health"; do
+        ((SECONDS < deadline)) || { log "node on $1: /health not 200 within $2 s"; return 1; }
+        sleep 0.05
+    done
+}
+
+cluster_storm() { # cluster_storm NAME URL (cluster or single, after it is up and flushed)
+    local name=$1 url=$2
+    log "cluster storm: $name, $cluster_sessions sessions of distinct clients over $cluster_rooms rooms ($url)"
+    start_node "cluster-storm-$name" --backend redis --redis "$url"
+    if node_healthy "$node_port" 20; then
+        run_waited "$work/cluster-storm-$name.json" "$work/loadgen.log" \
+            "$loadgen" --url "http://127.0.0.1:$node_port" --sessions "$cluster_sessions" \
+            --rooms "$cluster_rooms" --prefix cstorm- --storm --settle-ms 1500 \
+            --probe-client "probe-cluster-$name" --probe-join --probe-timeout-ms 10000 \
+            --server-pid "$node_pid" --max-seconds "$cluster_timeout" ||
+            log "load generator: exit $? (cluster storm $name)"
+        cluster_result "$work/cluster-storm-$name.json" "$out/cluster-storm-$name.json" \
+            "$work/node-cluster-storm-$name.log" engine="\"$name\"" \
+            loadavgAfter="\"$(cut -d' ' -f1-3 /proc/loadavg)\""
+    fi
+    stop_pid "$node_pid"
 }
 
 cluster_section() {
     local count port urls ports
     cluster_rooms=1000
     if [[ $mode == smoke ]]; then
-        cluster_heartbeats=20000 cluster_clients=5000 cluster_timeout=30
+        cluster_heartbeats=20000 cluster_clients=5000 cluster_sessions=2000 cluster_timeout=30
     else
-        cluster_heartbeats=400000 cluster_clients=100000 cluster_timeout=120
+        cluster_heartbeats=400000 cluster_clients=100000 cluster_sessions=10000 cluster_timeout=120
     fi
     "$cluster_shards" "$cluster_rooms" >"$work/cluster-shards.json"
     for count in 1 2 3; do
@@ -108,6 +146,8 @@ cluster_section() {
     port=$(free_port)
     start_redis cluster-single --port "$port" --bind 127.0.0.1
     cluster_drain single "--single=127.0.0.1:$port" "redis://127.0.0.1:$port"
+    redis-cli -p "$port" flushall >/dev/null
+    cluster_storm single "redis://127.0.0.1:$port"
     stop_pid "$redis_pid"
     for count in 1 2 3; do
         if cluster_ready "p$count"; then
@@ -118,6 +158,10 @@ cluster_section() {
             # cluster node is refused); seeds are discovery points only.
             ((count == 1)) && urls+=("${urls[0]}")
             cluster_drain "$count" "--cluster=${urls[0]}" "redis://$(IFS=,; echo "${urls[*]}")"
+            if ((count == 3)); then # sessions over the rooms, on a flushed cluster
+                for port in "${ports[@]}"; do redis-cli -p "$port" flushall >/dev/null; done
+                cluster_storm 3 "redis://$(IFS=,; echo "${urls[*]}")"
+            fi
         else
             log "cluster drain: the $count-primary cluster did not form (see $work/cluster-p$count-*/redis.log)"
         fi
