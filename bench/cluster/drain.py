@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True  # importing drain.py must not leave bench/heartbeat/__pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "heartbeat"))
 from drain import Redis, command_stats, group_info, process_cpu, redis_cpu  # noqa: E402
 
