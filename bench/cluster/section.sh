@@ -10,9 +10,10 @@
 
 # A cluster of P primaries made by hand, the way redis-cli --cluster create would make it (one
 # contiguous part of the slots each) - redis-cli refuses fewer than 3 primaries: each node gets
-# its slots and a config epoch of its own, then meets the first. A node turns cluster_state:ok
-# only ~2-3 s after it starts (Redis' rejoin delay), so all clusters are made first and waited
-# for together (cluster_ready), then drained one by one (an idle cluster costs ~nothing).
+# its slots and a config epoch of its own, then meets the first. A primary turns cluster_state:ok
+# only ~2 s after it starts (measured: Redis holds a new primary's state back that long), so all
+# clusters are made first and waited for together (cluster_ready) while the single-Redis runs go,
+# then drained one by one (an idle cluster costs ~nothing).
 declare -A cluster_ports_of cluster_pids_of
 cluster_ok() { # cluster_ok PORT COMMAND… (fails, saying why, unless Redis answers OK)
     local port=$1 reply
