@@ -14,6 +14,9 @@ import os
 import shutil
 import sys
 
+sys.dont_write_bytecode = True
+import report_cluster  # noqa: E402
+
 
 def main():
     results, mode, report = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -45,6 +48,7 @@ def main():
         d = load(f"drain-{name}.json")
         if d is not None and not d.get("drained"):
             problems.append(f"drain-{name}.json: the processor did not drain the stream")
+    problems.extend(report_cluster.problems(results))  # the Redis Cluster drain, 1-3 primaries
     support = load("room-routing.json") or {}
     rooms = bool(support.get("supported"))
 

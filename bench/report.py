@@ -12,6 +12,7 @@ import sys
 import tempfile
 
 sys.dont_write_bytecode = True  # importing report_peer must not leave bench/__pycache__
+import report_cluster  # noqa: E402
 import report_peer  # noqa: E402
 import report_reuse_port  # noqa: E402
 
@@ -210,6 +211,7 @@ def main():
     report_reuse_port.write(results, w)  # --reuse-port (bench/report_reuse_port.py)
     big_room_section(results, w)
     transport_section(results, w)
+    report_cluster.write(results, w)  # Redis Cluster, 1-3 primaries (bench/report_cluster.py)
     skipped_section(results, w)
     plot_section(results, target, w)
     os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)

@@ -46,7 +46,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# shellcheck source=common.sh
+source "$here/common.sh"
 
 # --- build ---------------------------------------------------------------------------------
 if [[ -z ${PRESENCE_BENCH_BUILD:-} ]]; then
@@ -54,9 +55,9 @@ if [[ -z ${PRESENCE_BENCH_BUILD:-} ]]; then
         log "configuring $build (preset release, UI off)"
         cmake --preset release -DPRESENCE_BUILD_UI=OFF -DPRESENCE_WARNINGS_AS_ERRORS=ON >"$work/configure.log"
     fi
-    log "building presence, bench_loadgen, bench_heartbeat, bench_offline_latency, bench_fanout_floor in $build"
+    log "building presence and the bench programs in $build"
     cmake --build "$build" --target presence bench_loadgen bench_heartbeat bench_offline_latency \
-        bench_fanout_floor >"$work/build.log" 2>&1 ||
+        bench_fanout_floor bench_cluster_shards >"$work/build.log" 2>&1 ||
         { cat "$work/build.log" >&2; exit 1; }
 fi
 presence=$build/app/presence
@@ -64,6 +65,7 @@ loadgen=$build/bench/bench_loadgen
 offline=$build/bench/bench_offline_latency
 heartbeat=$build/bench/bench_heartbeat
 floor=$build/bench/bench_fanout_floor
+cluster_shards=$build/bench/bench_cluster_shards
 for f in "$presence" "$loadgen" "$offline" "$heartbeat" "$floor"; do
     [[ -x $f ]] || { echo "run.sh: missing $f" >&2; exit 1; }
 done
@@ -144,71 +146,9 @@ skipped() { # skipped WHAT
 }
 
 # --- helpers -------------------------------------------------------------------------------
-redis_sock=""
-start_redis() { # start_redis NAME [REDIS-SERVER-ARGS…] → sets redis_sock, redis_pid
-    local dir=$work/redis-$1
-    shift
-    mkdir -p "$dir"
-    redis-server --port 0 --unixsocket "$dir/redis.sock" --unixsocketperm 700 --save '' \
-        --appendonly no --dir "$dir" --logfile "$dir/redis.log" --daemonize no "$@" &
-    redis_pid=$!
-    pids+=("$redis_pid")
-    redis_sock=$dir/redis.sock
-    for _ in $(seq 100); do
-        [[ -S $redis_sock ]] && redis-cli -s "$redis_sock" ping >/dev/null 2>&1 && return 0
-        sleep 0.05
-    done
-    echo "run.sh: redis-server did not start" >&2
-    exit 1
-}
-# Runs a command in the background and waits for it, so that a TERM to this script is handled
-# at once (bash defers traps while a foreground child runs) and the child is killed too.
-run_waited() { # run_waited OUT ERR CMD…
-    local o=$1 e=$2
-    shift 2
-    "$@" >"$o" 2>>"$e" &
-    local pid=$!
-    pids+=("$pid")
-    wait "$pid"
-}
-stop_pid() { # TERM, then KILL after 5 s (a saturated node can take long to close its sessions)
-    kill "$1" 2>/dev/null || true
-    local i
-    for i in $(seq 50); do
-        [[ -e /proc/$1 ]] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -9 "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-}
 
-start_node() { # start_node NAME BACKEND-ARGS… → sets node_pid, node_port
-    local name=$1
-    shift
-    # shellcheck disable=SC2086 # PRESENCE_BENCH_NODE_ENV is a list of VAR=VALUE words
-    start_listener "$name" env ${PRESENCE_BENCH_NODE_ENV:-} "$presence" --headless --listen 127.0.0.1:0 \
-        --max-sessions 19500 --max-sessions-per-address 19500 "$@"
-}
 # bench_fanout_floor (bench/floor): the send floor the same load generator reads (fan-out only).
 start_floor() { start_listener "$1" "$floor"; }
-start_listener() { # start_listener NAME COMMAND… (logs "listening on http://127.0.0.1:PORT")
-    local name=$1
-    shift
-    local logf=$work/node-$name.log
-    "$@" 2>"$logf" &
-    node_pid=$!
-    pids+=("$node_pid")
-    node_port=""
-    for _ in $(seq 200); do
-        node_port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$logf" 2>/dev/null | grep -o '[0-9]*$' || true)
-        [[ -n $node_port ]] && return 0
-        kill -0 "$node_pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    cat "$logf" >&2
-    echo "run.sh: $name did not start" >&2
-    exit 1
-}
 
 # --- rooms: does this node route by ?room= (issue 5)? ------------------------------------------
 # 4 sessions in 2 rooms of 2: with rooms each session gets 1 event and none about the other room;
@@ -429,6 +369,11 @@ peer_section
 # shellcheck source=heartbeat/transports.sh
 source "$here/heartbeat/transports.sh"
 transport_drain_section
+
+# --- the heartbeat whole loop on Redis Cluster, 1, 2 and 3 primaries (issue 14 item 7) ----------
+# shellcheck source=cluster/section.sh
+source "$here/cluster/section.sh"
+cluster_section
 
 python3 - "$out/machine.json" <<'EOF'
 import json, sys

@@ -31,9 +31,14 @@ import time
 
 
 class Redis:
-    def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(path)
+    def __init__(self, path):  # a unix socket's path, or HOST:PORT (bench/cluster/drain.py)
+        if "/" not in path and ":" in path:
+            host, port = path.rsplit(":", 1)
+            self.sock = socket.create_connection((host, int(port)))
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        else:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.connect(path)
         self.file = self.sock.makefile("rb", buffering=1 << 20)
 
     @staticmethod

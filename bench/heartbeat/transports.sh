@@ -4,10 +4,6 @@
 # is bench/heartbeat/drain.py (it fills and watches the stream over the unix socket, which
 # stays plain); only the node's own connections change. Writes drain-transport-{unix,tcp,tls}.json.
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 transport_drain() { # transport_drain NAME URL-TEMPLATE [NODE-ARGS…] (after start_redis)
     local name=$1 url=$2
     shift 2
