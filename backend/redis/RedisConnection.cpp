@@ -323,8 +323,13 @@ void RedisConnection::checkReplies()
         m_lastReplyMs = now;
         return;
     }
+    // Hung: the oldest command is past its deadline and nothing at all came back for a reply
+    // timeout. A long pipeline that the server answers steadily (a join storm's thousands of
+    // calls queued at once) is a busy server, not a hung one: its later commands wait behind
+    // the earlier ones, each reply is progress.
     const auto late = [this, now] {
-        return (!m_inFlight.empty() && now > m_inFlight.front().deadlineMs) ||
+        const bool silent = now - m_lastReplyMs > m_options.replyTimeoutMs;
+        return (!m_inFlight.empty() && now > m_inFlight.front().deadlineMs && silent) ||
                (m_pingDeadlineMs >= 0 && now > m_pingDeadlineMs);
     };
     if (late()) {

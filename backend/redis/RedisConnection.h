@@ -38,7 +38,8 @@ namespace presence {
 //
 // A hung server (SIGSTOP, a primary gone without a reset, a dead network path) is noticed
 // within a reply deadline: a command unanswered for replyTimeoutMs (plus its BLOCK time, for
-// blocking reads) drops the connection, which then reconnects as after any drop. An idle
+// blocking reads) while no reply at all came for replyTimeoutMs drops the connection, which then
+// reconnects as after any drop (a deep pipeline answered steadily is busy, not hung). An idle
 // connection sends a PING (a subscriber too: RESP2 answers it with a "pong" push there) so
 // that even an idle hang is found within pingIntervalMs + replyTimeoutMs. TCP sockets get keepalive probes besides.
 //

@@ -274,6 +274,40 @@ private Q_SLOTS:
         QCOMPARE(subscriberChanges.size(), 0);
     }
 
+    // A pipeline deeper than the reply deadline, answered steadily: busy, not hung (a join storm
+    // queues thousands of calls at once). Ten scripts of 100 ms each against a 500 ms deadline,
+    // each with 20 KB of ballast so that Redis reads (and answers) them one at a time, as it
+    // answers a long pipeline of small calls batch by batch: the last ones wait ~1 s behind the
+    // others, every one is answered and the connection stays up.
+    void aDeepPipelineAnsweredSteadilyIsNotAHang()
+    {
+        RedisConnection::Options options;
+        options.replyTimeoutMs = 500;
+        options.pingIntervalMs = 300;
+        RedisConnection redis(m_server.url(), options);
+        redis.open();
+        QVERIFY(waitForState(redis, State::Up));
+        QSignalSpy changes(&redis, &RedisConnection::stateChanged);
+        const QByteArray busy100ms =
+            "local t = redis.call('TIME') local start = t[1] * 1000000 + t[2] "
+            "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - start >= 100000 "
+            "return 1";
+        const QByteArray ballast(20000, 'b');
+        int answered = 0;
+        QElapsedTimer sent;
+        sent.start();
+        for (int i = 0; i < 10; ++i) {
+            redis.command({"EVAL", busy100ms, "0", ballast}, [&answered](const RedisReply &r) {
+                answered += r.isInteger() ? 1 : 0;
+            });
+        }
+        QVERIFY(QTest::qWaitFor([&] { return answered == 10 || changes.size() > 0; }, 5000));
+        QCOMPARE(answered, 10);
+        QVERIFY2(sent.elapsed() > 900, QByteArray::number(sent.elapsed()).constData()); // deeper than 500 ms
+        QCOMPARE(changes.size(), 0);
+        QCOMPARE(redis.state(), State::Up);
+    }
+
     void aStalledClientIsNotMistakenForAHungServer()
     {
         // This process stalls (a busy loop here; SIGSTOP or a frozen VM alike) past the reply
