@@ -412,7 +412,15 @@ void RedisPresenceEngine::leave(const RoomMember &member)
     }
     QList<QByteArray> args = call("presence_leave");
     args << m_node << member.storeKey().toUtf8();
-    m_commands.command(args, [this](const RedisReply &r) { logIfError("presence_leave", r); });
+    m_commands.command(args, [this, member](const RedisReply &r) {
+        logIfError("presence_leave", r);
+        // Lost with its connection (executed or not: leaving again changes nothing): sent again
+        // once Redis is back, unless the member came back meanwhile. Without it the member
+        // stayed counted as connected here and timed out instead of leaving (a slot moved
+        // during a cluster migration, a failover, a dropped connection).
+        if (r.isError() && r.toByteArray().startsWith("CONNECTION") && !m_local.contains(member))
+            leave(member);
+    });
 }
 
 // True (and a sweep set for its end) while timeouts wait after a reconnect.
