@@ -126,12 +126,15 @@ bool RedisClusterGroup::start()
     const int total = m_primaries * (1 + m_replicasEach);
     QStringList addresses;
     for (int i = 0; i < total; ++i) {
-        // The bus port is given: the default (port + 10000) may lie above 65535.
-        auto node = std::make_unique<RedisTestServer>(QStringList{
-            QStringLiteral("--cluster-enabled"), QStringLiteral("yes"),
-            QStringLiteral("--cluster-port"), QString::number(freePort()),
-            QStringLiteral("--cluster-node-timeout"), QString::number(m_nodeTimeoutMs),
-            QStringLiteral("--cluster-require-full-coverage"), QStringLiteral("yes")});
+        // The bus port is given: the default (port + 10000) may lie above 65535. Redis 7 waits
+        // repl-diskless-sync-delay (5 s) for more replicas before a full sync; a replica that
+        // rejoins after a kill has no company to wait for.
+        auto node = std::make_unique<RedisTestServer>(
+            QStringList{QStringLiteral("--repl-diskless-sync-delay"), QStringLiteral("0"),
+                        QStringLiteral("--cluster-enabled"), QStringLiteral("yes"),
+                        QStringLiteral("--cluster-port"), QString::number(freePort()),
+                        QStringLiteral("--cluster-node-timeout"), QString::number(m_nodeTimeoutMs),
+                        QStringLiteral("--cluster-require-full-coverage"), QStringLiteral("yes")});
         if (!node->start())
             return fail(QStringLiteral("node %1: %2").arg(i).arg(node->errorString()));
         addresses.append(QStringLiteral("127.0.0.1:%1").arg(node->port()));
