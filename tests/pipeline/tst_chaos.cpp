@@ -43,6 +43,7 @@
 #include <csignal>
 #include <cstdio>
 #include <map>
+#include <set>
 
 using namespace presence;
 using presence::test::ChaosCluster;
@@ -522,10 +523,13 @@ class TestChaos : public QObject {
     // member's own node or connection are only counted.
     void reportQuickComebacks(quint32 seed)
     {
+        // (member, when it timed out) -> the viewers told; each flap once.
+        std::map<std::pair<QString, qint64>, QStringList> flaps;
+        std::set<std::pair<QString, qint64>> explained;
         for (const SimClient &c : m_clients) {
             if (c.node < 0 || c.remote)
                 continue;
-            std::map<QString, std::pair<qint64, QString>> timedOutAt; // when, by which node
+            std::map<QString, qint64> timedOutAt;
             for (const auto &event : c.connection->events()) {
                 const QJsonObject json = event.json();
                 const QString member = presence::test::memberOf(json);
@@ -533,31 +537,33 @@ class TestChaos : public QObject {
                 const QString status = json.value(QStringLiteral("status")).toString();
                 if (status == u"OFFLINE" &&
                     json.value(QStringLiteral("reason")).toString() == u"timeout") {
-                    timedOutAt[member] = {at, json.value(QStringLiteral("node")).toString()};
+                    timedOutAt[member] = at;
                     continue;
                 }
                 const auto found = timedOutAt.find(member);
                 if (found == timedOutAt.end())
                     continue;
-                const auto [timeoutMs, byNode] = found->second;
-                const qint64 offlineMs = at - timeoutMs;
+                const qint64 timeoutMs = found->second, offlineMs = at - timeoutMs;
                 timedOutAt.erase(found);
                 if (status != u"ONLINE" || offlineMs < 0 || offlineMs >= 1000)
                     continue;
                 const int memberNode = steadyOnANode(member.section(u'/', 1), timeoutMs - 2500, at);
                 if (memberNode < 0) {
-                    ++m_explainedComebacks;
+                    explained.insert({member, timeoutMs});
                     continue;
                 }
-                ++m_flaps;
-                qWarning("chaos (seed %u): flap: %s (on chaos-%d) told %s (on chaos-%d, untouched) "
-                         "timed out (at %lld ms since the epoch, by node %s) and ONLINE again %lld "
-                         "ms later; around it: %s",
-                         seed, qPrintable(c.name), c.node, qPrintable(member), memberNode,
-                         timeoutMs, qPrintable(byNode), offlineMs,
-                         qPrintable(faultsAround(timeoutMs)));
+                QStringList &told = flaps[{member, timeoutMs}];
+                if (told.isEmpty()) {
+                    qWarning("chaos (seed %u): flap: %s (on chaos-%d, untouched) timed out at %lld "
+                             "ms since the epoch and was ONLINE again %lld ms later; around it: %s",
+                             seed, qPrintable(member), memberNode, timeoutMs, offlineMs,
+                             qPrintable(faultsAround(timeoutMs)));
+                }
+                told.append(c.name);
             }
         }
+        m_flaps = int(flaps.size());
+        m_explainedComebacks = int(explained.size());
         // The nodes' logs (of their current lives) as evidence.
         for (int i = 0; m_flaps > 0 && i < nodeCount; ++i) {
             QFile file(
