@@ -24,6 +24,7 @@
 // kill -9 of a primary drawn at random, at least two per run, the same rules and checks. The
 // rooms' shards are on two primaries (printed at the start). The test's looks into Redis go to
 // the primary serving the room's shard ("{presence-N}:…" keys, ClusterShards as the nodes use).
+#include "ChaosHistory.h"
 #include "ChaosRedis.h"
 #include "ChaosViews.h"
 #include "NodeProcess.h"
@@ -39,14 +40,12 @@
 #include <QRandomGenerator>
 #include <QSet>
 #include <QTest>
-#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <map>
-#include <set>
 
 using namespace presence;
-using presence::test::ChaosCluster;
+using presence::test::ChaosHistory;
 using presence::test::ChaosRedis;
 using presence::test::NodeProcess;
 using presence::test::SseTestClient;
@@ -64,17 +63,6 @@ constexpr qint64 peerTimeoutMs = 1000;
 
 const QStringList allRooms = {QStringLiteral("default"), QStringLiteral("ra"), QStringLiteral("rb")};
 
-qint64 nowMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
-
-// A time a client spent connected to one node (to: -1 while it still is), for reports.
-struct Stint {
-    int node = -1;
-    qint64 fromMs = 0, toMs = -1;
-};
-
 struct SimClient {
     QString name;
     QStringList rooms;
@@ -82,20 +70,6 @@ struct SimClient {
     std::unique_ptr<SseTestClient> connection;
     std::unique_ptr<QProcess> curl;
     int node = -1; // which node it is connected to, -1: none
-    std::vector<Stint> stints;
-
-    void connectedTo(int to)
-    {
-        node = to;
-        stints.push_back({to, nowMs()});
-    }
-    void disconnected()
-    {
-        node = -1;
-        if (!stints.empty() && stints.back().toMs < 0)
-            stints.back().toMs = nowMs();
-    }
-
     QByteArray path() const
     {
         QByteArray path = "/" + name.toUtf8();
@@ -156,10 +130,9 @@ class TestChaos : public QObject {
     int m_heavyFaultsAtCut = 0;
     qint64 m_cutHealMs = -1; // the timed cut: from the cut to every member OFFLINE in Redis
     qint64 m_elapsedMs = 0, m_runMs = 0; // how far the run is
-    ChaosCluster::Timeline m_timeline;   // the nodes' faults, for reports
-    std::vector<std::pair<qint64, qint64>> m_nodeFaults[nodeCount]; // killed or stopped: from, to
+    ChaosHistory m_history;              // for reports
     int m_kills = 0, m_joins = 0, m_leaves = 0, m_nodePauses = 0, m_cuts = 0, m_clientsCut = 0,
-        m_lags = 0, m_heldHeartbeats = 0, m_flaps = 0, m_explainedComebacks = 0;
+        m_lags = 0, m_heldHeartbeats = 0;
 
     bool startNode(int index)
     {
@@ -198,7 +171,8 @@ class TestChaos : public QObject {
             client.connection = std::make_unique<SseTestClient>();
             client.connection->openAt(m_host, m_nodes[node]->port(), client.path());
         }
-        client.connectedTo(node);
+        client.node = node;
+        m_history.connected(client.name, node);
         ++m_joins;
     }
     void leave(SimClient &client)
@@ -212,7 +186,8 @@ class TestChaos : public QObject {
         } else {
             client.connection->disconnectGracefully();
         }
-        client.disconnected();
+        client.node = -1;
+        m_history.disconnected(client.name);
         ++m_leaves;
     }
 
@@ -224,13 +199,14 @@ class TestChaos : public QObject {
             return;
         QVERIFY2(m_namespace.cut(), qPrintable(m_namespace.errorString()));
         m_sinceCut.start();
-        mark(QStringLiteral("link cut"));
+        m_history.mark(QStringLiteral("link cut"));
         // A failover under way holds every leave back until the nodes are on the new primary.
         m_heavyFaultsAtCut = m_redis.failoverUnderWay() ? -1 : heavyFaults();
         m_cutMembers.clear();
         for (SimClient &c : m_clients) {
             if (c.remote && c.node >= 0) {
-                c.disconnected();
+                c.node = -1;
+                m_history.disconnected(c.name);
                 m_cutOff.push_back(std::move(c.curl));
                 ++m_clientsCut;
                 for (const QString &room : std::as_const(c.rooms))
@@ -338,15 +314,15 @@ class TestChaos : public QObject {
         QElapsedTimer pausedFor;
         m_nodes[paused]->signal(SIGSTOP);
         pausedFor.start();
-        const qint64 lagFrom = nowMs();
-        mark(QStringLiteral("chaos-%1 (its processor) lags").arg(paused));
+        const qint64 lagFrom = ChaosHistory::nowMs();
+        m_history.mark(QStringLiteral("chaos-%1 (its processor) lags").arg(paused));
         QList<HeldHeartbeat> held;
         // Found or not, the pause lasts pauseMs (nothing held: a lag that caught nothing).
         [[maybe_unused]] const bool caught =
             QTest::qWaitFor([&] { return !(held = heldBy(paused)).isEmpty(); }, int(pauseMs));
         QTest::qWait(int(std::max<qint64>(pauseMs - pausedFor.elapsed(), 0)));
         m_nodes[paused]->signal(SIGCONT);
-        m_nodeFaults[paused].push_back({lagFrom, nowMs()});
+        m_history.nodeFaultEnded(paused, lagFrom);
         ++m_lags;
         held.removeIf([&](const HeldHeartbeat &h) { return !heldElsewhere(h.member, paused); });
         if (held.isEmpty())
@@ -390,30 +366,31 @@ class TestChaos : public QObject {
         } else if (dice < 85) {
             // kill -9 a node: its clients lose their connections; it comes back on a new port.
             const int node = int(m_random.bounded(quint32(nodeCount)));
-            const qint64 killedAt = nowMs();
+            const qint64 killedAt = ChaosHistory::nowMs();
             m_nodes[node]->kill9();
             m_nodes[node]->waitForExit();
             for (SimClient &c : m_clients) {
                 if (c.node == node) {
-                    c.disconnected();
+                    c.node = -1;
+                    m_history.disconnected(c.name);
                     stopProcess(c.curl); // its stream got the RST already; curl is on its way out
                 }
             }
             QVERIFY2(startNode(node), m_nodes[node]->log().constData());
-            m_nodeFaults[node].push_back({killedAt, nowMs()});
-            mark(QStringLiteral("kill -9 of chaos-%1 (restarted)").arg(node));
+            m_history.nodeFaultEnded(node, killedAt);
+            m_history.mark(QStringLiteral("kill -9 of chaos-%1 (restarted)").arg(node));
             ++m_kills;
         } else if (dice < 89) {
             // A node paused past its TTL and node key (a GC pause, a frozen VM): its clients
             // time out meanwhile, and must be ONLINE again once it resumes.
             const int node = int(m_random.bounded(quint32(nodeCount)));
             m_nodes[node]->signal(SIGSTOP);
-            const qint64 pausedAt = nowMs();
-            mark(QStringLiteral("chaos-%1 paused").arg(node));
+            const qint64 pausedAt = ChaosHistory::nowMs();
+            m_history.mark(QStringLiteral("chaos-%1 paused").arg(node));
             QTest::qWait(int(2200 + m_random.bounded(800u)));
             m_nodes[node]->signal(SIGCONT);
-            m_nodeFaults[node].push_back({pausedAt, nowMs()});
-            mark(QStringLiteral("chaos-%1 resumed").arg(node));
+            m_history.nodeFaultEnded(node, pausedAt);
+            m_history.mark(QStringLiteral("chaos-%1 resumed").arg(node));
             ++m_nodePauses;
         } else if (dice < 93) {
             lagAProcessor();
@@ -477,100 +454,24 @@ class TestChaos : public QObject {
             lagAProcessor();
     }
 
-    void mark(const QString &what) { m_timeline.append({nowMs(), what}); }
-    // The faults from 6 s before `atMs` to 1 s after, relative to it.
-    QString faultsAround(qint64 atMs) const
+    // The quick comebacks the clients still connected were told of (see ChaosHistory), and,
+    // when one was the flap, the nodes' logs (of their current lives) as evidence.
+    ChaosHistory::Comebacks reportQuickComebacks(quint32 seed)
     {
-        ChaosCluster::Timeline all = m_timeline + m_redis.clusterTimeline();
-        std::sort(all.begin(), all.end());
-        QStringList near;
-        for (const auto &[ms, what] : std::as_const(all)) {
-            if (ms >= atMs - 6000 && ms <= atMs + 1000)
-                near.append(QStringLiteral("%1%2 ms %3")
-                                .arg(ms >= atMs ? QStringLiteral("+") : QString())
-                                .arg(ms - atMs)
-                                .arg(what));
-        }
-        return near.join(QStringLiteral("; "));
-    }
-
-    // The node `client` was connected to from `fromMs` to `toMs` if it was neither killed nor
-    // stopped (paused, lagging) meanwhile, else -1.
-    int steadyOnANode(const QString &client, qint64 fromMs, qint64 toMs) const
-    {
+        QList<const SseTestClient *> viewers;
         for (const SimClient &c : m_clients) {
-            if (c.name != client)
-                continue;
-            for (const Stint &stint : c.stints) {
-                if (stint.fromMs > fromMs || (stint.toMs >= 0 && stint.toMs < toMs))
-                    continue;
-                const auto &faults = m_nodeFaults[stint.node];
-                return std::none_of(faults.cbegin(), faults.cend(),
-                                    [&](const auto &fault) {
-                                        return fault.first <= toMs && fault.second >= fromMs;
-                                    })
-                           ? stint.node
-                           : -1;
-            }
+            if (c.node >= 0 && !c.remote)
+                viewers.append(c.connection.get());
         }
-        return -1;
-    }
-
-    // Not a check: a member a viewer saw time out and come back ONLINE within a second, while
-    // its client sat on a node nobody touched (from 2.5 s before, more than any TTL), is the
-    // known flap across CLUSTERDOWN (docs/cluster.md, "What remains" 5). Reported with the
-    // faults around it, as the evidence for that product defect; comebacks explained by the
-    // member's own node or connection are only counted.
-    void reportQuickComebacks(quint32 seed)
-    {
-        // (member, when it timed out) -> the viewers told; each flap once.
-        std::map<std::pair<QString, qint64>, QStringList> flaps;
-        std::set<std::pair<QString, qint64>> explained;
-        for (const SimClient &c : m_clients) {
-            if (c.node < 0 || c.remote)
-                continue;
-            std::map<QString, qint64> timedOutAt;
-            for (const auto &event : c.connection->events()) {
-                const QJsonObject json = event.json();
-                const QString member = presence::test::memberOf(json);
-                const qint64 at = presence::test::idMs(event.id);
-                const QString status = json.value(QStringLiteral("status")).toString();
-                if (status == u"OFFLINE" &&
-                    json.value(QStringLiteral("reason")).toString() == u"timeout") {
-                    timedOutAt[member] = at;
-                    continue;
-                }
-                const auto found = timedOutAt.find(member);
-                if (found == timedOutAt.end())
-                    continue;
-                const qint64 timeoutMs = found->second, offlineMs = at - timeoutMs;
-                timedOutAt.erase(found);
-                if (status != u"ONLINE" || offlineMs < 0 || offlineMs >= 1000)
-                    continue;
-                const int memberNode = steadyOnANode(member.section(u'/', 1), timeoutMs - 2500, at);
-                if (memberNode < 0) {
-                    explained.insert({member, timeoutMs});
-                    continue;
-                }
-                QStringList &told = flaps[{member, timeoutMs}];
-                if (told.isEmpty()) {
-                    qWarning("chaos (seed %u): flap: %s (on chaos-%d, untouched) timed out at %lld "
-                             "ms since the epoch and was ONLINE again %lld ms later; around it: %s",
-                             seed, qPrintable(member), memberNode, timeoutMs, offlineMs,
-                             qPrintable(faultsAround(timeoutMs)));
-                }
-                told.append(c.name);
-            }
-        }
-        m_flaps = int(flaps.size());
-        m_explainedComebacks = int(explained.size());
-        // The nodes' logs (of their current lives) as evidence.
-        for (int i = 0; m_flaps > 0 && i < nodeCount; ++i) {
+        const auto comebacks =
+            m_history.reportQuickComebacks(viewers, m_redis.clusterTimeline(), seed);
+        for (int i = 0; comebacks.flaps > 0 && i < nodeCount; ++i) {
             QFile file(
                 QDir::temp().filePath(QStringLiteral("chaos-%1-chaos-%2.log").arg(seed).arg(i)));
             if (file.open(QIODevice::WriteOnly) && file.write(m_nodes[i]->log()) >= 0)
                 qInfo("chaos: chaos-%d's log in %s", i, qPrintable(file.fileName()));
         }
+        return comebacks;
     }
 
 private Q_SLOTS:
@@ -604,7 +505,7 @@ private Q_SLOTS:
             QVERIFY2(startNode(i), m_nodes[i]->log().constData());
         for (int i = 0; i < clientCount; ++i)
             m_clients.push_back(
-                SimClient{QStringLiteral("sim%1").arg(i), roomsOf(i), i % 4 == 3, {}, {}, -1, {}});
+                SimClient{QStringLiteral("sim%1").arg(i), roomsOf(i), i % 4 == 3, {}, {}, -1});
 
         QElapsedTimer run;
         run.start();
@@ -650,7 +551,7 @@ private Q_SLOTS:
             }
         }
 
-        reportQuickComebacks(seed);
+        const ChaosHistory::Comebacks comebacks = reportQuickComebacks(seed);
         // A fresh viewer in every room on every node sees exactly who is connected where.
         int checkedViews = 0;
         for (int i = 0; i < nodeCount; ++i) {
@@ -705,7 +606,7 @@ private Q_SLOTS:
             m_redis.fastestPromotionMs(), m_redis.slowestPromotionMs(),
             m_redis.unplannedFailovers(), m_cuts, m_clientsCut, m_cutHealMs,
             keepaliveMs + peerTimeoutMs, m_lags, m_heldHeartbeats, checkedViews, transitionsChecked,
-            m_flaps, m_explainedComebacks);
+            comebacks.flaps, comebacks.explained);
     }
 };
 
