@@ -1,5 +1,7 @@
 #include "ChaosRedis.h"
 
+#include "RedisCommand.h"
+
 #include <QTest>
 #include <algorithm>
 
@@ -18,28 +20,100 @@ bool ChaosRedis::fail(const QString &why)
 
 bool ChaosRedis::start()
 {
-    if (m_kind == Kind::Single)
-        return m_server.start() || fail(m_server.errorString());
-    m_group = std::make_unique<SentinelGroup>();
-    return m_group->start() || fail(m_group->errorString());
+    if (m_kind == Kind::Cluster) {
+        m_cluster = std::make_unique<ChaosCluster>();
+        return m_cluster->start() || fail(m_cluster->errorString());
+    }
+    if (m_kind == Kind::Single) {
+        if (!m_server.start())
+            return fail(m_server.errorString());
+        m_inspector = std::make_unique<RedisConnection>(m_server.url());
+    } else {
+        m_group = std::make_unique<SentinelGroup>();
+        if (!m_group->start())
+            return fail(m_group->errorString());
+        m_inspector = std::make_unique<RedisConnection>(m_group->url());
+    }
+    m_inspector->open();
+    return true;
+}
+
+const char *ChaosRedis::kindName() const
+{
+    switch (m_kind) {
+    case Kind::Single:
+        return "one redis-server";
+    case Kind::Sentinel:
+        return "Sentinel group";
+    case Kind::Cluster:
+        return "Redis Cluster";
+    }
+    return "";
 }
 
 QString ChaosRedis::nodeUrl() const
 {
-    return m_kind == Kind::Single ? QStringLiteral("redis://127.0.0.1:%1").arg(m_server.port())
-                                  : m_group->urlText();
+    switch (m_kind) {
+    case Kind::Single:
+        return QStringLiteral("redis://127.0.0.1:%1").arg(m_server.port());
+    case Kind::Sentinel:
+        return m_group->urlText();
+    case Kind::Cluster:
+        return m_cluster->nodeUrl();
+    }
+    return {};
 }
 
-RedisUrl ChaosRedis::inspectorUrl() const
+RedisReply ChaosRedis::ask(const QList<QByteArray> &argv, int timeoutMs)
 {
-    return m_kind == Kind::Single ? m_server.url() : m_group->url();
+    return m_cluster ? m_cluster->ask(argv, timeoutMs) : runCommand(*m_inspector, argv, timeoutMs);
+}
+
+RedisKeys ChaosRedis::keysOf(const QString &room) const
+{
+    return m_cluster ? m_cluster->keysOf(room) : RedisKeys{};
+}
+
+bool ChaosRedis::describeRooms(const QStringList &rooms)
+{
+    return !m_cluster || m_cluster->describeRooms(rooms);
+}
+
+bool ChaosRedis::failoverUnderWay() const
+{
+    return m_cluster ? m_cluster->failoverUnderWay() : m_phase != Phase::Idle;
+}
+
+int ChaosRedis::primaryKills() const
+{
+    return m_cluster ? m_cluster->primaryKills() : m_primaryKills;
+}
+
+int ChaosRedis::unplannedFailovers() const
+{
+    return m_cluster ? m_cluster->unplannedFailovers() : m_unplannedFailovers;
+}
+
+qint64 ChaosRedis::slowestPromotionMs() const
+{
+    return m_cluster ? m_cluster->slowestPromotionMs() : m_slowestPromotionMs;
+}
+
+qint64 ChaosRedis::fastestPromotionMs() const
+{
+    return m_cluster ? m_cluster->fastestPromotionMs() : m_fastestPromotionMs;
+}
+
+ChaosCluster::Timeline ChaosRedis::clusterTimeline() const
+{
+    return m_cluster ? m_cluster->timeline() : ChaosCluster::Timeline();
 }
 
 bool ChaosRedis::injectFault(QRandomGenerator &random)
 {
-    if (m_kind == Kind::Sentinel) {
+    if (killsPrimaries()) {
         bool killed = false;
-        return killPrimary(&killed);
+        return killPrimary(random, &killed);
     }
     if (random.bounded(5u) < 3) {
         ++m_restarts;
@@ -53,9 +127,11 @@ bool ChaosRedis::injectFault(QRandomGenerator &random)
     return m_server.resume() || fail(m_server.errorString());
 }
 
-bool ChaosRedis::killPrimary(bool *killed)
+bool ChaosRedis::killPrimary(QRandomGenerator &random, bool *killed)
 {
     *killed = false;
+    if (m_cluster)
+        return m_cluster->killPrimary(random, killed) || fail(m_cluster->errorString());
     if (m_kind != Kind::Sentinel || failoverUnderWay() || !m_group->replicaIsReady())
         return true;
     m_promoting = m_group->replica().port();
@@ -71,6 +147,8 @@ bool ChaosRedis::killPrimary(bool *killed)
 
 bool ChaosRedis::advance()
 {
+    if (m_cluster)
+        return m_cluster->advance() || fail(m_cluster->errorString());
     if (m_kind == Kind::Sentinel && m_phase != Phase::Promoting && m_group->followSentinels()) {
         // The Sentinels failed over on their own (seen under load: a freshly promoted primary
         // missed down-after while its old self resynced): follow them.

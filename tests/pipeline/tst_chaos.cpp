@@ -19,23 +19,33 @@
 // instead (redis-sentinel://…#MASTER; see ChaosRedis): its Redis fault is a kill -9 of the
 // primary at a random moment, at least two per run, same rules and checks. A failover loses the
 // writes the replica had not received yet; the views must still equal the truth after settling.
+// PRESENCE_CHAOS_CLUSTER=1 (ctest's tst_chaos_cluster) runs them on a Redis Cluster (three
+// primaries, a replica each; every cluster node a seed; see ChaosCluster): its Redis fault is a
+// kill -9 of a primary drawn at random, at least two per run, the same rules and checks. The
+// rooms' shards are on two primaries (printed at the start). The test's looks into Redis go to
+// the primary serving the room's shard ("{presence-N}:…" keys, ClusterShards as the nodes use).
+#include "ChaosHistory.h"
 #include "ChaosRedis.h"
 #include "ChaosViews.h"
 #include "NodeProcess.h"
-#include "RedisCommand.h"
 #include "SseTestClient.h"
 #include "TestNamespace.h"
+#include "redis/StreamEntries.h"
 
 #include <QDateTime>
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QProcess>
 #include <QRandomGenerator>
+#include <QSet>
 #include <QTest>
 #include <csignal>
 #include <cstdio>
 #include <map>
 
 using namespace presence;
+using presence::test::ChaosHistory;
 using presence::test::ChaosRedis;
 using presence::test::NodeProcess;
 using presence::test::SseTestClient;
@@ -60,7 +70,6 @@ struct SimClient {
     std::unique_ptr<SseTestClient> connection;
     std::unique_ptr<QProcess> curl;
     int node = -1; // which node it is connected to, -1: none
-
     QByteArray path() const
     {
         QByteArray path = "/" + name.toUtf8();
@@ -87,6 +96,15 @@ struct HeldHeartbeat {
     qint64 ttlMs = 0;
 };
 
+ChaosRedis::Kind redisKind()
+{
+    if (qEnvironmentVariableIntValue("PRESENCE_CHAOS_CLUSTER") == 1)
+        return ChaosRedis::Kind::Cluster;
+    if (qEnvironmentVariableIntValue("PRESENCE_CHAOS_SENTINEL") == 1)
+        return ChaosRedis::Kind::Sentinel;
+    return ChaosRedis::Kind::Single;
+}
+
 void stopProcess(std::unique_ptr<QProcess> &process)
 {
     if (!process)
@@ -100,10 +118,7 @@ void stopProcess(std::unique_ptr<QProcess> &process)
 class TestChaos : public QObject {
     Q_OBJECT
 
-    ChaosRedis m_redis{qEnvironmentVariableIntValue("PRESENCE_CHAOS_SENTINEL") == 1
-                           ? ChaosRedis::Kind::Sentinel
-                           : ChaosRedis::Kind::Single};
-    std::unique_ptr<RedisConnection> m_inspector; // the test's own look into Redis
+    ChaosRedis m_redis{redisKind()};
     TestNamespace m_namespace;
     QString m_host; // where the nodes listen: the namespace's link, reachable from both sides
     std::unique_ptr<NodeProcess> m_nodes[nodeCount];
@@ -115,6 +130,7 @@ class TestChaos : public QObject {
     int m_heavyFaultsAtCut = 0;
     qint64 m_cutHealMs = -1; // the timed cut: from the cut to every member OFFLINE in Redis
     qint64 m_elapsedMs = 0, m_runMs = 0; // how far the run is
+    ChaosHistory m_history;              // for reports
     int m_kills = 0, m_joins = 0, m_leaves = 0, m_nodePauses = 0, m_cuts = 0, m_clientsCut = 0,
         m_lags = 0, m_heldHeartbeats = 0;
 
@@ -156,6 +172,7 @@ class TestChaos : public QObject {
             client.connection->openAt(m_host, m_nodes[node]->port(), client.path());
         }
         client.node = node;
+        m_history.connected(client.name, node);
         ++m_joins;
     }
     void leave(SimClient &client)
@@ -170,6 +187,7 @@ class TestChaos : public QObject {
             client.connection->disconnectGracefully();
         }
         client.node = -1;
+        m_history.disconnected(client.name);
         ++m_leaves;
     }
 
@@ -181,12 +199,14 @@ class TestChaos : public QObject {
             return;
         QVERIFY2(m_namespace.cut(), qPrintable(m_namespace.errorString()));
         m_sinceCut.start();
+        m_history.mark(QStringLiteral("link cut"));
         // A failover under way holds every leave back until the nodes are on the new primary.
         m_heavyFaultsAtCut = m_redis.failoverUnderWay() ? -1 : heavyFaults();
         m_cutMembers.clear();
         for (SimClient &c : m_clients) {
             if (c.remote && c.node >= 0) {
                 c.node = -1;
+                m_history.disconnected(c.name);
                 m_cutOff.push_back(std::move(c.curl));
                 ++m_clientsCut;
                 for (const QString &room : std::as_const(c.rooms))
@@ -199,7 +219,9 @@ class TestChaos : public QObject {
     bool cutClientsAreOffline()
     {
         for (const QString &member : std::as_const(m_cutMembers)) {
-            if (presence::test::runCommand(*m_inspector, {"HGET", "presence:status", member.toUtf8()}, 1000)
+            const QString room =
+                member.contains(u'/') ? member.section(u'/', 0, 0) : QStringLiteral("default");
+            if (m_redis.ask({"HGET", m_redis.keysOf(room).status(), member.toUtf8()})
                     .toByteArray() == "ONLINE")
                 return false;
         }
@@ -226,17 +248,30 @@ class TestChaos : public QObject {
         m_sinceCut.invalidate();
     }
 
-    // The heartbeats node `index`'s processor was handed and has not acknowledged.
+    // The heartbeats node `index`'s processor was handed and has not acknowledged (on a
+    // cluster: its processors of the rooms' shards).
     QList<HeldHeartbeat> heldBy(int index)
     {
         QList<HeldHeartbeat> held;
-        const RedisReply pending = presence::test::runCommand(
-            *m_inspector, {"XPENDING", "heartbeat", "presence-processors", "-", "+", "100",
-                           "chaos-" + QByteArray::number(index)}, 1000);
+        QSet<QByteArray> streams;
+        for (const QString &room : allRooms) {
+            const RedisKeys keys = m_redis.keysOf(room);
+            if (!streams.contains(keys.heartbeatStream())) {
+                streams.insert(keys.heartbeatStream());
+                held += heldBy(index, keys);
+            }
+        }
+        return held;
+    }
+    QList<HeldHeartbeat> heldBy(int index, const RedisKeys &keys)
+    {
+        QList<HeldHeartbeat> held;
+        const QByteArray stream = keys.heartbeatStream();
+        const RedisReply pending = m_redis.ask({"XPENDING", stream, keys.processorGroup(), "-", "+",
+                                                "100", "chaos-" + QByteArray::number(index)});
         for (const RedisReply &entry : pending.elements()) {
             const QByteArray id = entry.elements().value(0).toByteArray();
-            const auto read = parseStreamEntries(
-                presence::test::runCommand(*m_inspector, {"XRANGE", "heartbeat", id, id}, 1000));
+            const auto read = parseStreamEntries(m_redis.ask({"XRANGE", stream, id, id}));
             if (read.isEmpty())
                 continue;
             // One entry, one or many members (a node writes many-member entries).
@@ -279,12 +314,15 @@ class TestChaos : public QObject {
         QElapsedTimer pausedFor;
         m_nodes[paused]->signal(SIGSTOP);
         pausedFor.start();
+        const qint64 lagFrom = ChaosHistory::nowMs();
+        m_history.mark(QStringLiteral("chaos-%1 (its processor) lags").arg(paused));
         QList<HeldHeartbeat> held;
         // Found or not, the pause lasts pauseMs (nothing held: a lag that caught nothing).
         [[maybe_unused]] const bool caught =
             QTest::qWaitFor([&] { return !(held = heldBy(paused)).isEmpty(); }, int(pauseMs));
         QTest::qWait(int(std::max<qint64>(pauseMs - pausedFor.elapsed(), 0)));
         m_nodes[paused]->signal(SIGCONT);
+        m_history.nodeFaultEnded(paused, lagFrom);
         ++m_lags;
         held.removeIf([&](const HeldHeartbeat &h) { return !heldElsewhere(h.member, paused); });
         if (held.isEmpty())
@@ -328,23 +366,31 @@ class TestChaos : public QObject {
         } else if (dice < 85) {
             // kill -9 a node: its clients lose their connections; it comes back on a new port.
             const int node = int(m_random.bounded(quint32(nodeCount)));
+            const qint64 killedAt = ChaosHistory::nowMs();
             m_nodes[node]->kill9();
             m_nodes[node]->waitForExit();
             for (SimClient &c : m_clients) {
                 if (c.node == node) {
                     c.node = -1;
+                    m_history.disconnected(c.name);
                     stopProcess(c.curl); // its stream got the RST already; curl is on its way out
                 }
             }
             QVERIFY2(startNode(node), m_nodes[node]->log().constData());
+            m_history.nodeFaultEnded(node, killedAt);
+            m_history.mark(QStringLiteral("kill -9 of chaos-%1 (restarted)").arg(node));
             ++m_kills;
         } else if (dice < 89) {
             // A node paused past its TTL and node key (a GC pause, a frozen VM): its clients
             // time out meanwhile, and must be ONLINE again once it resumes.
             const int node = int(m_random.bounded(quint32(nodeCount)));
             m_nodes[node]->signal(SIGSTOP);
+            const qint64 pausedAt = ChaosHistory::nowMs();
+            m_history.mark(QStringLiteral("chaos-%1 paused").arg(node));
             QTest::qWait(int(2200 + m_random.bounded(800u)));
             m_nodes[node]->signal(SIGCONT);
+            m_history.nodeFaultEnded(node, pausedAt);
+            m_history.mark(QStringLiteral("chaos-%1 resumed").arg(node));
             ++m_nodePauses;
         } else if (dice < 93) {
             lagAProcessor();
@@ -364,17 +410,17 @@ class TestChaos : public QObject {
     }
 
     // Every run, however short, cuts remote clients that were ONLINE (once timed) and catches a
-    // processor holding heartbeats: the CI variant must exercise both. A Sentinel run kills the
-    // primary at least twice besides: after a sixth and after 60 % of the run.
+    // processor holding heartbeats: the CI variant must exercise both. A Sentinel or cluster run
+    // kills a primary at least twice besides: after a sixth and after 60 % of the run.
     void ensureEachFaultHappened(qint64 elapsedMs, qint64 runMs)
     {
         m_elapsedMs = elapsedMs;
         m_runMs = runMs;
-        if (m_redis.kind() == ChaosRedis::Kind::Sentinel && !forcedFaultDue() &&
+        if (m_redis.killsPrimaries() && !forcedFaultDue() &&
             ((m_redis.primaryKills() == 0 && elapsedMs > runMs / 6) ||
              (m_redis.primaryKills() == 1 && elapsedMs > runMs * 6 / 10))) {
             bool killed = false;
-            QVERIFY2(m_redis.killPrimary(&killed), qPrintable(m_redis.errorString()));
+            QVERIFY2(m_redis.killPrimary(m_random, &killed), qPrintable(m_redis.errorString()));
         }
         if (m_redis.failoverUnderWay())
             return; // the timed cut and the lag want the nodes on a primary
@@ -408,6 +454,26 @@ class TestChaos : public QObject {
             lagAProcessor();
     }
 
+    // The quick comebacks the clients still connected were told of (see ChaosHistory), and,
+    // when one was the flap, the nodes' logs (of their current lives) as evidence.
+    ChaosHistory::Comebacks reportQuickComebacks(quint32 seed)
+    {
+        QList<const SseTestClient *> viewers;
+        for (const SimClient &c : m_clients) {
+            if (c.node >= 0 && !c.remote)
+                viewers.append(c.connection.get());
+        }
+        const auto comebacks =
+            m_history.reportQuickComebacks(viewers, m_redis.clusterTimeline(), seed);
+        for (int i = 0; comebacks.flaps > 0 && i < nodeCount; ++i) {
+            QFile file(
+                QDir::temp().filePath(QStringLiteral("chaos-%1-chaos-%2.log").arg(seed).arg(i)));
+            if (file.open(QIODevice::WriteOnly) && file.write(m_nodes[i]->log()) >= 0)
+                qInfo("chaos: chaos-%d's log in %s", i, qPrintable(file.fileName()));
+        }
+        return comebacks;
+    }
+
 private Q_SLOTS:
     void cleanup()
     {
@@ -428,13 +494,13 @@ private Q_SLOTS:
                                 ? qEnvironmentVariableIntValue("PRESENCE_CHAOS_SECONDS")
                                 : 20;
         m_random.seed(seed);
-        qInfo("chaos seed %u, %d s%s (replay: PRESENCE_CHAOS_SEED=%u)", seed, seconds,
-              m_redis.kind() == ChaosRedis::Kind::Sentinel ? ", Sentinel group" : "", seed);
+        qInfo("chaos seed %u, %d s, %s (replay: PRESENCE_CHAOS_SEED=%u)", seed, seconds,
+              m_redis.kindName(), seed);
         QVERIFY2(m_namespace.create(), qPrintable(m_namespace.errorString()));
         m_host = m_namespace.hostAddress();
         QVERIFY2(m_redis.start(), qPrintable(m_redis.errorString()));
-        m_inspector = std::make_unique<RedisConnection>(m_redis.inspectorUrl());
-        m_inspector->open();
+        // A cluster's kills must hit rooms on different primaries (and CLUSTERDOWN all of them).
+        QVERIFY2(m_redis.describeRooms(allRooms), "the rooms' shards are all on one primary");
         for (int i = 0; i < nodeCount; ++i)
             QVERIFY2(startNode(i), m_nodes[i]->log().constData());
         for (int i = 0; i < clientCount; ++i)
@@ -452,9 +518,8 @@ private Q_SLOTS:
                 return;
             QTest::qWait(int(50 + m_random.bounded(250u)));
         }
-        const bool sentinel = m_redis.kind() == ChaosRedis::Kind::Sentinel;
         QVERIFY2(m_clientsCut > 0 && m_heldHeartbeats > 0 &&
-                     (!sentinel || m_redis.primaryKills() >= 2),
+                     (!m_redis.killsPrimaries() || m_redis.primaryKills() >= 2),
                  qPrintable(QStringLiteral("%1 clients cut, %2 heartbeats held by a lagging "
                                            "processor in %3 lags, %4 primary kills (seed %5)")
                                 .arg(m_clientsCut)
@@ -486,6 +551,7 @@ private Q_SLOTS:
             }
         }
 
+        const ChaosHistory::Comebacks comebacks = reportQuickComebacks(seed);
         // A fresh viewer in every room on every node sees exactly who is connected where.
         int checkedViews = 0;
         for (int i = 0; i < nodeCount; ++i) {
@@ -525,20 +591,22 @@ private Q_SLOTS:
             }
             ++checkedViews;
         }
-        std::fprintf(stderr,
-                     "chaos%s: seed %u, %d s, %d joins, %d leaves, %d node kills, %d node pauses, "
-                     "%d redis restarts, %d redis pauses, %d primary kills (promoted after "
-                     "%lld-%lld ms; %d failovers the Sentinels made on their own), %d link cuts "
-                     "(%d clients cut off; "
-                     "the timed cut OFFLINE in Redis after %lld ms, bound %lld + slack), "
-                     "%d processor lags (%d heartbeats held, none timed out early), %d views and "
-                     "%d events checked, 0 discrepancies\n",
-                     sentinel ? " (sentinel)" : "", seed, seconds, m_joins, m_leaves, m_kills,
-                     m_nodePauses, m_redis.restarts(), m_redis.pauses(), m_redis.primaryKills(),
-                     m_redis.fastestPromotionMs(), m_redis.slowestPromotionMs(),
-                     m_redis.unplannedFailovers(), m_cuts, m_clientsCut, m_cutHealMs,
-                     keepaliveMs + peerTimeoutMs, m_lags, m_heldHeartbeats, checkedViews,
-                     transitionsChecked);
+        std::fprintf(
+            stderr,
+            "chaos (%s): seed %u, %d s, %d joins, %d leaves, %d node kills, %d node pauses, "
+            "%d redis restarts, %d redis pauses, %d primary kills (promoted after "
+            "%lld-%lld ms; %d failovers made on their own), %d link cuts "
+            "(%d clients cut off; "
+            "the timed cut OFFLINE in Redis after %lld ms, bound %lld + slack), "
+            "%d processor lags (%d heartbeats held, none timed out early), %d views and "
+            "%d events checked, 0 discrepancies; %d quick comebacks of a steady member (the "
+            "known flap), %d explained by its node or connection\n",
+            m_redis.kindName(), seed, seconds, m_joins, m_leaves, m_kills, m_nodePauses,
+            m_redis.restarts(), m_redis.pauses(), m_redis.primaryKills(),
+            m_redis.fastestPromotionMs(), m_redis.slowestPromotionMs(),
+            m_redis.unplannedFailovers(), m_cuts, m_clientsCut, m_cutHealMs,
+            keepaliveMs + peerTimeoutMs, m_lags, m_heldHeartbeats, checkedViews, transitionsChecked,
+            comebacks.flaps, comebacks.explained);
     }
 };
 

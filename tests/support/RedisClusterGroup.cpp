@@ -126,12 +126,15 @@ bool RedisClusterGroup::start()
     const int total = m_primaries * (1 + m_replicasEach);
     QStringList addresses;
     for (int i = 0; i < total; ++i) {
-        // The bus port is given: the default (port + 10000) may lie above 65535.
-        auto node = std::make_unique<RedisTestServer>(QStringList{
-            QStringLiteral("--cluster-enabled"), QStringLiteral("yes"),
-            QStringLiteral("--cluster-port"), QString::number(freePort()),
-            QStringLiteral("--cluster-node-timeout"), QString::number(m_nodeTimeoutMs),
-            QStringLiteral("--cluster-require-full-coverage"), QStringLiteral("yes")});
+        // The bus port is given: the default (port + 10000) may lie above 65535. Redis 7 waits
+        // repl-diskless-sync-delay (5 s) for more replicas before a full sync; a replica that
+        // rejoins after a kill has no company to wait for.
+        auto node = std::make_unique<RedisTestServer>(
+            QStringList{QStringLiteral("--repl-diskless-sync-delay"), QStringLiteral("0"),
+                        QStringLiteral("--cluster-enabled"), QStringLiteral("yes"),
+                        QStringLiteral("--cluster-port"), QString::number(freePort()),
+                        QStringLiteral("--cluster-node-timeout"), QString::number(m_nodeTimeoutMs),
+                        QStringLiteral("--cluster-require-full-coverage"), QStringLiteral("yes")});
         if (!node->start())
             return fail(QStringLiteral("node %1: %2").arg(i).arg(node->errorString()));
         addresses.append(QStringLiteral("127.0.0.1:%1").arg(node->port()));
@@ -178,6 +181,14 @@ QString RedisClusterGroup::seedsText() const
     return QStringLiteral("redis://127.0.0.1:%1,127.0.0.1:%2")
         .arg(m_nodes.at(0)->port())
         .arg(m_nodes.at(1)->port());
+}
+
+QString RedisClusterGroup::allNodesText() const
+{
+    QStringList addresses;
+    for (const auto &node : m_nodes)
+        addresses.append(QStringLiteral("127.0.0.1:%1").arg(node->port()));
+    return QStringLiteral("redis://") + addresses.join(u',');
 }
 
 RedisTestServer *RedisClusterGroup::nodeOnPort(quint16 port)
@@ -236,6 +247,32 @@ QByteArray RedisClusterGroup::nodeId(quint16 port)
     return askNode(port, {"CLUSTER", "MYID"}).toByteArray();
 }
 
+std::optional<int> RedisClusterGroup::aSlotOf(quint16 primaryPort)
+{
+    const auto live = anyLivePort();
+    for (const ShardView &shard : live ? shardsOf(*live) : QList<ShardView>()) {
+        if (shard.primary == primaryPort && !shard.ranges.isEmpty())
+            return shard.ranges.first().first;
+    }
+    return std::nullopt;
+}
+
+bool RedisClusterGroup::replicaInSync(quint16 replicaPort, quint16 primaryPort)
+{
+    // A replica's ROLE: "slave", the primary's host and port, the link's state, its offset.
+    const QList<RedisReply> role = askNode(replicaPort, {"ROLE"}).elements();
+    return role.size() >= 4 && role[0].toByteArray() == "slave" &&
+           role[2].toInteger() == primaryPort && role[3].toByteArray() == "connected";
+}
+
+bool RedisClusterGroup::restart(quint16 port)
+{
+    RedisTestServer *node = nodeOnPort(port);
+    if (!node)
+        return fail(QStringLiteral("no node on port %1").arg(port));
+    return node->restart() || fail(node->errorString());
+}
+
 bool RedisClusterGroup::kill9(quint16 port)
 {
     RedisTestServer *node = nodeOnPort(port);
@@ -244,44 +281,49 @@ bool RedisClusterGroup::kill9(quint16 port)
     return node->kill9() || fail(node->errorString());
 }
 
+bool RedisClusterGroup::isHealthy(QString *why)
+{
+    QString ignored;
+    QString &last = why ? *why : ignored;
+    QList<QList<std::pair<int, int>>> views;
+    for (auto &node : m_nodes) {
+        if (!node->isRunning())
+            continue;
+        const RedisReply info = askNode(node->port(), {"CLUSTER", "INFO"});
+        if (!info.toByteArray().contains("cluster_state:ok")) {
+            last = QStringLiteral("port %1 not ok").arg(node->port());
+            return false;
+        }
+        QList<std::pair<int, int>> owners; // (first slot, primary) per range, sorted
+        int covered = 0;
+        for (const ShardView &shard : shardsOf(node->port())) {
+            for (const auto &[first, lastSlot] : shard.ranges) {
+                if (shard.primary == 0)
+                    continue;
+                owners.append({first, shard.primary});
+                covered += lastSlot - first + 1;
+            }
+        }
+        if (covered != 16384) {
+            last = QStringLiteral("port %1 covers %2 slots").arg(node->port()).arg(covered);
+            return false;
+        }
+        std::sort(owners.begin(), owners.end());
+        views.append(owners);
+    }
+    for (const auto &view : views) {
+        if (view != views.first()) {
+            last = QStringLiteral("the nodes disagree about the slots");
+            return false;
+        }
+    }
+    return !views.isEmpty();
+}
+
 bool RedisClusterGroup::waitForHealthy(int timeoutMs)
 {
     QString last;
-    const bool healthy = QTest::qWaitFor([&] {
-        QList<QList<std::pair<int, int>>> views;
-        for (auto &node : m_nodes) {
-            if (!node->isRunning())
-                continue;
-            const RedisReply info = askNode(node->port(), {"CLUSTER", "INFO"});
-            if (!info.toByteArray().contains("cluster_state:ok")) {
-                last = QStringLiteral("port %1 not ok").arg(node->port());
-                return false;
-            }
-            QList<std::pair<int, int>> owners; // (first slot, primary) per range, sorted
-            int covered = 0;
-            for (const ShardView &shard : shardsOf(node->port())) {
-                for (const auto &[first, lastSlot] : shard.ranges) {
-                    if (shard.primary == 0)
-                        continue;
-                    owners.append({first, shard.primary});
-                    covered += lastSlot - first + 1;
-                }
-            }
-            if (covered != 16384) {
-                last = QStringLiteral("port %1 covers %2 slots").arg(node->port()).arg(covered);
-                return false;
-            }
-            std::sort(owners.begin(), owners.end());
-            views.append(owners);
-        }
-        for (const auto &view : views) {
-            if (view != views.first()) {
-                last = QStringLiteral("the nodes disagree about the slots");
-                return false;
-            }
-        }
-        return !views.isEmpty();
-    }, timeoutMs);
+    const bool healthy = QTest::qWaitFor([&] { return isHealthy(&last); }, timeoutMs);
     return healthy || fail(QStringLiteral("the cluster did not become healthy within %1 ms: %2")
                                .arg(timeoutMs)
                                .arg(last));

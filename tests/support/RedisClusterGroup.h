@@ -29,6 +29,8 @@ public:
     // redis://127.0.0.1:P0,127.0.0.1:P1 (two seeds)
     RedisUrl seedsUrl() const;
     QString seedsText() const;
+    // redis://… naming every node: a client given it finds a live seed whichever node is down.
+    QString allNodesText() const;
     int nodeCount() const { return int(m_nodes.size()); }
     RedisTestServer &node(int index) { return *m_nodes[size_t(index)]; }
     RedisTestServer *nodeOnPort(quint16 port);
@@ -39,8 +41,19 @@ public:
     std::optional<quint16> replicaOf(quint16 primaryPort);
     QByteArray nodeId(quint16 port);
 
+    // One slot the primary on `primaryPort` serves, asked of a live node now.
+    std::optional<int> aSlotOf(quint16 primaryPort);
+    // ROLE of the node on `replicaPort`: a replica of `primaryPort`, its link up and synced.
+    bool replicaInSync(quint16 replicaPort, quint16 primaryPort);
+
     bool kill9(quint16 port);
-    // Every live node says cluster_state:ok and names the same primary for every slot.
+    // A killed node back on its port, its nodes.conf kept (persistence is off, so it comes back
+    // empty): it rejoins with its own id, and a node whose slots were taken over meanwhile
+    // turns into a replica of the node that took them.
+    bool restart(quint16 port);
+    // Every live node says cluster_state:ok and names the same primary for every slot: now
+    // (why not in `why`), or within `timeoutMs`.
+    bool isHealthy(QString *why = nullptr);
     bool waitForHealthy(int timeoutMs);
     // redis-cli --cluster reshard: `slots` slots from one primary to another, keys included.
     // Blocking; see startReshard() for one that runs while the test does other things.
