@@ -4,20 +4,15 @@ checks, called by check_results.py. By itself (bench/cluster/alone.sh):
 
     bench/report_cluster.py RESULTS_DIR OUTPUT.md   (writes the section alone, exits 1 on a problem)
 """
-import json
 import os
 import sys
+
+from report_peer import _load  # one reader of result files
 
 RUNS = ("1", "2", "3", "single")
 STARTUP_ALERT = "alert redis_down - Redis connecting"
 
 
-def _load(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
 
 
 def _runs(results):

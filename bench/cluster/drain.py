@@ -30,7 +30,7 @@ import time
 
 sys.dont_write_bytecode = True  # importing drain.py must not leave bench/heartbeat/__pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "heartbeat"))
-from drain import Redis, command_stats, group_info, process_cpu, redis_cpu  # noqa: E402
+from drain import Redis, command_stats, group_info, process_cpu, redis_cpu, stop_process  # noqa: E402
 
 GROUP = "presence-processors"
 
@@ -141,13 +141,7 @@ def main():
                 break
             time.sleep(0.005)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_process(proc)
     for s in waiting:
         print(f"cluster drain: shard {s['shard']} ({s['stream']} on {s['owner']}) not drained: {s.get('group')}",
               file=sys.stderr)

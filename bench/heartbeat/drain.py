@@ -95,6 +95,18 @@ def command_stats(r):  # {command: (calls, usec)}
     return stats
 
 
+def stop_process(proc):
+    """SIGTERM to the processor's process group, SIGKILL after 5 s."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def process_cpu(pid):  # utime + stime of one process, seconds
     try:
         with open("/proc/%d/stat" % pid) as f:
@@ -176,13 +188,7 @@ def main():
                 break
             time.sleep(0.005)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_process(proc)
     redis_cpu_s = redis_cpu(r) - cpu0
     stats = command_stats(r)
     result = {
