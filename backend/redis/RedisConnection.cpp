@@ -251,38 +251,6 @@ void RedisConnection::dispatch(const RedisReply &reply)
     }
 }
 
-// ASK, TRYAGAIN, CLUSTERDOWN on a cluster slot's connection: Redis executed nothing, so the
-// command waits and goes out again (with everything held after it, in order) until the slot's
-// migration or the failover is over, for up to redirectRetryMs. Returns false to answer the
-// caller with the reply instead.
-bool RedisConnection::heldForRetry(InFlight &waiting, const RedisReply &reply)
-{
-    const auto redirect = ClusterRedirect::fromReply(reply);
-    if (!redirect || redirect->kind == ClusterRedirect::Kind::Moved || waiting.argv.isEmpty())
-        return false;
-    if (m_clock.elapsed() - waiting.firstSentMs > m_options.redirectRetryMs)
-        return false;
-    m_held.push_back(std::move(waiting));
-    if (!m_heldTimer.isActive()) {
-        m_heldBackoffMs = std::clamp(m_heldBackoffMs * 2, 25, 500);
-        m_heldTimer.start(m_heldBackoffMs);
-    }
-    return true;
-}
-
-void RedisConnection::sendHeld()
-{
-    if (!m_socket || m_state != State::Up) // a drop fails them with the rest (connectionLost)
-        return;
-    std::deque<InFlight> held = std::exchange(m_held, {});
-    for (InFlight &waiting : held) {
-        ++m_redirectRetries;
-        send(waiting.argv);
-        waiting.deadlineMs = replyDeadline(waiting.argv);
-        m_inFlight.push_back(std::move(waiting));
-    }
-}
-
 // The reply deadline of a command sent now: blocking reads may legitimately wait their BLOCK
 // time first (BLOCK 0, forever, gets no deadline).
 qint64 RedisConnection::replyDeadline(const QList<QByteArray> &argv) const
