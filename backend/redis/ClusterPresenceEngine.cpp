@@ -54,8 +54,22 @@ ClusterPresenceEngine::ClusterPresenceEngine(const RedisUrl &seeds, Config confi
             if (ready != std::exchange(m_ready, ready))
                 Q_EMIT readyChanged(ready);
         });
+        // CLUSTERDOWN is the whole cluster's (cluster-require-full-coverage): one shard told
+        // it means every shard's heartbeats are held back too, those of rooms on live
+        // primaries included, so every shard holds its timeouts.
+        connect(&raw->commands(), &RedisConnection::clusterDeferred, this,
+                &ClusterPresenceEngine::holdTimeoutsEverywhere);
         m_engines.push_back(std::move(engine));
     }
+    // The cluster serves every slot again after a primary was lost: heartbeats held back
+    // meanwhile (by any shard, whether or not this node had one in flight) are only now
+    // going out, so deadlines that passed are no evidence yet.
+    connect(&m_cluster, &RedisCluster::stateChanged, this, [this](RedisCluster::State state) {
+        if (state != RedisCluster::State::Up)
+            m_clusterWasDown = true;
+        else if (std::exchange(m_clusterWasDown, false))
+            holdTimeoutsEverywhere();
+    });
     // A primary that joins (or a replica promoted) gets the library before any shard moves to
     // it; the shards' own load (and its version check) follows on their reconnect.
     connect(&m_cluster, &RedisCluster::slotMapChanged, this,
@@ -63,6 +77,12 @@ ClusterPresenceEngine::ClusterPresenceEngine(const RedisUrl &seeds, Config confi
 }
 
 ClusterPresenceEngine::~ClusterPresenceEngine() = default;
+
+void ClusterPresenceEngine::holdTimeoutsEverywhere()
+{
+    for (auto &engine : m_engines)
+        engine->holdTimeouts();
+}
 
 void ClusterPresenceEngine::start()
 {

@@ -70,6 +70,7 @@ Q_SIGNALS:
 
 private:
     void loadLibraryEverywhere();
+    void holdTimeoutsEverywhere();
     // ClusterPresenceEngineDiagnostics.cpp: one read combines every shard's.
     void combineDiagnostics(const QList<EngineDiagnostics> &shards, DiagnosticsCallback callback);
     ClusterStatus clusterStatus(const QList<EngineDiagnostics> &shards) const;
@@ -84,6 +85,7 @@ private:
     std::vector<std::unique_ptr<RedisPresenceEngine>> m_engines;
     SeedHeartbeatForwarder m_forwarder;
     bool m_ready = false;
+    bool m_clusterWasDown = false;
     QHash<QString, qint64> m_primaryKeys; // DBSIZE by primary ("host:port"), as last read
     bool m_readingKeys = false;
 };

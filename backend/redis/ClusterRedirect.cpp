@@ -44,4 +44,10 @@ std::optional<ClusterRedirect> ClusterRedirect::fromReply(const RedisReply &repl
     return std::nullopt;
 }
 
+bool ClusterRedirect::isDeferral(const RedisReply &reply)
+{
+    const auto redirect = fromReply(reply);
+    return redirect && redirect->kind != Kind::Moved;
+}
+
 } // namespace presence

@@ -22,6 +22,8 @@ struct ClusterRedirect {
 
     // nullopt for any other reply (a success, or an error that is the command's own).
     static std::optional<ClusterRedirect> fromReply(const RedisReply &reply);
+    // ASK, TRYAGAIN or CLUSTERDOWN: not now, here (MOVED says where instead).
+    static bool isDeferral(const RedisReply &reply);
 };
 
 } // namespace presence

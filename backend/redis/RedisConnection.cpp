@@ -224,8 +224,11 @@ void RedisConnection::dispatch(const RedisReply &reply)
     m_inFlight.pop_front();
     if (waiting.handshakeStep >= 0)
         return handshakeReply(waiting.handshakeStep, reply);
-    if (m_retriesRedirects && reply.isError() && heldForRetry(waiting, reply))
+    const bool deferred = m_retriesRedirects && ClusterRedirect::isDeferral(reply);
+    if (deferred && heldForRetry(waiting, reply)) {
+        Q_EMIT clusterDeferred(); // last: a slot may do anything
         return;
+    }
     // A primary demoted under a Sentinel connection: answer the caller, then move on. A cluster
     // slot's connection whose slot moved (MOVED) likewise: its owner is asked for again.
     const bool demoted = m_locator && reply.isError() && reply.toByteArray().startsWith("READONLY");
@@ -236,6 +239,11 @@ void RedisConnection::dispatch(const RedisReply &reply)
         waiting.callback(reply); // may destroy the connection
     if (!alive || m_socket != socket)
         return;
+    if (deferred) {
+        Q_EMIT clusterDeferred();
+        if (!alive || m_socket != socket)
+            return;
+    }
     if (demoted) {
         connectionLost(describeFailure(
             QStringLiteral("%1 is no longer the primary (READONLY)").arg(serverDescription())));
@@ -332,7 +340,8 @@ void RedisConnection::send(const QList<QByteArray> &argv)
     m_socket->write(bytes);
 }
 
-void RedisConnection::command(const QList<QByteArray> &argv, ReplyCallback callback)
+void RedisConnection::command(const QList<QByteArray> &argv, ReplyCallback callback,
+                              Redirects redirects)
 {
     if (argv.isEmpty())
         return failSoon(std::move(callback), "ERR empty command");
@@ -342,7 +351,7 @@ void RedisConnection::command(const QList<QByteArray> &argv, ReplyCallback callb
     }
     if (m_socket && m_state == State::Up) {
         send(argv);
-        if (m_retriesRedirects)
+        if (m_retriesRedirects && redirects == Redirects::Retry)
             m_inFlight.push_back({std::move(callback), replyDeadline(argv), -1, argv, m_clock.elapsed()});
         else
             m_inFlight.push_back({std::move(callback), replyDeadline(argv)});
@@ -353,7 +362,7 @@ void RedisConnection::command(const QList<QByteArray> &argv, ReplyCallback callb
                         "QUEUEFULL " + QByteArray::number(m_options.maxQueued) +
                             " commands are already waiting for Redis to come up");
     }
-    m_queued.push_back({argv, std::move(callback)});
+    m_queued.push_back({argv, std::move(callback), redirects});
 }
 
 // Failures are reported from the event loop so a caller never sees its callback run
@@ -477,7 +486,7 @@ void RedisConnection::becomeUp()
     sendHeld();
     std::deque<QueuedCommand> queued = std::exchange(m_queued, {});
     for (QueuedCommand &waiting : queued)
-        command(waiting.argv, std::move(waiting.callback));
+        command(waiting.argv, std::move(waiting.callback), waiting.redirects);
     Q_EMIT stateChanged(State::Up, {});
 }
 

@@ -97,7 +97,14 @@ public:
     // Starts connecting (and reconnecting whenever the connection drops).
     void open();
 
-    void command(const QList<QByteArray> &argv, ReplyCallback callback = {});
+    // What a cluster slot's connection does with a command answered ASK, TRYAGAIN or
+    // CLUSTERDOWN: Retry (send it again later, in issue order) or Answer (hand the caller the
+    // error now: for commands whose meaning depends on when they run, such as a sweep for
+    // deadlines that may have passed only because the cluster held the heartbeats back).
+    enum class Redirects { Retry, Answer };
+
+    void command(const QList<QByteArray> &argv, ReplyCallback callback = {},
+                 Redirects redirects = Redirects::Retry);
 
     // Subscribes to channels (SUBSCRIBE) or glob patterns (PSUBSCRIBE); `onMessage` gets the
     // channel a message was published on and its payload. Callable before open().
@@ -128,11 +135,15 @@ Q_SIGNALS:
     void stateChanged(presence::RedisConnection::State state, const QString &error);
     // The server confirmed a (P)SUBSCRIBE, after subscribe() or after a reconnect.
     void subscribed(const QByteArray &channelOrPattern);
+    // A cluster slot's connection met ASK, TRYAGAIN or CLUSTERDOWN: Redis executed nothing
+    // just now, so commands (heartbeats among them) land late or wait to be sent again.
+    void clusterDeferred();
 
 private:
     struct QueuedCommand {
         QList<QByteArray> argv;
         ReplyCallback callback;
+        Redirects redirects = Redirects::Retry;
     };
     struct InFlight {
         ReplyCallback callback;

@@ -1,6 +1,7 @@
 #include "RedisPresenceEngine.h"
 
 #include "engine/RosterUpdates.h"
+#include "redis/ClusterRedirect.h"
 #include "redis/ClusterSlotOwner.h"
 #include "redis/DiagnosticsReply.h"
 #include "redis/PresenceLibrary.h"
@@ -56,6 +57,7 @@ RedisPresenceEngine::RedisPresenceEngine(const RedisUrl &url, Config config, QOb
 {
     connect(&m_commands, &RedisConnection::stateChanged, this,
             &RedisPresenceEngine::onCommandsStateChanged);
+    connect(&m_commands, &RedisConnection::clusterDeferred, this, &RedisPresenceEngine::holdTimeouts);
     // Health covers every connection (see health()): tell watchers whenever any changes.
     for (RedisConnection *part : {&m_heartbeatReader, &m_presenceReader, &m_subscriber})
         connect(part, &RedisConnection::stateChanged, this, &PresenceEngine::healthChanged);
@@ -109,7 +111,11 @@ QList<QByteArray> RedisPresenceEngine::call(const char *function) const
 
 void RedisPresenceEngine::logIfError(const char *what, const RedisReply &reply)
 {
-    if (reply.isError())
+    if (!reply.isError())
+        return;
+    if (ClusterRedirect::isDeferral(reply)) // the cluster's state is logged where it changes
+        qCDebug(lcRedisEngine).noquote() << what << "deferred:" << reply.toByteArray();
+    else
         qCWarning(lcRedisEngine).noquote() << what << "failed:" << reply.toByteArray();
 }
 
@@ -203,8 +209,7 @@ void RedisPresenceEngine::restoreAfterReconnect()
     // say nothing of the clients. No timeouts from this node until every node has had a
     // heartbeat period and a TTL to re-assert its members; members of a node that really died
     // meanwhile time out that much later, once.
-    m_quietUntilMs = QDateTime::currentMSecsSinceEpoch() + m_config.timing.ttlMs() +
-                     m_config.timing.heartbeatMs;
+    holdTimeouts();
     // If Redis lost its data, hand back who this node last saw ONLINE; clients Redis still
     // knows are left alone (see presence_restore in presence.lua).
     QList<QByteArray> args = m_config.keys.functionCall("presence_restore");
@@ -423,7 +428,14 @@ void RedisPresenceEngine::leave(const RoomMember &member)
     });
 }
 
-// True (and a sweep set for its end) while timeouts wait after a reconnect.
+void RedisPresenceEngine::holdTimeouts()
+{
+    m_quietUntilMs = std::max(m_quietUntilMs, QDateTime::currentMSecsSinceEpoch() +
+                                                  m_config.timing.ttlMs() +
+                                                  m_config.timing.heartbeatMs);
+}
+
+// True (and a sweep set for its end) while timeouts wait (after a reconnect, a CLUSTERDOWN).
 bool RedisPresenceEngine::holdingTimeouts()
 {
     const qint64 left = m_quietUntilMs - QDateTime::currentMSecsSinceEpoch();
@@ -443,7 +455,11 @@ void RedisPresenceEngine::expire(const QList<RoomMember> &members)
     args << m_node << QByteArray::number(m_config.timing.ttlMs());
     for (const RoomMember &member : members)
         args.append(member.storeKey().toUtf8());
-    m_commands.command(args, [this](const RedisReply &r) { logIfError("presence_expire", r); });
+    // Not sent again after a CLUSTERDOWN: by then the deadlines may have passed only because
+    // the heartbeats were held back too (the deferral holds timeouts instead).
+    m_commands.command(
+        args, [this](const RedisReply &r) { logIfError("presence_expire", r); },
+        RedisConnection::Redirects::Answer);
 }
 
 // A `due` key expired: sweep at once (after the one in flight, if any), whatever the interval.
@@ -467,6 +483,7 @@ void RedisPresenceEngine::sweep()
     QList<QByteArray> args = call("presence_sweep");
     args << m_node << QByteArray::number(m_config.sweepBatch)
          << QByteArray::number(m_config.timing.ttlMs());
+    // Not sent again after a CLUSTERDOWN, as presence_timeout above.
     m_commands.command(args, [this](const RedisReply &reply) {
         m_sweeping = false;
         logIfError("presence_sweep", reply);
@@ -492,7 +509,7 @@ void RedisPresenceEngine::sweep()
         else if (untilNext >= 0)
             wait = std::clamp<qint64>(untilNext + 1, minSweepGapMs, m_config.sweepIntervalMs);
         m_sweepTimer.start(std::chrono::milliseconds(wait));
-    });
+    }, RedisConnection::Redirects::Answer);
 }
 
 void RedisPresenceEngine::applyEntries(const QList<PresenceEvent> &events)

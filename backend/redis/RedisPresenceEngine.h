@@ -71,6 +71,11 @@ public:
     PresenceTiming timing() const override { return m_config.timing; }
     void setTiming(const PresenceTiming &timing) override;
 
+    // No timeouts from this node for a TTL and a heartbeat period from now: heartbeats could
+    // not reach Redis for a while (a cluster that answered CLUSTERDOWN holds them back), so
+    // deadlines that pass meanwhile say nothing of the clients. Extends a hold under way.
+    void holdTimeouts();
+
     RedisConnection &commands() { return m_commands; }
     KeyspaceListener &keyspace() { return m_keyspace; }
     const HeartbeatProcessor &processor() const { return m_processor; }

@@ -297,10 +297,35 @@ class TestChaos : public QObject {
         return false;
     }
 
+    // A client connected here (not cut off) through another node than `exceptNode`, or null.
+    const SimClient *steadyElsewhere(int exceptNode) const
+    {
+        for (const SimClient &c : m_clients) {
+            if (c.node >= 0 && c.node != exceptNode && !c.remote)
+                return &c;
+        }
+        return nullptr;
+    }
+
+    // The seed's kind of heartbeat for `client` in its first room (it is connected: a renewal),
+    // written by the test into that room's heartbeat stream.
+    void writeHeartbeat(const SimClient &client)
+    {
+        const QString room = client.rooms.value(0, QStringLiteral("default"));
+        QList<QByteArray> add{"XADD", m_redis.keysOf(room).heartbeatStream(), "*", "client",
+                              client.name.toUtf8(), "ttl", QByteArray::number(ttlMs)};
+        if (room != u"default")
+            add << "room" << room.toUtf8();
+        m_redis.ask(add);
+    }
+
     // A lagging processor: node P stopped for less than the TTL, so heartbeats Redis handed its
     // processor sit unread. Each belongs to a member held by another node; none of them may
-    // time out before that heartbeat's own TTL runs out.
-    void lagAProcessor()
+    // time out before that heartbeat's own TTL runs out. `forced` (no lag caught one yet, and
+    // the run is half over): the test writes heartbeats too, one every 30 ms, for a member
+    // another node holds; a blocked read is served oldest first, so within a few of them one
+    // goes to the stopped processor, whatever the nodes' own heartbeats did meanwhile.
+    void lagAProcessor(bool forced = false)
     {
         if (m_redis.failoverUnderWay())
             return; // the nodes are between primaries: nothing is processed anyway
@@ -317,9 +342,18 @@ class TestChaos : public QObject {
         const qint64 lagFrom = ChaosHistory::nowMs();
         m_history.mark(QStringLiteral("chaos-%1 (its processor) lags").arg(paused));
         QList<HeldHeartbeat> held;
+        const SimClient *subject = forced ? steadyElsewhere(paused) : nullptr;
+        QElapsedTimer sinceWrite;
         // Found or not, the pause lasts pauseMs (nothing held: a lag that caught nothing).
-        [[maybe_unused]] const bool caught =
-            QTest::qWaitFor([&] { return !(held = heldBy(paused)).isEmpty(); }, int(pauseMs));
+        [[maybe_unused]] const bool caught = QTest::qWaitFor(
+            [&] {
+                if (subject && (!sinceWrite.isValid() || sinceWrite.elapsed() >= 30)) {
+                    writeHeartbeat(*subject);
+                    sinceWrite.start();
+                }
+                return !(held = heldBy(paused)).isEmpty();
+            },
+            int(pauseMs));
         QTest::qWait(int(std::max<qint64>(pauseMs - pausedFor.elapsed(), 0)));
         m_nodes[paused]->signal(SIGCONT);
         m_history.nodeFaultEnded(paused, lagFrom);
@@ -451,7 +485,7 @@ class TestChaos : public QObject {
             m_cutHealMs = m_sinceCut.elapsed();
         }
         if (m_heldHeartbeats == 0 && elapsedMs > runMs / 2)
-            lagAProcessor();
+            lagAProcessor(true);
     }
 
     // The quick comebacks the clients still connected were told of (see ChaosHistory), and,
@@ -552,6 +586,15 @@ private Q_SLOTS:
         }
 
         const ChaosHistory::Comebacks comebacks = reportQuickComebacks(seed);
+        // On a cluster a steady member's quick comeback was the flap across CLUSTERDOWN (a sweep
+        // before the held heartbeats landed); timeouts are held after a CLUSTERDOWN now, so one
+        // is a failure (the warnings above and the nodes' logs say which and when).
+        if (m_redis.kind() == ChaosRedis::Kind::Cluster) {
+            QVERIFY2(comebacks.flaps == 0,
+                     qPrintable(QStringLiteral("%1 steady members timed out and came back (seed %2)")
+                                    .arg(comebacks.flaps)
+                                    .arg(seed)));
+        }
         // A fresh viewer in every room on every node sees exactly who is connected where.
         int checkedViews = 0;
         for (int i = 0; i < nodeCount; ++i) {
@@ -599,8 +642,8 @@ private Q_SLOTS:
             "(%d clients cut off; "
             "the timed cut OFFLINE in Redis after %lld ms, bound %lld + slack), "
             "%d processor lags (%d heartbeats held, none timed out early), %d views and "
-            "%d events checked, 0 discrepancies; %d quick comebacks of a steady member (the "
-            "known flap), %d explained by its node or connection\n",
+            "%d events checked, 0 discrepancies; %d quick comebacks of a steady member (a "
+            "false timeout), %d explained by its node or connection\n",
             m_redis.kindName(), seed, seconds, m_joins, m_leaves, m_kills, m_nodePauses,
             m_redis.restarts(), m_redis.pauses(), m_redis.primaryKills(),
             m_redis.fastestPromotionMs(), m_redis.slowestPromotionMs(),

@@ -9,8 +9,10 @@
 #include "RedisTestServer.h"
 #include "redis/ClusterKeySlot.h"
 #include "redis/ClusterShards.h"
+#include "redis/ClusterSlotOwner.h"
 #include "redis/ClusterSubscriber.h"
 #include "redis/RedisCluster.h"
+#include "redis/RedisConnection.h"
 
 #include <QElapsedTimer>
 #include <QProcess>
@@ -271,6 +273,53 @@ private Q_SLOTS:
         QCOMPARE(run(cluster, {"SET", key, "after"}).isOk(), true);
         QVERIFY(cluster.movedCount() > movedBefore);
         QCOMPARE(askNode(target, {"GET", key}).toByteArray(), QByteArray("after"));
+        QVERIFY(m_group->waitForHealthy(10000));
+    }
+
+    // A slot's connection while its primary answers CLUSTERDOWN (a slot of its own deleted: the
+    // cluster no longer covers every slot): a command left to Retry waits and is executed once
+    // the slot is served again; one that asked to be answered (a sweep) gets the CLUSTERDOWN at
+    // once and is never executed; each deferral is told (clusterDeferred), so an engine can
+    // hold its timeouts while heartbeats wait.
+    void aSlotConnectionThroughClusterDown()
+    {
+        RedisCluster cluster(m_group->seedsUrl(), quickOptions());
+        cluster.open();
+        QVERIFY2(waitUp(cluster), qPrintable(cluster.lastError()));
+        const quint16 owner = m_group->primaryPorts().first();
+        const QByteArray key = keyOnSlotOf(owner, *m_group, "down:");
+        const QByteArray other = keyOnSlotOf(owner, *m_group, "down-other:");
+        QVERIFY(!key.isEmpty() && !other.isEmpty() && clusterKeySlot(key) != clusterKeySlot(other));
+        RedisConnection::Options options;
+        options.redirectRetryMs = 20000;
+        RedisConnection connection(m_group->seedsUrl(),
+                                   std::make_unique<ClusterSlotOwner>(cluster, clusterKeySlot(key)),
+                                   options);
+        connection.open();
+        QVERIFY(QTest::qWaitFor([&] { return connection.state() == RedisConnection::State::Up; }, 10000));
+        QSignalSpy deferred(&connection, &RedisConnection::clusterDeferred);
+
+        const QByteArray otherSlot = QByteArray::number(clusterKeySlot(other));
+        QVERIFY(askNode(owner, {"CLUSTER", "DELSLOTS", otherSlot}).isOk());
+        QVERIFY(QTest::qWaitFor(
+            [&] { return askNode(owner, {"SET", key, "probe"}).toByteArray().startsWith("CLUSTERDOWN"); },
+            10000));
+        std::optional<RedisReply> retried, answered;
+        connection.command({"SET", key, "retried"}, [&](const RedisReply &r) { retried = r; });
+        connection.command({"SET", key, "answered"}, [&](const RedisReply &r) { answered = r; },
+                           RedisConnection::Redirects::Answer);
+        QVERIFY(QTest::qWaitFor([&] { return answered.has_value(); }, 5000));
+        QVERIFY2(answered->toByteArray().startsWith("CLUSTERDOWN"), answered->toDebugString().constData());
+        QVERIFY(!retried); // held, sent again after a backoff
+        QVERIFY(deferred.size() >= 2);
+        QTest::qWait(300); // a few resends, still refused
+        QVERIFY(!retried);
+
+        QVERIFY(askNode(owner, {"CLUSTER", "ADDSLOTS", otherSlot}).isOk());
+        QVERIFY(QTest::qWaitFor([&] { return retried.has_value(); }, 10000));
+        QVERIFY2(retried->isOk(), retried->toDebugString().constData());
+        QVERIFY(connection.redirectRetries() > 0);
+        QCOMPARE(askNode(owner, {"GET", key}).toByteArray(), QByteArray("retried")); // never "answered"
         QVERIFY(m_group->waitForHealthy(10000));
     }
 
