@@ -8,6 +8,7 @@
 #include "tls/PemFiles.h"
 #include "redis/EmbeddedRedis.h"
 #include "redis/ClusterPresenceEngine.h"
+#include "redis/ClusterProbe.h"
 #include "redis/RedisPresenceEngine.h"
 
 #include <QHostAddress>
@@ -165,7 +166,8 @@ bool PresenceBackend::createEngine(QString *error)
     config.nodeId = m_nodeId;
     config.timing = m_options.timing;
     config.heartbeatEntryMembers = m_options.heartbeatEntryMembers;
-    if (url->seeds().size() > 1) { // the seeds of a Redis Cluster (docs/cluster.md)
+    QString clusterError;
+    if (runsOnACluster(*url, &clusterError)) { // docs/cluster.md
         ClusterPresenceEngine::Config cluster;
         cluster.shard = config;
         auto engine = std::make_unique<ClusterPresenceEngine>(*url, cluster);
@@ -173,9 +175,37 @@ bool PresenceBackend::createEngine(QString *error)
         m_engine = std::move(engine);
         return true;
     }
+    if (!clusterError.isEmpty()) {
+        *error = clusterError;
+        return false;
+    }
     auto engine = std::make_unique<RedisPresenceEngine>(*url, config);
     engine->start();
     m_engine = std::move(engine);
+    return true;
+}
+
+// Several hosts in --redis are a cluster's seeds; one host is a cluster node if it says so
+// (asked once, for up to 2 s: a node that does not answer by then runs the plain engine,
+// which names a cluster node once it can reach it). Sets `error` for an option a cluster
+// cannot honour.
+bool PresenceBackend::runsOnACluster(const RedisUrl &url, QString *error) const
+{
+    if (url.seeds().size() > 1)
+        return true;
+    if (url.seeds().isEmpty() || m_embeddedRedis) // Sentinel, unix socket, our own redis-server
+        return false;
+    constexpr int probeTimeoutMs = 2000;
+    if (probeClusterNode(url, probeTimeoutMs) != true)
+        return false;
+    if (!m_options.keyPrefix.isEmpty()) {
+        *error = QStringLiteral("--key-prefix does not apply to a Redis Cluster (%1 is a cluster "
+                                "node): each shard's keys carry its own hash tag")
+                     .arg(url.toDisplayString());
+        return false;
+    }
+    qCInfo(lcBackend).noquote() << url.toDisplayString()
+                                << "is a Redis Cluster node: running on the cluster";
     return true;
 }
 

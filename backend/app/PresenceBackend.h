@@ -8,6 +8,7 @@
 #include "http/HttpFrontend.h"
 #include "http/Metrics.h"
 #include "http/RealtimeServer.h"
+#include "redis/RedisUrl.h"
 
 #include <QObject>
 
@@ -74,6 +75,7 @@ private:
     RealtimeServer::Config m_realtimeConfig;
     ConnectionLimits m_limits;
     bool createEngine(QString *error);
+    bool runsOnACluster(const RedisUrl &url, QString *error) const;
 
     std::unique_ptr<EmbeddedRedis> m_embeddedRedis; // declared first: destroyed last
     std::unique_ptr<PresenceEngine> m_engine;

@@ -150,8 +150,10 @@ void RedisPresenceEngine::prepare()
             loadLibrary();
             return;
         }
-        m_problem = QStringLiteral("%1 is a Redis Cluster node: name two or more of its nodes in "
-                                   "--redis (redis://host1:port1,host2:port2) to run on the Cluster")
+        // (Asked at start-up, it would have run the cluster engine: it did not answer then.)
+        m_problem = QStringLiteral("%1 is a Redis Cluster node, which did not answer when presence "
+                                   "started: restart presence to run on the Cluster (or name two or "
+                                   "more of its nodes in --redis: redis://host1:port1,host2:port2)")
                         .arg(m_commands.serverDescription());
         qCCritical(lcRedisEngine).noquote() << m_problem;
         Q_EMIT healthChanged();

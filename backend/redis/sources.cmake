@@ -17,4 +17,5 @@ target_sources(presence_core PRIVATE
     redis/ClusterShards.cpp redis/ClusterShards.h
     redis/ClusterSubscriber.cpp redis/ClusterSubscriber.h
     redis/ClusterSlotOwner.cpp redis/ClusterSlotOwner.h
+    redis/ClusterProbe.cpp redis/ClusterProbe.h
 )

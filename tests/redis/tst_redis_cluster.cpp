@@ -7,6 +7,8 @@
 #include "NodeProcess.h"
 #include "RedisClusterGroup.h"
 #include "RedisTestServer.h"
+#include "SseTestClient.h"
+#include "model/RoomName.h"
 #include "redis/ClusterKeySlot.h"
 #include "redis/ClusterShards.h"
 #include "redis/ClusterSlotOwner.h"
@@ -26,6 +28,7 @@ using presence::test::httpGet;
 using presence::test::NodeProcess;
 using presence::test::RedisClusterGroup;
 using presence::test::RedisTestServer;
+using presence::test::SseTestClient;
 
 namespace {
 
@@ -158,19 +161,59 @@ private Q_SLOTS:
         QVERIFY(db1.lastError().contains(QStringLiteral("database 0")));
     }
 
-    // One host of a cluster is not enough to run on it (the engine needs the seeds): the node
-    // says so, rather than failing one function call after another on keys of other slots.
-    void oneClusterNodeAsARedisIsNamed()
+    // One node of a cluster is enough: asked at start-up, it says it is a cluster node, and the
+    // node runs on the whole cluster (the map names the rest): a member's status lands in its
+    // room's shard, on the primary serving that shard's slot, whichever node was named.
+    void oneClusterNodeRunsOnTheCluster()
     {
+        const quint16 named = m_group->primaryPorts().first();
         NodeProcess node;
-        QVERIFY2(node.start({QStringLiteral("--redis"),
-                             QStringLiteral("redis://127.0.0.1:%1").arg(m_group->node(0).port())}),
+        QVERIFY2(node.start({QStringLiteral("--redis"), QStringLiteral("redis://127.0.0.1:%1").arg(named)}),
                  node.log().constData());
         QVERIFY2(QTest::qWaitFor([&] {
             const auto health = httpGet(node.port(), QStringLiteral("/health"));
+            return health.status == 200 && health.body.contains("\"redis-cluster\"");
+        }, 15000), node.log().right(2000).constData());
+        QVERIFY(node.log().contains("is a Redis Cluster node: running on the cluster"));
+        // A room whose shard another primary serves.
+        const ClusterShards shards(16);
+        QString room;
+        for (int i = 0; room.isEmpty() && i < 1000; ++i) {
+            const QString candidate = QStringLiteral("probe-%1").arg(i);
+            if (m_group->primaryOfSlot(shards.slot(shards.shardOf(*RoomName::fromString(candidate)))) != named)
+                room = candidate;
+        }
+        QVERIFY(!room.isEmpty());
+        SseTestClient member;
+        member.open(node.port(), "/carol?room=" + room.toUtf8());
+        QVERIFY(member.waitForHeaders());
+        const int shard = shards.shardOf(*RoomName::fromString(room));
+        const auto owner = m_group->primaryOfSlot(shards.slot(shard));
+        QVERIFY(owner && *owner != named);
+        const QByteArray statusKey = '{' + shards.tag(shard) + "}:presence:status";
+        QVERIFY2(QTest::qWaitFor([&] {
+            return askNode(*owner, {"HGET", statusKey, room.toUtf8() + "/carol"}).toByteArray() == "ONLINE";
+        }, 10000), askNode(*owner, {"HGETALL", statusKey}).toDebugString().constData());
+    }
+
+    // A cluster node that could not be asked at start-up (hung then) runs the plain engine,
+    // which names the problem once the node answers, rather than failing one function call
+    // after another on keys of other slots.
+    void aClusterNodeFoundLateIsNamed()
+    {
+        RedisTestServer &hung = m_group->node(0);
+        QVERIFY(hung.pause());
+        NodeProcess node;
+        const bool started = node.start({QStringLiteral("--redis"),
+                                         QStringLiteral("redis://127.0.0.1:%1").arg(hung.port())});
+        QVERIFY(hung.resume());
+        QVERIFY2(started, node.log().constData());
+        QVERIFY2(QTest::qWaitFor([&] {
+            const auto health = httpGet(node.port(), QStringLiteral("/health"));
             return health.status == 503 && health.body.contains("is a Redis Cluster node") &&
-                   health.body.contains("two or more of its nodes");
-        }, 10000), node.log().right(2000).constData());
+                   health.body.contains("restart presence");
+        }, 15000), node.log().right(2000).constData());
+        QVERIFY(m_group->waitForHealthy(15000));
     }
 
     // redis-cli moves slots with their keys while commands keep flowing: every command
