@@ -23,6 +23,19 @@ if(PRESENCE_SANITIZE)
         -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
     target_link_options(presence_options INTERFACE -fsanitize=address,undefined)
 endif()
+# Unity builds for the libraries (presence_core, presence_ui, the test support): their sources
+# compiled eight to a translation unit, so the Qt headers and the templates they instantiate
+# are compiled once a batch instead of once a file. Measured here (2 cores, -O2 -g): the core's
+# objects took 228 s of compile steps instead of 361. Helpers in anonymous namespaces must
+# therefore have distinct names across a library (or live in a shared header).
+# -DPRESENCE_UNITY_BUILD=OFF compiles file by file (to check each includes what it uses).
+option(PRESENCE_UNITY_BUILD "Compile the libraries' sources in batches (faster builds)" ON)
+function(presence_unity_build target)
+    if(PRESENCE_UNITY_BUILD)
+        set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+    endif()
+endfunction()
+
 # libFuzzer builds (preset "fuzz"): everything is instrumented for coverage, the fuzz
 # executables in fuzz/ add libFuzzer's main. Combine with PRESENCE_SANITIZE.
 if(PRESENCE_FUZZ)

@@ -61,6 +61,16 @@ ClusterPresenceEngine::ClusterPresenceEngine(const RedisUrl &seeds, Config confi
                 &ClusterPresenceEngine::holdTimeoutsEverywhere);
         m_engines.push_back(std::move(engine));
     }
+    // The node record the nodes view reads is shard 0's: it counts the whole node.
+    m_engines.front()->setNodeFigures([this] {
+        RedisPresenceEngine::NodeFigures node;
+        for (const auto &engine : m_engines) {
+            const RedisPresenceEngine::NodeFigures shard = engine->ownNodeFigures();
+            node.members += shard.members;
+            node.heartbeatsWritten += shard.heartbeatsWritten;
+        }
+        return node;
+    });
     // The cluster serves every slot again after a primary was lost: heartbeats held back
     // meanwhile (by any shard, whether or not this node had one in flight) are only now
     // going out, so deadlines that passed are no evidence yet.

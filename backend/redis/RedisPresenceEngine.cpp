@@ -304,23 +304,30 @@ void RedisPresenceEngine::registerLocalClients()
         leave(member);
 }
 
+RedisPresenceEngine::NodeFigures RedisPresenceEngine::ownNodeFigures() const
+{
+    return {std::count_if(m_local.cbegin(), m_local.cend(), [](int n) { return n > 0; }),
+            m_heartbeatsWritten};
+}
+
 void RedisPresenceEngine::markNodeAlive()
 {
     // Other nodes count this node's connections only while this key lives.
     const qint64 ttl = std::max<qint64>(3 * m_config.timing.heartbeatMs, 2000);
     // With it, the small record the nodes view shows (one HSET inside the same call).
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const NodeFigures figures = m_nodeFigures ? m_nodeFigures() : ownNodeFigures();
     if (now - m_rateSinceMs >= 1000) {
-        m_heartbeatsPerSecond =
-            double(m_heartbeatsWritten - m_rateCount) * 1000.0 / double(now - m_rateSinceMs);
-        m_rateCount = m_heartbeatsWritten;
+        m_heartbeatsPerSecond = double(figures.heartbeatsWritten - m_rateCount) * 1000.0 /
+                                double(now - m_rateSinceMs);
+        m_rateCount = figures.heartbeatsWritten;
         m_rateSinceMs = now;
     }
     NodeRecord record;
     record.version = QCoreApplication::applicationVersion();
     record.startedAtMs = m_startedAtMs;
     record.sessions = sessionCount();
-    record.members = std::count_if(m_local.cbegin(), m_local.cend(), [](int n) { return n > 0; });
+    record.members = figures.members;
     record.heartbeatsPerSecond = m_heartbeatsPerSecond;
     record.roundTripMs = m_roundTripMs;
     QElapsedTimer sent;

@@ -11,6 +11,7 @@
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <functional>
 #include <QSet>
 #include <QTimer>
 
@@ -76,6 +77,16 @@ public:
     // deadlines that pass meanwhile say nothing of the clients. Extends a hold under way.
     void holdTimeouts();
 
+    // What this node's record (presence:nodes, read by the nodes view) counts: this engine's
+    // members and heartbeats written, unless a source is set: a cluster's shard 0, whose
+    // record is the one read, counts every shard's.
+    struct NodeFigures {
+        qint64 members = 0;
+        quint64 heartbeatsWritten = 0;
+    };
+    NodeFigures ownNodeFigures() const;
+    void setNodeFigures(std::function<NodeFigures()> source) { m_nodeFigures = std::move(source); }
+
     RedisConnection &commands() { return m_commands; }
     KeyspaceListener &keyspace() { return m_keyspace; }
     const HeartbeatProcessor &processor() const { return m_processor; }
@@ -133,6 +144,7 @@ private:
     qint64 m_quietUntilMs = 0;
     qint64 m_roundTripMs = -1;       // presence_alive's last round trip
     quint64 m_heartbeatsWritten = 0; // heartbeat entries written, for heartbeats/s
+    std::function<NodeFigures()> m_nodeFigures; // null: ownNodeFigures()
     quint64 m_rateCount = 0;
     qint64 m_rateSinceMs = 0;
     double m_heartbeatsPerSecond = 0;

@@ -15,6 +15,7 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
 #include <QTest>
@@ -159,6 +160,17 @@ private Q_SLOTS:
             primariesHoldingMembers.insert(primaryOfShard(shard));
         }
         QCOMPARE(primariesHoldingMembers.size(), 3);
+        // Node a's record (the nodes view reads shard 0's) counts its members in every shard.
+        qint64 membersOfA = -1;
+        QVERIFY2(QTest::qWaitFor([&] {
+            const QJsonObject nodes =
+                QJsonDocument::fromJson(httpGet(m_b.port(), QStringLiteral("/api/nodes")).body).object();
+            for (const QJsonValue &node : nodes.value(QStringLiteral("nodes")).toArray()) {
+                if (node[u"node"].toString() == u"node-a")
+                    membersOfA = node[u"members"].toInteger();
+            }
+            return membersOfA == rooms.size();
+        }, 10000), qPrintable(QStringLiteral("node-a reports %1 members, holds %2").arg(membersOfA).arg(rooms.size())));
         for (const quint16 primary : m_group->primaryPorts())
             QVERIFY(askNode(primary, {"DBSIZE"}).toInteger() > 0);
         // The rooms are apart: a watcher heard of its own room's member only.

@@ -1,5 +1,6 @@
 #include "RedisClusterGroup.h"
 
+#include "FreePort.h"
 #include "redis/ClusterSlotMap.h"
 #include "redis/RespProtocol.h"
 
@@ -14,12 +15,6 @@
 namespace presence::test {
 
 namespace {
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    return probe.listen(QHostAddress::LocalHost, 0) ? probe.serverPort() : 0;
-}
 
 const RedisReply *field(const RedisReply &map, QByteArrayView key)
 {
@@ -132,7 +127,7 @@ bool RedisClusterGroup::start()
         auto node = std::make_unique<RedisTestServer>(
             QStringList{QStringLiteral("--repl-diskless-sync-delay"), QStringLiteral("0"),
                         QStringLiteral("--cluster-enabled"), QStringLiteral("yes"),
-                        QStringLiteral("--cluster-port"), QString::number(freePort()),
+                        QStringLiteral("--cluster-port"), QString::number(freeLoopbackPort()),
                         QStringLiteral("--cluster-node-timeout"), QString::number(m_nodeTimeoutMs),
                         QStringLiteral("--cluster-require-full-coverage"), QStringLiteral("yes")});
         if (!node->start())

@@ -1,5 +1,7 @@
 #include "RedisTestServer.h"
 
+#include "FreePort.h"
+
 #include <QDeadlineTimer>
 #include <QHostAddress>
 #include <QStandardPaths>
@@ -14,15 +16,6 @@ namespace {
 
 constexpr int kStartAttempts = 5;
 constexpr int kStartTimeoutMs = 10000;
-
-// Another process may grab the port between our probe and redis's bind; start() retries.
-quint16 pickFreePort()
-{
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    return probe.serverPort();
-}
 
 QString findRedisServer()
 {
@@ -78,7 +71,7 @@ bool RedisTestServer::start()
         return fail(
             QStringLiteral("cannot create a temporary folder: %1").arg(m_dir.errorString()));
     for (int attempt = 1; attempt <= kStartAttempts; ++attempt) {
-        m_port = pickFreePort();
+        m_port = freeLoopbackPort();
         if (m_port == 0)
             return fail(QStringLiteral("cannot find a free TCP port on 127.0.0.1"));
         bool portTaken = false;

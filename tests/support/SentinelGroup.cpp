@@ -1,5 +1,7 @@
 #include "SentinelGroup.h"
 
+#include "FreePort.h"
+
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QHostAddress>
@@ -12,12 +14,6 @@
 namespace presence::test {
 
 namespace {
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    return probe.listen(QHostAddress::LocalHost, 0) ? probe.serverPort() : 0;
-}
 
 // Polls `done` until it holds or the deadline passes, running the test's event loop meanwhile
 // (the code under test may live in this process).
@@ -115,7 +111,7 @@ bool SentinelGroup::startSentinel(int index)
     if (program.isEmpty())
         return fail(QStringLiteral("redis-server not found (install the redis-server package)"));
     for (int attempt = 0; attempt < 5; ++attempt) {
-        const quint16 port = freePort();
+        const quint16 port = freeLoopbackPort();
         const QString config = m_dir.filePath(QStringLiteral("sentinel-%1.conf").arg(index));
         QFile file(config);
         if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))

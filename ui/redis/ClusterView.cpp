@@ -1,5 +1,6 @@
 #include "ClusterView.h"
 
+#include "FigureText.h"
 #include "engine/ClusterStatus.h"
 
 #include <QHeaderView>
@@ -12,11 +13,6 @@
 namespace presence {
 
 namespace {
-QString number(qint64 value)
-{
-    return value < 0 ? QStringLiteral("—") : QLocale().toString(value);
-}
-
 QTableWidget *table(const QStringList &headers, QWidget *parent)
 {
     auto *view = new QTableWidget(0, int(headers.size()), parent);
@@ -46,7 +42,7 @@ QString processors(const ProcessorBacklog &p)
     if (!p.known)
         return QObject::tr("not read yet");
     return QObject::tr("lag %1 · pending %2 · %3 ms behind")
-        .arg(number(p.lag), number(p.pending), number(p.behindMs));
+        .arg(figureText(p.lag), figureText(p.pending), figureText(p.behindMs));
 }
 } // namespace
 
@@ -125,7 +121,7 @@ void ClusterView::renderPrimaries(const ClusterStatus &cluster)
         setCell(m_primaries, row, 1, p.node.health, !noPrimary && p.node.health != u"online");
         setCell(m_primaries, row, 2, tr("%1 (%2)").arg(p.slots, QLocale().toString(p.slotCount)));
         setCell(m_primaries, row, 3, QString::number(p.presenceShards));
-        setCell(m_primaries, row, 4, number(p.keys));
+        setCell(m_primaries, row, 4, figureText(p.keys));
         setCell(m_primaries, row, 5,
                 replicas.isEmpty() ? tr("none") : replicas.join(QStringLiteral("; ")),
                 replicas.isEmpty());
@@ -150,10 +146,10 @@ void ClusterView::renderShards(const ClusterStatus &cluster)
         setCell(m_shards, row, 3, s.primary.isEmpty() ? tr("none") : s.primary,
                 s.primary.isEmpty());
         setCell(m_shards, row, 4, s.state, s.state != u"up");
-        setCell(m_shards, row, 5, number(s.rooms));
-        setCell(m_shards, row, 6, number(s.online));
-        setCell(m_shards, row, 7, number(s.heartbeatStreamLength));
-        setCell(m_shards, row, 8, number(s.presenceStreamLength));
+        setCell(m_shards, row, 5, figureText(s.rooms));
+        setCell(m_shards, row, 6, figureText(s.online));
+        setCell(m_shards, row, 7, figureText(s.heartbeatStreamLength));
+        setCell(m_shards, row, 8, figureText(s.presenceStreamLength));
         setCell(m_shards, row, 9, processors(s.processors),
                 s.processors.known && (s.processors.lag < 0 || s.processors.behindMs > 1000));
     }

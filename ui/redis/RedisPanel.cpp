@@ -1,6 +1,7 @@
 #include "RedisPanel.h"
 
 #include "ClusterView.h"
+#include "FigureText.h"
 #include "app/PresenceBackend.h"
 #include "engine/DiagnosticsMonitor.h"
 
@@ -14,11 +15,6 @@
 namespace presence {
 
 namespace {
-QString number(qint64 value)
-{
-    return value < 0 ? QStringLiteral("—") : QLocale().toString(value);
-}
-
 QLabel *valueLabel(QWidget *parent)
 {
     auto *label = new QLabel(parent);
@@ -152,12 +148,12 @@ void RedisPanel::render()
     if (!d.valid)
         return;
     m_streams->setText(tr("heartbeat %1 · presence %2")
-                           .arg(number(d.heartbeatStreamLength), number(d.presenceStreamLength)));
+                           .arg(figureText(d.heartbeatStreamLength), figureText(d.presenceStreamLength)));
     const ProcessorBacklog &p = d.processors;
     QString group = !p.known ? tr("not read yet")
                              : tr("lag %1 · pending %2 · %3 consumer(s) · behind %4 ms")
-                                   .arg(number(p.lag), number(p.pending), number(p.consumers),
-                                        number(p.behindMs));
+                                   .arg(figureText(p.lag), figureText(p.pending), figureText(p.consumers),
+                                        figureText(p.behindMs));
     QStringList pendingBy;
     for (const ConsumerStatus &consumer : d.consumers) {
         if (consumer.pending > 0)
