@@ -13,9 +13,10 @@ namespace presence::test {
 // What tst_chaos did when, for reports rather than checks: the faults (a timeline, and when each
 // node was killed or stopped), and when each client was connected to which node. From it, the
 // quick comebacks its viewers were told of: a member timed out and ONLINE again within a second.
-// One whose client sat on a node nobody touched (from 2.5 s before, more than any TTL) is the
-// known flap across CLUSTERDOWN (docs/cluster.md, "What remains" 5), reported with the faults
-// around it; the others (its node killed, paused or lagging, its client moving) are only counted.
+// One whose client sat on a node nobody touched (from 2.5 s before, more than any TTL) is a
+// false timeout (on a cluster it was the flap across CLUSTERDOWN, docs/cluster.md "What
+// remains" 5, now a failure there), reported with the faults around it; the others (its node
+// killed, paused or lagging, its client moving) are only counted.
 class ChaosHistory {
 public:
     static qint64 nowMs();

@@ -24,13 +24,13 @@
 // kill -9 of a primary drawn at random, at least two per run, the same rules and checks. The
 // rooms' shards are on two primaries (printed at the start). The test's looks into Redis go to
 // the primary serving the room's shard ("{presence-N}:…" keys, ClusterShards as the nodes use).
+#include "ChaosHeldHeartbeats.h"
 #include "ChaosHistory.h"
 #include "ChaosRedis.h"
 #include "ChaosViews.h"
 #include "NodeProcess.h"
 #include "SseTestClient.h"
 #include "TestNamespace.h"
-#include "redis/StreamEntries.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -47,6 +47,8 @@
 using namespace presence;
 using presence::test::ChaosHistory;
 using presence::test::ChaosRedis;
+using presence::test::heartbeatsHeldBy;
+using presence::test::HeldHeartbeat;
 using presence::test::NodeProcess;
 using presence::test::SseTestClient;
 using presence::test::TestNamespace;
@@ -90,12 +92,6 @@ QStringList roomsOf(int i)
 }
 
 // A heartbeat handed to a processor that has not acknowledged it.
-struct HeldHeartbeat {
-    QString member; // "room/client"
-    qint64 writtenMs = 0;
-    qint64 ttlMs = 0;
-};
-
 ChaosRedis::Kind redisKind()
 {
     if (qEnvironmentVariableIntValue("PRESENCE_CHAOS_CLUSTER") == 1)
@@ -252,39 +248,7 @@ class TestChaos : public QObject {
     // cluster: its processors of the rooms' shards).
     QList<HeldHeartbeat> heldBy(int index)
     {
-        QList<HeldHeartbeat> held;
-        QSet<QByteArray> streams;
-        for (const QString &room : allRooms) {
-            const RedisKeys keys = m_redis.keysOf(room);
-            if (!streams.contains(keys.heartbeatStream())) {
-                streams.insert(keys.heartbeatStream());
-                held += heldBy(index, keys);
-            }
-        }
-        return held;
-    }
-    QList<HeldHeartbeat> heldBy(int index, const RedisKeys &keys)
-    {
-        QList<HeldHeartbeat> held;
-        const QByteArray stream = keys.heartbeatStream();
-        const RedisReply pending = m_redis.ask({"XPENDING", stream, keys.processorGroup(), "-", "+",
-                                                "100", "chaos-" + QByteArray::number(index)});
-        for (const RedisReply &entry : pending.elements()) {
-            const QByteArray id = entry.elements().value(0).toByteArray();
-            const auto read = parseStreamEntries(m_redis.ask({"XRANGE", stream, id, id}));
-            if (read.isEmpty())
-                continue;
-            // One entry, one or many members (a node writes many-member entries).
-            const auto group = parseHeartbeatGroup(read.first());
-            if (!group)
-                continue;
-            for (const HeartbeatGroup::Member &m : group->members) {
-                const QString name = QString::fromUtf8(m.name);
-                held.append({name.contains(u'/') ? name : QStringLiteral("default/") + name,
-                             presence::test::idMs(id), group->ttlMs > 0 ? group->ttlMs : ttlMs});
-            }
-        }
-        return held;
+        return heartbeatsHeldBy(m_redis, "chaos-" + QByteArray::number(index), allRooms, ttlMs);
     }
     // Whether `member` ("room/client") is connected, through another node than `exceptNode`.
     bool heldElsewhere(const QString &member, int exceptNode) const
