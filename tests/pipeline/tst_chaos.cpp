@@ -38,7 +38,6 @@
 #include <QFile>
 #include <QProcess>
 #include <QRandomGenerator>
-#include <QSet>
 #include <QTest>
 #include <csignal>
 #include <cstdio>
