@@ -427,13 +427,27 @@ void RedisPresenceEngine::leave(const RoomMember &member)
     QList<QByteArray> args = call("presence_leave");
     args << m_node << member.storeKey().toUtf8();
     m_commands.command(args, [this, member](const RedisReply &r) {
-        logIfError("presence_leave", r);
+        if (!r.isError() || m_local.contains(member)) // done, or the member came back meanwhile
+            return;
         // Lost with its connection (executed or not: leaving again changes nothing): sent again
-        // once Redis is back, unless the member came back meanwhile. Without it the member
-        // stayed counted as connected here and timed out instead of leaving (a slot moved
-        // during a cluster migration, a failover, a dropped connection).
-        if (r.isError() && r.toByteArray().startsWith("CONNECTION") && !m_local.contains(member))
+        // once Redis is back. Refused with MOVED (its slot moved during a cluster migration;
+        // not executed): sent again once the connection, which follows the slot, is Up on the
+        // new owner (from the event loop: it moves after this reply). Without it the member
+        // stayed counted as connected here and timed out instead of leaving (after a failover,
+        // a dropped connection, a slot migrated).
+        const bool lost = r.toByteArray().startsWith("CONNECTION");
+        if (lost || r.toByteArray().startsWith("MOVED")) // evidence for docs/cluster.md item 6
+            qCInfo(lcRedisEngine).noquote() << "presence_leave of" << member.storeKey()
+                                            << "sent again after" << r.toByteArray().left(60);
+        if (lost) {
             leave(member);
+        } else if (r.toByteArray().startsWith("MOVED")) {
+            QMetaObject::invokeMethod(
+                this, [this, member] { if (!m_local.contains(member)) leave(member); },
+                Qt::QueuedConnection);
+        } else {
+            logIfError("presence_leave", r);
+        }
     });
 }
 
