@@ -287,8 +287,11 @@ void RedisPresenceEngine::resync(const QString &why)
 
 void RedisPresenceEngine::becomeReady()
 {
-    registerLocalClients();
+    // Ready first: leave() keeps a leave pending while not ready, and the pending ones go out
+    // now (a leave made while Redis was away, then re-pended here, was never sent: the member
+    // timed out instead of leaving).
     m_ready = true;
+    registerLocalClients();
     if (m_config.sweepIntervalMs > 0) // 0: no sweep (benchmarks of the notification path alone)
         m_sweepTimer.start(0);
     Q_EMIT readyChanged(true);
