@@ -12,6 +12,7 @@ target_sources(presence_core PRIVATE
     redis/TopologyReply.cpp redis/TopologyReply.h
     redis/RedisPresenceEngine.cpp redis/RedisPresenceEngine.h
     redis/RedisPresenceEngineDiagnostics.cpp
+    redis/RedisPresenceEngineTimeouts.cpp
     redis/SeedHeartbeatForwarder.cpp redis/SeedHeartbeatForwarder.h
     redis/ClusterPresenceEngine.cpp redis/ClusterPresenceEngine.h
     redis/ClusterPresenceEngineDiagnostics.cpp
