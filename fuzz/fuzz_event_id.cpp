@@ -1,15 +1,32 @@
-// EventId::parse reads a client's Last-Event-ID header and the ids of entries read from Redis.
+// EventId::parse reads a client's Last-Event-ID header and the ids of entries read from Redis;
+// RoomCursor::parse reads the header when it is no id (a cluster session's place in each room).
 #include "FuzzCheck.h"
 #include "model/EventId.h"
+#include "model/RoomCursor.h"
 
 #include <cstddef>
 #include <cstdint>
 
 using presence::EventId;
+using presence::RoomCursor;
+
+namespace {
+void checkCursor(QByteArrayView text)
+{
+    const auto cursor = RoomCursor::parse(text);
+    if (!cursor)
+        return;
+    FUZZ_CHECK(!EventId::parse(text)); // a header is one or the other, never both
+    FUZZ_CHECK(!cursor->ids.isEmpty() && cursor->ids.size() <= RoomCursor::maxRooms);
+    FUZZ_CHECK(RoomCursor::parse(cursor->toByteArray()) == cursor);
+    FUZZ_CHECK(cursor->toByteArray().size() <= text.size() + 2 * cursor->ids.size());
+}
+} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const QByteArrayView text(data, static_cast<qsizetype>(size));
+    checkCursor(text);
     const auto id = EventId::parse(text);
     if (!id)
         return 0;

@@ -63,12 +63,22 @@ public:
     // rooms. Redis Cluster: each shard's stream has ids of its own, so a session's ids compare
     // only when its rooms share a shard (idsOrderedAcross), the roster of its rooms is stamped
     // with that shard's newest id (lastEventIdOf) and a resume replays that shard's stream
-    // (historyFor; incomplete for rooms of several shards: a fresh roster then).
+    // (historyFor). A session in rooms of several shards is given a RoomCursor instead (each
+    // room's place, lastEventIdOf({room})) and resumes from it with historyAcross.
     virtual bool idsOrderedAcross(const QList<RoomName> & /*rooms*/) const { return true; }
     virtual EventId lastEventIdOf(const QList<RoomName> & /*rooms*/) const { return lastEventId(); }
     virtual void historyFor(EventId after, const QList<RoomName> & /*rooms*/, HistoryCallback callback)
     {
         history(after, std::move(callback));
+    }
+    // The resume of a session whose ids are not ordered across its rooms, from its RoomCursor:
+    // at least the events after afterPerRoom[i] of each rooms[i] (others too, of other rooms or
+    // already seen: the caller filters), each stream's oldest first; complete only when every
+    // room's stream still holds its place. An engine with one stream never hands out a cursor.
+    virtual void historyAcross(const QList<EventId> & /*afterPerRoom*/,
+                               const QList<RoomName> & /*rooms*/, HistoryCallback callback)
+    {
+        callback(History{});
     }
 
     virtual Health health() const { return Health{true, QStringLiteral("up"), {}}; }

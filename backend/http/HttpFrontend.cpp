@@ -4,6 +4,7 @@
 #include "HttpReply.h"
 #include "ReusePort.h"
 #include "engine/DiagnosticsMonitor.h"
+#include "model/RoomCursor.h"
 #include "model/RoomOccupancy.h"
 
 #include <QDateTime>
@@ -276,6 +277,9 @@ void HttpFrontend::serveStream(const QString &clientText, const QHttpServerReque
     if (!resumeFrom.isEmpty()) {
         if (const auto id = EventId::parse(resumeFrom)) {
             lastSeen = RealtimeServer::LastSeen::from(id);
+        } else if (auto cursor = RoomCursor::parse(resumeFrom)) {
+            lastSeen.kind = RealtimeServer::LastSeen::Kind::Cursor;
+            lastSeen.roomIds = std::move(cursor->ids);
         } else {
             // A malformed id is not worth refusing the stream for, nor a replay from the
             // start: the client gets a fresh roster that also lists who went OFFLINE, as

@@ -44,15 +44,29 @@ RealtimeServer::~RealtimeServer()
     closeAll();
 }
 
+QList<EventId> RealtimeServer::roomHeads(const SseSession &session) const
+{
+    QList<EventId> heads;
+    heads.reserve(session.rooms().size());
+    for (const RoomName &room : session.rooms())
+        heads.append(m_engine.lastEventIdOf({room}));
+    return heads;
+}
+
 void RealtimeServer::sendFreshRoster(SseSession *session, bool includeOffline)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    // Rooms of several shards: the roster's rows carry one id, which cannot say where the
+    // client stands in each; its place in each room follows the roster, as a RoomCursor.
+    const bool placed = !m_engine.idsOrderedAcross(session->rooms());
     if (!includeOffline) {
         EventId lastId;
         QList<SseSession::Piece> pieces =
             m_snapshots.joinPieces(session->client(), session->rooms(), now, &lastId);
         session->skipToFeedEnds(); // the roster is the room as of now
         session->sendPaced(std::move(pieces), lastId);
+        if (placed)
+            session->placeInRooms(roomHeads(*session));
         return;
     }
     // Only after a gap: formatted for this session alone. Every row carries the engine's
@@ -65,6 +79,8 @@ void RealtimeServer::sendFreshRoster(SseSession *session, bool includeOffline)
     }
     session->skipToFeedEnds();
     session->sendPaced(std::move(pieces), head);
+    if (placed)
+        session->placeInRooms(roomHeads(*session));
 }
 
 void RealtimeServer::openSession(const ClientId &client, const QList<RoomName> &rooms,
@@ -90,7 +106,6 @@ void RealtimeServer::openSession(const ClientId &client, const QList<RoomName> &
         feeds.push_back(feed);
     }
     raw->followFeeds(std::move(feeds), &m_metrics);
-    raw->setIdsOrdered(m_engine.idsOrderedAcross(rooms));
     ++m_sessionsByPeer[raw->peer()];
     ++m_metrics.sessionsOpened;
     // The members are opened before anything is written: a write that fails closes the
@@ -106,6 +121,13 @@ void RealtimeServer::openSession(const ClientId &client, const QList<RoomName> &
     case LastSeen::Kind::Event:
         resume(raw, lastSeen.id);
         break;
+    case LastSeen::Kind::Cursor:
+        // A cursor for other rooms (or for a store whose ids need none) tells nothing.
+        if (lastSeen.roomIds.size() == rooms.size() && !m_engine.idsOrderedAcross(rooms))
+            resumeAcross(raw, std::move(lastSeen.roomIds));
+        else
+            sendFreshRoster(raw, true);
+        break;
     case LastSeen::Kind::Unreadable:
         sendFreshRoster(raw, true);
         break;
@@ -120,26 +142,45 @@ void RealtimeServer::resume(SseSession *session, EventId lastEventId)
     session->beginReplay();
     QPointer<SseSession> guard(session);
     const quint64 resetsBefore = m_rosterResets;
-    m_engine.historyFor(lastEventId, session->rooms(), [this, guard, resetsBefore](PresenceEngine::History history) {
-        if (!guard || !guard->isOpen())
-            return;
-        if (!history.complete || m_rosterResets != resetsBefore) {
-            // Too old (or unknown): the client's view may be stale in both directions, so
-            // the fresh roster includes who went OFFLINE meanwhile. The same after a roster
-            // reset during the fetch: the stream's story misses the corrections this session
-            // was not given while replaying; the roster has them.
-            sendFreshRoster(guard, true);
-            guard->finishReplay({});
-            return;
-        }
-        QList<PresenceEvent> missed;
-        for (const PresenceEvent &event : std::as_const(history.events)) {
-            if (event.client != guard->client() && guard->isIn(event.room))
-                missed.append(event);
-        }
-        m_metrics.eventsSent += quint64(missed.size());
-        guard->finishReplay(missed);
-    });
+    m_engine.historyFor(lastEventId, session->rooms(),
+                        [this, guard, resetsBefore](PresenceEngine::History history) {
+                            if (guard && guard->isOpen())
+                                deliverReplay(guard, history, resetsBefore);
+                        });
+}
+
+void RealtimeServer::resumeAcross(SseSession *session, QList<EventId> roomIds)
+{
+    session->beginReplay();
+    session->placeInRooms(roomIds);
+    QPointer<SseSession> guard(session);
+    const quint64 resetsBefore = m_rosterResets;
+    m_engine.historyAcross(roomIds, session->rooms(),
+                           [this, guard, resetsBefore](PresenceEngine::History history) {
+                               if (guard && guard->isOpen())
+                                   deliverReplay(guard, history, resetsBefore);
+                           });
+}
+
+void RealtimeServer::deliverReplay(SseSession *session, const PresenceEngine::History &history,
+                                   quint64 resetsBefore)
+{
+    if (!history.complete || m_rosterResets != resetsBefore) {
+        // Too old (or unknown): the client's view may be stale in both directions, so the
+        // fresh roster includes who went OFFLINE meanwhile. The same after a roster reset
+        // during the fetch: the stream's story misses the corrections this session was not
+        // given while replaying; the roster has them.
+        sendFreshRoster(session, true);
+        session->finishReplay({});
+        return;
+    }
+    QList<PresenceEvent> missed;
+    for (const PresenceEvent &event : history.events) {
+        if (event.client != session->client() && session->isIn(event.room))
+            missed.append(event);
+    }
+    m_metrics.eventsSent += quint64(missed.size());
+    session->finishReplay(missed);
 }
 
 void RealtimeServer::broadcast(const PresenceEvent &event)

@@ -39,15 +39,17 @@ public:
     ~RealtimeServer() override;
 
     // What a connecting client said it saw last (Last-Event-ID): nothing (a first
-    // connection), an event id, or something that is no id at all — that client's view may be
-    // stale in both directions, so it gets a fresh roster that lists who went OFFLINE too.
+    // connection), an event id, a RoomCursor (a session in rooms of several cluster shards:
+    // the last id of each room), or something that is no id at all — that client's view may
+    // be stale in both directions, so it gets a fresh roster that lists who went OFFLINE too.
     struct LastSeen {
-        enum class Kind { Nothing, Event, Unreadable };
+        enum class Kind { Nothing, Event, Cursor, Unreadable };
         Kind kind = Kind::Nothing;
         EventId id;
+        QList<EventId> roomIds; // Cursor
         static LastSeen from(std::optional<EventId> id)
         {
-            return id ? LastSeen{Kind::Event, *id} : LastSeen{};
+            return id ? LastSeen{Kind::Event, *id, {}} : LastSeen{};
         }
     };
 
@@ -80,6 +82,12 @@ private:
     void onSessionClosed(SseSession *session, SseSession::CloseReason reason);
     void sendFreshRoster(SseSession *session, bool includeOffline);
     void resume(SseSession *session, EventId lastEventId);
+    void resumeAcross(SseSession *session, QList<EventId> roomIds);
+    // What a resume fetched, or the roster with who went OFFLINE when it was not complete.
+    void deliverReplay(SseSession *session, const PresenceEngine::History &history,
+                       quint64 resetsBefore);
+    // The newest id of each of the session's rooms' streams, for SseSession::placeInRooms.
+    QList<EventId> roomHeads(const SseSession &session) const;
 
     PresenceEngine &m_engine;
     LocalClients &m_localClients;

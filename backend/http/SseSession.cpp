@@ -1,6 +1,7 @@
 #include "SseSession.h"
 
 #include "GuardedTcpServer.h"
+#include "model/RoomCursor.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -247,15 +248,17 @@ QByteArray SseSession::takeFromFeeds(qsizetype limit)
     // The next entry of every feed, merged by id (a session in one room, the usual case, just
     // walks its feed); positions are committed once for the batch.
     QByteArray batch;
-    const auto take = [&](const RoomFeed::Entry &entry) {
-        const bool repeat =
-            m_idsOrdered && !entry.correction && !entry.id.isNull() && entry.id <= m_lastSent;
+    const auto take = [&](const RoomFeed::Entry &entry, size_t index) {
+        const bool repeat = !entry.correction && !entry.id.isNull() && isRepeat(index, entry.id);
         const bool own = entry.clientHash == m_clientHash && entry.client == m_client;
+        // A place moves past the session's own events too: a resume need not replay them.
+        if (placedInRooms() && !entry.correction && !repeat && !entry.id.isNull())
+            m_roomIds[qsizetype(index)] = entry.id;
         if (own || repeat)
             return;
         if (batch.isEmpty())
             batch.reserve(limit + 4096);
-        batch += entry.frame;
+        batch += placedInRooms() ? withCursorId(entry.frame) : entry.frame;
         if (!entry.correction && entry.id > m_lastSent)
             m_lastSent = entry.id;
         if (m_metrics)
@@ -270,7 +273,7 @@ QByteArray SseSession::takeFromFeeds(qsizetype limit)
             at = through;
             if (!entry)
                 break;
-            take(*entry);
+            take(*entry, 0);
         }
         feed.move(m_cursors.front(), at);
         return batch;
@@ -291,7 +294,7 @@ QByteArray SseSession::takeFromFeeds(qsizetype limit)
             at = through; // every feed read to its end
             break;
         }
-        take(*next[pick]);
+        take(*next[pick], pick);
         at[pick] = through[pick];
         next[pick] = m_feeds[pick]->next(at[pick], &through[pick]);
     }
@@ -345,6 +348,26 @@ void SseSession::pump()
     m_pumping = false;
 }
 
+bool SseSession::isRepeat(size_t index, const EventId &id) const
+{
+    return placedInRooms() ? id <= m_roomIds.at(qsizetype(index)) : id <= m_lastSent;
+}
+
+QByteArray SseSession::withCursorId(const QByteArray &frame) const
+{
+    QByteArray out = "id: " + RoomCursor{m_roomIds}.toByteArray() + '\n';
+    if (!frame.startsWith("id: "))
+        return out + frame;
+    return out.append(QByteArrayView(frame).sliced(frame.indexOf('\n') + 1));
+}
+
+void SseSession::placeInRooms(QList<EventId> idsPerRoom)
+{
+    Q_ASSERT(idsPerRoom.size() == m_rooms.size());
+    m_roomIds = std::move(idsPerRoom);
+    sendPaced({pieceOf("id: " + RoomCursor{m_roomIds}.toByteArray() + "\n\n")}, EventId{});
+}
+
 void SseSession::finishReplay(const QList<PresenceEvent> &replayed)
 {
     // What came while the replay was fetched waits in the feeds, after it; the id check skips
@@ -353,6 +376,14 @@ void SseSession::finishReplay(const QList<PresenceEvent> &replayed)
     QByteArray batch;
     EventId last;
     for (const PresenceEvent &event : replayed) {
+        if (placedInRooms()) {
+            const qsizetype room = m_rooms.indexOf(event.room);
+            if (room < 0 || (!event.id.isNull() && event.id <= m_roomIds.at(room)))
+                continue;
+            m_roomIds[room] = event.id;
+            batch += withCursorId(format(event, false));
+            continue;
+        }
         if (!event.id.isNull() && event.id <= std::max(m_lastSent, last))
             continue;
         batch += format(event, false);

@@ -103,11 +103,15 @@ public:
     // Live events arriving while a Last-Event-ID replay is being fetched wait in the feeds,
     // then follow it, with anything at or below the last id sent skipped.
     void beginReplay() { m_replaying = true; }
-    // False when the ids of this session's rooms come from different streams (rooms of several
-    // Redis Cluster shards): then no feed entry is skipped for its id (the feeds' positions
-    // alone tell what was sent; such a session is never replayed).
-    void setIdsOrdered(bool ordered) { m_idsOrdered = ordered; }
     void finishReplay(const QList<PresenceEvent> &replayed);
+    // For a session whose rooms' ids come from different streams (rooms of several Redis
+    // Cluster shards): its place in each room, in the order of rooms() — after a roster each
+    // room's newest id, on a resume the client's RoomCursor. From then on every event it is
+    // sent carries the RoomCursor of its places as its id (in place of the event's own), and
+    // an event of a room at or before that room's place is skipped as a repeat. The cursor
+    // also goes out at once as an id-only block (an EventSource that follows the spec takes
+    // it as its last id; one that ignores such blocks has it with the next event).
+    void placeInRooms(QList<EventId> idsPerRoom);
 
     // The feeds of this session's rooms, in the order of rooms(): the session follows each
     // from its end (what it is sent first, the roster or a replay, covers what came before).
@@ -148,6 +152,11 @@ private:
     void pump();
     void unfollowFeeds();
     QByteArray takeFromFeeds(qsizetype limit);
+    bool placedInRooms() const { return !m_roomIds.isEmpty(); }
+    // Whether an event of the room at feed `index` with this id was sent already.
+    bool isRepeat(size_t index, const EventId &id) const;
+    // A formatted event with the RoomCursor of this session's places as its id.
+    QByteArray withCursorId(const QByteArray &frame) const;
     qint64 liveBacklog() const;
     void releaseBuffers();
     void onSocketError(QAbstractSocket::SocketError error);
@@ -163,7 +172,7 @@ private:
     QPointer<QAbstractSocket> m_socket;
     Limits m_limits;
     EventId m_lastSent;
-    bool m_idsOrdered = true;
+    QList<EventId> m_roomIds; // placeInRooms(); empty while ids are ordered across rooms
     // A QList, not a std::deque: an empty deque still holds a 512-byte block and its map
     // (576 B of an idle session's ~7 KiB, heaptrack); an empty QList holds nothing.
     QList<Piece> m_paced;

@@ -222,6 +222,38 @@ void ClusterPresenceEngine::historyFor(EventId after, const QList<RoomName> &roo
     m_engines.at(size_t(shard))->history(after, std::move(callback));
 }
 
+void ClusterPresenceEngine::historyAcross(const QList<EventId> &afterPerRoom,
+                                          const QList<RoomName> &rooms, HistoryCallback callback)
+{
+    if (afterPerRoom.size() != rooms.size() || rooms.isEmpty())
+        return callback(History{});
+    // One read per shard, from the oldest place of its rooms (events of a room before its own
+    // place are dropped by the session, as repeats).
+    QHash<int, EventId> fromByShard;
+    for (qsizetype i = 0; i < rooms.size(); ++i) {
+        const int shard = m_shards.shardOf(rooms[i]);
+        const auto found = fromByShard.constFind(shard);
+        if (found == fromByShard.cend() || afterPerRoom[i] < *found)
+            fromByShard.insert(shard, afterPerRoom[i]);
+    }
+    struct Gathering {
+        History combined{true, {}};
+        qsizetype waiting = 0;
+        HistoryCallback done;
+    };
+    auto gathering = std::make_shared<Gathering>();
+    gathering->waiting = fromByShard.size();
+    gathering->done = std::move(callback);
+    for (auto it = fromByShard.cbegin(); it != fromByShard.cend(); ++it) {
+        m_engines.at(size_t(it.key()))->history(it.value(), [gathering](History shard) {
+            gathering->combined.complete = gathering->combined.complete && shard.complete;
+            gathering->combined.events += shard.events;
+            if (--gathering->waiting == 0)
+                gathering->done(std::move(gathering->combined));
+        });
+    }
+}
+
 PresenceEngine::Health ClusterPresenceEngine::health() const
 {
     if (!m_cluster.hasSlotMap())

@@ -23,9 +23,11 @@ namespace presence {
 //
 // Every node runs every shard (its processors, its stream reader, its sweep). Ids are a shard
 // stream's: a session whose rooms share a shard resumes exactly from its Last-Event-ID (that
-// shard's history); one whose rooms span shards gets a fresh roster on resume (the rule for a
-// gap), never a replay that could miss another shard's events, and its sessions do not drop
-// events by comparing ids of different shards (PresenceEngine::idsOrderedAcross).
+// shard's history). One whose rooms span shards is sent a RoomCursor as its id (the last id of
+// each room, each from its shard's stream) and resumes from it shard by shard (historyAcross);
+// a shard whose stream no longer holds the place gets the whole session a fresh roster (the
+// rule for a gap). Its sessions never compare ids of different shards
+// (PresenceEngine::idsOrderedAcross).
 class ClusterPresenceEngine final : public PresenceEngine {
     Q_OBJECT
 public:
@@ -53,6 +55,8 @@ public:
     bool idsOrderedAcross(const QList<RoomName> &rooms) const override;
     EventId lastEventIdOf(const QList<RoomName> &rooms) const override;
     void historyFor(EventId after, const QList<RoomName> &rooms, HistoryCallback callback) override;
+    void historyAcross(const QList<EventId> &afterPerRoom, const QList<RoomName> &rooms,
+                       HistoryCallback callback) override;
     Health health() const override;
     ProcessorBacklog processorBacklog() const override;
     void readDiagnostics(const QObject *context, DiagnosticsCallback callback) override;

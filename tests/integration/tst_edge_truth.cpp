@@ -188,6 +188,9 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("lastEventId");
         QTest::newRow("malformed") << QByteArray("abc");
         QTest::newRow("from the future") << QByteArray("99999999999999-0");
+        // A cluster session's RoomCursor, sent to a store whose ids need none.
+        QTest::newRow("room cursor") << QByteArray("r:1-0,2-0");
+        QTest::newRow("broken room cursor") << QByteArray("r:1-0,");
     }
     void malformedOrUnknownLastEventIdGetsAFreshRoster()
     {

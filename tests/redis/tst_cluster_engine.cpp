@@ -263,6 +263,67 @@ private Q_SLOTS:
         QVERIFY(missed->isConnected());
     }
 
+    // A session in rooms of two shards is sent a RoomCursor as its id (its place in each room,
+    // each from its shard's stream), and resumes from it exactly: what it missed in each room
+    // is replayed, nothing it knew is sent again, and its ids stay cursors after the resume.
+    // A cursor no stream can place (or for other rooms) gets the fresh roster of a gap.
+    void aResumeAcrossShardsIsExact()
+    {
+        const QByteArray first = roomInShard(m_shards, 3, QStringLiteral("across-a-")).toUtf8();
+        const QByteArray second = roomInShard(m_shards, 11, QStringLiteral("across-b-")).toUtf8();
+        SseTestClient *watchFirst = open(m_a, "/steady-a?room=" + first);
+        SseTestClient *watchSecond = open(m_a, "/steady-b?room=" + second);
+        SseTestClient *both = open(m_b, "/roamer?room=" + first + "&room=" + second);
+        QVERIFY(both->waitForStatus(QStringLiteral("steady-a"), QStringLiteral("ONLINE"), 10000));
+        QVERIFY(both->waitForStatus(QStringLiteral("steady-b"), QStringLiteral("ONLINE"), 10000));
+        SseTestClient *joinerA = open(m_a, "/joiner-a?room=" + first);
+        SseTestClient *joinerB = open(m_a, "/joiner-b?room=" + second);
+        QVERIFY(both->waitForStatus(QStringLiteral("joiner-a"), QStringLiteral("ONLINE"), 10000));
+        QVERIFY(both->waitForStatus(QStringLiteral("joiner-b"), QStringLiteral("ONLINE"), 10000));
+        const QByteArray resumeFrom = both->lastEventId();
+        QVERIFY2(resumeFrom.startsWith("r:") && resumeFrom.count(',') == 1, resumeFrom.constData());
+        QVERIFY2(both->events().constLast().id == resumeFrom, "the last event carries the cursor");
+        both->abort();
+
+        // Missed in each room: a join in the first, a leave in the second.
+        SseTestClient *missed = open(m_a, "/missed?room=" + first);
+        QVERIFY(watchFirst->waitForStatus(QStringLiteral("missed"), QStringLiteral("ONLINE"), 10000));
+        joinerB->disconnectGracefully();
+        QVERIFY(watchSecond->waitForStatus(QStringLiteral("joiner-b"), QStringLiteral("OFFLINE"), 10000));
+
+        m_clients.push_back(std::make_unique<SseTestClient>());
+        SseTestClient *again = m_clients.back().get();
+        again->open(m_b.port(), "/roamer?room=" + first + "&room=" + second, resumeFrom);
+        QVERIFY2(again->waitForStatus(QStringLiteral("missed"), QStringLiteral("ONLINE"), 10000),
+                 again->body().right(2000).constData());
+        QVERIFY(again->waitForStatus(QStringLiteral("joiner-b"), QStringLiteral("OFFLINE"), 10000));
+        // A replay, not a fresh roster: who it knew is not sent again.
+        for (const QString &known : {QStringLiteral("steady-a"), QStringLiteral("steady-b"),
+                                     QStringLiteral("joiner-a")})
+            QVERIFY2(again->eventsFor(known).isEmpty(), qPrintable(known));
+        QVERIFY(again->lastEventId().startsWith("r:"));
+        // Live events after it carry the cursor too, and it moved past the resume's place.
+        open(m_a, "/later?room=" + second);
+        QVERIFY(again->waitForStatus(QStringLiteral("later"), QStringLiteral("ONLINE"), 10000));
+        QVERIFY(again->events().constLast().id.startsWith("r:"));
+        QVERIFY(again->lastEventId() != resumeFrom);
+        again->abort();
+
+        // Places no shard's stream holds, or a cursor of one room for two: a fresh roster,
+        // OFFLINE members included.
+        for (const QByteArray &unplaceable : {QByteArray("r:1-0,1-0"), QByteArray("r:1-0")}) {
+            m_clients.push_back(std::make_unique<SseTestClient>());
+            SseTestClient *lost = m_clients.back().get();
+            lost->open(m_b.port(), "/roamer?room=" + first + "&room=" + second, unplaceable);
+            QVERIFY2(lost->waitForStatus(QStringLiteral("steady-a"), QStringLiteral("ONLINE"), 10000),
+                     unplaceable.constData());
+            QVERIFY2(lost->waitForStatus(QStringLiteral("joiner-b"), QStringLiteral("OFFLINE"), 10000),
+                     unplaceable.constData());
+            lost->abort();
+        }
+        QVERIFY(missed->isConnected() && joinerA->isConnected());
+    }
+
     // kill -9 of the primary serving the default room's shard: its replica is promoted, the
     // members held meanwhile are never reported OFFLINE, and presence flows again in the
     // default room and in a room on another primary.

@@ -1,8 +1,10 @@
 #include "model/EventId.h"
+#include "model/RoomCursor.h"
 
 #include <QTest>
 
 using presence::EventId;
+using presence::RoomCursor;
 
 class TestEventId : public QObject {
     Q_OBJECT
@@ -43,6 +45,32 @@ private Q_SLOTS:
         const EventId id{1795812866466, 12};
         QCOMPARE(id.toByteArray(), QByteArray("1795812866466-12"));
         QCOMPARE(EventId::parse(id.toByteArray()), id);
+    }
+
+    // A cluster session's Last-Event-ID: one id per room, read back as written.
+    void roomCursorRoundTrips()
+    {
+        const RoomCursor cursor{{EventId{1795812866466, 12}, EventId{0, 0}, EventId{7, 1}}};
+        QCOMPARE(cursor.toByteArray(), QByteArray("r:1795812866466-12,0-0,7-1"));
+        QCOMPARE(RoomCursor::parse(cursor.toByteArray()), cursor);
+        QCOMPARE(RoomCursor::parse("r:5-0")->ids.size(), 1);
+    }
+
+    void roomCursorRefusesJunk_data()
+    {
+        QTest::addColumn<QByteArray>("text");
+        for (const char *junk : {"", "r:", "r", "5-0", "r:5", "r:5-0,", "r:,5-0", "r:5-0,,6-0",
+                                 "r:5-0;6-0", "R:5-0", "r: 5-0", "r:5-0,x-1", "r:5-0,6"})
+            QTest::newRow(junk) << QByteArray(junk);
+        QByteArray tooMany = "r:1-0";
+        for (int i = 1; i <= RoomCursor::maxRooms; ++i)
+            tooMany += ",1-0";
+        QTest::newRow("65 rooms") << tooMany;
+    }
+    void roomCursorRefusesJunk()
+    {
+        QFETCH(QByteArray, text);
+        QVERIFY(!RoomCursor::parse(text).has_value());
     }
 };
 
