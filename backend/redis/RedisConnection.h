@@ -113,6 +113,7 @@ public:
     bool isSubscriber() const { return !m_channels.isEmpty() || !m_patterns.isEmpty(); }
 
     State state() const { return m_state; }
+    int replyTimeoutMs() const { return m_options.replyTimeoutMs; }
     // Why the connection last went Down (or failed to come Up); empty while Up.
     QString lastError() const { return m_lastError; }
     const RedisUrl &url() const { return m_url; }

@@ -340,8 +340,10 @@ void RedisPresenceEngine::markNodeAlive()
             // Redis' clock (stream ids are its time) against ours, to the reply's round trip.
             bool ok = false;
             const qint64 redisNow = reply.toInteger(&ok);
-            if (ok && redisNow > 0)
+            if (ok && redisNow > 0) {
                 m_redisClockOffsetMs = redisNow - QDateTime::currentMSecsSinceEpoch();
+                m_redisClockMeasured = true;
+            }
         });
 }
 

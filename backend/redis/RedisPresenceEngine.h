@@ -12,6 +12,7 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <functional>
+#include <optional>
 #include <QSet>
 #include <QTimer>
 
@@ -113,6 +114,8 @@ private:
     void sweep();
     void sweepNow();
     bool holdingTimeouts();
+    // When a sweep or timeout sent now turns stale (Redis' clock, ms), if known.
+    std::optional<qint64> staleAfter() const;
     void expire(const QList<RoomMember> &members);
     void markNodeAlive();
     // FCALL <function> <declared keys> P maxlen keep: how every transition function begins.
@@ -138,6 +141,7 @@ private:
     bool m_sweeping = false;
     bool m_sweepAgain = false; // a due key expired while a sweep was in flight
     qint64 m_redisClockOffsetMs = 0; // Redis' clock minus ours (skewed hosts trim right)
+    bool m_redisClockMeasured = false;
     quint64 m_resyncs = 0;           // roster re-reads after a gap in the presence stream
     qint64 m_startedAtMs = 0;
     // After a reconnect, no timeouts until then (see restoreAfterReconnect): wall ms, 0: none.

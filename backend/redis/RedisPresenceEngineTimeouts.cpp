@@ -32,6 +32,17 @@ bool RedisPresenceEngine::holdingTimeouts()
     return true;
 }
 
+std::optional<qint64> RedisPresenceEngine::staleAfter() const
+{
+    // Once the reply deadline passes this node may give the connection up as hung and hold
+    // its timeouts after reconnecting; a hung Redis that runs the call on resume must not time
+    // out members then, whose heartbeats it held too. In Redis' clock, once that is measured.
+    const int replyTimeoutMs = m_commands.replyTimeoutMs();
+    if (!m_redisClockMeasured || replyTimeoutMs <= 0)
+        return std::nullopt;
+    return QDateTime::currentMSecsSinceEpoch() + m_redisClockOffsetMs + replyTimeoutMs;
+}
+
 void RedisPresenceEngine::expire(const QList<RoomMember> &members)
 {
     if (!m_ready || members.isEmpty() || holdingTimeouts())
@@ -39,6 +50,8 @@ void RedisPresenceEngine::expire(const QList<RoomMember> &members)
     // presence_timeout waits (up to our TTL) for lagging processors, as the sweep does.
     QList<QByteArray> args = call("presence_timeout");
     args << m_node << QByteArray::number(m_config.timing.ttlMs());
+    if (const auto notAfter = staleAfter())
+        args << "#not-after" << QByteArray::number(*notAfter);
     for (const RoomMember &member : members)
         args.append(member.storeKey().toUtf8());
     // Not sent again after a CLUSTERDOWN: by then the deadlines may have passed only because
@@ -69,6 +82,8 @@ void RedisPresenceEngine::sweep()
     QList<QByteArray> args = call("presence_sweep");
     args << m_node << QByteArray::number(m_config.sweepBatch)
          << QByteArray::number(m_config.timing.ttlMs());
+    if (const auto notAfter = staleAfter())
+        args << QByteArray::number(*notAfter);
     // Not sent again after a CLUSTERDOWN, as presence_timeout above.
     m_commands.command(args, [this](const RedisReply &reply) {
         m_sweeping = false;

@@ -55,7 +55,7 @@
   Common arguments: P, maxlen (approximate cap of the presence stream), keep (offline rows kept).
 ]]
 
-local VERSION = 8 -- 8: keys declared (the first names the presence stream), a member's connections are one field of presence:conns, node liveness from presence:nodes, hints written with pcall (Redis Cluster); 7: presence_heartbeat_groups (many members per entry, bulk renewals, a due key per 20 ms of deadlines instead of an alive key per member, none while notifications are off), a first refresh reads less; 6: node records, the timeouts' lateness, presence_diagnostics; 2: rooms (members "room/client", the room field); 3: no revival by a heartbeat older than the leave; 4: a renewal is two commands; 5: bulk deletes in chunks, heartbeats carry their TTL and connections, no timeout while processors lag
+local VERSION = 9 -- 9: presence_sweep and presence_timeout may carry a time after which they do nothing (a call a hung Redis held past the node's reply deadline); 8: keys declared (the first names the presence stream), a member's connections are one field of presence:conns, node liveness from presence:nodes, hints written with pcall (Redis Cluster); 7: presence_heartbeat_groups (many members per entry, bulk renewals, a due key per 20 ms of deadlines instead of an alive key per member, none while notifications are off), a first refresh reads less; 6: node records, the timeouts' lateness, presence_diagnostics; 2: rooms (members "room/client", the room field); 3: no revival by a heartbeat older than the leave; 4: a renewal is two commands; 5: bulk deletes in chunks, heartbeats carry their TTL and connections, no timeout while processors lag
 
 -- The presence stream of the call under way (see the header): set by every entry point that
 -- writes transitions, before anything else (function calls never overlap).
@@ -444,27 +444,42 @@ local function expire(keys, args)
   return offline
 end
 
--- FCALL presence_timeout 0 P maxlen keep node patience_ms client [client ...]
--- presence_expire that waits for lagging heartbeat processors (see settled_until).
+-- A call that runs after `not_after` (Redis' clock, ms) is stale: its node gave up waiting for
+-- the reply (a hung Redis ran it on resume), reconnected, and holds its timeouts until the
+-- heartbeats held meanwhile land; deadlines that passed during the hang are no evidence.
+local function stale(now, not_after)
+  return not_after ~= nil and now > not_after
+end
+
+-- FCALL presence_timeout 0 P maxlen keep node patience_ms [#not-after ms] client [client ...]
+-- presence_expire that waits for lagging heartbeat processors (see settled_until). "#not-after"
+-- can be no member (client ids and rooms never hold '#'): older nodes' calls read as before.
 local function timeout(keys, args)
   local P, maxlen, keep, node = args[1], args[2], tonumber(args[3]), args[4]
   local now = now_ms()
+  local first = 6
+  if args[6] == '#not-after' then
+    if stale(now, tonumber(args[7])) then return 0 end
+    first = 8
+  end
   local cutoff = settled_until(P, now, tonumber(args[5]) or 0)
   local offline = 0
-  for i = 6, #args do
+  for i = first, #args do
     offline = offline + expire_one(P, maxlen, keep, args[i], now, node, cutoff)
   end
   return offline
 end
 
--- FCALL presence_sweep 0 P maxlen keep node limit [patience_ms]
+-- FCALL presence_sweep 0 P maxlen keep node limit [patience_ms [not_after_ms]]
 -- The reconciler: every client whose deadline passed goes OFFLINE "timeout", whether or not a
 -- keyspace notification arrived (they are fire-and-forget, and late with many keys); with a
--- patience, not before the heartbeat processors have read past the deadline (settled_until).
--- Returns {transitions, ms until the next deadline or -1}.
+-- patience, not before the heartbeat processors have read past the deadline (settled_until);
+-- past not_after nothing at all (see stale).
+-- Returns {transitions, ms until the next deadline or -1}; a stale call {0, 0} (sweep again).
 local function sweep(keys, args)
   local P, maxlen, keep, node, limit = args[1], args[2], tonumber(args[3]), args[4], tonumber(args[5])
   local now = now_ms()
+  if stale(now, tonumber(args[7])) then return {0, 0} end
   local cutoff = settled_until(P, now, tonumber(args[6]) or 0)
   local due = redis.call('ZRANGEBYSCORE', P .. 'presence:deadlines', '-inf', cutoff, 'LIMIT', 0, limit)
   local offline = 0

@@ -210,6 +210,37 @@ private Q_SLOTS:
         QCOMPARE(transitions().size(), 3);
     }
 
+    // A sweep or timeout that runs after its "not after" time (a call a hung Redis held past
+    // the node's reply deadline, run on resume) times nobody out; one in time does.
+    void aStaleSweepOrTimeoutDoesNothing()
+    {
+        nodeAlive("n1");
+        connect("n1", "alice", 1, 1);
+        connect("n1", "bob", 1, 1);
+        const qint64 connectedAt = redisNowMs();
+        QTRY_VERIFY_WITH_TIMEOUT(redisNowMs() > connectedAt + 2, 2000); // both deadlines passed
+        const QByteArray past = QByteArray::number(redisNowMs() - 1);
+        const QByteArray future = QByteArray::number(redisNowMs() + 60000);
+        const RedisReply staleSweep =
+            run({"FCALL", "presence_sweep", "0", "", "1000", "100", "n1", "1000", "0", past});
+        QCOMPARE(staleSweep.elements().value(0).toInteger(), 0);
+        QCOMPARE(staleSweep.elements().value(1).toInteger(), 0); // sweep again at once
+        QCOMPARE(run({"FCALL", "presence_timeout", "0", "", "1000", "100", "n1", "0", "#not-after",
+                      past, "alice", "bob"})
+                     .toInteger(),
+                 0);
+        QCOMPARE(run({"HGET", "presence:status", "alice"}).toByteArray(), QByteArray("ONLINE"));
+        QCOMPARE(run({"FCALL", "presence_timeout", "0", "", "1000", "100", "n1", "0", "#not-after",
+                      future, "alice"})
+                     .toInteger(),
+                 1);
+        const RedisReply inTime =
+            run({"FCALL", "presence_sweep", "0", "", "1000", "100", "n1", "1000", "0", future});
+        QCOMPARE(inTime.elements().value(0).toInteger(), 1);
+        QCOMPARE(transitions().mid(2), (QStringList{QStringLiteral("alice OFFLINE timeout"),
+                                                    QStringLiteral("bob OFFLINE timeout")}));
+    }
+
     void expireOnlyWhenReallyGone()
     {
         nodeAlive("n1");

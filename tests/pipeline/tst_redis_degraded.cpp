@@ -157,8 +157,7 @@ private Q_SLOTS:
     // A client that leaves while Redis is hung (the node no longer ready) is told OFFLINE "left"
     // once Redis answers again: its leave waits and goes out then. It used to be kept pending
     // for good (re-pended as the node became ready), so the member timed out instead. The TTL
-    // (6 s) outlasts the hang, so no deadline passes meanwhile: a sweep the hung Redis still
-    // had buffered would otherwise time bob out on resume (a known defect: README, "Redis hung").
+    // (6 s) outlasts the hang, so that only the leave can tell bob OFFLINE.
     void aLeaveWhileRedisIsHungGoesOutOnceItResumes()
     {
         RedisTestServer server;
@@ -181,6 +180,39 @@ private Q_SLOTS:
         QCOMPARE(told.last()[u"reason"].toString(), QStringLiteral("left"));
         QCOMPARE(presence::test::runCommand(engine.commands(), {"HGET", "presence:status", "bob"}).toByteArray(),
                  QByteArray("OFFLINE"));
+    }
+
+    // Redis hung far longer than the TTL (300 ms) while members stay connected: the sweeps and
+    // timeouts the node had sent before giving the connection up run when Redis resumes, after
+    // their "not after" time, and do nothing; the node holds its timeouts until the heartbeats
+    // land. Nobody is told OFFLINE. (Before, a buffered sweep found every deadline passed and
+    // timed the members out on resume; they came back with their next heartbeat.)
+    void aSweepAHungRedisHeldTimesNobodyOutOnResume()
+    {
+        RedisTestServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        auto backend = backendOn(server, PresenceTiming{200, 1.5, 0});
+        QTRY_VERIFY_WITH_TIMEOUT(backend->engine().health().ok, 10000);
+        SseTestClient alice, bob, carol;
+        alice.open(backend->port(), "/alice");
+        bob.open(backend->port(), "/bob");
+        carol.open(backend->port(), "/carol");
+        QVERIFY(alice.waitForStatus(QStringLiteral("bob"), QStringLiteral("ONLINE"), 10000));
+        QVERIFY(alice.waitForStatus(QStringLiteral("carol"), QStringLiteral("ONLINE"), 10000));
+
+        QVERIFY2(server.pause(), qPrintable(server.errorString()));
+        auto &engine = redisEngine(*backend);
+        QTRY_VERIFY_WITH_TIMEOUT(!engine.isReady(), 8000);
+        QVERIFY(server.resume());
+        QTRY_VERIFY_WITH_TIMEOUT(engine.isReady(), 10000);
+        // The hold after the reconnect (TTL + heartbeat period), then a sweep interval's worth.
+        QTest::qWait(300 + 200 + 1000);
+        for (const QString &member : {QStringLiteral("bob"), QStringLiteral("carol")}) {
+            for (const QJsonObject &event : alice.eventsFor(member))
+                QVERIFY2(event[u"status"].toString() == QStringLiteral("ONLINE"),
+                         qPrintable(member + QStringLiteral(" told ") + event[u"status"].toString() +
+                                    QLatin1Char(' ') + event[u"reason"].toString()));
+        }
     }
 };
 
