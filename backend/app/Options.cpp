@@ -115,6 +115,7 @@ constexpr OptionSpec valueOptions[] = {
     {"mint-token", "CLIENT", "Print a signed connection token for CLIENT (needs the token secret) and exit."},
     {"token-ttl", "DURATION", "How long a minted token is valid (default 24h as 86400s)."},
     {"key-prefix", "PREFIX", "Prefix of every Redis key and stream (default none: streams are heartbeat and presence)."},
+    {"shard-linger", "DURATION", "On a Redis Cluster, a node reads a shard's transitions only while a session (or feed) of its own needs them, and this long after the last one left (default 10s)."},
     {"heartbeat-entry-members", "N", "Members per heartbeat stream entry this node writes (default 500; 1: the seed's one-client entries, which processors of presence before library v7 read — use it while upgrading such nodes)."},
 };
 
@@ -295,6 +296,13 @@ OptionsParse parseOptions(const QStringList &arguments, const QProcessEnvironmen
             return fail(source("grace") + QStringLiteral(": expected a duration, e.g. 2s or 0s, got \"")
                         + *grace + QLatin1Char('"'));
         options.timing.graceMs = *ms;
+    }
+    if (const auto linger = valueOf("shard-linger")) {
+        const auto ms = parseDuration(*linger);
+        if (!ms)
+            return fail(source("shard-linger") + QStringLiteral(": expected a duration, e.g. 10s or 0s, got \"")
+                        + *linger + QLatin1Char('"'));
+        options.shardLingerMs = *ms;
     }
     if (const auto keepalive = valueOf("keepalive")) {
         const auto ms = parseDuration(*keepalive);

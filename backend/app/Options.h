@@ -53,6 +53,8 @@ struct Options {
     int maxSessionsPerAddress = 0; // 0: the default of ConnectionLimits
     // Members per heartbeat entry the Redis engine writes; 1: the seed's one-client entries.
     int heartbeatEntryMembers = 500;
+    // On a Redis Cluster: how long a node reads a shard after its last reader there left.
+    qint64 shardLingerMs = 10000;
     // --observe [URL]: watch a deployment read-only, through its Redis (--redis) or through a
     // node (observeUrl, http://host:port, with adminToken); nothing listens, nothing is written.
     bool observe = false;

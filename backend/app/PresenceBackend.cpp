@@ -170,6 +170,7 @@ bool PresenceBackend::createEngine(QString *error)
     if (runsOnACluster(*url, &clusterError)) { // docs/cluster.md
         ClusterPresenceEngine::Config cluster;
         cluster.shard = config;
+        cluster.lingerMs = m_options.shardLingerMs;
         auto engine = std::make_unique<ClusterPresenceEngine>(*url, cluster);
         engine->start();
         m_engine = std::move(engine);

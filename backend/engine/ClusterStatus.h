@@ -27,14 +27,15 @@ struct ClusterPrimaryStatus {
 };
 
 // One presence shard (docs/cluster.md): its hash tag and slot, the primary serving that slot,
-// this node's connection to it, what this node holds of the shard's roster and the shard's
-// streams and processors' group as last read.
+// this node's connection to it, whether this node reads it and what it holds of the shard's
+// roster, the shard's streams and processors' group as last read.
 struct ClusterShardStatus {
     int index = 0;
     QString tag; // "{presence-3}"
     int slot = 0;
     QString primary; // empty: no primary serves the slot now
     QString state;   // this node's connection: "up", "connecting", "down", …
+    bool read = false; // this node reads the shard's transitions (a reader here needs them)
     qint64 rooms = 0;
     qint64 online = 0;
     qint64 heartbeatStreamLength = -1;

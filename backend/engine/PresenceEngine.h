@@ -81,6 +81,18 @@ public:
         callback(History{});
     }
 
+    // The rooms this node's readers need live (a session's rooms; an operator's feed; no rooms:
+    // every room): their roster in snapshot() and their transitions in presenceChanged. An
+    // engine that has every room live anyway answers true. A Redis Cluster node reads only the
+    // shards its readers need: false while one of these is not yet read, and `live` runs once
+    // every one is (never if they are unfollowed first). Each follow() is matched by one
+    // unfollow() of the same rooms, once the reader is gone.
+    virtual bool follow(const QList<RoomName> & /*rooms*/, std::function<void()> /*live*/)
+    {
+        return true;
+    }
+    virtual void unfollow(const QList<RoomName> & /*rooms*/) {}
+
     virtual Health health() const { return Health{true, QStringLiteral("up"), {}}; }
     // The heartbeat processors' backlog, where the store has processors (unknown otherwise).
     virtual ProcessorBacklog processorBacklog() const { return {}; }

@@ -34,6 +34,9 @@ void AdminEventFeed::open(QHttpServerResponder &&responder, std::optional<RoomNa
     if (!socket)
         return;
     Watcher &watcher = m_watchers.emplace_back(Watcher{std::move(responder), socket, room});
+    // A Redis Cluster node reads only the shards a reader needs: until the watched rooms are
+    // read, the roster sent now is partial, and the whole one follows (rosterReset → resend).
+    m_engine.follow(followed(watcher), {});
     GuardedTcpServer::markAsStream(socket);
     connect(socket, &QTcpSocket::disconnected, this, [this, socket] { forget(socket); });
     // Drop the watcher before the socket is gone (writing through a responder whose socket
@@ -114,9 +117,19 @@ void AdminEventFeed::forget(QTcpSocket *socket)
     QMetaObject::invokeMethod(this, &AdminEventFeed::prune, Qt::QueuedConnection);
 }
 
+QList<RoomName> AdminEventFeed::followed(const Watcher &watcher)
+{
+    return watcher.room ? QList<RoomName>{*watcher.room} : QList<RoomName>{}; // none: every room
+}
+
 void AdminEventFeed::prune()
 {
-    m_watchers.remove_if([](const Watcher &watcher) { return !watcher.socket; });
+    m_watchers.remove_if([this](const Watcher &watcher) {
+        if (watcher.socket)
+            return false;
+        m_engine.unfollow(followed(watcher));
+        return true;
+    });
     if (m_watchers.empty())
         m_keepalive.stop();
 }

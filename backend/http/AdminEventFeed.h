@@ -44,6 +44,7 @@ private:
         QPointer<QTcpSocket> socket;
         std::optional<RoomName> room;
     };
+    static QList<RoomName> followed(const Watcher &watcher);
     void broadcast(const PresenceEvent &event);
     void resend();
     void keepalive();

@@ -83,6 +83,7 @@ QJsonObject toJson(const ClusterStatus &cluster)
                         {QStringLiteral("slot"), shard.slot},
                         {QStringLiteral("primary"), shard.primary},
                         {QStringLiteral("state"), shard.state},
+                        {QStringLiteral("read"), shard.read},
                         {QStringLiteral("rooms"), shard.rooms},
                         {QStringLiteral("online"), shard.online},
                         {QStringLiteral("heartbeatStreamLength"), shard.heartbeatStreamLength},

@@ -43,6 +43,11 @@ void appendCluster(QByteArray &out, const ClusterStatus &cluster)
     for (const ClusterShardStatus &shard : cluster.shards)
         sample(out, "presence_cluster_shard_up", shard.state == u"up" ? 1 : 0,
                "shard=\"" + QByteArray::number(shard.index) + '"');
+    family(out, "presence_cluster_shard_read", "gauge",
+           "1 while this node reads the shard's transitions (a session or feed here needs it).");
+    for (const ClusterShardStatus &shard : cluster.shards)
+        sample(out, "presence_cluster_shard_read", shard.read ? 1 : 0,
+               "shard=\"" + QByteArray::number(shard.index) + '"');
     family(
         out, "presence_cluster_shard_processor_lag", "gauge",
         "Heartbeat entries of the shard not yet delivered to any processor (-1: trimmed unread).");

@@ -114,27 +114,41 @@ void RealtimeServer::openSession(const ClientId &client, const QList<RoomName> &
     for (const RoomName &room : rooms)
         m_localClients.open(RoomMember{room, client});
 
-    switch (lastSeen.kind) {
-    case LastSeen::Kind::Nothing:
-        sendFreshRoster(raw, false);
-        break;
-    case LastSeen::Kind::Event:
-        resume(raw, lastSeen.id);
-        break;
-    case LastSeen::Kind::Cursor:
-        // A cursor for other rooms (or for a store whose ids need none) tells nothing.
-        if (lastSeen.roomIds.size() == rooms.size() && !m_engine.idsOrderedAcross(rooms))
-            resumeAcross(raw, std::move(lastSeen.roomIds));
-        else
-            sendFreshRoster(raw, true);
-        break;
-    case LastSeen::Kind::Unreadable:
-        sendFreshRoster(raw, true);
-        break;
-    }
+    // What it is sent first comes from the rooms' roster and stream, which a Redis Cluster node
+    // may not be reading yet: the session waits (nothing of its feeds goes out) until they are.
+    QPointer<SseSession> guard(raw);
+    const bool live = m_engine.follow(rooms, [this, guard, lastSeen] {
+        if (guard && guard->isOpen())
+            startStream(guard, lastSeen, true);
+    });
+    if (live)
+        startStream(raw, std::move(lastSeen), false);
+    else
+        raw->beginReplay();
     qCDebug(lcRealtime) << "session opened for" << client.toString() << "sessions"
                         << m_sessions.size();
     Q_EMIT sessionCountChanged(m_sessions.size());
+}
+
+void RealtimeServer::startStream(SseSession *session, LastSeen lastSeen, bool waited)
+{
+    const QList<RoomName> &rooms = session->rooms();
+    switch (lastSeen.kind) {
+    case LastSeen::Kind::Event:
+        return resume(session, lastSeen.id);
+    case LastSeen::Kind::Cursor:
+        // A cursor for other rooms (or for a store whose ids need none) tells nothing.
+        if (lastSeen.roomIds.size() == rooms.size() && !m_engine.idsOrderedAcross(rooms))
+            return resumeAcross(session, std::move(lastSeen.roomIds));
+        sendFreshRoster(session, true);
+        break;
+    case LastSeen::Kind::Nothing:
+    case LastSeen::Kind::Unreadable:
+        sendFreshRoster(session, lastSeen.kind == LastSeen::Kind::Unreadable);
+        break;
+    }
+    if (waited)
+        session->finishReplay({}); // the feeds follow the roster
 }
 
 void RealtimeServer::resume(SseSession *session, EventId lastEventId)
@@ -272,6 +286,7 @@ void RealtimeServer::onSessionClosed(SseSession *session, SseSession::CloseReaso
         break;
     }
     Q_EMIT sessionClosed(session->client(), reason);
+    m_engine.unfollow(session->rooms());
     for (const RoomName &room : session->rooms()) {
         m_localClients.close(RoomMember{room, session->client()});
         const auto members = m_sessionsByRoom.find(room);

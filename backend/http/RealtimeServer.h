@@ -81,6 +81,9 @@ private:
     void sendKeepalives();
     void onSessionClosed(SseSession *session, SseSession::CloseReason reason);
     void sendFreshRoster(SseSession *session, bool includeOffline);
+    // The roster, or the replay after what the client saw last; `waited`: the session waited
+    // for its rooms to be live (SseSession::beginReplay).
+    void startStream(SseSession *session, LastSeen lastSeen, bool waited);
     void resume(SseSession *session, EventId lastEventId);
     void resumeAcross(SseSession *session, QList<EventId> roomIds);
     // What a resume fetched, or the roster with who went OFFLINE when it was not complete.

@@ -2,9 +2,11 @@
 
 #include "redis/PresenceLibrary.h"
 
+#include <QDateTime>
 #include <QHash>
 #include <QLoggingCategory>
 #include <algorithm>
+#include <memory>
 
 Q_DECLARE_LOGGING_CATEGORY(lcRedisEngine)
 
@@ -35,6 +37,7 @@ ClusterPresenceEngine::ClusterPresenceEngine(const RedisUrl &seeds, Config confi
     , m_cluster(seeds, clusterOptions(m_config.shard.nodeId))
     , m_shards(std::max(m_config.shards, 2))
     , m_forwarder(seeds, m_cluster, m_shards, m_config.shard.nodeId)
+    , m_interest(m_shards.count(), m_config.lingerMs)
 {
     m_engines.reserve(size_t(m_shards.count()));
     for (int i = 0; i < m_shards.count(); ++i) {
@@ -43,6 +46,7 @@ ClusterPresenceEngine::ClusterPresenceEngine(const RedisUrl &seeds, Config confi
         shard.cluster = &m_cluster;
         shard.clusterSlot = m_shards.slot(i);
         shard.shardName = "s" + QByteArray::number(i);
+        shard.followFromStart = false; // follow() starts reading it
         auto engine = std::make_unique<RedisPresenceEngine>(seeds, shard);
         RedisPresenceEngine *raw = engine.get();
         connect(raw, &PresenceEngine::presenceChanged, this, &PresenceEngine::presenceChanged);
@@ -84,6 +88,8 @@ ClusterPresenceEngine::ClusterPresenceEngine(const RedisUrl &seeds, Config confi
     // it; the shards' own load (and its version check) follows on their reconnect.
     connect(&m_cluster, &RedisCluster::slotMapChanged, this,
             &ClusterPresenceEngine::loadLibraryEverywhere);
+    m_idleCheck.setInterval(int(std::clamp<qint64>(m_config.lingerMs / 4, 50, 1000)));
+    connect(&m_idleCheck, &QTimer::timeout, this, &ClusterPresenceEngine::stopReadingIdleShards);
 }
 
 ClusterPresenceEngine::~ClusterPresenceEngine() = default;
@@ -251,6 +257,59 @@ void ClusterPresenceEngine::historyAcross(const QList<EventId> &afterPerRoom,
             if (--gathering->waiting == 0)
                 gathering->done(std::move(gathering->combined));
         });
+    }
+}
+
+QList<int> ClusterPresenceEngine::shardsOf(const QList<RoomName> &rooms) const
+{
+    QList<int> shards;
+    for (const RoomName &room : rooms) {
+        const int shard = m_shards.shardOf(room);
+        if (!shards.contains(shard))
+            shards.append(shard);
+    }
+    return shards;
+}
+
+bool ClusterPresenceEngine::follow(const QList<RoomName> &rooms, std::function<void()> live)
+{
+    const QList<int> named = shardsOf(rooms);
+    m_interest.add(named);
+    QList<int> shards = named;
+    if (rooms.isEmpty()) {
+        for (int i = 0; i < m_shards.count(); ++i)
+            shards.append(i);
+    }
+    // `live` once the last of these shards that is not read yet is.
+    auto waiting = std::make_shared<int>(0);
+    auto whenLive = std::make_shared<std::function<void()>>(std::move(live));
+    for (const int index : std::as_const(shards)) {
+        if (!m_interest.isRead(index))
+            qCInfo(lcRedisEngine) << "reading shard" << index << "- a reader here needs it";
+        m_interest.markRead(index);
+        const bool already = shard(index).followStream([waiting, whenLive] {
+            if (--*waiting == 0 && *whenLive)
+                (*whenLive)();
+        });
+        if (!already)
+            ++*waiting;
+    }
+    if (!m_idleCheck.isActive())
+        m_idleCheck.start();
+    return *waiting == 0;
+}
+
+void ClusterPresenceEngine::unfollow(const QList<RoomName> &rooms)
+{
+    m_interest.remove(shardsOf(rooms), QDateTime::currentMSecsSinceEpoch());
+}
+
+void ClusterPresenceEngine::stopReadingIdleShards()
+{
+    for (const int index : m_interest.takeIdle(QDateTime::currentMSecsSinceEpoch())) {
+        qCInfo(lcRedisEngine) << "no longer reading shard" << index << "- no reader here for"
+                              << m_config.lingerMs << "ms";
+        shard(index).unfollowStream();
     }
 }
 

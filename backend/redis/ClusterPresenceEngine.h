@@ -5,8 +5,10 @@
 #include "redis/RedisCluster.h"
 #include "redis/RedisPresenceEngine.h"
 #include "redis/SeedHeartbeatForwarder.h"
+#include "redis/ShardInterest.h"
 
 #include <QHash>
+#include <QTimer>
 #include <memory>
 #include <vector>
 
@@ -21,7 +23,10 @@ namespace presence {
 // stream; heartbeats written by others to the seed's `heartbeat` stream are forwarded to
 // their room's shard (SeedHeartbeatForwarder).
 //
-// Every node runs every shard (its processors, its stream reader, its sweep). Ids are a shard
+// Every node runs every shard's processors and sweep, and writes to any shard; it reads a
+// shard's transitions (its presence stream, the roster) only while a reader here needs them
+// (follow(): a session in one of its rooms, an operator's feed, the dashboard) and a linger
+// after, so a node's reads grow with its sessions' shards, not with the cluster. Ids are a shard
 // stream's: a session whose rooms share a shard resumes exactly from its Last-Event-ID (that
 // shard's history). One whose rooms span shards is sent a RoomCursor as its id (the last id of
 // each room, each from its shard's stream) and resumes from it shard by shard (historyAcross);
@@ -34,6 +39,9 @@ public:
     struct Config {
         RedisPresenceEngine::Config shard; // keys.prefix is ignored: each shard's tag prefixes
         int shards = 16;                   // the default room's shard and shards-1 for the rest
+        // A shard is read from the first reader here that needs it until this long after the
+        // last one left (ShardInterest).
+        qint64 lingerMs = 10000;
     };
 
     // `seeds`: redis:// or rediss:// naming one or more nodes of the cluster.
@@ -57,6 +65,8 @@ public:
     void historyFor(EventId after, const QList<RoomName> &rooms, HistoryCallback callback) override;
     void historyAcross(const QList<EventId> &afterPerRoom, const QList<RoomName> &rooms,
                        HistoryCallback callback) override;
+    bool follow(const QList<RoomName> &rooms, std::function<void()> live) override;
+    void unfollow(const QList<RoomName> &rooms) override;
     Health health() const override;
     ProcessorBacklog processorBacklog() const override;
     void readDiagnostics(const QObject *context, DiagnosticsCallback callback) override;
@@ -81,6 +91,9 @@ private:
     void readPrimaryKeys();
     // The one shard all these rooms are in, or -1.
     int commonShard(const QList<RoomName> &rooms) const;
+    // The shards of these rooms, each once (none for no rooms: every shard).
+    QList<int> shardsOf(const QList<RoomName> &rooms) const;
+    void stopReadingIdleShards();
 
     Config m_config;
     QString m_seeds; // for logs, password hidden
@@ -88,6 +101,8 @@ private:
     ClusterShards m_shards;
     std::vector<std::unique_ptr<RedisPresenceEngine>> m_engines;
     SeedHeartbeatForwarder m_forwarder;
+    ShardInterest m_interest;
+    QTimer m_idleCheck;
     bool m_ready = false;
     bool m_clusterWasDown = false;
     QHash<QString, qint64> m_primaryKeys; // DBSIZE by primary ("host:port"), as last read

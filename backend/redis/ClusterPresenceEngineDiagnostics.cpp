@@ -131,6 +131,7 @@ ClusterStatus ClusterPresenceEngine::clusterStatus(const QList<EngineDiagnostics
         if (const auto owner = map.primaryFor(shard.slot))
             shard.primary = clusterNodeName(*owner);
         shard.state = read.storeState;
+        shard.read = engine.isLive();
         shard.rooms = engine.mirroredRooms();
         shard.online = engine.onlineMembers();
         shard.heartbeatStreamLength = read.heartbeatStreamLength;

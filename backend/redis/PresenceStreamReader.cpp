@@ -21,9 +21,9 @@ PresenceStreamReader::PresenceStreamReader(RedisConnection &reader, RedisKeys ke
 void PresenceStreamReader::start(EventId from)
 {
     m_position = from;
-    const bool wasRunning = m_running;
+    ++m_generation; // a read still under way was from another position
     m_running = true;
-    if (!wasRunning && !m_reading)
+    if (!m_reading)
         readNext();
 }
 
@@ -32,10 +32,15 @@ void PresenceStreamReader::readNext()
     if (!m_running || m_reader.state() != RedisConnection::State::Up)
         return;
     m_reading = true;
+    const quint64 generation = m_generation;
     m_reader.command({"XREAD", "COUNT", "1000", "BLOCK", "1000", "STREAMS",
                       m_keys.presenceStream(), m_position.toByteArray()},
-                     [this](const RedisReply &reply) {
+                     [this, generation](const RedisReply &reply) {
                          m_reading = false;
+                         if (generation != m_generation) { // stopped and started anew since
+                             readNext();
+                             return;
+                         }
                          if (reply.isError()) {
                              qCWarning(lcDownstream).noquote()
                                  << "reading the presence stream failed:" << reply.toByteArray();

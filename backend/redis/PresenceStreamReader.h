@@ -17,7 +17,10 @@ public:
     // `reader` blocks in XREAD and must not be shared.
     PresenceStreamReader(RedisConnection &reader, RedisKeys keys, QObject *parent = nullptr);
 
+    // Follows from `from`, whatever it followed before (entries of a read still under way
+    // are dropped).
     void start(EventId from);
+    // No read after the one under way (its entries are handed on; a BLOCK lasts up to 1 s).
     void stop() { m_running = false; }
     EventId position() const { return m_position; }
     quint64 junkEntries() const { return m_junk; }
@@ -32,6 +35,7 @@ private:
     RedisKeys m_keys;
     EventId m_position;
     quint64 m_junk = 0;
+    quint64 m_generation = 0; // start()s so far
     bool m_running = false;
     bool m_reading = false;
 };

@@ -51,6 +51,7 @@ RedisPresenceEngine::RedisPresenceEngine(const RedisUrl &url, Config config, QOb
                       QByteArray::number(m_config.offlineKeep), m_config.timing.ttlMs()})
     , m_downstream(m_presenceReader, m_config.keys)
     , m_keyspace(m_subscriber, m_commands, m_config.keys, url.database())
+    , m_following(m_config.followFromStart)
 {
     connect(&m_commands, &RedisConnection::stateChanged, this,
             &RedisPresenceEngine::onCommandsStateChanged);
@@ -175,109 +176,6 @@ void RedisPresenceEngine::loadLibrary()
             restoreAfterReconnect();
         else
             firstSync();
-    });
-}
-
-void RedisPresenceEngine::firstSync()
-{
-    // Position first, roster second, on one pipelined connection: a transition landing between
-    // the two is then read again from the stream, and applyEntries() ignores repeats.
-    auto position = std::make_shared<EventId>();
-    m_commands.command({"XREVRANGE", m_config.keys.presenceStream(), "+", "-", "COUNT", "1"},
-                       [position](const RedisReply &reply) {
-                           const auto entries = parseStreamEntries(reply);
-                           if (!entries.isEmpty())
-                               *position = entries.first().id;
-                       });
-    readRoster([this, position](QList<ClientPresence> rows) {
-        m_mirror.clear();
-        for (const ClientPresence &row : std::as_const(rows))
-            m_mirror.upsert(row.member()) = row;
-        m_synced = true;
-        m_downstream.start(*position);
-        Q_EMIT rosterReset();
-        becomeReady();
-    });
-}
-
-void RedisPresenceEngine::restoreAfterReconnect()
-{
-    // While this node could not reach Redis, nobody's heartbeats reached it either, when the
-    // outage was Redis' own (a failover, a restart, a hang): deadlines that passed meanwhile
-    // say nothing of the clients. No timeouts from this node until every node has had a
-    // heartbeat period and a TTL to re-assert its members; members of a node that really died
-    // meanwhile time out that much later, once.
-    holdTimeouts();
-    // If Redis lost its data, hand back who this node last saw ONLINE; clients Redis still
-    // knows are left alone (see presence_restore in presence.lua).
-    QList<QByteArray> args = m_config.keys.functionCall("presence_restore");
-    args << QByteArray::number(m_config.timing.ttlMs()) << m_node;
-    const qsizetype fixed = args.size();
-    m_mirror.forEach([&args](const ClientPresence &row) {
-        if (row.status == PresenceStatus::Online)
-            args.append(row.member().storeKey().toUtf8());
-    });
-    if (args.size() > fixed) {
-        m_commands.command(args, [this](const RedisReply &reply) {
-            logIfError("presence_restore", reply);
-            if (reply.toInteger() > 0)
-                qCWarning(lcRedisEngine)
-                    << "redis had lost" << reply.toInteger()
-                    << "ONLINE clients; restored them pending their next heartbeat";
-        });
-    }
-    checkForGap();
-    becomeReady();
-}
-
-// While this node was away, the presence stream may have moved past what it can replay: trimmed
-// beyond its position (max-deleted-entry-id), or rewound (a failover to a replica that had not
-// got the last writes: last-generated-id before its position). Its roster copy is then wrong
-// until re-read. (A stream that is gone is a Redis restarted empty: presence_restore above
-// hands back what it held, and the roster it would read now is still being restored.)
-void RedisPresenceEngine::checkForGap()
-{
-    const EventId position = m_downstream.position();
-    m_commands.command({"XINFO", "STREAM", m_config.keys.presenceStream()},
-                       [this, position](const RedisReply &reply) {
-                           if (reply.isError())
-                               return;
-                           std::optional<EventId> maxDeleted, lastGenerated;
-                           const auto &flat = reply.elements();
-                           for (qsizetype i = 0; i + 1 < flat.size(); i += 2) {
-                               if (flat[i].toByteArray() == "max-deleted-entry-id")
-                                   maxDeleted = EventId::parse(flat[i + 1].toByteArray());
-                               else if (flat[i].toByteArray() == "last-generated-id")
-                                   lastGenerated = EventId::parse(flat[i + 1].toByteArray());
-                           }
-                           if (maxDeleted && position < *maxDeleted)
-                               resync(QStringLiteral("the presence stream was trimmed past this "
-                                                     "node's position %1 (up to %2)")
-                                          .arg(position.toString(), maxDeleted->toString()));
-                           else if (lastGenerated && *lastGenerated < position)
-                               resync(QStringLiteral("the presence stream ends at %1, before this "
-                                                     "node's position %2 (rewound or failed over)")
-                                          .arg(lastGenerated->toString(), position.toString()));
-                       });
-}
-
-// Re-reads the shared roster and tells the sessions every difference as a correction (reason
-// "resync"), then rosterReset for views that reload wholesale.
-void RedisPresenceEngine::resync(const QString &why)
-{
-    qCWarning(lcRedisEngine).noquote() << why << "- re-reading the roster";
-    ++m_resyncs;
-    readRoster([this](QList<ClientPresence> rows) {
-        const QList<PresenceEvent> corrections =
-            rosterCorrections(m_mirror, rows, m_downstream.position(),
-                              QDateTime::currentMSecsSinceEpoch(), QString::fromUtf8(m_node));
-        m_mirror.clear();
-        for (const ClientPresence &row : std::as_const(rows))
-            m_mirror.upsert(row.member()) = row;
-        qCInfo(lcRedisEngine) << "roster re-read:" << corrections.size() << "corrections";
-        for (const PresenceEvent &event : std::as_const(corrections))
-            Q_EMIT presenceChanged(event);
-        Q_EMIT rosterReset();
     });
 }
 
@@ -450,19 +348,6 @@ void RedisPresenceEngine::leave(const RoomMember &member)
             logIfError("presence_leave", r);
         }
     });
-}
-
-void RedisPresenceEngine::applyEntries(const QList<PresenceEvent> &events)
-{
-    for (const PresenceEvent &event : events) {
-        // A repeat (read again after the first sync, or written twice by another program):
-        // the sessions were told already.
-        if (applyPresenceEvent(m_mirror, event, m_config.timing.ttlMs()))
-            Q_EMIT presenceChanged(event);
-    }
-    // Bound the mirror like the shared roster: drop the oldest OFFLINE rows.
-    if (m_mirror.size() > m_config.offlineKeep * 2)
-        pruneOfflineRows(m_mirror, m_config.offlineKeep);
 }
 
 QList<ClientPresence> RedisPresenceEngine::snapshot() const

@@ -48,6 +48,9 @@ public:
         RedisCluster *cluster = nullptr;
         int clusterSlot = -1;
         QByteArray shardName = {}; // in connection names ("presence:commands:<node>:<shard>")
+        // Read the presence stream from the start. A cluster shard starts without: its node
+        // follows it once a reader needs it (ClusterPresenceEngine).
+        bool followFromStart = true;
     };
 
     RedisPresenceEngine(const RedisUrl &url, Config config, QObject *parent = nullptr);
@@ -95,6 +98,15 @@ public:
     qsizetype mirroredRooms() const { return m_mirror.roomCount(); }
     qsizetype onlineMembers() const;
     const Config &config() const { return m_config; }
+
+    // Reading the presence stream (RedisPresenceEngineDownstream.cpp). Unfollowed, the engine
+    // still writes (heartbeats, leaves), processes heartbeats and sweeps, but reads no
+    // transition: snapshot() is empty and presenceChanged silent. followStream() reads the roster
+    // and the stream's position afresh, then follows: true when live already (`live` unused),
+    // false and `live` runs once it is (not at all if unfollowed first).
+    bool followStream(std::function<void()> live);
+    void unfollowStream();
+    bool isLive() const { return m_live; }
     quint64 resyncs() const { return m_resyncs; }
 
 Q_SIGNALS:
@@ -105,6 +117,7 @@ private:
     void prepare();
     void loadLibrary();
     void firstSync();
+    void syncDownstream(std::function<void()> done);
     void restoreAfterReconnect();
     void checkForGap();
     void resync(const QString &why);
@@ -138,6 +151,10 @@ private:
     QSet<RoomMember> m_pendingLeaves; // leaves decided while Redis was unreachable
     bool m_ready = false;
     bool m_synced = false;
+    bool m_following = true;          // Config::followFromStart, then (un)followStream()
+    bool m_live = false;              // following, and the mirror synced with the stream
+    quint64 m_followGeneration = 0;   // each sync's; a reply of an older one is void
+    QList<std::function<void()>> m_whenLive;
     bool m_sweeping = false;
     bool m_sweepAgain = false; // a due key expired while a sweep was in flight
     qint64 m_redisClockOffsetMs = 0; // Redis' clock minus ours (skewed hosts trim right)

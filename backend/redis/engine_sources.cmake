@@ -13,8 +13,10 @@ target_sources(presence_core PRIVATE
     redis/RedisPresenceEngine.cpp redis/RedisPresenceEngine.h
     redis/RedisPresenceEngineDiagnostics.cpp
     redis/RedisPresenceEngineTimeouts.cpp
+    redis/RedisPresenceEngineDownstream.cpp
     redis/SeedHeartbeatForwarder.cpp redis/SeedHeartbeatForwarder.h
     redis/ClusterPresenceEngine.cpp redis/ClusterPresenceEngine.h
     redis/ClusterPresenceEngineDiagnostics.cpp
+    redis/ShardInterest.cpp redis/ShardInterest.h
     redis/EmbeddedRedis.cpp redis/EmbeddedRedis.h
 )

@@ -324,6 +324,60 @@ private Q_SLOTS:
         QVERIFY(missed->isConnected() && joinerA->isConnected());
     }
 
+    // A node reads a shard's transitions only while a session of its own needs them, and a
+    // linger after (--shard-linger 1s here): node c, with no session, reads no shard; a session
+    // in a room of shard 5 gets the room as it is (a member that joined on node a before, which
+    // node c never read) and then its live events, while node c reads shard 5 alone; once the
+    // session is gone for the linger, nothing; a session after that gets the room afresh.
+    void aNodeReadsOnlyTheShardsItsSessionsNeed()
+    {
+        NodeProcess c;
+        QVERIFY2(c.start(nodeArgs(QStringLiteral("node-c")) << QStringLiteral("--shard-linger")
+                                                            << QStringLiteral("1s")),
+                 c.log().constData());
+        QVERIFY(healthy(c));
+        // The shards node c reads, as /api/nodes tells; {-1} until it lists them all.
+        const auto readShards = [&c] {
+            const QJsonObject nodes =
+                QJsonDocument::fromJson(httpGet(c.port(), QStringLiteral("/api/nodes")).body).object();
+            const QJsonArray shards = nodes[u"cluster"][u"shards"].toArray();
+            if (shards.size() != shardCount)
+                return QList<int>{-1};
+            QList<int> read;
+            for (const QJsonValue &shard : shards) {
+                if (shard[u"read"].toBool())
+                    read.append(shard[u"shard"].toInt());
+            }
+            return read;
+        };
+        const auto readsExactly = [&](const QList<int> &expected) {
+            QList<int> now;
+            const bool reached = QTest::qWaitFor([&] { return (now = readShards()) == expected; }, 15000);
+            if (!reached)
+                qWarning() << "node c reads" << now << "expected" << expected;
+            return reached;
+        };
+        QVERIFY(readsExactly({}));
+
+        const QByteArray name = roomInShard(m_shards, 5, QStringLiteral("lazy-")).toUtf8();
+        open(m_a, "/early?room=" + name);
+        QTRY_VERIFY_WITH_TIMEOUT(isOnline(5, name + "/early"), 10000);
+        SseTestClient *late = open(c, "/late?room=" + name);
+        QVERIFY2(late->waitForStatus(QStringLiteral("early"), QStringLiteral("ONLINE"), 10000),
+                 c.log().right(3000).constData());
+        open(m_a, "/later?room=" + name);
+        QVERIFY(late->waitForStatus(QStringLiteral("later"), QStringLiteral("ONLINE"), 10000));
+        QVERIFY(readsExactly({5}));
+
+        late->disconnectGracefully();
+        QVERIFY(readsExactly({}));
+        QVERIFY2(c.log().contains("no longer reading shard 5"), c.log().right(2000).constData());
+        SseTestClient *again = open(c, "/again?room=" + name);
+        QVERIFY(again->waitForStatus(QStringLiteral("early"), QStringLiteral("ONLINE"), 10000));
+        QVERIFY(again->waitForStatus(QStringLiteral("later"), QStringLiteral("ONLINE"), 10000));
+        QVERIFY(readsExactly({5}));
+    }
+
     // kill -9 of the primary serving the default room's shard: its replica is promoted, the
     // members held meanwhile are never reported OFFLINE, and presence flows again in the
     // default room and in a room on another primary.

@@ -181,6 +181,9 @@ private Q_SLOTS:
         for (const RoomName &room : roomOfShard)
             backend->localClients().open(RoomMember(room, *ClientId::fromString(u"alice")));
 
+        // As in the dashboard: its roster shows every room, so the node reads every shard
+        // (a node reads a shard only while a reader of its own needs it).
+        RosterModel roster(backend->engine());
         RedisPanel panel(*backend);
         ClusterView *view = panel.clusterView();
         QVERIFY(view);

@@ -137,6 +137,15 @@ private Q_SLOTS:
         }
     }
 
+    void shardLinger()
+    {
+        QCOMPARE(parse({}).options.shardLingerMs, 10000);
+        QCOMPARE(parse({QStringLiteral("--shard-linger"), QStringLiteral("500ms")}).options.shardLingerMs, 500);
+        const auto bad = parse({QStringLiteral("--shard-linger"), QStringLiteral("soon")});
+        QCOMPARE(bad.outcome, OptionsParse::Outcome::Error);
+        QVERIFY2(bad.text.contains(QStringLiteral("shard-linger")), qPrintable(bad.text));
+    }
+
     void badEnvironmentNamesTheVariable()
     {
         QProcessEnvironment env;

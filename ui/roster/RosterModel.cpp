@@ -49,9 +49,15 @@ RosterModel::RosterModel(PresenceEngine &engine, QObject *parent)
 
     connect(&m_engine, &PresenceEngine::presenceChanged, this, &RosterModel::enqueue);
     connect(&m_engine, &PresenceEngine::rosterReset, this, &RosterModel::reload);
+    m_engine.follow({}, {}); // each shard's rows arrive with its rosterReset
     reload();
     m_refreshTimer.start();
     m_tickTimer.start();
+}
+
+RosterModel::~RosterModel()
+{
+    m_engine.unfollow({});
 }
 
 int RosterModel::rowCount(const QModelIndex &parent) const

@@ -44,7 +44,9 @@ public:
         friend bool operator==(const Counts &, const Counts &) = default;
     };
 
+    // Shows every room: on a Redis Cluster the node reads every shard while the model lives.
     explicit RosterModel(PresenceEngine &engine, QObject *parent = nullptr);
+    ~RosterModel() override;
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
