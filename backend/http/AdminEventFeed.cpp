@@ -20,7 +20,11 @@ AdminEventFeed::AdminEventFeed(PresenceEngine &engine, QObject *parent)
 {
     connect(&m_engine, &PresenceEngine::presenceChanged, this, &AdminEventFeed::broadcast);
     // A roster replaced wholesale (a node's first sync with Redis) is sent again whole.
-    connect(&m_engine, &PresenceEngine::rosterReset, this, &AdminEventFeed::resend);
+    // Once per burst: a cluster node that starts reading every shard resets 16 rosters at once.
+    connect(&m_engine, &PresenceEngine::rosterReset, this, [this] {
+        if (!std::exchange(m_resendPending, true))
+            QMetaObject::invokeMethod(this, &AdminEventFeed::resend, Qt::QueuedConnection);
+    });
     m_keepalive.setInterval(5000);
     connect(&m_keepalive, &QTimer::timeout, this, &AdminEventFeed::keepalive);
 }
@@ -79,6 +83,7 @@ void AdminEventFeed::broadcast(const PresenceEvent &event)
 
 void AdminEventFeed::resend()
 {
+    m_resendPending = false;
     for (Watcher &watcher : m_watchers)
         sendRoster(watcher);
     prune();

@@ -54,6 +54,7 @@ private:
     void forget(QTcpSocket *socket);
 
     PresenceEngine &m_engine;
+    bool m_resendPending = false;
     std::list<Watcher> m_watchers; // stable addresses: the responders are not movable once open
     QTimer m_keepalive;
 };

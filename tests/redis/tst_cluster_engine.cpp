@@ -376,6 +376,20 @@ private Q_SLOTS:
         QVERIFY(again->waitForStatus(QStringLiteral("early"), QStringLiteral("ONLINE"), 10000));
         QVERIFY(again->waitForStatus(QStringLiteral("later"), QStringLiteral("ONLINE"), 10000));
         QVERIFY(readsExactly({5}));
+
+        // An operator's feed of every room: every shard is read while it is open, and it is
+        // told of a member of a shard node c read for nobody before.
+        const QByteArray other = roomInShard(m_shards, 9, QStringLiteral("watched-")).toUtf8();
+        open(m_a, "/elsewhere?room=" + other);
+        QTRY_VERIFY_WITH_TIMEOUT(isOnline(9, other + "/elsewhere"), 10000);
+        SseTestClient *feed = open(c, "/api/events");
+        QVERIFY(feed->waitForStatus(QStringLiteral("elsewhere"), QStringLiteral("ONLINE"), 10000));
+        QList<int> every;
+        for (int i = 0; i < shardCount; ++i)
+            every.append(i);
+        QVERIFY(readsExactly(every));
+        feed->disconnectGracefully();
+        QVERIFY(readsExactly({5}));
     }
 
     // kill -9 of the primary serving the default room's shard: its replica is promoted, the
