@@ -9,6 +9,7 @@ target_sources(presence_core PRIVATE
     redis/SentinelPrimary.cpp redis/SentinelPrimary.h
     redis/SocketKeepAlive.cpp redis/SocketKeepAlive.h
     redis/RedisConnection.cpp redis/RedisConnection.h
+    redis/RedisConnectionSubscriptions.cpp
     redis/RedisConnectionRedirects.cpp
     redis/ClusterKeySlot.cpp redis/ClusterKeySlot.h
     redis/ClusterRedirect.cpp redis/ClusterRedirect.h
