@@ -3,6 +3,7 @@
 #include "observe/HttpObserverEngine.h"
 #include "observe/RedisObserverEngine.h"
 #include "app/DeploymentRedis.h"
+#include "redis/ClusterProbe.h"
 
 namespace presence {
 
@@ -26,6 +27,18 @@ std::unique_ptr<PresenceEngine> startObserverEngine(const Options &options, cons
     const auto url = deploymentRedisUrl(options, error);
     if (!url)
         return nullptr;
+    // A cluster keeps each shard's roster on the primary serving its slot, under its own hash
+    // tag: the observer's reads of one Redis would see none of it. Said at once, with the way
+    // that works (a node's feed reads every shard while it is watched).
+    constexpr int probeTimeoutMs = 2000;
+    if (url->seeds().size() > 1 ||
+        (url->seeds().size() == 1 && probeClusterNode(*url, probeTimeoutMs) == true)) {
+        *error = QStringLiteral("--observe: %1 is a Redis Cluster, which an observer cannot read "
+                                "through Redis (each shard's roster lives on its own primary); "
+                                "watch it through a node instead: --observe http://NODE:PORT")
+                     .arg(url->toDisplayString());
+        return nullptr;
+    }
     RedisObserverEngine::Config config;
     config.keys.prefix = options.keyPrefix.toUtf8();
     config.observerId = observerId;
