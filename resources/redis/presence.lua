@@ -299,16 +299,21 @@ local function heartbeat_groups(keys, args)
   local index, status_key = P .. 'presence:deadlines', P .. 'presence:status'
   local now = now_ms()
   local online = 0
-  local marked = {}
+  local marked, last_marked = {}, nil
   local function mark_due(deadline)
+    if deadline == last_marked then return end -- a group's members share one deadline
+    last_marked = deadline
     local at = math.ceil(deadline / DUE_STEP) * DUE_STEP
     if alive and not marked[at] then
       marked[at] = true
       redis.pcall('SET', P .. 'presence:due:' .. at, '1', 'PX', at - now)
     end
   end
-  -- The live heartbeats, flattened: member, deadline, node, at, connections.
-  local members, deadlines, nodes, sent, conns = {}, {}, {}, {}, {}
+  -- The live heartbeats, flattened: member, its group (deadline, node, at) and where its
+  -- connections are in args (read only for the few that are not renewals). Counted, not `#`.
+  local members, groups, conns_at = {}, {}, {}
+  local deadlines, nodes, sent = {}, {}, {}
+  local count, group_count = 0, 0
   local i = 6
   while i + 3 <= #args do
     local at, node, ttl, n = tonumber(args[i]), args[i + 1], tonumber(args[i + 2]) or 0, tonumber(args[i + 3]) or 0
@@ -316,32 +321,39 @@ local function heartbeat_groups(keys, args)
     local deadline = at + ttl
     i = i + 4
     if deadline > now then
+      group_count = group_count + 1
+      deadlines[group_count], nodes[group_count], sent[group_count] = deadline, node, at
       for j = i, math.min(i + 2 * n, #args + 1) - 2, 2 do
-        local k = #members + 1
-        members[k], deadlines[k], nodes[k], sent[k], conns[k] = args[j], deadline, node, at, tonumber(args[j + 1])
+        count = count + 1
+        members[count], groups[count], conns_at[count] = args[j], group_count, j + 1
       end
     end
     i = i + 2 * n
   end
   local size = chunk / 2 -- ZADD takes two arguments per member
-  for first = 1, #members, size do
-    local last = math.min(first + size - 1, #members)
+  for first = 1, count, size do
+    local last = math.min(first + size - 1, count)
     local statuses = redis.call('HMGET', status_key, unpack(members, first, last))
-    local renew, fresh = {}, {}
+    local renew, renewed, fresh, fresh_count = {}, 0, {}, 0
     for k = first, last do
+      local deadline = deadlines[groups[k]]
       if statuses[k - first + 1] == 'ONLINE' then
-        renew[#renew + 1] = deadlines[k]
-        renew[#renew + 1] = members[k]
-        mark_due(deadlines[k])
+        renew[renewed + 1] = deadline
+        renew[renewed + 2] = members[k]
+        renewed = renewed + 2
+        mark_due(deadline)
       else
-        fresh[#fresh + 1] = k
+        fresh_count = fresh_count + 1
+        fresh[fresh_count] = k
       end
     end
-    if #renew > 0 then redis.call('ZADD', index, 'GT', unpack(renew)) end
-    for _, k in ipairs(fresh) do
-      online = online + refresh(P, maxlen, keep, members[k], deadlines[k], now, 'heartbeat',
-                                nodes[k], sent[k], conns[k], true)
-      mark_due(deadlines[k])
+    if renewed > 0 then redis.call('ZADD', index, 'GT', unpack(renew, 1, renewed)) end
+    for f = 1, fresh_count do
+      local k = fresh[f]
+      local g = groups[k]
+      online = online + refresh(P, maxlen, keep, members[k], deadlines[g], now, 'heartbeat',
+                                nodes[g], sent[g], tonumber(args[conns_at[k]]), true)
+      mark_due(deadlines[g])
     end
   end
   return online

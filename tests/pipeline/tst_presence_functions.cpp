@@ -347,6 +347,42 @@ private Q_SLOTS:
         QCOMPARE(run({"HGET", "presence:status", "alice"}).toByteArray(), QByteArray("ONLINE"));
     }
 
+    // presence_heartbeat_groups, as the processor calls it for our nodes' entries: groups of
+    // members sharing a time, node and TTL. Members already ONLINE are renewed in bulk (their
+    // deadline moves on, never back), new ones go ONLINE once with their connections counted,
+    // a group whose deadline passed changes nothing, and a due key marks each deadline's step.
+    void heartbeatGroupsRenewInBulkAndBringNewMembersOnlineOnce()
+    {
+        nodeAlive("n1");
+        nodeAlive("n2");
+        connect("n1", "alice", 1, 60000);
+        const qint64 aliceBefore = run({"ZSCORE", "presence:deadlines", "alice"}).toByteArray().toLongLong();
+        const qint64 now = redisNowMs();
+        const QByteArray at = QByteArray::number(now);
+        QList<QByteArray> call{"FCALL", "presence_heartbeat_groups", "0", "", "1000", "100", "1000", "1"};
+        // n1 at `now`, TTL 120 s: alice (renewal), bob (new, 2 connections).
+        call << at << "n1" << "120000" << "2" << "alice" << "1" << "bob" << "2";
+        // n2 long ago (its deadline passed): carol stays unknown.
+        call << QByteArray::number(now - 10000) << "n2" << "500" << "1" << "carol" << "1";
+        // n2 at `now`, the caller's TTL (0): dave (new), alice again (a renewal, shorter TTL).
+        call << at << "n2" << "0" << "2" << "dave" << "0" << "alice" << "1";
+        QCOMPARE(run(call).toInteger(), 2); // bob and dave went ONLINE
+        QCOMPARE(transitions().mid(1), (QStringList{QStringLiteral("bob ONLINE heartbeat"),
+                                                    QStringLiteral("dave ONLINE heartbeat")}));
+        QCOMPARE(run({"HGET", "presence:status", "carol"}).toByteArray(), QByteArray());
+        const qint64 alice = run({"ZSCORE", "presence:deadlines", "alice"}).toByteArray().toLongLong();
+        QCOMPARE(alice, now + 120000); // the later deadline of the two, not the 1 s one
+        QVERIFY(alice > aliceBefore);
+        QCOMPARE(run({"ZSCORE", "presence:deadlines", "dave"}).toByteArray().toLongLong(), now + 1000);
+        QCOMPARE(connsOf("bob").value(QStringLiteral("n1")).toInt(), 2);
+        // A due key per 20 ms step of the deadlines (alive = 1).
+        const QByteArray due = "presence:due:" + QByteArray::number((now + 1000 + 19) / 20 * 20);
+        QCOMPARE(run({"EXISTS", due}).toInteger(), 1);
+        // Again: every member is a renewal now, nobody goes ONLINE twice.
+        QCOMPARE(run(call).toInteger(), 0);
+        QCOMPARE(transitions().size(), 3);
+    }
+
     void patienceEndsWhenTheProcessorsAreBehindByMoreThanIt()
     {
         QVERIFY(
