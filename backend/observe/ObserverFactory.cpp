@@ -3,7 +3,6 @@
 #include "observe/HttpObserverEngine.h"
 #include "observe/RedisObserverEngine.h"
 #include "app/DeploymentRedis.h"
-#include "redis/ClusterProbe.h"
 
 namespace presence {
 
@@ -29,10 +28,9 @@ std::unique_ptr<PresenceEngine> startObserverEngine(const Options &options, cons
         return nullptr;
     // A cluster keeps each shard's roster on the primary serving its slot, under its own hash
     // tag: the observer's reads of one Redis would see none of it. Said at once, with the way
-    // that works (a node's feed reads every shard while it is watched).
-    constexpr int probeTimeoutMs = 2000;
-    if (url->seeds().size() > 1 ||
-        (url->seeds().size() == 1 && probeClusterNode(*url, probeTimeoutMs) == true)) {
+    // that works (a node's feed reads every shard while it is watched). One node of a cluster
+    // is not asked (INFO is no read a read-only user may make): its redirects tell.
+    if (url->seeds().size() > 1) {
         *error = QStringLiteral("--observe: %1 is a Redis Cluster, which an observer cannot read "
                                 "through Redis (each shard's roster lives on its own primary); "
                                 "watch it through a node instead: --observe http://NODE:PORT")

@@ -73,8 +73,21 @@ void RedisObserverEngine::sync()
     RosterReply::read(m_commands, m_config.keys, this, [this, position](const RosterReply &reply) {
         m_syncing = false;
         if (reply.status.isError()) {
-            qCWarning(lcRedisObserver).noquote()
-                << "reading the roster failed:" << reply.status.toByteArray();
+            // A Redis Cluster node redirects the roster's keys (they are in several slots):
+            // known from the answer, without asking anything a read-only user may not ask.
+            const QByteArray said = reply.status.toByteArray();
+            if (said.startsWith("MOVED") || said.startsWith("ASK") || said.startsWith("CROSSSLOT") ||
+                said.startsWith("CLUSTERDOWN")) {
+                m_refusal = QStringLiteral("%1 is a Redis Cluster node, which an observer cannot read "
+                                           "through Redis (each shard's roster lives on its own "
+                                           "primary); watch it through a node instead: --observe "
+                                           "http://NODE:PORT")
+                                .arg(m_commands.serverDescription());
+                qCCritical(lcRedisObserver).noquote() << m_refusal;
+                Q_EMIT healthChanged();
+                return;
+            }
+            qCWarning(lcRedisObserver).noquote() << "reading the roster failed:" << said;
             return; // a dropped connection: the next Up reads again
         }
         const QList<ClientPresence> rows = reply.rows(m_timing.ttlMs());
@@ -129,6 +142,8 @@ void RedisObserverEngine::history(EventId after, HistoryCallback callback)
 
 PresenceEngine::Health RedisObserverEngine::health() const
 {
+    if (!m_refusal.isEmpty())
+        return Health{false, QStringLiteral("refused"), m_refusal};
     for (const RedisConnection *connection : {&m_commands, &m_reader}) {
         switch (connection->state()) {
         case RedisConnection::State::Up:

@@ -48,6 +48,7 @@ private:
     PresenceStreamReader m_stream;
     EventId m_syncedAt; // entries up to here are in the roster read; a late read of them is old
     bool m_syncing = false;
+    QString m_refusal; // why this Redis cannot be watched (a Redis Cluster node), once known
 };
 
 } // namespace presence

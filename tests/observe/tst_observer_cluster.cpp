@@ -96,7 +96,7 @@ private Q_SLOTS:
         QCOMPARE(observer.waitForExit(), 0);
     }
 
-    // Through Redis: the seeds of the cluster, or one of its nodes (asked at start-up).
+    // Through Redis: the seeds of the cluster, or one of its nodes (told by its redirects).
     void throughTheClustersRedisIsRefusedWithTheWayThatWorks_data()
     {
         QTest::addColumn<QString>("redis");
