@@ -72,10 +72,11 @@ void RedisObserverEngine::sync()
                        });
     RosterReply::read(m_commands, m_config.keys, this, [this, position](const RosterReply &reply) {
         m_syncing = false;
-        if (reply.status.isError()) {
-            // A Redis Cluster node redirects the roster's keys (they are in several slots):
-            // known from the answer, without asking anything a read-only user may not ask.
-            const QByteArray said = reply.status.toByteArray();
+        // A Redis Cluster node redirects some of the roster's keys (they are in several slots,
+        // not all its own): known from the answers, without asking anything a read-only user
+        // may not ask.
+        const QByteArray said = reply.firstError();
+        if (!said.isEmpty()) {
             if (said.startsWith("MOVED") || said.startsWith("ASK") || said.startsWith("CROSSSLOT") ||
                 said.startsWith("CLUSTERDOWN")) {
                 m_refusal = QStringLiteral("%1 is a Redis Cluster node, which an observer cannot read "
@@ -87,8 +88,10 @@ void RedisObserverEngine::sync()
                 Q_EMIT healthChanged();
                 return;
             }
-            qCWarning(lcRedisObserver).noquote() << "reading the roster failed:" << said;
-            return; // a dropped connection: the next Up reads again
+            if (reply.status.isError()) {
+                qCWarning(lcRedisObserver).noquote() << "reading the roster failed:" << said;
+                return; // a dropped connection: the next Up reads again
+            }
         }
         const QList<ClientPresence> rows = reply.rows(m_timing.ttlMs());
         const bool first = !m_synced;

@@ -24,6 +24,16 @@ struct RosterReply {
     RedisReply deadlines;
     RedisReply liveNodes;
 
+    // The first error among the four replies, or an empty one.
+    QByteArray firstError() const
+    {
+        for (const RedisReply *part : {&status, &info, &deadlines, &liveNodes}) {
+            if (part->isError())
+                return part->toByteArray();
+        }
+        return {};
+    }
+
     // Rows sorted by client; entries that do not parse (junk written by others) are skipped.
     QList<ClientPresence> rows(qint64 ttlMs) const;
 

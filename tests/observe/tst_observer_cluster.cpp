@@ -101,8 +101,10 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("redis");
         QTest::newRow("seeds") << m_group->seedsText();
-        QTest::newRow("one node")
-            << QStringLiteral("redis://127.0.0.1:%1").arg(m_group->primaryPorts().first());
+        // Each primary alone: whichever slots it serves, some of the roster's keys are not its.
+        for (const quint16 port : m_group->primaryPorts())
+            QTest::newRow(qPrintable(QStringLiteral("one node, :%1").arg(port)))
+                << QStringLiteral("redis://127.0.0.1:%1").arg(port);
     }
     void throughTheClustersRedisIsRefusedWithTheWayThatWorks()
     {
