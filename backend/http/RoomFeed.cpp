@@ -40,15 +40,27 @@ void RoomFeed::append(const PresenceEvent &event, const QByteArray &frame)
 
 RoomFeed::Cursor RoomFeed::attach()
 {
-    m_cursors.insert(m_lastSeq);
+    ++m_cursors[m_lastSeq];
+    ++m_attachedCursors;
     return Cursor{m_lastSeq, m_totalBytes};
+}
+
+bool RoomFeed::release(quint64 seq)
+{
+    const auto found = m_cursors.find(seq);
+    if (found == m_cursors.end())
+        return false;
+    --m_attachedCursors;
+    const bool wasOldest = found == m_cursors.begin();
+    if (--found->second > 0)
+        return false;
+    m_cursors.erase(found);
+    return wasOldest;
 }
 
 void RoomFeed::detach(const Cursor &cursor)
 {
-    const auto found = m_cursors.find(cursor.seq);
-    if (found != m_cursors.end())
-        m_cursors.erase(found);
+    release(cursor.seq);
     trimFront();
 }
 
@@ -56,13 +68,11 @@ void RoomFeed::move(Cursor &cursor, const Cursor &to)
 {
     if (to.seq == cursor.seq)
         return;
-    const auto found = m_cursors.find(cursor.seq);
-    const bool wasFirst = found == m_cursors.begin();
-    if (found != m_cursors.end())
-        m_cursors.erase(found);
-    m_cursors.insert(to.seq);
+    const bool oldestGone = release(cursor.seq);
+    ++m_cursors[to.seq];
+    ++m_attachedCursors;
     cursor = to;
-    if (wasFirst)
+    if (oldestGone)
         trimFront();
 }
 
@@ -100,7 +110,7 @@ void RoomFeed::trimFront()
         m_superseded = 0;
         return;
     }
-    const quint64 oldest = *m_cursors.begin();
+    const quint64 oldest = m_cursors.begin()->first;
     while (!m_entries.empty() && m_entries.front().seq <= oldest) {
         const Entry &front = m_entries.front();
         if (front.superseded) {

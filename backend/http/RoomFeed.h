@@ -6,7 +6,7 @@
 #include <QByteArray>
 #include <QHash>
 #include <deque>
-#include <set>
+#include <map>
 
 namespace presence {
 
@@ -66,17 +66,22 @@ public:
     qint64 bytesAfter(const Cursor &cursor) const { return m_totalBytes - cursor.bytesThrough; }
 
     qsizetype storedEntries() const { return qsizetype(m_entries.size()); }
-    qsizetype attachedCursors() const { return qsizetype(m_cursors.size()); }
+    qsizetype attachedCursors() const { return m_attachedCursors; }
 
 private:
     std::deque<Entry>::const_iterator after(quint64 seq) const;
+    // Takes one cursor off `seq`; whether that emptied the oldest seq any cursor stood at.
+    bool release(quint64 seq);
     void trimFront();
     void compact();
 
     qint64 m_keepTransitionsBytes;
     std::deque<Entry> m_entries;       // by seq
     QHash<ClientId, quint64> m_latest; // each stored client's newest entry
-    std::multiset<quint64> m_cursors;
+    // How many cursors stand at each seq: a fan-out moves every cursor of the room from one
+    // seq to the next, two map nodes for the whole room rather than one per session.
+    std::map<quint64, qsizetype> m_cursors;
+    qsizetype m_attachedCursors = 0;
     quint64 m_lastSeq = 0;
     qint64 m_totalBytes = 0;
     qsizetype m_superseded = 0;

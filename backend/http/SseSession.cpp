@@ -11,6 +11,7 @@
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcSse, "presence.sse")
@@ -243,11 +244,11 @@ qint64 SseSession::pacedBytesLeft() const
     return left;
 }
 
-QByteArray SseSession::takeFromFeeds(qsizetype limit)
+SseSession::FrameBatch SseSession::takeFromFeeds(qsizetype limit)
 {
     // The next entry of every feed, merged by id (a session in one room, the usual case, just
     // walks its feed); positions are committed once for the batch.
-    QByteArray batch;
+    FrameBatch batch;
     const auto take = [&](const RoomFeed::Entry &entry, size_t index) {
         const bool repeat = !entry.correction && !entry.id.isNull() && isRepeat(index, entry.id);
         const bool own = entry.clientHash == m_clientHash && entry.client == m_client;
@@ -256,9 +257,8 @@ QByteArray SseSession::takeFromFeeds(qsizetype limit)
             m_roomIds[qsizetype(index)] = entry.id;
         if (own || repeat)
             return;
-        if (batch.isEmpty())
-            batch.reserve(limit + 4096);
-        batch += placedInRooms() ? withCursorId(entry.frame) : entry.frame;
+        batch.frames.push_back(placedInRooms() ? withCursorId(entry.frame) : entry.frame);
+        batch.bytes += batch.frames.back().size();
         if (!entry.correction && entry.id > m_lastSent)
             m_lastSent = entry.id;
         if (m_metrics)
@@ -268,7 +268,7 @@ QByteArray SseSession::takeFromFeeds(qsizetype limit)
         RoomFeed &feed = *m_feeds.front();
         RoomFeed::Cursor at = m_cursors.front();
         RoomFeed::Cursor through;
-        while (batch.size() < limit) {
+        while (batch.bytes < limit) {
             const RoomFeed::Entry *entry = feed.next(at, &through);
             at = through;
             if (!entry)
@@ -284,7 +284,7 @@ QByteArray SseSession::takeFromFeeds(qsizetype limit)
     std::vector<const RoomFeed::Entry *> next(feeds);
     for (size_t i = 0; i < feeds; ++i)
         next[i] = m_feeds[i]->next(at[i], &through[i]);
-    while (batch.size() < limit) {
+    while (batch.bytes < limit) {
         size_t pick = feeds;
         for (size_t i = 0; i < feeds; ++i) {
             if (next[i] && (pick == feeds || next[i]->id < next[pick]->id))
@@ -331,19 +331,22 @@ void SseSession::pump()
                     m_paced = {}; // the roster is out: no capacity kept for the stream's life
             } else
                 m_paced.front().begin += n;
-            write(piece.bytes->constData() + piece.begin, n);
+            write(QByteArrayView(piece.bytes->constData() + piece.begin, n));
             continue;
         }
         if (m_replaying)
             break; // the feeds follow the replay
         // The paced output is all with the kernel or in the socket's buffer: the live events
         // that came meanwhile follow.
-        const QByteArray batch = takeFromFeeds(m_limits.pacedChunkBytes);
-        if (batch.isEmpty())
+        const FrameBatch batch = takeFromFeeds(m_limits.pacedChunkBytes);
+        if (batch.frames.isEmpty())
             break;
         if (m_metrics)
             ++m_metrics->eventWrites;
-        write(batch);
+        QVarLengthArray<QByteArrayView, 16> parts;
+        for (const QByteArray &frame : batch.frames)
+            parts.push_back(frame);
+        write(parts.constData(), parts.size());
     }
     m_pumping = false;
 }
@@ -401,10 +404,10 @@ void SseSession::sendComment(QByteArrayView text)
     if (!m_open || !m_paced.empty())
         return;
     flush();
-    write(": " + text.toByteArray() + "\n\n");
+    write(QByteArray(": " + text.toByteArray() + "\n\n"));
 }
 
-void SseSession::write(const char *data, qsizetype size)
+void SseSession::write(const QByteArrayView *parts, qsizetype count)
 {
     if (!m_open)
         return;
@@ -413,13 +416,25 @@ void SseSession::write(const char *data, qsizetype size)
         close(CloseReason::WriteFailed);
         return;
     }
+    qsizetype size = 0;
+    for (qsizetype i = 0; i < count; ++i)
+        size += parts[i].size();
     qsizetype sent = 0;
     // With nothing queued in Qt's buffer, send() keeps the order and skips a buffer copy, a
     // write notification and a loop pass per session (and the buffer's allocation); a reader
-    // that is behind gets the rest through the buffer.
+    // that is behind gets the rest through the buffer. Several parts (the frames of a batch,
+    // each shared with the room's other sessions) go in one sendmsg() without being joined.
     if (m_limits.directWrites && m_socket->bytesToWrite() == 0) {
-        const ssize_t n = ::send(int(m_socket->socketDescriptor()), data, size_t(size),
-                                 MSG_DONTWAIT | MSG_NOSIGNAL);
+        constexpr qsizetype maxParts = 64;
+        iovec vectors[maxParts];
+        const qsizetype gathered = std::min(count, maxParts);
+        for (qsizetype i = 0; i < gathered; ++i)
+            vectors[i] = iovec{const_cast<char *>(parts[i].data()), size_t(parts[i].size())};
+        msghdr message{};
+        message.msg_iov = vectors;
+        message.msg_iovlen = size_t(gathered);
+        const ssize_t n =
+            ::sendmsg(int(m_socket->socketDescriptor()), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n > 0) {
             sent = n;
             m_lastProgressMs = QDateTime::currentMSecsSinceEpoch();
@@ -432,7 +447,15 @@ void SseSession::write(const char *data, qsizetype size)
         }
     }
     if (sent < size) {
-        m_socket->write(data + sent, size - sent);
+        qsizetype skip = sent;
+        for (qsizetype i = 0; i < count; ++i) {
+            if (skip >= parts[i].size()) {
+                skip -= parts[i].size();
+                continue;
+            }
+            m_socket->write(parts[i].data() + skip, parts[i].size() - skip);
+            skip = 0;
+        }
         m_buffersHeld = true;
     }
     m_bytesSent += size;

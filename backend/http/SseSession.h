@@ -11,6 +11,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QTcpSocket>
+#include <QVarLengthArray>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -147,11 +148,19 @@ Q_SIGNALS:
     void closed(presence::SseSession *session, presence::SseSession::CloseReason reason);
 
 private:
-    void write(const char *data, qsizetype size);
-    void write(const QByteArray &bytes) { write(bytes.constData(), bytes.size()); }
+    // Live events taken from the feeds for one write: the feeds' own frames (shared, not
+    // copied), handed to the kernel in one gathering send.
+    struct FrameBatch {
+        QVarLengthArray<QByteArray, 16> frames;
+        qsizetype bytes = 0;
+    };
+    // One write of several parts, in order, as one send(); what the kernel does not take goes
+    // to the socket's buffer.
+    void write(const QByteArrayView *parts, qsizetype count);
+    void write(QByteArrayView bytes) { write(&bytes, 1); }
     void pump();
     void unfollowFeeds();
-    QByteArray takeFromFeeds(qsizetype limit);
+    FrameBatch takeFromFeeds(qsizetype limit);
     bool placedInRooms() const { return !m_roomIds.isEmpty(); }
     // Whether an event of the room at feed `index` with this id was sent already.
     bool isRepeat(size_t index, const EventId &id) const;

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Fan-out of one join (run.sh's section b) for several builds and the send floor side by side in
+# one run, interleaved round by round: a fresh listener each, N sessions in one room, then a probe
+# client joins; p99 of its ONLINE's arrival, from the event's `at`, over the N sessions.
+#
+#   bench/fanout-ab.sh [--sessions N] [--rounds K] [--backend memory|redis]
+#                      [--loadgen PATH] [--floor PATH] [--out DIR] NAME=PRESENCE-BINARY…
+# The floor (bench_fanout_floor) runs in every round as the row each build is compared with.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+sessions=5000 rounds=3 backend=memory out=$(mktemp -d /tmp/fanout-ab.XXXXXX)
+loadgen=$here/../build/release/bench/bench_loadgen
+floor=$here/../build/release/bench/bench_fanout_floor
+builds=()
+while (($#)); do
+    case $1 in
+    --sessions) sessions=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --backend) backend=$2; shift 2 ;;
+    --loadgen) loadgen=$2; shift 2 ;;
+    --floor) floor=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    *=*) builds+=("$1"); shift ;;
+    *) echo "fanout-ab.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+((${#builds[@]})) || { echo "fanout-ab.sh: name at least one NAME=PRESENCE-BINARY" >&2; exit 2; }
+mkdir -p "$out"
+ulimit -n 20000
+node_pid= redis_pid=
+cleanup() {
+    [[ -n $node_pid ]] && kill "$node_pid" 2>/dev/null || true
+    [[ -n $redis_pid ]] && kill "$redis_pid" 2>/dev/null || true
+}
+trap cleanup EXIT
+echo "fanout-ab: $sessions sessions in one room, $backend engine, $rounds round(s), results in $out"
+for round in $(seq "$rounds"); do
+    for build in floor="$floor" "${builds[@]}"; do
+        name=${build%%=*} binary=${build#*=} label=${build%%=*}-$round
+        command=("$binary")
+        if [[ $name != floor ]]; then
+            command+=(--headless --listen 127.0.0.1:0 --max-sessions 19500 --max-sessions-per-address 19500
+                --backend "$backend")
+            if [[ $backend == redis ]]; then
+                mkdir -p "$out/redis-$label"
+                redis-server --port 0 --unixsocket "$out/redis-$label/redis.sock" --save '' --appendonly no \
+                    --dir "$out/redis-$label" --logfile "$out/redis-$label/redis.log" &
+                redis_pid=$!
+                for _ in $(seq 100); do
+                    redis-cli -s "$out/redis-$label/redis.sock" ping >/dev/null 2>&1 && break
+                    sleep 0.05
+                done
+                command+=(--redis "unix://$out/redis-$label/redis.sock")
+            fi
+        fi
+        "${command[@]}" 2>"$out/$label.node.log" &
+        node_pid=$!
+        port=
+        for _ in $(seq 200); do
+            port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$out/$label.node.log" | grep -o '[0-9]*$' || true)
+            [[ -n $port ]] && break
+            sleep 0.05
+        done
+        [[ -n $port ]] || { echo "$label: did not start (see $out/$label.node.log)"; exit 1; }
+        sleep 1 # as run.sh
+        load=$(cut -d' ' -f1-3 /proc/loadavg)
+        "$loadgen" --url "http://127.0.0.1:$port" --sessions "$sessions" --clients 100 --rooms 1 --prefix fan- \
+            --ramp 2000 --settle-ms 1500 --probe-client "probe-$round" --probe-join --probe-timeout-ms 15000 \
+            --server-pid "$node_pid" --max-seconds 120 >"$out/$label.json" 2>>"$out/loadgen.log" ||
+            echo "$label: load generator exit $?"
+        kill "$node_pid" 2>/dev/null || true
+        wait "$node_pid" 2>/dev/null || true
+        node_pid=
+        if [[ -n $redis_pid ]]; then
+            kill "$redis_pid" 2>/dev/null || true
+            wait "$redis_pid" 2>/dev/null || true
+            redis_pid=
+        fi
+        python3 - "$out/$label.json" "$label" "$load" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+p = r.get("probe", {})
+at = p.get("fromEventAtUs", {})
+print(f"{sys.argv[2]:<14} arrivals {p.get('arrivals', 0):>6}/{p.get('expected', 0):<6} from the event: "
+      f"p50 {at.get('p50', 0) / 1000:7.2f} ms  p99 {at.get('p99', 0) / 1000:7.2f} ms  "
+      f"max {at.get('max', 0) / 1000:7.2f} ms  (load {sys.argv[3]})")
+PY
+    done
+done
