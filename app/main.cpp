@@ -33,13 +33,12 @@ int runHeadless(int argc, char **argv, const Options &options)
     const ServiceNotifier notifier = ServiceNotifier::fromEnvironment();
     QCoreApplication app(argc, argv);
     PresenceBackend backend(options);
-    // A benchmark switch, not an option: PRESENCE_SSE_DIRECT_WRITES=0 sends every SSE write
-    // through QTcpSocket's buffer and keeps the socket's read buffer: the baseline bench/
-    // compares the direct path with.
+    // A benchmark switch, not an option: PRESENCE_SSE_DIRECT_WRITES=0 keeps every SSE stream
+    // on Qt's socket object, each write through its buffer: the baseline bench/ compares the
+    // streams that drive their own descriptor with.
     if (qEnvironmentVariable("PRESENCE_SSE_DIRECT_WRITES") == u"0") {
         RealtimeServer::Config config;
-        config.sessionLimits.directWrites = false;
-        config.sessionLimits.releaseBuffers = false;
+        config.sessionLimits.takeDescriptor = false;
         backend.setRealtimeConfig(config);
     }
     TerminationSignals signals_;

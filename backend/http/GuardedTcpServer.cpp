@@ -4,14 +4,39 @@
 #include <QLoggingCategory>
 #include <QSslSocket>
 #include <QTcpSocket>
+#include <utility>
 
 Q_LOGGING_CATEGORY(lcGuard, "presence.http.limits")
 
 namespace presence {
 
-namespace {
-constexpr char streamProperty[] = "presence.stream";
-} // namespace
+ConnectionSlot::ConnectionSlot(GuardedTcpServer *server, QHostAddress peer)
+    : m_server(server)
+    , m_peer(std::move(peer))
+{
+}
+
+ConnectionSlot::ConnectionSlot(ConnectionSlot &&other) noexcept
+    : m_server(std::exchange(other.m_server, nullptr))
+    , m_peer(std::move(other.m_peer))
+{
+}
+
+ConnectionSlot &ConnectionSlot::operator=(ConnectionSlot &&other) noexcept
+{
+    if (this != &other) {
+        release();
+        m_server = std::exchange(other.m_server, nullptr);
+        m_peer = std::move(other.m_peer);
+    }
+    return *this;
+}
+
+void ConnectionSlot::release()
+{
+    if (GuardedTcpServer *server = std::exchange(m_server, nullptr))
+        server->connectionEnded(m_peer);
+}
 
 GuardedTcpServer::GuardedTcpServer(ConnectionLimits limits, QObject *parent)
     : QTcpServer(parent)
@@ -23,8 +48,29 @@ GuardedTcpServer::GuardedTcpServer(ConnectionLimits limits, QObject *parent)
 
 void GuardedTcpServer::markAsStream(QAbstractSocket *socket)
 {
-    if (socket)
-        socket->setProperty(streamProperty, true);
+    // The sockets are created with the server as their parent (incomingConnection()).
+    auto *server = socket ? qobject_cast<GuardedTcpServer *>(socket->parent()) : nullptr;
+    if (!server)
+        return;
+    const auto watch = server->m_sockets.find(static_cast<QTcpSocket *>(socket));
+    if (watch != server->m_sockets.end())
+        watch->stream = true;
+}
+
+ConnectionSlot GuardedTcpServer::handOver(QAbstractSocket *socket)
+{
+    auto *server = socket ? qobject_cast<GuardedTcpServer *>(socket->parent()) : nullptr;
+    if (!server || !server->m_sockets.remove(static_cast<QTcpSocket *>(socket)))
+        return {};
+    return ConnectionSlot(server, socket->peerAddress());
+}
+
+void GuardedTcpServer::connectionEnded(const QHostAddress &peer)
+{
+    --m_open;
+    const auto found = m_perAddress.find(peer);
+    if (found != m_perAddress.end() && --*found <= 0)
+        m_perAddress.erase(found);
 }
 
 void GuardedTcpServer::incomingConnection(qintptr descriptor)
@@ -72,11 +118,9 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
         watch->unansweredBytes = 0;
     });
     connect(socket, &QObject::destroyed, this, [this, socket, peer] {
-        m_sockets.remove(socket);
-        --m_open;
-        const auto found = m_perAddress.find(peer);
-        if (found != m_perAddress.end() && --*found <= 0)
-            m_perAddress.erase(found);
+        // A socket handed over (handOver()) left m_sockets then: its slot counts instead.
+        if (m_sockets.remove(socket))
+            connectionEnded(peer);
     });
     if (m_tls) {
         auto *tls = static_cast<QSslSocket *>(socket);
@@ -98,7 +142,7 @@ void GuardedTcpServer::closeIdle()
         const auto watch = m_sockets.constFind(socket);
         if (watch == m_sockets.cend())
             continue;
-        if (socket->property(streamProperty).toBool())
+        if (watch->stream)
             continue;
         const qint64 last = watch->lastActivityMs;
         if (last > 0 && now - last > m_limits.idleTimeoutMs

@@ -4,6 +4,7 @@
 
 #include <QHash>
 #include <QHostAddress>
+#include <QPointer>
 #include <QSet>
 #include <QTcpServer>
 #include <QSslConfiguration>
@@ -11,6 +12,28 @@
 #include <optional>
 
 namespace presence {
+
+class GuardedTcpServer;
+
+// One accepted connection's place in the server's counts (in all, and per remote address),
+// held by whoever drives a connection that Qt's socket object no longer does (an SSE stream
+// that took its descriptor): the place is given back when this is released or destroyed.
+class ConnectionSlot final {
+public:
+    ConnectionSlot() = default;
+    ConnectionSlot(GuardedTcpServer *server, QHostAddress peer);
+    ConnectionSlot(ConnectionSlot &&other) noexcept;
+    ConnectionSlot &operator=(ConnectionSlot &&other) noexcept;
+    ConnectionSlot(const ConnectionSlot &) = delete;
+    ConnectionSlot &operator=(const ConnectionSlot &) = delete;
+    ~ConnectionSlot() { release(); }
+
+    void release();
+
+private:
+    QPointer<GuardedTcpServer> m_server;
+    QHostAddress m_peer;
+};
 
 // The listening socket, with the limits QAbstractHttpServer does not have: connections in all
 // and per remote address are counted at accept time (over the limit: closed at once, before a
@@ -34,6 +57,11 @@ public:
 
     // SSE sessions mark their socket: a stream is quiet on the way in by design.
     static void markAsStream(QAbstractSocket *socket);
+    // A stream that drives the connection through its own descriptor from now on: the socket
+    // object leaves the server's watch (its destruction no longer counts as the connection's
+    // end) and the connection's place in the counts goes to the returned slot. An empty slot
+    // for a socket this server did not accept.
+    static ConnectionSlot handOver(QAbstractSocket *socket);
 
     int openConnections() const { return m_open; }
     const Counters &counters() const { return m_counters; }
@@ -42,7 +70,9 @@ protected:
     void incomingConnection(qintptr descriptor) override;
 
 private:
+    friend class ConnectionSlot;
     void closeIdle();
+    void connectionEnded(const QHostAddress &peer);
 
     ConnectionLimits m_limits;
     QHash<QHostAddress, int> m_perAddress;
@@ -51,6 +81,7 @@ private:
     struct Watch {
         qint64 lastActivityMs = 0;
         qint64 unansweredBytes = 0;
+        bool stream = false; // markAsStream(): never idle
     };
     QHash<QTcpSocket *, Watch> m_sockets; // QAbstractHttpServer may reparent them: tracked here
     int m_open = 0;

@@ -1,18 +1,17 @@
 #include "SseSession.h"
 
+#include "DescriptorTransport.h"
 #include "GuardedTcpServer.h"
+#include "SocketTransport.h"
 #include "model/RoomCursor.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
 #include <QSslSocket>
 #include <cerrno>
-#include <fcntl.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcSse, "presence.sse")
 
@@ -31,56 +30,41 @@ SseSession::SseSession(ClientId client, QList<RoomName> rooms, QHttpServerRespon
     , m_client(std::move(client))
     , m_clientHash(qHash(m_client))
     , m_rooms(std::move(rooms))
-    , m_responder(std::move(responder))
-    , m_socket(m_responder.socket())
     , m_limits(limits)
 {
-    if (!m_socket) {
+    // The responder refers to the HTTP server's request object, which dies with the socket:
+    // it is not kept.
+    const QHttpServerResponder taken = std::move(responder);
+    QAbstractSocket *socket = taken.socket();
+    if (!socket || socket->state() != QAbstractSocket::ConnectedState) {
         m_open = false;
         return;
     }
-    m_peer = m_socket->peerAddress();
-    // Over HTTPS every byte must go through the socket's TLS layer: no send() past it, and no
-    // re-adopting the descriptor (the TLS session lives in the socket object).
-    m_encrypted = qobject_cast<QSslSocket *>(m_socket) != nullptr;
-    if (m_encrypted)
-        m_limits.directWrites = false;
-    GuardedTcpServer::markAsStream(m_socket);
+    m_peer = socket->peerAddress();
     if (m_limits.peerTimeoutMs > 0) {
         // The keepalive comments are the data in flight this watches: a peer that stops
         // acknowledging them is gone within keepalive + this, whatever the kernel's
         // retransmission defaults (tcp_retries2: ~15 min). A shut receive window counts too
-        // (Linux ≥ 5.11 applies the timeout to zero-window probes).
+        // (Linux ≥ 5.11 applies the timeout to zero-window probes). An option of the socket,
+        // not of the descriptor: a duplicate shares it.
         const unsigned int ms = unsigned(std::min<qint64>(m_limits.peerTimeoutMs, 3600 * 1000));
-        if (::setsockopt(int(m_socket->socketDescriptor()), IPPROTO_TCP, TCP_USER_TIMEOUT, &ms,
+        if (::setsockopt(int(socket->socketDescriptor()), IPPROTO_TCP, TCP_USER_TIMEOUT, &ms,
                          sizeof ms) != 0)
             qCWarning(lcSse) << "TCP_USER_TIMEOUT refused:" << strerror(errno);
     }
-    connect(m_socket, &QAbstractSocket::disconnected, this,
-            [this] { close(CloseReason::ClientClosed); });
-    connect(m_socket, &QObject::destroyed, this, [this] { close(CloseReason::ClientClosed); });
-    connect(m_socket, &QAbstractSocket::errorOccurred, this, &SseSession::onSocketError);
-    m_lastProgressMs = QDateTime::currentMSecsSinceEpoch();
-    // One connection for both uses of bytesWritten (each costs an idle session ~100 B).
-    connect(m_socket, &QAbstractSocket::bytesWritten, this, [this] {
-        m_lastProgressMs = QDateTime::currentMSecsSinceEpoch();
-        pump();
-        // A reader that fell behind made the socket allocate its 32 KiB write block; once that
-        // backlog is gone, so is the block.
-        if (m_limits.releaseBuffers && m_open && m_buffersHeld && m_socket &&
-            m_socket->bytesToWrite() == 0 && m_paced.empty())
-            QMetaObject::invokeMethod(this, &SseSession::releaseBuffers, Qt::QueuedConnection);
-    });
-
-    // The response head is written here rather than through the responder, in one write with
-    // the first event, so it can go straight to the kernel: the responder's writes go through
-    // QTcpSocket's buffer, whose 32 KiB block then stays allocated for the life of the stream
-    // (heaptrack: 33 KiB of the ~52 KiB an idle session cost; bench/README.md).
-    write(responseHead(extraHeaders, retryMs));
-    if (m_limits.releaseBuffers) {
-        // Queued: this runs inside the socket's own read notification.
-        QMetaObject::invokeMethod(this, &SseSession::releaseBuffers, Qt::QueuedConnection);
+    // Over HTTPS every byte must go through the socket's TLS layer (the TLS session lives in
+    // the socket object).
+    SseTransport::Listener &listener = *this;
+    if (m_limits.takeDescriptor && !qobject_cast<QSslSocket *>(socket))
+        m_transport = DescriptorTransport::takeFrom(*socket, listener);
+    if (!m_transport) {
+        GuardedTcpServer::markAsStream(socket);
+        m_transport = std::make_unique<SocketTransport>(socket, listener);
     }
+    m_lastProgressMs = QDateTime::currentMSecsSinceEpoch();
+    // The response head is written here rather than through the responder, in one write with
+    // the first event, so it can go straight to the kernel.
+    write(responseHead(extraHeaders, retryMs));
 }
 
 SseSession::~SseSession()
@@ -88,17 +72,28 @@ SseSession::~SseSession()
     unfollowFeeds();
 }
 
-void SseSession::onSocketError(QAbstractSocket::SocketError error)
+void SseSession::transportProgressed()
 {
-    // The kernel ended the connection after the peer timeout (ETIMEDOUT): tell a vanished
-    // peer from one whose window stayed shut.
-    if (error == QAbstractSocket::SocketTimeoutError || error == QAbstractSocket::NetworkError) {
+    m_lastProgressMs = QDateTime::currentMSecsSinceEpoch();
+    pump();
+}
+
+void SseSession::transportEnded(SseTransport::Ended how)
+{
+    switch (how) {
+    case SseTransport::Ended::PeerClosed:
+        close(CloseReason::ClientClosed);
+        return;
+    case SseTransport::Ended::TimedOut:
+        // The kernel ended the connection after the peer timeout (ETIMEDOUT): tell a
+        // vanished peer from one whose window stayed shut.
         qCDebug(lcSse) << m_client.toString() << "connection timed out";
         close(timeoutReason());
         return;
+    case SseTransport::Ended::Failed:
+        close(CloseReason::WriteFailed);
+        return;
     }
-    if (error != QAbstractSocket::RemoteHostClosedError)
-        qCDebug(lcSse) << m_client.toString() << "socket error" << error;
 }
 
 SseSession::CloseReason SseSession::timeoutReason() const
@@ -113,12 +108,11 @@ void SseSession::watchWindow(qint64 nowMs)
     // kernel returns a shorter struct, and every timeout then counts as a dead peer). The
     // kernel itself ends a connection whose window stays shut for the peer timeout (Linux ≥
     // 5.11); this check names the reason, and ends it on kernels that would not.
-    if (!m_socket || m_limits.peerTimeoutMs <= 0)
+    if (!m_open || m_limits.peerTimeoutMs <= 0)
         return;
     struct tcp_info info {};
     socklen_t length = sizeof info;
-    if (::getsockopt(int(m_socket->socketDescriptor()), IPPROTO_TCP, TCP_INFO, &info, &length) !=
-            0 ||
+    if (::getsockopt(m_transport->descriptor(), IPPROTO_TCP, TCP_INFO, &info, &length) != 0 ||
         length < socklen_t(offsetof(struct tcp_info, tcpi_snd_wnd) + sizeof info.tcpi_snd_wnd))
         return;
     // Shut and no byte acknowledged since it was first seen shut: a reader that reads, however
@@ -132,33 +126,6 @@ void SseSession::watchWindow(qint64 nowMs)
         m_windowShutSinceMs = nowMs;
     else if (nowMs - m_windowShutSinceMs >= m_limits.peerTimeoutMs + m_limits.peerTimeoutMs / 2)
         close(CloseReason::StalledReader);
-}
-
-void SseSession::releaseBuffers()
-{
-    // QAbstractSocket keeps the 16 KiB block it read the request into (and the 32 KiB write
-    // block, once used) for as long as the socket lives, and an SSE client sends nothing more:
-    // that was most of an idle session's memory (heaptrack, bench/README.md). Re-adopting the
-    // connection through a duplicate descriptor is the one public way to make the socket drop
-    // its buffers; the connection itself, its signals and its owner are unchanged (and so are
-    // its socket options: they belong to the socket, not to the descriptor).
-    // Still busy (more was queued since): the next drain asks again.
-    if (m_encrypted || !m_buffersHeld || !m_open || !m_socket ||
-        m_socket->state() != QAbstractSocket::ConnectedState || m_socket->bytesToWrite() > 0 ||
-        m_socket->bytesAvailable() > 0 || !m_paced.empty())
-        return;
-    const int duplicate = ::fcntl(int(m_socket->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
-    if (duplicate < 0)
-        return;
-    if (!m_socket->setSocketDescriptor(duplicate, QAbstractSocket::ConnectedState,
-                                       QIODevice::ReadWrite)) {
-        qCWarning(lcSse) << "could not re-adopt the connection of" << m_client.toString() << "-"
-                         << m_socket->errorString();
-        ::close(duplicate);
-        close(CloseReason::WriteFailed);
-        return;
-    }
-    m_buffersHeld = false;
 }
 
 QByteArray SseSession::responseHead(const QList<QPair<QByteArray, QByteArray>> &extraHeaders,
@@ -306,7 +273,7 @@ SseSession::FrameBatch SseSession::takeFromFeeds(qsizetype limit)
 qint64 SseSession::liveBacklog() const
 {
     // Paced output waits in the process a chunk at a time however large it is: not counted.
-    qint64 queued = m_paced.empty() && m_socket ? m_socket->bytesToWrite() : 0;
+    qint64 queued = m_paced.empty() && m_transport ? m_transport->bytesToWrite() : 0;
     // While a replay is fetched the feeds wait for it: that is the fetch's time, not the reader's.
     for (size_t i = 0; i < m_cursors.size() && !m_replaying; ++i)
         queued += m_feeds[i]->bytesAfter(m_cursors[i]);
@@ -316,10 +283,10 @@ qint64 SseSession::liveBacklog() const
 void SseSession::pump()
 {
     // Re-entered from write() → bytesWritten in some Qt paths; one loop at a time.
-    if (m_pumping || !m_open || !m_socket)
+    if (m_pumping || !m_open)
         return;
     m_pumping = true;
-    while (m_open && m_socket->bytesToWrite() < m_limits.pacedChunkBytes) {
+    while (m_open && m_transport->bytesToWrite() < m_limits.pacedChunkBytes) {
         if (!m_paced.empty()) {
             // The piece is taken off first: a failing write closes the session, which clears
             // m_paced under our feet.
@@ -411,61 +378,30 @@ void SseSession::write(const QByteArrayView *parts, qsizetype count)
 {
     if (!m_open)
         return;
-    if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState ||
-        ++m_writeAttempts == m_limits.failingWrite) {
+    if (!m_transport->isConnected() || ++m_writeAttempts == m_limits.failingWrite) {
         close(CloseReason::WriteFailed);
+        return;
+    }
+    const qint64 queuedBefore = m_transport->bytesToWrite();
+    if (const auto ended = m_transport->write(parts, count)) {
+        transportEnded(*ended);
         return;
     }
     qsizetype size = 0;
     for (qsizetype i = 0; i < count; ++i)
         size += parts[i].size();
-    qsizetype sent = 0;
-    // With nothing queued in Qt's buffer, send() keeps the order and skips a buffer copy, a
-    // write notification and a loop pass per session (and the buffer's allocation); a reader
-    // that is behind gets the rest through the buffer. Several parts (the frames of a batch,
-    // each shared with the room's other sessions) go in one sendmsg() without being joined.
-    if (m_limits.directWrites && m_socket->bytesToWrite() == 0) {
-        constexpr qsizetype maxParts = 64;
-        iovec vectors[maxParts];
-        const qsizetype gathered = std::min(count, maxParts);
-        for (qsizetype i = 0; i < gathered; ++i)
-            vectors[i] = iovec{const_cast<char *>(parts[i].data()), size_t(parts[i].size())};
-        msghdr message{};
-        message.msg_iov = vectors;
-        message.msg_iovlen = size_t(gathered);
-        const ssize_t n =
-            ::sendmsg(int(m_socket->socketDescriptor()), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n > 0) {
-            sent = n;
-            m_lastProgressMs = QDateTime::currentMSecsSinceEpoch();
-        } else if (n < 0 && errno == ETIMEDOUT) {
-            close(timeoutReason());
-            return;
-        } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-            close(CloseReason::WriteFailed);
-            return;
-        }
-    }
-    if (sent < size) {
-        qsizetype skip = sent;
-        for (qsizetype i = 0; i < count; ++i) {
-            if (skip >= parts[i].size()) {
-                skip -= parts[i].size();
-                continue;
-            }
-            m_socket->write(parts[i].data() + skip, parts[i].size() - skip);
-            skip = 0;
-        }
-        m_buffersHeld = true;
-    }
+    const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
+    // The kernel took bytes of this write (rather than all of it being queued behind).
+    if (m_transport->bytesToWrite() < queuedBefore + size)
+        m_lastProgressMs = nowMs;
     m_bytesSent += size;
     ++m_writes;
-    checkBackpressure(QDateTime::currentMSecsSinceEpoch());
+    checkBackpressure(nowMs);
 }
 
 void SseSession::checkBackpressure(qint64 nowMs)
 {
-    if (!m_open || !m_socket)
+    if (!m_open)
         return;
     // A reader that is behind but keeps taking bytes is left alone: what it has still to get
     // waits in the room's feeds, bounded by the room's members. One that took nothing for
@@ -499,13 +435,10 @@ void SseSession::close(CloseReason reason)
     m_paced = {};
     unfollowFeeds();
     m_open = false;
-    if (m_socket) {
-        disconnect(m_socket, nullptr, this, nullptr);
-        if (reason == CloseReason::ServerShutdown)
-            m_socket->disconnectFromHost();
-        else if (reason != CloseReason::ClientClosed)
-            m_socket->abort();
-    }
+    m_transport->close(reason == CloseReason::ServerShutdown ? SseTransport::CloseMode::Flush
+                       : reason == CloseReason::ClientClosed
+                           ? SseTransport::CloseMode::AlreadyClosed
+                           : SseTransport::CloseMode::Abort);
     Q_EMIT closed(this, reason);
 }
 

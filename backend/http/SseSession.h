@@ -2,6 +2,7 @@
 
 #include "Metrics.h"
 #include "RoomFeed.h"
+#include "SseTransport.h"
 #include "model/ClientId.h"
 #include "model/PresenceEvent.h"
 #include "model/RoomName.h"
@@ -9,8 +10,6 @@
 #include <QHostAddress>
 #include <QHttpServerResponder>
 #include <QObject>
-#include <QPointer>
-#include <QTcpSocket>
 #include <QVarLengthArray>
 #include <memory>
 #include <utility>
@@ -18,9 +17,10 @@
 
 namespace presence {
 
-// One open SSE stream (GET /{client}). Owns the responder for the life of the stream and
-// watches the socket: when it goes away the session reports closed() and must be deleted
-// before anything else writes (writing through a responder whose socket is gone crashes).
+// One open SSE stream (GET /{client}). Takes the connection from the responder's socket: a
+// plain TCP one by its descriptor (DescriptorTransport: Qt's socket object goes), an HTTPS one
+// through the socket (SocketTransport). When the connection ends the session reports closed()
+// and is deleted by its owner.
 //
 // What a session writes comes in two kinds. Paced output (the roster on connect, a replay
 // after Last-Event-ID) is handed over as pieces of formatted bytes, possibly shared with other
@@ -33,7 +33,7 @@ namespace presence {
 // socket draining takes what follows the cursor in one write. A session whose reader is behind
 // costs no memory of its own, and one far behind is sent each member's latest change. Such a
 // reader is dropped as slow only when it also stops taking bytes (see checkBackpressure()).
-class SseSession final : public QObject {
+class SseSession final : public QObject, private SseTransport::Listener {
     Q_OBJECT
 public:
     enum class CloseReason {
@@ -65,14 +65,10 @@ public:
         // Small: it is also about what a session that is behind holds in its socket's buffer
         // (a 5,000 join storm: 5,000 such buffers).
         qint64 pacedChunkBytes = 16 * 1024;
-        // Hand bytes to the kernel at once when Qt's send buffer is empty (the usual case),
-        // instead of queueing them for the event loop's next write notification. Off: every
-        // write goes through QTcpSocket's buffer (the baseline the benchmarks compare with).
-        bool directWrites = true;
-        // Once the stream is open, and again whenever a backlog written through the socket's
-        // buffer has drained, give the socket fresh empty buffers (see releaseBuffers()); off
-        // keeps the socket QHttpServer handed over as it is.
-        bool releaseBuffers = true;
+        // A plain TCP stream takes its connection's descriptor from Qt's socket object and
+        // writes to the kernel itself (DescriptorTransport). Off: every write goes through
+        // QTcpSocket's buffer, as over HTTPS (the baseline the benchmarks compare with).
+        bool takeDescriptor = true;
         // Tests only: the n-th write of this session (1 = the response head) fails as if the
         // peer had reset the connection; 0 never.
         int failingWrite = 0;
@@ -87,6 +83,7 @@ public:
     };
     static Piece pieceOf(QByteArray bytes);
 
+    // The responder is only the way to its socket: the session answers with its own head.
     SseSession(ClientId client, QList<RoomName> rooms, QHttpServerResponder &&responder,
                Limits limits, qint64 retryMs,
                const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {},
@@ -154,8 +151,7 @@ private:
         QVarLengthArray<QByteArray, 16> frames;
         qsizetype bytes = 0;
     };
-    // One write of several parts, in order, as one send(); what the kernel does not take goes
-    // to the socket's buffer.
+    // One write of several parts, in order (see SseTransport::write).
     void write(const QByteArrayView *parts, qsizetype count);
     void write(QByteArrayView bytes) { write(&bytes, 1); }
     void pump();
@@ -167,18 +163,15 @@ private:
     // A formatted event with the RoomCursor of this session's places as its id.
     QByteArray withCursorId(const QByteArray &frame) const;
     qint64 liveBacklog() const;
-    void releaseBuffers();
-    void onSocketError(QAbstractSocket::SocketError error);
+    void transportProgressed() override;
+    void transportEnded(SseTransport::Ended how) override;
     CloseReason timeoutReason() const;
 
     ClientId m_client;
     size_t m_clientHash = 0;
     QList<RoomName> m_rooms;
     QHostAddress m_peer;
-    QHttpServerResponder m_responder;
-    // As a QAbstractSocket: the socket's destructor emits disconnected() (we close then), when
-    // it is no longer a QTcpSocket.
-    QPointer<QAbstractSocket> m_socket;
+    std::unique_ptr<SseTransport> m_transport; // null: no connection (the socket was gone)
     Limits m_limits;
     EventId m_lastSent;
     QList<EventId> m_roomIds; // placeInRooms(); empty while ids are ordered across rooms
@@ -195,8 +188,6 @@ private:
     qint64 m_bytesSent = 0;
     quint64 m_writes = 0;
     int m_writeAttempts = 0;
-    bool m_buffersHeld = true; // the socket holds buffer blocks (the request's, or a backlog's)
-    bool m_encrypted = false;  // HTTPS: every write through the socket's TLS layer
     bool m_replaying = false;
     bool m_pumping = false;
     bool m_open = true;

@@ -109,6 +109,30 @@ private Q_SLOTS:
         QVERIFY(!metrics().contains("presence_connections_refused_total 0\n"));
     }
 
+    // A stream drives its connection by descriptor once it is open (Qt's socket object goes):
+    // it must still hold its place in the per-address count until it ends.
+    void openStreamsCountAgainstTheConnectionLimit()
+    {
+        ConnectionLimits limits;
+        limits.maxPerAddress = 3;
+        start(limits);
+        auto a = open("/a"), b = open("/b"), c = open("/c");
+        QTRY_COMPARE(m_backend->realtime().sessionCount(), qsizetype(3));
+        // The socket objects the streams left are deleted later: gone before the next accept.
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+        QTcpSocket extra;
+        extra.connectToHost(QStringLiteral("127.0.0.1"), m_port);
+        QVERIFY(extra.waitForConnected(2000));
+        QTRY_COMPARE_WITH_TIMEOUT(extra.state(), QAbstractSocket::UnconnectedState, 5000);
+        QVERIFY(a->isConnected() && b->isConnected() && c->isConnected());
+        // Its end gives the place back.
+        a->abort();
+        QTRY_COMPARE(m_backend->realtime().sessionCount(), qsizetype(2));
+        auto d = open("/d");
+        QCOMPARE(d->statusCode(), 200);
+        QTRY_COMPARE(m_backend->realtime().sessionCount(), qsizetype(3));
+    }
+
     void idleConnectionsAreClosed_streamsAreNot()
     {
         ConnectionLimits limits;

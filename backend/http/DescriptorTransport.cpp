@@ -1,0 +1,200 @@
+#include "DescriptorTransport.h"
+
+#include <QEvent>
+#include <QSocketNotifier>
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+namespace presence {
+
+namespace {
+// What errno after a failed send() or recv() means for the stream.
+SseTransport::Ended endingOf(int error)
+{
+    switch (error) {
+    case ECONNRESET:
+    case EPIPE:
+        return SseTransport::Ended::PeerClosed;
+    case ETIMEDOUT:
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+    case ENETDOWN:
+        return SseTransport::Ended::TimedOut;
+    default:
+        return SseTransport::Ended::Failed;
+    }
+}
+
+bool isTransient(int error)
+{
+    return error == EAGAIN || error == EWOULDBLOCK || error == EINTR;
+}
+} // namespace
+
+// A socket notifier that calls back directly (a signal connection would cost every idle
+// session another ~80 B).
+class DescriptorTransport::Notifier final : public QSocketNotifier {
+public:
+    Notifier(int descriptor, Type type, DescriptorTransport &owner)
+        : QSocketNotifier(descriptor, type)
+        , m_owner(owner)
+    {
+    }
+
+protected:
+    bool event(QEvent *event) override
+    {
+        if (event->type() != QEvent::SockAct)
+            return QSocketNotifier::event(event);
+        if (type() == Read)
+            m_owner.onReadable();
+        else
+            m_owner.onWritable();
+        return true;
+    }
+
+private:
+    DescriptorTransport &m_owner;
+};
+
+std::unique_ptr<DescriptorTransport> DescriptorTransport::takeFrom(QAbstractSocket &socket,
+                                                                   Listener &listener)
+{
+    const int descriptor = ::fcntl(int(socket.socketDescriptor()), F_DUPFD_CLOEXEC, 0);
+    if (descriptor < 0)
+        return nullptr;
+    ConnectionSlot slot = GuardedTcpServer::handOver(&socket);
+    // Closes the socket object's descriptor only: the connection lives on in ours (Qt neither
+    // shuts it down nor lingers). Whatever Qt still had buffered is dropped: a request's
+    // leftovers (an SSE client sends nothing more) and no response bytes (none were written
+    // through it). Its signals stay connected: the HTTP server deletes the socket object once
+    // it sees it unconnected, and its request object with it.
+    socket.abort();
+    return std::unique_ptr<DescriptorTransport>(
+        new DescriptorTransport(descriptor, std::move(slot), listener));
+}
+
+DescriptorTransport::DescriptorTransport(int descriptor, ConnectionSlot slot, Listener &listener)
+    : m_descriptor(descriptor)
+    , m_slot(std::move(slot))
+    , m_listener(listener)
+    , m_readNotifier(std::make_unique<Notifier>(descriptor, QSocketNotifier::Read, *this))
+{
+}
+
+DescriptorTransport::~DescriptorTransport()
+{
+    close(CloseMode::Abort);
+}
+
+std::optional<SseTransport::Ended> DescriptorTransport::write(const QByteArrayView *parts,
+                                                              qsizetype count)
+{
+    if (m_descriptor < 0)
+        return Ended::Failed;
+    qsizetype size = 0;
+    for (qsizetype i = 0; i < count; ++i)
+        size += parts[i].size();
+    qsizetype sent = 0;
+    // With nothing queued, the parts go to the kernel as they are, in one sendmsg() (the
+    // frames of a batch stay where the room's feed holds them, shared by its sessions).
+    if (bytesToWrite() == 0) {
+        constexpr qsizetype maxParts = 64;
+        iovec vectors[maxParts];
+        const qsizetype gathered = std::min(count, maxParts);
+        for (qsizetype i = 0; i < gathered; ++i)
+            vectors[i] = iovec{const_cast<char *>(parts[i].data()), size_t(parts[i].size())};
+        msghdr message{};
+        message.msg_iov = vectors;
+        message.msg_iovlen = size_t(gathered);
+        const ssize_t n = ::sendmsg(m_descriptor, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0 && !isTransient(errno))
+            return endingOf(errno);
+        sent = std::max<qsizetype>(n, 0);
+    }
+    if (sent == size)
+        return std::nullopt;
+    // The reader is behind: the rest waits here until the kernel takes it.
+    qsizetype skip = sent;
+    for (qsizetype i = 0; i < count; ++i) {
+        if (skip >= parts[i].size()) {
+            skip -= parts[i].size();
+            continue;
+        }
+        m_queued.append(parts[i].sliced(skip));
+        skip = 0;
+    }
+    if (!m_writeNotifier)
+        m_writeNotifier = std::make_unique<Notifier>(m_descriptor, QSocketNotifier::Write, *this);
+    m_writeNotifier->setEnabled(true);
+    return std::nullopt;
+}
+
+std::optional<SseTransport::Ended> DescriptorTransport::sendQueued()
+{
+    while (bytesToWrite() > 0) {
+        const ssize_t n = ::send(m_descriptor, m_queued.constData() + m_queuedFrom,
+                                 size_t(bytesToWrite()), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0)
+            return isTransient(errno) ? std::nullopt : std::optional(endingOf(errno));
+        m_queuedFrom += n;
+    }
+    // Caught up: the queue's memory goes too (a reader that was behind costs nothing after).
+    m_queued = QByteArray();
+    m_queuedFrom = 0;
+    return std::nullopt;
+}
+
+void DescriptorTransport::onWritable()
+{
+    const qint64 before = bytesToWrite();
+    if (const auto ended = sendQueued()) {
+        m_listener.transportEnded(*ended);
+        return;
+    }
+    if (bytesToWrite() == 0 && m_writeNotifier)
+        m_writeNotifier->setEnabled(false);
+    if (bytesToWrite() < before)
+        m_listener.transportProgressed();
+}
+
+void DescriptorTransport::onReadable()
+{
+    // An SSE client sends nothing after its request: what comes is read and dropped (a few
+    // reads a pass: one that keeps sending cannot hold the loop), and the end of the stream
+    // (or an error) ends the session.
+    char discard[512];
+    for (int reads = 0; reads < 8; ++reads) {
+        const ssize_t n = ::recv(m_descriptor, discard, sizeof discard, MSG_DONTWAIT);
+        if (n > 0)
+            continue;
+        if (n < 0 && isTransient(errno))
+            return;
+        m_listener.transportEnded(n == 0 ? Ended::PeerClosed : endingOf(errno));
+        return;
+    }
+}
+
+void DescriptorTransport::close(CloseMode mode)
+{
+    if (m_descriptor < 0)
+        return;
+    if (mode == CloseMode::Flush)
+        (void)sendQueued();
+    // The notifiers leave the event dispatcher before the descriptor is closed (a closed one
+    // may be reused by the next accept). They are not deleted here: this may run inside one
+    // of their own events.
+    m_readNotifier->setEnabled(false);
+    if (m_writeNotifier)
+        m_writeNotifier->setEnabled(false);
+    ::close(m_descriptor);
+    m_descriptor = -1;
+    m_queued = QByteArray();
+    m_queuedFrom = 0;
+    m_slot.release();
+}
+
+} // namespace presence
