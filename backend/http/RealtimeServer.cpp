@@ -153,27 +153,30 @@ void RealtimeServer::startStream(SseSession *session, LastSeen lastSeen, bool wa
 
 void RealtimeServer::resume(SseSession *session, EventId lastEventId)
 {
-    session->beginReplay();
-    QPointer<SseSession> guard(session);
-    const quint64 resetsBefore = m_rosterResets;
-    m_engine.historyFor(lastEventId, session->rooms(),
-                        [this, guard, resetsBefore](PresenceEngine::History history) {
-                            if (guard && guard->isOpen())
-                                deliverReplay(guard, history, resetsBefore);
-                        });
+    replay(session, [&](PresenceEngine::HistoryCallback delivered) {
+        m_engine.historyFor(lastEventId, session->rooms(), std::move(delivered));
+    });
 }
 
 void RealtimeServer::resumeAcross(SseSession *session, QList<EventId> roomIds)
 {
-    session->beginReplay();
+    session->beginReplay(); // before the cursor goes out: live events wait behind the replay
     session->placeInRooms(roomIds);
+    replay(session, [&](PresenceEngine::HistoryCallback delivered) {
+        m_engine.historyAcross(roomIds, session->rooms(), std::move(delivered));
+    });
+}
+
+void RealtimeServer::replay(SseSession *session,
+                            const std::function<void(PresenceEngine::HistoryCallback)> &fetch)
+{
+    session->beginReplay();
     QPointer<SseSession> guard(session);
     const quint64 resetsBefore = m_rosterResets;
-    m_engine.historyAcross(roomIds, session->rooms(),
-                           [this, guard, resetsBefore](PresenceEngine::History history) {
-                               if (guard && guard->isOpen())
-                                   deliverReplay(guard, history, resetsBefore);
-                           });
+    fetch([this, guard, resetsBefore](PresenceEngine::History history) {
+        if (guard && guard->isOpen())
+            deliverReplay(guard, history, resetsBefore);
+    });
 }
 
 void RealtimeServer::deliverReplay(SseSession *session, const PresenceEngine::History &history,

@@ -86,6 +86,10 @@ private:
     void startStream(SseSession *session, LastSeen lastSeen, bool waited);
     void resume(SseSession *session, EventId lastEventId);
     void resumeAcross(SseSession *session, QList<EventId> roomIds);
+    // Both resumes: the session waits for what `fetch` asks the engine for (it hands the
+    // engine the callback), then is given it if still open.
+    void replay(SseSession *session,
+                const std::function<void(PresenceEngine::HistoryCallback)> &fetch);
     // What a resume fetched, or the roster with who went OFFLINE when it was not complete.
     void deliverReplay(SseSession *session, const PresenceEngine::History &history,
                        quint64 resetsBefore);

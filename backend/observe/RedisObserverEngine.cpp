@@ -1,5 +1,6 @@
 #include "RedisObserverEngine.h"
 
+#include "redis/ClusterRedirect.h"
 #include "redis/DiagnosticsReply.h"
 #include "redis/RosterReply.h"
 #include "redis/StreamEntries.h"
@@ -77,8 +78,7 @@ void RedisObserverEngine::sync()
         // may not ask.
         const QByteArray said = reply.firstError();
         if (!said.isEmpty()) {
-            if (said.startsWith("MOVED") || said.startsWith("ASK") || said.startsWith("CROSSSLOT") ||
-                said.startsWith("CLUSTERDOWN")) {
+            if (ClusterRedirect::isFromCluster(said)) {
                 m_refusal = QStringLiteral("%1 is a Redis Cluster node, which an observer cannot read "
                                            "through Redis (each shard's roster lives on its own "
                                            "primary); watch it through a node instead: --observe "

@@ -44,6 +44,15 @@ std::optional<ClusterRedirect> ClusterRedirect::fromReply(const RedisReply &repl
     return std::nullopt;
 }
 
+bool ClusterRedirect::isFromCluster(QByteArrayView errorText)
+{
+    for (const char *prefix : {"MOVED ", "ASK ", "TRYAGAIN", "CLUSTERDOWN", "CROSSSLOT"}) {
+        if (errorText.startsWith(prefix))
+            return true;
+    }
+    return false;
+}
+
 bool ClusterRedirect::isDeferral(const RedisReply &reply)
 {
     const auto redirect = fromReply(reply);

@@ -24,6 +24,9 @@ struct ClusterRedirect {
     static std::optional<ClusterRedirect> fromReply(const RedisReply &reply);
     // ASK, TRYAGAIN or CLUSTERDOWN: not now, here (MOVED says where instead).
     static bool isDeferral(const RedisReply &reply);
+    // Whether an error's text is one only a Redis Cluster node gives: any of the above, or
+    // CROSSSLOT (keys of one command in several slots).
+    static bool isFromCluster(QByteArrayView errorText);
 };
 
 } // namespace presence

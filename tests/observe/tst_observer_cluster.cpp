@@ -2,6 +2,7 @@
 // the observer is told the members of every shard (the node reads each shard while its feed is
 // watched, a shard none of its sessions is in too); through the cluster's Redis itself, which an
 // observer cannot read, it stops at once and names the way that works.
+#include "ClusterRooms.h"
 #include "NodeProcess.h"
 #include "ObserverProcess.h"
 #include "RedisClusterGroup.h"
@@ -16,6 +17,7 @@
 
 using namespace presence;
 using presence::test::askNode;
+using presence::test::roomInShard;
 using presence::test::httpGet;
 using presence::test::isChange;
 using presence::test::NodeProcess;
@@ -25,17 +27,6 @@ using presence::test::SseTestClient;
 
 namespace {
 // The first room "<prefix><n>" in shard `shard` of the engine's 16.
-QByteArray roomInShard(int shard, const QString &prefix)
-{
-    const ClusterShards shards(16);
-    for (int n = 0; n < 100000; ++n) {
-        const QString name = prefix + QString::number(n);
-        if (shards.shardOf(*RoomName::fromString(name)) == shard)
-            return name.toUtf8();
-    }
-    return {};
-}
-
 // A line about `client` in `room` with `status`, roster row or change.
 std::function<bool(const QJsonObject &)> isMember(const QString &client, const QByteArray &room,
                                                   const QString &status)
@@ -70,8 +61,8 @@ private Q_SLOTS:
 
     void throughANodeEveryShardIsWatched()
     {
-        const QByteArray first = roomInShard(4, QStringLiteral("watch-a-"));
-        const QByteArray second = roomInShard(12, QStringLiteral("watch-b-"));
+        const QByteArray first = roomInShard(ClusterShards(16), 4, QStringLiteral("watch-a-")).toUtf8();
+        const QByteArray second = roomInShard(ClusterShards(16), 12, QStringLiteral("watch-b-")).toUtf8();
         SseTestClient alice, bob;
         alice.open(m_node.port(), "/alice?room=" + first);
         bob.open(m_node.port(), "/bob?room=" + second);

@@ -5,6 +5,7 @@
 // `presence` stream for the default room, a primary killed with -9 (its replica promoted,
 // presence flowing again in every room, the held members never OFFLINE), and
 // `redis-cli --cluster reshard` moving a shard's slot while its room's members come and go.
+#include "ClusterRooms.h"
 #include "HttpGet.h"
 #include "NodeProcess.h"
 #include "RedisClusterGroup.h"
@@ -26,6 +27,7 @@ using namespace presence;
 using presence::test::askNode;
 using presence::test::httpGet;
 using presence::test::NodeProcess;
+using presence::test::roomInShard;
 using presence::test::RedisClusterGroup;
 using presence::test::SseTestClient;
 
@@ -38,17 +40,6 @@ constexpr qint64 ttlMs = 450; // 1.5 × 300 ms
 RoomName room(const QString &name)
 {
     return *RoomName::fromString(name);
-}
-
-// The first room "<prefix><n>" in shard `shard`.
-QString roomInShard(const ClusterShards &shards, int shard, const QString &prefix)
-{
-    for (int n = 0; n < 100000; ++n) {
-        const QString name = prefix + QString::number(n);
-        if (shards.shardOf(room(name)) == shard)
-            return name;
-    }
-    return {};
 }
 
 // What a session was told of a client, for failure messages.

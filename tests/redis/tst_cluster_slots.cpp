@@ -86,6 +86,15 @@ private Q_SLOTS:
         QVERIFY(!ClusterRedirect::fromReply(RedisReply::error("MOVED 1 a:0")));
         QVERIFY(!ClusterRedirect::fromReply(RedisReply::error("MOVED 1")));
         QVERIFY(!ClusterRedirect::fromReply(RedisReply::error("ASK")));
+
+        // What only a cluster node says (the observer refuses to watch one through Redis).
+        for (const char *said : {"MOVED 3999 127.0.0.1:6381", "ASK 1 ::1:7000", "TRYAGAIN later",
+                                 "CLUSTERDOWN The cluster is down",
+                                 "CROSSSLOT Keys in request don't hash to the same slot"})
+            QVERIFY2(ClusterRedirect::isFromCluster(said), said);
+        for (const char *said : {"WRONGTYPE Operation against a key", "NOPERM", "ERR unknown command",
+                                 "ASKING", ""})
+            QVERIFY2(!ClusterRedirect::isFromCluster(said), said);
     }
 
     void slotMapFromShards()
