@@ -117,7 +117,12 @@ std::optional<SseTransport::Ended> DescriptorTransport::write(const QByteArrayVi
     }
     if (sent == size)
         return std::nullopt;
-    // The reader is behind: the rest waits here until the kernel takes it.
+    // The reader is behind: the rest waits here until the kernel takes it. What the kernel took
+    // of the queue goes first (a reader that stays behind would otherwise keep all it read).
+    if (m_queuedFrom > 0) {
+        m_queued.remove(0, m_queuedFrom);
+        m_queuedFrom = 0;
+    }
     qsizetype skip = sent;
     for (qsizetype i = 0; i < count; ++i) {
         if (skip >= parts[i].size()) {
