@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Renewals A/B: FCALL presence_heartbeat_groups of two function-library sources, same run.
 
-    bench/heartbeat/renewals-ab.py OLD.lua NEW.lua [--rounds 4]
+    bench/heartbeat/renewals-ab.py OLD.lua NEW.lua [--rounds 4] [--first]
 
 A private redis-server (unix socket, no persistence); 100,000 members made ONLINE once, then,
 per round and per library (loaded with FUNCTION LOAD REPLACE, in alternating order), 200 calls
@@ -9,6 +9,9 @@ of two 500-member groups pipelined (200,000 renewals, the steady state of a hear
 every member already ONLINE), timed from the first write to the last reply. Prints renewals/s
 per round and the median. Isolates the function's own cost from the processor loop and the
 machine's noise that a whole drain (drain-ab.sh) carries. Standard library only.
+
+--first: first heartbeats instead (the other part of a drain: 100,000 members new to the
+library each round, one connection each, every one an ONLINE transition with its stream entry).
 """
 import os
 import socket
@@ -21,6 +24,7 @@ if len(sys.argv) < 3:
     sys.exit("usage: renewals-ab.py OLD.lua NEW.lua [--rounds N]")
 sources = {'old': sys.argv[1], 'new': sys.argv[2]}
 rounds = int(sys.argv[sys.argv.index('--rounds') + 1]) if '--rounds' in sys.argv else 4
+first_heartbeats = '--first' in sys.argv
 workdir = tempfile.mkdtemp(prefix='renewals-ab.')
 sock_path = os.path.join(workdir, 'redis.sock')
 p=subprocess.Popen(['redis-server','--port','0','--unixsocket',sock_path,'--save','','--appendonly','no','--dir',workdir],stdout=subprocess.DEVNULL)
@@ -49,12 +53,12 @@ def cmd(*a):
 def load(path):
     r=cmd('FUNCTION','LOAD','REPLACE',open(path,'rb').read()); assert not (isinstance(r,bytes) and r.startswith(b'ERR')), r
 M=100000
-def call_args(first, n_groups, per, now):
+def call_args(first, n_groups, per, now, prefix='hb', connections='0'):
     a=['FCALL','presence_heartbeat_groups','0','','100000','10000','60000','1']
     for g in range(n_groups):
         a += [str(now), 'n1', '0', str(per)]
         for j in range(per):
-            a += ['hb-%d'%((first+g*per+j)%M), '0']
+            a += ['%s-%d'%(prefix, (first+g*per+j)%M), connections]
     return a
 now=int(time.time()*1000)
 load(sources['old'])
@@ -62,11 +66,14 @@ load(sources['old'])
 for b in range(0, M, 1000):
     cmd(*call_args(b, 2, 500, now))
 results={'old':[], 'new':[]}
+cmd('ZADD', 'presence:nodes', str(now + 3600000), 'n1')  # the node holding the connections
 calls=[call_args(b, 2, 500, now) for b in range(0, 200000, 1000)]
 payloads=[enc(c) for c in calls]
 for rnd in range(rounds):
     for name in ('old','new') if rnd%2==0 else ('new','old'):
         load(sources[name])
+        if first_heartbeats:
+            payloads=[enc(call_args(b, 2, 500, now, 'r%d%s'%(rnd, name), '1')) for b in range(0, M, 1000)]
         t=time.perf_counter()
         for pl in payloads:
             s.sendall(pl)
@@ -74,5 +81,5 @@ for rnd in range(rounds):
             read()
         dt=time.perf_counter()-t
         results[name].append(len(payloads)*1000/dt)
-for k,v in results.items(): print(k, sources[k], 'renewals/s', ['%.0f'%x for x in v], 'median %.0f'%sorted(v)[len(v)//2])
+for k,v in results.items(): print(k, sources[k], 'first heartbeats/s' if first_heartbeats else 'renewals/s', ['%.0f'%x for x in v], 'median %.0f'%sorted(v)[len(v)//2])
 p.terminate()

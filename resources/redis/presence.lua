@@ -85,8 +85,9 @@ local function node_alive(P, node, now)
 end
 
 -- A member's connections per node (node -> count), from its field of presence:conns; a member
--- written by v7 or older (a hash of its own) is read from there and moved.
-local function conns_of(P, client)
+-- written by v7 or older (a hash of its own) is read from there and moved. `known`: false for a
+-- member with no status, which no older library left a hash for (a first heartbeat skips it).
+local function conns_of(P, client, known)
   local raw = redis.call('HGET', P .. 'presence:conns', client)
   if raw then
     local ok, decoded = pcall(cjson.decode, raw)
@@ -94,6 +95,7 @@ local function conns_of(P, client)
     return {}
   end
   local counts = {}
+  if known == false then return counts end
   local legacy = P .. 'presence:conns:' .. client
   local flat = redis.pcall('HGETALL', legacy)
   if type(flat) == 'table' and not flat.err and #flat > 0 then
@@ -121,11 +123,11 @@ local function set_conns(P, client, node, count)
   write_conns(P, client, counts)
 end
 
--- Open connections of a client on nodes that are still alive, those nodes (sorted), and each
--- one's count.
-local function live_connections(P, client, now)
+-- Of a member's connections per node (conns_of), those on nodes that are still alive: their
+-- total, those nodes (sorted), and each one's count.
+local function live_of(P, all, now)
   local total, nodes, counts = 0, {}, {}
-  for node, count in pairs(conns_of(P, client)) do
+  for node, count in pairs(all) do
     count = tonumber(count) or 0
     if count > 0 and node_alive(P, node, now) then
       total = total + count
@@ -135,6 +137,10 @@ local function live_connections(P, client, now)
   end
   table.sort(nodes)
   return total, nodes, counts
+end
+
+local function live_connections(P, client, now)
+  return live_of(P, conns_of(P, client), now)
 end
 
 local function write_info(P, client, info)
@@ -199,8 +205,9 @@ end
 -- `connections`, when given, is how many connections `node` holds: on a transition to ONLINE
 -- they are counted again (a node that was paused past the TTL lost them with the timeout).
 -- `no_alive`: leave the `alive` key out (heartbeat_groups marks a `due` key instead).
+-- `read_status`, when given, is the member's status as the caller just read it (false: none).
 local function refresh(P, maxlen, keep, client, deadline, now, reason, node, sent_at, connections,
-                       no_alive)
+                       no_alive, read_status)
   local index = P .. 'presence:deadlines'
   if redis.call('ZADD', index, 'GT', deadline, client) == 0 then
     -- Known and ONLINE: move the fast-path key along (an out-of-order older heartbeat may cut
@@ -210,7 +217,8 @@ local function refresh(P, maxlen, keep, client, deadline, now, reason, node, sen
     end
     return 0
   end
-  local status = redis.call('HGET', P .. 'presence:status', client)
+  local status = read_status
+  if status == nil then status = redis.call('HGET', P .. 'presence:status', client) end
   -- No status, no record: every write keeps the two together (a first heartbeat reads one key).
   local info = status and info_of(P, client) or {}
   if sent_at and status ~= 'ONLINE' and (info.since or -1) >= sent_at then
@@ -222,13 +230,14 @@ local function refresh(P, maxlen, keep, client, deadline, now, reason, node, sen
   end
   if status ~= 'ONLINE' then
     if connections and connections > 0 then
-      set_conns(P, client, node, connections)
+      -- Read once, written once; the record takes the live counts before the transition
+      -- writes it (once).
+      local all = conns_of(P, client, status ~= false)
+      all[node] = connections
+      write_conns(P, client, all)
+      info.connections, info.nodes, info.counts = live_of(P, all, now)
     end
     transition(P, maxlen, keep, client, 'ONLINE', reason, node, now, info, status)
-    if connections and connections > 0 then
-      info.connections, info.nodes, info.counts = live_connections(P, client, now)
-      write_info(P, client, info)
-    end
     return 1
   end
   return 0
@@ -331,6 +340,7 @@ local function heartbeat_groups(keys, args)
     i = i + 2 * n
   end
   local size = chunk / 2 -- ZADD takes two arguments per member
+  local seen_fresh = {}
   for first = 1, count, size do
     local last = math.min(first + size - 1, count)
     local statuses = redis.call('HMGET', status_key, unpack(members, first, last))
@@ -351,8 +361,13 @@ local function heartbeat_groups(keys, args)
     for f = 1, fresh_count do
       local k = fresh[f]
       local g = groups[k]
+      -- Its status was just read (not ONLINE; false: none) unless a member twice in this
+      -- call came ONLINE with its first mention: then it is read again.
+      local read_status = statuses[k - first + 1]
+      if seen_fresh[members[k]] then read_status = nil end
+      seen_fresh[members[k]] = true
       online = online + refresh(P, maxlen, keep, members[k], deadlines[g], now, 'heartbeat',
-                                nodes[g], sent[g], tonumber(args[conns_at[k]]), true)
+                                nodes[g], sent[g], tonumber(args[conns_at[k]]), true, read_status)
       mark_due(deadlines[g])
     end
   end
