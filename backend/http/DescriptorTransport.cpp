@@ -99,21 +99,29 @@ std::optional<SseTransport::Ended> DescriptorTransport::write(const QByteArrayVi
     for (qsizetype i = 0; i < count; ++i)
         size += parts[i].size();
     qsizetype sent = 0;
-    // With nothing queued, the parts go to the kernel as they are, in one sendmsg() (the
-    // frames of a batch stay where the room's feed holds them, shared by its sessions).
-    if (bytesToWrite() == 0) {
-        constexpr qsizetype maxParts = 64;
+    // With nothing queued, the parts go to the kernel as they are, in sendmsg() calls of up to
+    // 64 (the frames of a batch stay where the room's feed holds them, shared by its
+    // sessions), for as long as it takes all it is given.
+    constexpr qsizetype maxParts = 64;
+    for (qsizetype from = 0; from < count && bytesToWrite() == 0;) {
         iovec vectors[maxParts];
-        const qsizetype gathered = std::min(count, maxParts);
-        for (qsizetype i = 0; i < gathered; ++i)
-            vectors[i] = iovec{const_cast<char *>(parts[i].data()), size_t(parts[i].size())};
+        const qsizetype gathered = std::min(count - from, maxParts);
+        size_t offered = 0;
+        for (qsizetype i = 0; i < gathered; ++i) {
+            const QByteArrayView part = parts[from + i];
+            vectors[i] = iovec{const_cast<char *>(part.data()), size_t(part.size())};
+            offered += size_t(part.size());
+        }
         msghdr message{};
         message.msg_iov = vectors;
         message.msg_iovlen = size_t(gathered);
         const ssize_t n = ::sendmsg(m_descriptor, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n < 0 && !isTransient(errno))
             return endingOf(errno);
-        sent = std::max<qsizetype>(n, 0);
+        sent += std::max<qsizetype>(n, 0);
+        if (n < 0 || size_t(n) < offered)
+            break;
+        from += gathered;
     }
     if (sent == size)
         return std::nullopt;

@@ -303,7 +303,7 @@ void SseSession::pump()
         }
         if (m_replaying)
             break; // the feeds follow the replay
-        // The paced output is all with the kernel or in the socket's buffer: the live events
+        // The paced output is all with the kernel or in the transport's queue: the live events
         // that came meanwhile follow.
         const FrameBatch batch = takeFromFeeds(m_limits.pacedChunkBytes);
         if (batch.frames.isEmpty())

@@ -62,7 +62,7 @@ public:
         qint64 peerTimeoutMs = 6000;
         // Paced output goes to the socket a chunk at a time, the next when less than one is
         // still waiting in this process.
-        // Small: it is also about what a session that is behind holds in its socket's buffer
+        // Small: it is also about what a session that is behind holds queued for its connection
         // (a 5,000 join storm: 5,000 such buffers).
         qint64 pacedChunkBytes = 16 * 1024;
         // A plain TCP stream takes its connection's descriptor from Qt's socket object and
