@@ -69,13 +69,17 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
-local function info_of(P, client)
-  local raw = redis.call('HGET', P .. 'presence:info', client)
+-- A member's record from `raw`, its field of presence:info (false or junk: an empty one).
+local function decode_info(raw)
   if raw then
     local ok, decoded = pcall(cjson.decode, raw)
     if ok and type(decoded) == 'table' then return decoded end
   end
   return {}
+end
+
+local function info_of(P, client)
+  return decode_info(redis.call('HGET', P .. 'presence:info', client))
 end
 
 -- A node is alive while its entry in presence:nodes (set by presence_alive) lies ahead.
@@ -84,18 +88,10 @@ local function node_alive(P, node, now)
   return until_ms ~= nil and until_ms > now
 end
 
--- A member's connections per node (node -> count), from its field of presence:conns; a member
--- written by v7 or older (a hash of its own) is read from there and moved. `known`: false for a
--- member with no status, which no older library left a hash for (a first heartbeat skips it).
-local function conns_of(P, client, known)
-  local raw = redis.call('HGET', P .. 'presence:conns', client)
-  if raw then
-    local ok, decoded = pcall(cjson.decode, raw)
-    if ok and type(decoded) == 'table' then return decoded end
-    return {}
-  end
+-- A member's connections as a v7 or older library wrote them (a hash of its own): read, moved
+-- into its field of presence:conns, and the hash deleted. {} when there is none.
+local function legacy_conns(P, client)
   local counts = {}
-  if known == false then return counts end
   local legacy = P .. 'presence:conns:' .. client
   local flat = redis.pcall('HGETALL', legacy)
   if type(flat) == 'table' and not flat.err and #flat > 0 then
@@ -106,6 +102,23 @@ local function conns_of(P, client, known)
     end
   end
   return counts
+end
+
+-- A member's connections per node (node -> count) from `raw`, its field of presence:conns
+-- (false: none; then a member written by v7 or older is read from its own hash and moved).
+-- `known`: false for a member with no status, which no older library left a hash for.
+local function decode_conns(P, client, raw, known)
+  if raw then
+    local ok, decoded = pcall(cjson.decode, raw)
+    if ok and type(decoded) == 'table' then return decoded end
+    return {}
+  end
+  if known == false then return {} end
+  return legacy_conns(P, client)
+end
+
+local function conns_of(P, client, known)
+  return decode_conns(P, client, redis.call('HGET', P .. 'presence:conns', client), known)
 end
 
 local function write_conns(P, client, counts)
@@ -125,11 +138,24 @@ end
 
 -- Of a member's connections per node (conns_of), those on nodes that are still alive: their
 -- total, those nodes (sorted), and each one's count.
-local function live_of(P, all, now)
+-- `alive_nodes`, when given, remembers each node's liveness for the rest of one call.
+local function live_of(P, all, now, alive_nodes)
   local total, nodes, counts = 0, {}, {}
   for node, count in pairs(all) do
     count = tonumber(count) or 0
-    if count > 0 and node_alive(P, node, now) then
+    local alive
+    if count > 0 then
+      if alive_nodes then
+        alive = alive_nodes[node]
+        if alive == nil then
+          alive = node_alive(P, node, now)
+          alive_nodes[node] = alive
+        end
+      else
+        alive = node_alive(P, node, now)
+      end
+    end
+    if alive then
       total = total + count
       nodes[#nodes + 1] = node
       counts[node] = count
@@ -165,6 +191,19 @@ local function trim_offline(P, offline, keep)
   end
 end
 
+-- The presence stream's entry of a transition.
+local function append_event(P, maxlen, client, status, reason, node, at)
+  local room, id = string.match(client, '^([^/]+)/(.+)$')
+  if room then
+    return redis.call('XADD', presence_stream(P), 'MAXLEN', '~', maxlen, '*',
+                      'client', id, 'status', status, 'reason', reason,
+                      'node', node, 'at', tostring(at), 'room', room)
+  end
+  return redis.call('XADD', presence_stream(P), 'MAXLEN', '~', maxlen, '*',
+                    'client', client, 'status', status, 'reason', reason,
+                    'node', node, 'at', tostring(at))
+end
+
 -- `info` and `was`, when the caller read them already: the member's record (info_of) and its
 -- status before (false: none, so it is in no index).
 local function transition(P, maxlen, keep, client, status, reason, node, at, info, was)
@@ -186,15 +225,7 @@ local function transition(P, maxlen, keep, client, status, reason, node, at, inf
     redis.call('ZREM', P .. 'presence:offline', client)
   end
   write_info(P, client, info)
-  local room, id = string.match(client, '^([^/]+)/(.+)$')
-  if room then
-    return redis.call('XADD', presence_stream(P), 'MAXLEN', '~', maxlen, '*',
-                      'client', id, 'status', status, 'reason', reason,
-                      'node', node, 'at', tostring(at), 'room', room)
-  end
-  return redis.call('XADD', presence_stream(P), 'MAXLEN', '~', maxlen, '*',
-                    'client', client, 'status', status, 'reason', reason,
-                    'node', node, 'at', tostring(at))
+  return append_event(P, maxlen, client, status, reason, node, at)
 end
 
 -- Extends the client's deadline to `deadline` (never shortens it); ONLINE on the first refresh.
@@ -204,30 +235,24 @@ end
 -- was written: a client that left at or after that stays OFFLINE (see heartbeat).
 -- `connections`, when given, is how many connections `node` holds: on a transition to ONLINE
 -- they are counted again (a node that was paused past the TTL lost them with the timeout).
--- `no_alive`: leave the `alive` key out (heartbeat_groups marks a `due` key instead).
--- `read_status`, when given, is the member's status as the caller just read it (false: none).
-local function refresh(P, maxlen, keep, client, deadline, now, reason, node, sent_at, connections,
-                       no_alive, read_status)
+-- (heartbeat_groups does the same for many members at once, in first_heartbeats, and marks a
+-- `due` key instead of an `alive` key per member.)
+local function refresh(P, maxlen, keep, client, deadline, now, reason, node, sent_at, connections)
   local index = P .. 'presence:deadlines'
   if redis.call('ZADD', index, 'GT', deadline, client) == 0 then
     -- Known and ONLINE: move the fast-path key along (an out-of-order older heartbeat may cut
     -- it short; the deadline in the index stands, and the sweep goes by that).
-    if not no_alive then
-      redis.pcall('SET', P .. 'presence:alive:' .. client, node, 'PX', deadline - now)
-    end
+    redis.pcall('SET', P .. 'presence:alive:' .. client, node, 'PX', deadline - now)
     return 0
   end
-  local status = read_status
-  if status == nil then status = redis.call('HGET', P .. 'presence:status', client) end
+  local status = redis.call('HGET', P .. 'presence:status', client)
   -- No status, no record: every write keeps the two together (a first heartbeat reads one key).
   local info = status and info_of(P, client) or {}
   if sent_at and status ~= 'ONLINE' and (info.since or -1) >= sent_at then
     redis.call('ZREM', index, client)
     return 0
   end
-  if not no_alive then
-    redis.pcall('SET', P .. 'presence:alive:' .. client, node, 'PX', deadline - now)
-  end
+  redis.pcall('SET', P .. 'presence:alive:' .. client, node, 'PX', deadline - now)
   if status ~= 'ONLINE' then
     if connections and connections > 0 then
       -- Read once, written once; the record takes the live counts before the transition
@@ -302,6 +327,67 @@ local DUE_STEP = 20
 -- into Redis, not the work. (HMGET, not ZMSCORE: formatting and parsing back every score cost
 -- more than the calls it saved.) The rest take refresh(), as before. Returns the ONLINE
 -- transitions.
+-- The members of one chunk of heartbeat_groups that were not ONLINE when it read their status
+-- (`fresh`, indexes into `members`): what refresh() and transition() do for each, with every
+-- read and write but the stream entries done once for the chunk (a first heartbeat was ~20 µs,
+-- most of it Lua calling into Redis once per key). A member already in the deadline index
+-- (one ONLINE by an earlier mention in this call: `added`) is renewed instead; one that left
+-- at or after its heartbeat was sent stays OFFLINE. Returns the ONLINE transitions.
+local function first_heartbeats(P, maxlen, members, groups, deadlines, nodes, sent, args,
+                                conns_at, fresh, fresh_count, statuses, first, now, mark_due,
+                                added, alive_nodes)
+  local index = P .. 'presence:deadlines'
+  local names = {}
+  for f = 1, fresh_count do names[f] = members[fresh[f]] end
+  local scores = redis.call('ZMSCORE', index, unpack(names, 1, fresh_count))
+  local infos = redis.call('HMGET', P .. 'presence:info', unpack(names, 1, fresh_count))
+  local conns = redis.call('HMGET', P .. 'presence:conns', unpack(names, 1, fresh_count))
+  local renew, renewed, add, adds = {}, 0, {}, 0
+  local status_args, info_args, conns_args, offline_gone = {}, {}, {}, {}
+  local online = 0
+  for f = 1, fresh_count do
+    local k = fresh[f]
+    local g = groups[k]
+    local client, deadline = names[f], deadlines[g]
+    if scores[f] or added[client] then
+      renew[renewed + 1], renew[renewed + 2] = deadline, client
+      renewed = renewed + 2
+      mark_due(deadline)
+    else
+      local status = statuses[k - first + 1]
+      local info = status and decode_info(infos[f]) or {}
+      if (info.since or -1) < sent[g] then
+        added[client] = true
+        add[adds + 1], add[adds + 2] = deadline, client
+        adds = adds + 2
+        local connections = tonumber(args[conns_at[k]])
+        if connections and connections > 0 then
+          local all = decode_conns(P, client, conns[f], status ~= false)
+          all[nodes[g]] = connections
+          conns_args[#conns_args + 1], conns_args[#conns_args + 2] = client, cjson.encode(all)
+          info.connections, info.nodes, info.counts = live_of(P, all, now, alive_nodes)
+        end
+        if status ~= false then offline_gone[#offline_gone + 1] = client end
+        info.since, info.reason = now, 'heartbeat'
+        status_args[#status_args + 1], status_args[#status_args + 2] = client, 'ONLINE'
+        info_args[#info_args + 1], info_args[#info_args + 2] = client, cjson.encode(info)
+        append_event(P, maxlen, client, 'ONLINE', 'heartbeat', nodes[g], now)
+        online = online + 1
+        mark_due(deadline)
+      end
+    end
+  end
+  if renewed > 0 then redis.call('ZADD', index, 'GT', unpack(renew, 1, renewed)) end
+  if adds > 0 then redis.call('ZADD', index, 'GT', unpack(add, 1, adds)) end
+  if #status_args > 0 then
+    redis.call('HSET', P .. 'presence:status', unpack(status_args))
+    redis.call('HSET', P .. 'presence:info', unpack(info_args))
+  end
+  if #conns_args > 0 then redis.call('HSET', P .. 'presence:conns', unpack(conns_args)) end
+  if #offline_gone > 0 then redis.call('ZREM', P .. 'presence:offline', unpack(offline_gone)) end
+  return online
+end
+
 local function heartbeat_groups(keys, args)
   local P, maxlen, keep, default_ttl = args[1], args[2], tonumber(args[3]), tonumber(args[4])
   local alive = args[5] ~= '0'
@@ -340,7 +426,7 @@ local function heartbeat_groups(keys, args)
     i = i + 2 * n
   end
   local size = chunk / 2 -- ZADD takes two arguments per member
-  local seen_fresh = {}
+  local added, alive_nodes = {}, {}
   for first = 1, count, size do
     local last = math.min(first + size - 1, count)
     local statuses = redis.call('HMGET', status_key, unpack(members, first, last))
@@ -358,17 +444,10 @@ local function heartbeat_groups(keys, args)
       end
     end
     if renewed > 0 then redis.call('ZADD', index, 'GT', unpack(renew, 1, renewed)) end
-    for f = 1, fresh_count do
-      local k = fresh[f]
-      local g = groups[k]
-      -- Its status was just read (not ONLINE; false: none) unless a member twice in this
-      -- call came ONLINE with its first mention: then it is read again.
-      local read_status = statuses[k - first + 1]
-      if seen_fresh[members[k]] then read_status = nil end
-      seen_fresh[members[k]] = true
-      online = online + refresh(P, maxlen, keep, members[k], deadlines[g], now, 'heartbeat',
-                                nodes[g], sent[g], tonumber(args[conns_at[k]]), true, read_status)
-      mark_due(deadlines[g])
+    if fresh_count > 0 then
+      online = online + first_heartbeats(P, maxlen, members, groups, deadlines, nodes, sent,
+                                         args, conns_at, fresh, fresh_count,
+                                         statuses, first, now, mark_due, added, alive_nodes)
     end
   end
   return online

@@ -5,6 +5,7 @@
 #include "redis/PresenceLibrary.h"
 #include "redis/StreamEntries.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
@@ -381,6 +382,41 @@ private Q_SLOTS:
         // Again: every member is a renewal now, nobody goes ONLINE twice.
         QCOMPARE(run(call).toInteger(), 0);
         QCOMPARE(transitions().size(), 3);
+    }
+
+    // The first heartbeats of a group call are written for the whole chunk at once: each one
+    // must still be the whole transition of a single heartbeat.
+    void heartbeatGroupsBringBackTheOfflineButNotOneWhoLeftSince()
+    {
+        nodeAlive("n1");
+        const qint64 beforeLeaves = redisNowMs();
+        connect("n1", "gina", 1);
+        leave("n1", "gina");
+        connect("n1", "frank", 1);
+        leave("n1", "frank");
+        QCOMPARE(run({"ZCARD", "presence:offline"}).toInteger(), 2);
+        const QByteArray now = QByteArray::number(redisNowMs() + 1); // after both leaves
+        QList<QByteArray> call{"FCALL", "presence_heartbeat_groups", "0", "", "1000", "100", "60000", "1"};
+        call << now << "n1" << "0" << "2" << "frank" << "2" << "hank" << "1";
+        // Sent before gina left: it does not bring her back. frank again: a renewal.
+        call << QByteArray::number(beforeLeaves) << "n1" << "0" << "2" << "gina" << "1" << "frank" << "2";
+        QCOMPARE(run(call).toInteger(), 2);
+        QCOMPARE(transitions().mid(4), (QStringList{QStringLiteral("frank ONLINE heartbeat"),
+                                                    QStringLiteral("hank ONLINE heartbeat")}));
+        QCOMPARE(run({"HGET", "presence:status", "frank"}).toByteArray(), QByteArray("ONLINE"));
+        QCOMPARE(run({"HGET", "presence:status", "gina"}).toByteArray(), QByteArray("OFFLINE"));
+        QCOMPARE(run({"ZSCORE", "presence:deadlines", "gina"}).toByteArray(), QByteArray());
+        // frank left the OFFLINE rows, gina did not.
+        QCOMPARE(run({"ZSCORE", "presence:offline", "frank"}).toByteArray(), QByteArray());
+        QVERIFY(!run({"ZSCORE", "presence:offline", "gina"}).toByteArray().isEmpty());
+        QCOMPARE(connsOf("frank"), (QJsonObject{{QStringLiteral("n1"), 2}}));
+        QCOMPARE(connsOf("hank"), (QJsonObject{{QStringLiteral("n1"), 1}}));
+        const QJsonObject record =
+            QJsonDocument::fromJson(run({"HGET", "presence:info", "frank"}).toByteArray()).object();
+        QCOMPARE(record.value(u"reason").toString(), QStringLiteral("heartbeat"));
+        QCOMPARE(record.value(u"connections").toInt(), 2);
+        QCOMPARE(record.value(u"nodes").toArray(), (QJsonArray{QStringLiteral("n1")}));
+        QVERIFY(record.value(u"since").toInteger() >= now.toLongLong() - 1);
     }
 
     void patienceEndsWhenTheProcessorsAreBehindByMoreThanIt()
