@@ -24,52 +24,24 @@ while (($#)); do
 done
 ((${#builds[@]})) || { echo "held-ab.sh: name at least one NAME=PRESENCE-BINARY" >&2; exit 2; }
 mkdir -p "$out"
-ulimit -n 20000
-node_pid= redis_pid=
-cleanup() {
-    [[ -n $node_pid ]] && kill "$node_pid" 2>/dev/null || true
-    [[ -n $redis_pid ]] && kill "$redis_pid" 2>/dev/null || true
-}
-trap cleanup EXIT
+# shellcheck source=ab-common.sh
+source "$here/ab-common.sh"
 echo "held-ab: $sessions sessions (rooms of 100, ramp $ramp/s), $backend engine, $rounds round(s), results in $out"
 for round in $(seq "$rounds"); do
     for build in "${builds[@]}"; do
         name=${build%%=*} binary=${build#*=} label=${build%%=*}-$round
         args=(--backend "$backend")
         if [[ $backend == redis ]]; then
-            mkdir -p "$out/redis-$label"
-            redis-server --port 0 --unixsocket "$out/redis-$label/redis.sock" --save '' --appendonly no \
-                --dir "$out/redis-$label" --logfile "$out/redis-$label/redis.log" &
-            redis_pid=$!
-            for _ in $(seq 100); do
-                redis-cli -s "$out/redis-$label/redis.sock" ping >/dev/null 2>&1 && break
-                sleep 0.05
-            done
+            ab_start_redis "$out/redis-$label"
             args+=(--redis "unix://$out/redis-$label/redis.sock")
         fi
-        "$binary" --headless --listen 127.0.0.1:0 --max-sessions 19500 --max-sessions-per-address 19500 \
-            "${args[@]}" 2>"$out/$label.node.log" &
-        node_pid=$!
-        port=
-        for _ in $(seq 200); do
-            port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$out/$label.node.log" | grep -o '[0-9]*$' || true)
-            [[ -n $port ]] && break
-            sleep 0.05
-        done
-        [[ -n $port ]] || { echo "$label: the node did not start (see $out/$label.node.log)"; exit 1; }
-        sleep 1 # as run.sh: the node finishes starting before the baseline RSS
+        ab_start "$out/$label.node.log" "$binary" --headless --listen 127.0.0.1:0 --max-sessions 19500 \
+            --max-sessions-per-address 19500 "${args[@]}"
         load=$(cut -d' ' -f1-3 /proc/loadavg)
         "$loadgen" --url "http://127.0.0.1:$port" --sessions "$sessions" --room-size 100 --prefix held- \
             --ramp "$ramp" --hold-seconds 3 --settle-ms 1500 --server-pid "$node_pid" --max-seconds 120 \
             >"$out/$label.json" 2>>"$out/loadgen.log" || echo "$label: load generator exit $?"
-        kill "$node_pid" 2>/dev/null || true
-        wait "$node_pid" 2>/dev/null || true
-        node_pid=
-        if [[ -n $redis_pid ]]; then
-            kill "$redis_pid" 2>/dev/null || true
-            wait "$redis_pid" 2>/dev/null || true
-            redis_pid=
-        fi
+        ab_stop
         python3 - "$out/$label.json" "$label" "$load" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
