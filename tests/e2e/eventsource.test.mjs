@@ -4,7 +4,11 @@ import assert from 'node:assert/strict';
 import { startServer } from './server.mjs';
 import { connect, online, within } from './sse.mjs';
 
-const SERVER_ARGS = ['--grace', '0s', '--heartbeat', '500ms'];
+// Nothing here waits for a timeout (leaves are told at once with no grace): the heartbeat is long
+// enough that a node slowed by ASAN on a busy 2-core machine does not time a connected client out
+// (at 500 ms its TTL left 250 ms of slack, and a clean-clone CI run once saw a connected client
+// come back ONLINE in a resumed stream's exact sequence).
+const SERVER_ARGS = ['--grace', '0s', '--heartbeat', '2s'];
 
 /** Runs `body(server, track)` against a fresh server; every tracked client is closed after. */
 async function withServer(body) {
