@@ -22,7 +22,8 @@ for preset in ci asan-server; do
     echo "== test: $preset"
     # One test at a time: several tests hold timing promises (OFFLINE within TTL + 0.5 s) that
     # two CPU-heavy neighbours on a 2-core machine could break.
-    ctest --preset "$preset"
+    # CI shows the head and tail of a long log: on a failure, the reasons go last.
+    ctest --preset "$preset" || { scripts/failure-digest.sh "build/$preset"; exit 1; }
 done
 scripts/fuzz.sh 20
 # The benchmark harness on tiny sizes with the ci build (bench targets included): it checks that

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Prints, for each test that failed in the last ctest run of a build directory, the lines that
+# say why (QtTest FAIL!/Loc, QFATAL, sanitizer reports, chaos seeds) from ctest's full log.
+# CI shows only the head and tail of a long run; this puts the reasons in the tail.
+# Usage: scripts/failure-digest.sh BUILD_DIR
+set -uo pipefail
+dir=${1:?usage: scripts/failure-digest.sh BUILD_DIR}
+failed="$dir/Testing/Temporary/LastTestsFailed.log"
+log="$dir/Testing/Temporary/LastTest.log"
+[[ -s $failed && -f $log ]] || exit 0
+echo "== why the failed tests of $dir failed (from $log)"
+while IFS=: read -r _ name; do
+    echo "-- $name"
+    awk -v name="$name" '
+        $0 ~ "^[0-9]+/[0-9]+ Testing: " name "$" { inside = 1; next }
+        inside && $0 ~ "^\"" name "\" end time" { inside = 0 }
+        inside && /FAIL!|^   Loc:|QFATAL|Sanitizer|SUMMARY:|runtime error|chaos seed|Subprocess|Timeout/ {
+            print "   " substr($0, 1, 600)
+        }' "$log" | head -40
+done < "$failed"
