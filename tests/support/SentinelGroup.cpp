@@ -116,9 +116,13 @@ bool SentinelGroup::startSentinel(int index)
         QFile file(config);
         if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
             return fail(QStringLiteral("cannot write %1").arg(config));
+        // down-after 2 s: a Sentinel pings every min(down-after, 1 s), so with a 1 s down-after
+        // one late cron tick on a loaded machine was a "down" primary: a freshly promoted one
+        // was failed over again at once (to its old self, just restarted and maybe not synced),
+        // or the aborted attempt barred every failover for 2 × failover-timeout.
         file.write(QStringLiteral("port %1\nbind 127.0.0.1\ndaemonize no\ndir %2\n"
                                   "sentinel monitor %3 127.0.0.1 %4 2\n"
-                                  "sentinel down-after-milliseconds %3 1000\n"
+                                  "sentinel down-after-milliseconds %3 2000\n"
                                   "sentinel failover-timeout %3 10000\n"
                                   "sentinel parallel-syncs %3 1\n")
                        .arg(port)

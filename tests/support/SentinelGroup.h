@@ -11,7 +11,7 @@
 namespace presence::test {
 
 // A real Sentinel-managed group on loopback, as production runs it: a primary, one replica and
-// three Sentinels (quorum 2, down-after 1 s), each a redis-server process of its own on a free
+// three Sentinels (quorum 2, down-after 2 s), each a redis-server process of its own on a free
 // port. start() returns once the replica is in sync and the Sentinels can fail over
 // (SENTINEL CKQUORUM); false with errorString() otherwise, so a test fails, never skips.
 class SentinelGroup {
