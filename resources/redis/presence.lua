@@ -409,8 +409,8 @@ local function heartbeat_groups(keys, args)
   local members, groups, conns_at = {}, {}, {}
   local deadlines, nodes, sent = {}, {}, {}
   local count, group_count = 0, 0
-  local i = 6
-  while i + 3 <= #args do
+  local i, nargs = 6, #args
+  while i + 3 <= nargs do
     local at, node, ttl, n = tonumber(args[i]), args[i + 1], tonumber(args[i + 2]) or 0, tonumber(args[i + 3]) or 0
     if ttl <= 0 then ttl = default_ttl end
     local deadline = at + ttl
@@ -418,7 +418,7 @@ local function heartbeat_groups(keys, args)
     if deadline > now then
       group_count = group_count + 1
       deadlines[group_count], nodes[group_count], sent[group_count] = deadline, node, at
-      for j = i, math.min(i + 2 * n, #args + 1) - 2, 2 do
+      for j = i, math.min(i + 2 * n, nargs + 1) - 2, 2 do
         count = count + 1
         members[count], groups[count], conns_at[count] = args[j], group_count, j + 1
       end
@@ -432,12 +432,11 @@ local function heartbeat_groups(keys, args)
     local statuses = redis.call('HMGET', status_key, unpack(members, first, last))
     local renew, renewed, fresh, fresh_count = {}, 0, {}, 0
     for k = first, last do
-      local deadline = deadlines[groups[k]]
       if statuses[k - first + 1] == 'ONLINE' then
-        renew[renewed + 1] = deadline
-        renew[renewed + 2] = members[k]
+        local deadline = deadlines[groups[k]]
         renewed = renewed + 2
-        mark_due(deadline)
+        renew[renewed - 1], renew[renewed] = deadline, members[k]
+        if deadline ~= last_marked then mark_due(deadline) end
       else
         fresh_count = fresh_count + 1
         fresh[fresh_count] = k
