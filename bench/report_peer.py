@@ -87,27 +87,33 @@ def write(results, w):
       "unix://SOCK --heartbeat 60s`. The ceiling is the `redis-benchmark` SET figure above, same run.")
     w("")
     w("| processor | drained in (from process start) | heartbeats/s | from the first read | "
-      "% of pipelined SET | clients at d = 5 s |")
-    w("|---|---|---|---|---|---|")
+      "% of pipelined SET | clients at d = 5 s | every round, from the first read |")
+    w("|---|---|---|---|---|---|---|")
     for name, label in (("ours-batched", "ours (C++ node), its own entries (500 members each)"),
                         ("ours", "ours (C++ node), the seed's entries (one client each)"),
                         ("peer", "peer (Node.js)")):
         d = drains.get(name)
         if not d:
-            w(f"| {label} | not measured | — | — | — | — |")
+            w(f"| {label} | not measured | — | — | — | — | — |")
             continue
         if not d.get("drained"):
-            w(f"| {label} | did not finish | — | — | — | — |")
+            w(f"| {label} | did not finish | — | — | — | — | — |")
             continue
         rate = d.get("per_s_fromFirstRead") or d.get("per_s")
         pct = f"{100 * rate / ceiling:.1f} %" if ceiling and rate else "—"
+        rounds = ", ".join(_int(x) if x else "did not finish" for x in d.get("roundsPerSFromFirstRead") or [])
         w(f"| {label} | {d.get('seconds'):.2f} s | {_int(d.get('per_s'))}/s | "
-          f"{_int(d.get('per_s_fromFirstRead'))}/s | {pct} | {_int(rate * 5 if rate else None)} |")
+          f"{_int(d.get('per_s_fromFirstRead'))}/s | {pct} | {_int(rate * 5 if rate else None)} | "
+          f"{rounds or '—'} |")
     if hb and ceiling:
         w(f"| ours, FCALL alone (`bench_heartbeat`, above) | — | {_int(hb.get('per_s'))}/s | — | "
-          f"{100 * hb.get('per_s', 0) / ceiling:.1f} % | {_int(hb.get('per_s', 0) * 5)} |")
+          f"{100 * hb.get('per_s', 0) / ceiling:.1f} % | {_int(hb.get('per_s', 0) * 5)} | — |")
     w("")
-    w("% of pipelined SET and clients at d = 5 s use the rate from the first read (start-up left out).")
+    w("% of pipelined SET and clients at d = 5 s use the rate from the first read (start-up left out). "
+      "Each processor drains as many rounds as the run has (3 in a full run, 1 in the smoke), "
+      "interleaved with the others' so that a change in the machine's load hits all alike; its row is "
+      "its median round (identical drains differ by up to ±35 % here: redis-server's own CPU seconds "
+      "for the same work do).")
     w("")
 
     # Summary

@@ -89,6 +89,7 @@ if [[ $mode == smoke ]]; then
     held_max_seconds=60
     fanout_sizes="100 300"
     fanout_rounds=1
+    drain_rounds=1
     ramp=2000
     hb_requests=20000
     hb_clients=2000
@@ -101,6 +102,7 @@ else
     held_max_seconds=90
     fanout_sizes="1000 5000 10000"
     fanout_rounds=3
+    drain_rounds=3
     ramp=2000
     hb_requests=1000000
     hb_clients=100000

@@ -3,9 +3,9 @@
 # (bench/heartbeat/drain.py) of our node and of the peer, each on a fresh private redis-server.
 # Uses run.sh's variables and helpers (mode, work, out, root, loadgen, presence, pids, log,
 # start_redis, run_waited, stop_pid, held_*, fanout_sizes, ramp, clients, storm_sizes,
-# storm_max_seconds, hb_requests, hb_clients).
+# storm_max_seconds, hb_requests, hb_clients, drain_rounds).
 # Writes held-peer.json, fanout-peer-N.json, storm-peer-N.json (the same tables as ours),
-# drain-{ours,peer}.json and
+# drain-{ours-batched,ours,peer}.json (each the median of $drain_rounds interleaved rounds) and
 # peer.json (versions, load) into $out.
 # shellcheck shell=bash disable=SC2154 # the variables are run.sh's
 
@@ -99,19 +99,42 @@ peer_storm() {
 # processor starts; time until its consumer group has read and acknowledged all of them.
 # d = 60 s so that no key expires during the drain (TTL 90 s): refreshes and first-time
 # transitions only, no OFFLINE work.
-peer_drain() { # peer_drain NAME GROUP MEMBERS-PER-ENTRY COMMAND…
-    local name=$1 group=$2 per_entry=$3
-    shift 3
-    log "heartbeat drain: $name, $hb_requests heartbeats over $hb_clients clients"
-    start_redis "drain-$name"
+# A drain's rate swings ±35 % between identical runs here (redis-server's own CPU seconds for
+# the same work do), so the full run drains each processor 3 times, interleaved, and keeps the
+# median round (every round's rate beside it), as the fan-out does.
+peer_drain() { # peer_drain NAME ROUND GROUP MEMBERS-PER-ENTRY COMMAND…
+    local name=$1 round=$2 group=$3 per_entry=$4
+    shift 4
+    log "heartbeat drain: $name, round $round, $hb_requests heartbeats over $hb_clients clients"
+    start_redis "drain-$name-$round"
     local cmd=("$@")
     cmd=("${cmd[@]//@SOCK@/$redis_sock}")
     run_waited "$work/drain-$name.stdout" "$work/drain.log" \
         python3 "$root/bench/heartbeat/drain.py" --redis "$redis_sock" --group "$group" \
         --heartbeats "$hb_requests" --clients "$hb_clients" --members-per-entry "$per_entry" \
-        --name "$name" --log "$work/drain-$name.log" \
-        --json "$out/drain-$name.json" -- "${cmd[@]}" || log "drain $name: did not finish (see $work/drain-$name.log)"
+        --name "$name" --log "$work/drain-$name-r$round.log" \
+        --json "$work/drain-$name-r$round.json" -- "${cmd[@]}" ||
+        log "drain $name: did not finish (see $work/drain-$name-r$round.log)"
     stop_pid "$redis_pid"
+}
+drain_median() { # drain_median NAME: its median round (by heartbeats/s from the first read)
+    python3 - "$out/drain-$1.json" "$work"/drain-"$1"-r*.json <<'PY'
+import json, sys
+runs = []
+for path in sys.argv[2:]:
+    try:
+        runs.append(json.load(open(path)))
+    except (OSError, ValueError):
+        pass
+if not runs:
+    sys.exit(0)
+def rate(r):
+    return (r.get("per_s_fromFirstRead") or 0) if r.get("drained") else 0
+runs.sort(key=rate)
+median = runs[(len(runs) - 1) // 2]
+median["roundsPerSFromFirstRead"] = [rate(r) or None for r in runs]
+json.dump(median, open(sys.argv[1], "w"), indent=1)
+PY
 }
 
 peer_section() {
@@ -134,13 +157,20 @@ peer_section() {
     peer_storm
     # Each processor on what its own nodes write: ours many members per entry (500, as
     # RedisPresenceEngine::heartbeat), the peer one per entry; ours also on the seed's entries.
-    # shellcheck disable=SC2086 # PRESENCE_BENCH_NODE_ENV is a list of VAR=VALUE words
-    peer_drain ours-batched presence-processors 500 env ${PRESENCE_BENCH_NODE_ENV:-} "$presence" \
-        --headless --listen 127.0.0.1:0 --backend redis --redis unix://@SOCK@ --heartbeat 60s
-    # shellcheck disable=SC2086 # (the same)
-    peer_drain ours presence-processors 1 env ${PRESENCE_BENCH_NODE_ENV:-} "$presence" --headless \
-        --listen 127.0.0.1:0 --backend redis --redis unix://@SOCK@ --heartbeat 60s
-    peer_drain peer presence-peer 1 node "$peer_dir/src/main.js" --port 0 --redis unix://@SOCK@ --heartbeat 60s
+    local round
+    for round in $(seq "$drain_rounds"); do
+        # shellcheck disable=SC2086 # PRESENCE_BENCH_NODE_ENV is a list of VAR=VALUE words
+        peer_drain ours-batched "$round" presence-processors 500 env ${PRESENCE_BENCH_NODE_ENV:-} \
+            "$presence" --headless --listen 127.0.0.1:0 --backend redis --redis unix://@SOCK@ --heartbeat 60s
+        # shellcheck disable=SC2086 # (the same)
+        peer_drain ours "$round" presence-processors 1 env ${PRESENCE_BENCH_NODE_ENV:-} "$presence" \
+            --headless --listen 127.0.0.1:0 --backend redis --redis unix://@SOCK@ --heartbeat 60s
+        peer_drain peer "$round" presence-peer 1 node "$peer_dir/src/main.js" --port 0 \
+            --redis unix://@SOCK@ --heartbeat 60s
+    done
+    drain_median ours-batched
+    drain_median ours
+    drain_median peer
     python3 - "$out/peer.json" "$peer_dir" "$load0" <<'PY'
 import json, subprocess, sys
 lock = json.load(open(sys.argv[2] + "/package-lock.json"))["packages"]
