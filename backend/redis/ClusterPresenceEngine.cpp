@@ -63,6 +63,12 @@ ClusterPresenceEngine::ClusterPresenceEngine(const RedisUrl &seeds, Config confi
         // primaries included, so every shard holds its timeouts.
         connect(&raw->commands(), &RedisConnection::clusterDeferred, this,
                 &ClusterPresenceEngine::holdTimeoutsEverywhere);
+        // And again once held commands go through: a hold counted from the last CLUSTERDOWN
+        // could end before the heartbeats another node held (retried up to 500 ms apart) had
+        // landed, and this node's sweep timed out a steady member of that node (a flap seen
+        // under load in tst_cluster_engine: OFFLINE "timeout", ONLINE 130 ms later).
+        connect(&raw->commands(), &RedisConnection::clusterResumed, this,
+                &ClusterPresenceEngine::holdTimeoutsEverywhere);
         m_engines.push_back(std::move(engine));
     }
     // The node record the nodes view reads is shard 0's: it counts the whole node.

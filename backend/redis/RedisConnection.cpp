@@ -244,8 +244,9 @@ void RedisConnection::dispatch(const RedisReply &reply)
         const auto redirect = ClusterRedirect::fromReply(reply);
         connectionLost(redirect ? m_locator->movedAway(redirect->address.host, redirect->address.port)
                                 : describeFailure(QString::fromUtf8(reply.toByteArray())));
-    } else if (m_heldBackoffMs > 0 && m_held.empty()) {
+    } else if (!deferred && m_heldBackoffMs > 0 && m_held.empty()) {
         m_heldBackoffMs = 0; // the migration or failover is over
+        Q_EMIT clusterResumed();
     }
 }
 

@@ -139,6 +139,9 @@ Q_SIGNALS:
     // A cluster slot's connection met ASK, TRYAGAIN or CLUSTERDOWN: Redis executed nothing
     // just now, so commands (heartbeats among them) land late or wait to be sent again.
     void clusterDeferred();
+    // Commands held after a deferral went through again: the failover or migration is over,
+    // and heartbeats held meanwhile (this node's and others') land only now.
+    void clusterResumed();
 
 private:
     struct QueuedCommand {

@@ -323,7 +323,8 @@ private Q_SLOTS:
     // cluster no longer covers every slot): a command left to Retry waits and is executed once
     // the slot is served again; one that asked to be answered (a sweep) gets the CLUSTERDOWN at
     // once and is never executed; each deferral is told (clusterDeferred), so an engine can
-    // hold its timeouts while heartbeats wait.
+    // hold its timeouts while heartbeats wait, and so is the end (clusterResumed), when the
+    // held commands go through.
     void aSlotConnectionThroughClusterDown()
     {
         RedisCluster cluster(m_group->seedsUrl(), quickOptions());
@@ -341,6 +342,7 @@ private Q_SLOTS:
         connection.open();
         QVERIFY(QTest::qWaitFor([&] { return connection.state() == RedisConnection::State::Up; }, 10000));
         QSignalSpy deferred(&connection, &RedisConnection::clusterDeferred);
+        QSignalSpy resumed(&connection, &RedisConnection::clusterResumed);
 
         const QByteArray otherSlot = QByteArray::number(clusterKeySlot(other));
         QVERIFY(askNode(owner, {"CLUSTER", "DELSLOTS", otherSlot}).isOk());
@@ -357,11 +359,13 @@ private Q_SLOTS:
         QVERIFY(deferred.size() >= 2);
         QTest::qWait(300); // a few resends, still refused
         QVERIFY(!retried);
+        QCOMPARE(resumed.size(), 0); // refusals, answered or held, are no resumption
 
         QVERIFY(askNode(owner, {"CLUSTER", "ADDSLOTS", otherSlot}).isOk());
         QVERIFY(QTest::qWaitFor([&] { return retried.has_value(); }, 10000));
         QVERIFY2(retried->isOk(), retried->toDebugString().constData());
         QVERIFY(connection.redirectRetries() > 0);
+        QCOMPARE(resumed.size(), 1); // told once, when the held command went through
         QCOMPARE(askNode(owner, {"GET", key}).toByteArray(), QByteArray("retried")); // never "answered"
         QVERIFY(m_group->waitForHealthy(10000));
     }
