@@ -1,26 +1,19 @@
 // The library's part of the nodes view and the alerts (presence_alive's record, the timeouts'
 // lateness, presence_diagnostics) against a real redis-server, with a prefix, and the key names
 // RedisKeys gives being the ones the functions write.
-#include "RedisCommand.h"
-#include "RedisTestServer.h"
+#include "PresenceFunctionsFixture.h"
 #include "redis/DiagnosticsReply.h"
-#include "redis/PresenceLibrary.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
 
 using namespace presence;
-using presence::test::RedisTestServer;
-using presence::test::runCommand;
 
-class TestDiagnosticsFunctions : public QObject {
+class TestDiagnosticsFunctions : public presence::test::PresenceFunctionsFixture {
     Q_OBJECT
-    RedisTestServer m_server;
-    std::unique_ptr<RedisConnection> m_redis;
     const RedisKeys m_keys{"pfx:"};
 
-    RedisReply run(const QList<QByteArray> &argv) { return runCommand(*m_redis, argv); }
     RedisReply alive(const QByteArray &node, qint64 ttl, const QByteArray &record = {})
     {
         QList<QByteArray> args{"FCALL", "presence_alive",       "0", m_keys.prefix,
@@ -39,21 +32,8 @@ class TestDiagnosticsFunctions : public QObject {
     }
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
-        m_redis = std::make_unique<RedisConnection>(m_server.url());
-        m_redis->open();
-        QVERIFY(presence::test::waitUntilUp(*m_redis));
-    }
-    void init()
-    {
-        QVERIFY(run({"FLUSHALL"}).isOk());
-        std::optional<bool> loaded;
-        PresenceLibrary::load(*m_redis, [&](bool ok, const QString &) { loaded = ok; });
-        QTRY_VERIFY(loaded.has_value());
-        QVERIFY(*loaded);
-    }
+    void initTestCase() { startServer(); }
+    void init() { loadLibraryAfresh(); }
 
     void aliveStoresTheRecordWhereRedisKeysSays()
     {
