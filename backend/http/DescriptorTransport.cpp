@@ -95,15 +95,13 @@ std::optional<SseTransport::Ended> DescriptorTransport::write(const QByteArrayVi
 {
     if (m_descriptor < 0)
         return Ended::Failed;
-    qsizetype size = 0;
-    for (qsizetype i = 0; i < count; ++i)
-        size += parts[i].size();
     qsizetype sent = 0;
     // With nothing queued, the parts go to the kernel as they are, in sendmsg() calls of up to
     // 64 (the frames of a batch stay where the room's feed holds them, shared by its
     // sessions), for as long as it takes all it is given.
     constexpr qsizetype maxParts = 64;
-    for (qsizetype from = 0; from < count && bytesToWrite() == 0;) {
+    bool allTaken = bytesToWrite() == 0;
+    for (qsizetype from = 0; allTaken && from < count;) {
         iovec vectors[maxParts];
         const qsizetype gathered = std::min(count - from, maxParts);
         size_t offered = 0;
@@ -119,11 +117,10 @@ std::optional<SseTransport::Ended> DescriptorTransport::write(const QByteArrayVi
         if (n < 0 && !isTransient(errno))
             return endingOf(errno);
         sent += std::max<qsizetype>(n, 0);
-        if (n < 0 || size_t(n) < offered)
-            break;
+        allTaken = n >= 0 && size_t(n) == offered;
         from += gathered;
     }
-    if (sent == size)
+    if (allTaken)
         return std::nullopt;
     // The reader is behind: the rest waits here until the kernel takes it. What the kernel took
     // of the queue goes first (a reader that stays behind would otherwise keep all it read).
