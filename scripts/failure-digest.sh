@@ -11,10 +11,19 @@ log="$dir/Testing/Temporary/LastTest.log"
 echo "== why the failed tests of $dir failed (from $log)"
 while IFS=: read -r _ name; do
     echo "-- $name"
+    # The telling lines; a test that printed none of them: the end of its output.
     awk -v name="$name" '
-        $0 ~ "^[0-9]+/[0-9]+ Testing: " name "$" { inside = 1; next }
-        inside && $0 ~ "^\"" name "\" end time" { inside = 0 }
-        inside && /FAIL!|^   Loc:|QFATAL|Sanitizer|SUMMARY:|runtime error|chaos seed|Subprocess|Timeout/ {
-            print "   " substr($0, 1, 600)
+        $0 ~ "^[0-9]+/[0-9]+ Testing: " name "$" { inside = 1; n = 0; found = 0; next }
+        inside && $0 ~ "^\"" name "\" end time" {
+            inside = 0
+            if (!found) for (i = (n > 15 ? n - 15 : 0); i < n; i++) print "   " tail[i % 15]
+        }
+        inside {
+            line = substr($0, 1, 600)
+            tail[n++ % 15] = line
+            if (line ~ /FAIL|^   Loc:|QFATAL|Sanitizer|SUMMARY:|runtime error|chaos seed|Timeout|[Ee]rror:/) {
+                print "   " line
+                found = 1
+            }
         }' "$log" | head -40
 done < "$failed"

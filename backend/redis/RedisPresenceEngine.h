@@ -67,6 +67,10 @@ public:
     QList<ClientPresence> snapshot() const override;
     QList<ClientPresence> roomSnapshot(const RoomName &room) const override;
     void readRoster(RosterCallback callback) override;
+    // Live once the roster was first read (every room; a cluster shard: once followed): a
+    // reader that comes earlier waits for it. Told an empty roster instead, it never heard of
+    // the members already ONLINE (the first read changes the copy without telling anyone).
+    bool follow(const QList<RoomName> &rooms, std::function<void()> live) override;
     EventId lastEventId() const override { return m_downstream.position(); }
     void history(EventId after, HistoryCallback callback) override;
     Health health() const override;

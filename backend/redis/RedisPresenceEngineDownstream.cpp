@@ -79,6 +79,11 @@ bool RedisPresenceEngine::followStream(std::function<void()> live)
     return false;
 }
 
+bool RedisPresenceEngine::follow(const QList<RoomName> & /*rooms*/, std::function<void()> live)
+{
+    return followStream(std::move(live));
+}
+
 void RedisPresenceEngine::unfollowStream()
 {
     if (!std::exchange(m_following, false))

@@ -232,6 +232,33 @@ private Q_SLOTS:
         QCOMPARE(viewer.eventsFor(QStringLiteral("keep")).size(), 1);
     }
 
+    // A reader that comes while its node has not read the roster yet (its Redis slow to answer
+    // while it starts) waits for it. It used to be told the empty roster at once and never hear
+    // of the members already ONLINE: under ASAN and load, the test above failed that way (the
+    // viewer, opened as node b started, never saw keep).
+    void aReaderBeforeTheFirstRosterReadGetsTheRoster()
+    {
+        // d = 5 s: nothing times out across the pause, so no later transition tells keep again.
+        const QString heartbeat = QStringLiteral("5s");
+        NodeProcess a;
+        QVERIFY2(a.start(nodeArgs(QStringLiteral("node-a"), heartbeat)), a.log().constData());
+        SseTestClient keep;
+        keep.open(a.port(), "/keep");
+        QVERIFY(QTest::qWaitFor(
+            [&] { return run({"HGET", "presence:status", "keep"}).toByteArray() == "ONLINE"; }, 10000));
+        QVERIFY2(m_server.pause(), qPrintable(m_server.errorString()));
+        NodeProcess b;
+        const bool started = b.start(nodeArgs(QStringLiteral("node-b"), heartbeat));
+        SseTestClient viewer;
+        if (started)
+            viewer.open(b.port(), "/viewer");
+        const bool opened = started && viewer.waitForHeaders(5000); // its session exists
+        QVERIFY2(m_server.resume(), qPrintable(m_server.errorString()));
+        QVERIFY2(opened, b.log().constData());
+        QVERIFY2(viewer.waitForStatus(QStringLiteral("keep"), QStringLiteral("ONLINE"), 10000),
+                 (viewer.body().right(1000) + "\n--- node b\n" + b.log().right(2000)).constData());
+    }
+
     void nodesWithDifferentTimingNeverFlapEachOther()
     {
         // fast: d = 100 ms (TTL 150 ms); slow: d = 1 s (TTL 1.5 s). Before heartbeats said their
