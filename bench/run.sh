@@ -259,26 +259,10 @@ fanout() { # fanout NAME N ROUND BACKEND-ARGS…
     stop_pid "$node_pid"
 }
 fanout_median() { # fanout_median NAME N: its median round (by p99 from the event) is the result
-    python3 - "$out/fanout-$1-$2.json" "$1" "$rooms" "$work"/fanout-"$1"-"$2"-r*.json <<'EOF'
-import json, sys
-out, name, rooms, paths = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-runs = []
-for path in paths:
-    try:
-        runs.append(json.load(open(path)))
-    except (OSError, ValueError):
-        pass
-if not runs:
-    sys.exit(0)
-def p99(r):
-    return r.get("probe", {}).get("fromEventAtUs", {}).get("p99") or float("inf")
-runs.sort(key=p99)
-r = runs[(len(runs) - 1) // 2]
-r["engine"] = name
-r["roomsSupported"] = rooms == "yes"
-r["roundsP99FromEventUs"] = [x.get("probe", {}).get("fromEventAtUs", {}).get("p99") for x in runs]
-json.dump(r, open(out, "w"), indent=1)
-EOF
+    local supported=false
+    [[ $rooms == yes ]] && supported=true
+    python3 "$here/median_round.py" fanout "$out/fanout-$1-$2.json" "engine=\"$1\"" \
+        "roomsSupported=$supported" -- "$work"/fanout-"$1"-"$2"-r*.json
 }
 for round in $(seq "$fanout_rounds"); do
     for n in $fanout_sizes; do

@@ -118,23 +118,7 @@ peer_drain() { # peer_drain NAME ROUND GROUP MEMBERS-PER-ENTRY COMMAND…
     stop_pid "$redis_pid"
 }
 drain_median() { # drain_median NAME: its median round (by heartbeats/s from the first read)
-    python3 - "$out/drain-$1.json" "$work"/drain-"$1"-r*.json <<'PY'
-import json, sys
-runs = []
-for path in sys.argv[2:]:
-    try:
-        runs.append(json.load(open(path)))
-    except (OSError, ValueError):
-        pass
-if not runs:
-    sys.exit(0)
-def rate(r):
-    return (r.get("per_s_fromFirstRead") or 0) if r.get("drained") else 0
-runs.sort(key=rate)
-median = runs[(len(runs) - 1) // 2]
-median["roundsPerSFromFirstRead"] = [rate(r) or None for r in runs]
-json.dump(median, open(sys.argv[1], "w"), indent=1)
-PY
+    python3 "$root/bench/median_round.py" drain "$out/drain-$1.json" -- "$work"/drain-"$1"-r*.json
 }
 
 peer_section() {
