@@ -13,7 +13,7 @@ while IFS=: read -r _ name; do
     echo "-- $name"
     # The telling lines; a test that printed none of them: the end of its output.
     awk -v name="$name" '
-        $0 ~ "^[0-9]+/[0-9]+ Testing: " name "$" { inside = 1; n = 0; found = 0; next }
+        $0 ~ "^[0-9]+/[0-9]+ Testing: " name "$" { inside = 1; n = 0; found = 0; more = 0; next }
         inside && $0 ~ "^\"" name "\" end time" {
             inside = 0
             if (!found) for (i = (n > 15 ? n - 15 : 0); i < n; i++) print "   " tail[i % 15]
@@ -21,9 +21,10 @@ while IFS=: read -r _ name; do
         inside {
             line = substr($0, 1, 600)
             tail[n++ % 15] = line
-            if (line ~ /FAIL|^   Loc:|QFATAL|Sanitizer|SUMMARY:|runtime error|chaos seed|Timeout|[Ee]rror:/) {
+            if (more > 0 || line ~ /FAIL|^not ok|^   Loc:|QFATAL|Sanitizer|SUMMARY:|runtime error|chaos seed|Timeout|[Ee]rror:/) {
                 print "   " line
                 found = 1
+                more = more > 0 ? more - 1 : (line ~ /error: [|>]-?$/ ? 3 : 0) # a TAP block: its first lines
             }
         }' "$log" | head -40
 done < "$failed"
