@@ -15,11 +15,29 @@ async function withServer(body) {
   const server = await startServer(SERVER_ARGS);
   const clients = [];
   try {
+    // From a ready node: clients that come while it is still connecting to its store have their
+    // ONLINE written once it is ready, in no particular order, and these tests compare orders
+    // (alice's ONLINE came after bob's in CI). A node that is not ready yet: tst_node_faults.
+    await waitUntilReady(server.baseUrl);
     await body(server, (client) => (clients.push(client), client));
   } finally {
     for (const client of clients)
       client.close();
     await server.stop();
+  }
+}
+
+/** Polls /health until the node says it is ready (200, status ok), for up to 20 s. */
+async function waitUntilReady(baseUrl) {
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    const health = await fetch(`${baseUrl}/health`).then(async (r) => ({ code: r.status, body: await r.text() }),
+                                                          (e) => ({ code: 0, body: String(e) }));
+    if (health.code === 200 && health.body.includes('"status":"ok"'))
+      return;
+    if (Date.now() > deadline)
+      throw new Error(`the node was not ready within 20 s: ${health.code} ${health.body}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -63,7 +81,8 @@ test('a client that connects gets a snapshot of who is online first', () => with
   assert.ok(snapshot.every((e) => e.data.status === 'ONLINE' && e.lastEventId), 'snapshot: ONLINE rows with ids');
 }));
 
-test('a new EventSource resumes from Last-Event-ID without gaps or repeats', () => withServer(async ({ baseUrl }, track) => {
+test('a new EventSource resumes from Last-Event-ID without gaps or repeats', () => withServer(async (server, track) => {
+  const { baseUrl } = server;
   const alice = track(await online(baseUrl, 'alice'));
   const erin = track(await online(baseUrl, 'erin'));
   track(await online(baseUrl, 'bob'));
@@ -93,12 +112,14 @@ test('a new EventSource resumes from Last-Event-ID without gaps or repeats', () 
   // resumed stream twice began with an unexplained 'alice ONLINE' (not reproduced locally).
   const detail = (events) => JSON.stringify(events.map(({ lastEventId, data }) => ({ lastEventId, ...data })));
   assert.deepEqual(summary(again.events), ['frank ONLINE', 'frank OFFLINE'],
-                   `resumed after ${lastId}: ${detail(again.events)}; alice saw ${detail(alice.events)}`);
+                   `resumed after ${lastId}: ${detail(again.events)}; alice saw ${detail(alice.events)}\n` +
+                   `--- presence output ---\n${server.log()}`);
   assert.ok(again.events.every((e) => !e.data.snapshot && compareIds(e.lastEventId, lastId) > 0),
             'only events after Last-Event-ID, none from a snapshot');
 }));
 
-test('the automatic reconnect resumes with Last-Event-ID', () => withServer(async ({ baseUrl }, track) => {
+test('the automatic reconnect resumes with Last-Event-ID', () => withServer(async (server, track) => {
+  const { baseUrl } = server;
   // A fetch for the package whose response body the test can end, as a dropped connection
   // would; the reconnect it provokes waits at `gate` until the test has made its changes.
   const requests = [];
@@ -146,7 +167,9 @@ test('the automatic reconnect resumes with Last-Event-ID', () => withServer(asyn
 
   await within(reconnected, 'the package to reconnect (retry: from the server)');
   assert.equal(requests[0].get('Last-Event-ID'), null, 'the first request has no Last-Event-ID');
-  assert.equal(requests[1].get('Last-Event-ID'), lastId, 'the reconnect sends the last id it saw');
+  assert.equal(requests[1].get('Last-Event-ID'), lastId,
+               `the reconnect sends the last id it saw (erin saw ${JSON.stringify(erin.events.map((e) => [e.lastEventId, e.data.client, e.data.status, e.data.reason]))})\n` +
+               `--- presence output ---\n${server.log()}`);
   const before = erin.events.length;
   openGate();
   await erin.sees('frank', 'OFFLINE', 'left', before);
