@@ -1,7 +1,5 @@
 #include "DescriptorTransport.h"
 
-#include <QEvent>
-#include <QSocketNotifier>
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -34,54 +32,36 @@ bool isTransient(int error)
 }
 } // namespace
 
-// A socket notifier that calls back directly (a signal connection would cost every idle
-// session another ~80 B).
-class DescriptorTransport::Notifier final : public QSocketNotifier {
-public:
-    Notifier(int descriptor, Type type, DescriptorTransport &owner)
-        : QSocketNotifier(descriptor, type)
-        , m_owner(owner)
-    {
-    }
-
-protected:
-    bool event(QEvent *event) override
-    {
-        if (event->type() != QEvent::SockAct)
-            return QSocketNotifier::event(event);
-        if (type() == Read)
-            m_owner.onReadable();
-        else
-            m_owner.onWritable();
-        return true;
-    }
-
-private:
-    DescriptorTransport &m_owner;
-};
-
 std::unique_ptr<DescriptorTransport> DescriptorTransport::takeFrom(QAbstractSocket &socket,
+                                                                   DescriptorPoller &poller,
                                                                    Listener &listener)
 {
     const int descriptor = ::fcntl(int(socket.socketDescriptor()), F_DUPFD_CLOEXEC, 0);
     if (descriptor < 0)
         return nullptr;
-    ConnectionSlot slot = GuardedTcpServer::handOver(&socket);
+    std::unique_ptr<DescriptorTransport> transport(
+        new DescriptorTransport(descriptor, poller, listener));
+    // Watched before the socket object lets go: refused, the stream stays on the socket.
+    if (!poller.watch(descriptor, *transport)) {
+        transport->m_descriptor = -1;
+        ::close(descriptor);
+        return nullptr;
+    }
+    transport->m_slot = GuardedTcpServer::handOver(&socket);
     // Closes the socket object's descriptor only: the connection lives on in ours (Qt neither
     // shuts it down nor lingers). Whatever Qt still had buffered is dropped: a request's
     // leftovers (an SSE client sends nothing more) and no response bytes (none were written
     // through it). Its signals stay connected: the HTTP server deletes the socket object once
     // it sees it unconnected, and its request object with it.
     socket.abort();
-    return std::unique_ptr<DescriptorTransport>(
-        new DescriptorTransport(descriptor, std::move(slot), listener));
+    return transport;
 }
 
-DescriptorTransport::DescriptorTransport(int descriptor, ConnectionSlot slot, Listener &listener)
+DescriptorTransport::DescriptorTransport(int descriptor, DescriptorPoller &poller,
+                                         Listener &listener)
     : m_descriptor(descriptor)
-    , m_slot(std::move(slot))
+    , m_poller(poller)
     , m_listener(listener)
-    , m_readNotifier(std::make_unique<Notifier>(descriptor, QSocketNotifier::Read, *this))
 {
 }
 
@@ -137,9 +117,10 @@ std::optional<SseTransport::Ended> DescriptorTransport::write(const QByteArrayVi
         m_queued.append(parts[i].sliced(skip));
         skip = 0;
     }
-    if (!m_writeNotifier)
-        m_writeNotifier = std::make_unique<Notifier>(m_descriptor, QSocketNotifier::Write, *this);
-    m_writeNotifier->setEnabled(true);
+    if (!m_writableWanted) {
+        m_writableWanted = true;
+        m_poller.setWritableWanted(m_descriptor, *this, true);
+    }
     return std::nullopt;
 }
 
@@ -158,6 +139,15 @@ std::optional<SseTransport::Ended> DescriptorTransport::sendQueued()
     return std::nullopt;
 }
 
+void DescriptorTransport::descriptorReady(bool readable, bool writable)
+{
+    // Either may end the stream (and close the descriptor).
+    if (writable && m_writableWanted)
+        onWritable();
+    if (readable && m_descriptor >= 0)
+        onReadable();
+}
+
 void DescriptorTransport::onWritable()
 {
     const qint64 before = bytesToWrite();
@@ -165,8 +155,10 @@ void DescriptorTransport::onWritable()
         m_listener.transportEnded(*ended);
         return;
     }
-    if (bytesToWrite() == 0 && m_writeNotifier)
-        m_writeNotifier->setEnabled(false);
+    if (bytesToWrite() == 0 && m_writableWanted) {
+        m_writableWanted = false;
+        m_poller.setWritableWanted(m_descriptor, *this, false);
+    }
     if (bytesToWrite() < before)
         m_listener.transportProgressed();
 }
@@ -194,12 +186,9 @@ void DescriptorTransport::close(CloseMode mode)
         return;
     if (mode == CloseMode::Flush)
         (void)sendQueued();
-    // The notifiers leave the event dispatcher before the descriptor is closed (a closed one
-    // may be reused by the next accept). They are not deleted here: this may run inside one
-    // of their own events.
-    m_readNotifier->setEnabled(false);
-    if (m_writeNotifier)
-        m_writeNotifier->setEnabled(false);
+    // Out of the epoll set before the descriptor is closed (a closed one may be reused by the
+    // next accept, and what this pass of the poller gathered for it must not reach it).
+    m_poller.unwatch(m_descriptor, *this);
     ::close(m_descriptor);
     m_descriptor = -1;
     m_queued = QByteArray();

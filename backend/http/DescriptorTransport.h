@@ -1,5 +1,6 @@
 #pragma once
 
+#include "DescriptorPoller.h"
 #include "GuardedTcpServer.h"
 #include "SseTransport.h"
 
@@ -12,15 +13,17 @@ namespace presence {
 // An SSE stream that drives its TCP connection through the descriptor itself, once the
 // request is answered: the socket object, its buffers and signal connections, and the HTTP
 // server's request object all go (they were most of an idle session's memory: heaptrack,
-// bench/README.md). What is left per connection is the descriptor, one read notifier (to see
-// the peer close) and, only while the kernel is not taking bytes, a write notifier and the
-// bytes it has not taken.
-class DescriptorTransport final : public SseTransport {
+// bench/README.md). What is left per connection is the descriptor, its place in the node's
+// epoll set (DescriptorPoller: to see the peer close, and the kernel take bytes again) and,
+// only while the kernel is not taking bytes, the bytes it has not taken.
+class DescriptorTransport final : public SseTransport, private DescriptorPoller::Watcher {
 public:
     // Takes the connection from `socket` (a plain TCP one): a duplicate of its descriptor, its
     // place in the server's counts; the socket object is then aborted (closing only its own
-    // descriptor) and left to its owner to delete. Null if the descriptor cannot be duplicated.
+    // descriptor) and left to its owner to delete. Null if the descriptor cannot be duplicated
+    // or watched. `poller` must outlive the connection (not the object: close() lets go).
     static std::unique_ptr<DescriptorTransport> takeFrom(QAbstractSocket &socket,
+                                                         DescriptorPoller &poller,
                                                          Listener &listener);
     ~DescriptorTransport() override;
 
@@ -31,8 +34,8 @@ public:
     void close(CloseMode mode) override;
 
 private:
-    class Notifier;
-    DescriptorTransport(int descriptor, ConnectionSlot slot, Listener &listener);
+    DescriptorTransport(int descriptor, DescriptorPoller &poller, Listener &listener);
+    void descriptorReady(bool readable, bool writable) override;
     void onReadable();
     void onWritable();
     // Hands the queue to the kernel as far as it takes it.
@@ -40,9 +43,9 @@ private:
 
     int m_descriptor;
     ConnectionSlot m_slot;
+    DescriptorPoller &m_poller;
     Listener &m_listener;
-    std::unique_ptr<Notifier> m_readNotifier;
-    std::unique_ptr<Notifier> m_writeNotifier; // created the first time the kernel lags
+    bool m_writableWanted = false;
     QByteArray m_queued;        // what the kernel has not taken, from m_queuedFrom on
     qsizetype m_queuedFrom = 0;
 };

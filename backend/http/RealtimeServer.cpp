@@ -89,7 +89,8 @@ void RealtimeServer::openSession(const ClientId &client, const QList<RoomName> &
 {
     Q_ASSERT(!rooms.isEmpty());
     auto session =
-        std::make_shared<SseSession>(client, rooms, std::move(responder), m_config.sessionLimits,
+        std::make_shared<SseSession>(client, rooms, std::move(responder), m_poller,
+                                     m_config.sessionLimits,
                                      m_config.retryMs, extraHeaders);
     if (!session->isOpen())
         return;

@@ -101,6 +101,7 @@ private:
     Metrics &m_metrics;
     Config m_config;
     RoomSnapshotCache m_snapshots;
+    DescriptorPoller m_poller; // the plain TCP streams' (before them: it outlives them)
     QHash<SseSession *, std::shared_ptr<SseSession>> m_sessions;
     QHash<RoomName, QSet<SseSession *>> m_sessionsByRoom;
     QHash<RoomName, std::shared_ptr<RoomFeed>> m_feeds; // a room's, while it has sessions

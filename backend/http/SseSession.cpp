@@ -24,7 +24,7 @@ SseSession::Piece SseSession::pieceOf(QByteArray bytes)
 }
 
 SseSession::SseSession(ClientId client, QList<RoomName> rooms, QHttpServerResponder &&responder,
-                       Limits limits, qint64 retryMs,
+                       DescriptorPoller &poller, Limits limits, qint64 retryMs,
                        const QList<QPair<QByteArray, QByteArray>> &extraHeaders, QObject *parent)
     : QObject(parent)
     , m_client(std::move(client))
@@ -56,7 +56,7 @@ SseSession::SseSession(ClientId client, QList<RoomName> rooms, QHttpServerRespon
     // the socket object).
     SseTransport::Listener &listener = *this;
     if (m_limits.takeDescriptor && !qobject_cast<QSslSocket *>(socket))
-        m_transport = DescriptorTransport::takeFrom(*socket, listener);
+        m_transport = DescriptorTransport::takeFrom(*socket, poller, listener);
     if (!m_transport) {
         GuardedTcpServer::markAsStream(socket);
         m_transport = std::make_unique<SocketTransport>(socket, listener);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "DescriptorPoller.h"
 #include "Metrics.h"
 #include "RoomFeed.h"
 #include "SseTransport.h"
@@ -83,9 +84,10 @@ public:
     };
     static Piece pieceOf(QByteArray bytes);
 
-    // The responder is only the way to its socket: the session answers with its own head.
+    // The responder is only the way to its socket: the session answers with its own head. A
+    // plain TCP stream is watched by `poller`, which must outlive its connection.
     SseSession(ClientId client, QList<RoomName> rooms, QHttpServerResponder &&responder,
-               Limits limits, qint64 retryMs,
+               DescriptorPoller &poller, Limits limits, qint64 retryMs,
                const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {},
                QObject *parent = nullptr);
     ~SseSession() override;
