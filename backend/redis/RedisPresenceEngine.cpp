@@ -10,6 +10,8 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QLoggingCategory>
+#include <algorithm>
+#include <vector>
 
 Q_LOGGING_CATEGORY(lcRedisEngine, "presence.redis")
 
@@ -194,8 +196,14 @@ void RedisPresenceEngine::becomeReady()
 
 void RedisPresenceEngine::registerLocalClients()
 {
+    std::vector<std::pair<quint64, RoomMember>> members;
+    members.reserve(size_t(m_local.size()));
     for (auto it = m_local.cbegin(); it != m_local.cend(); ++it)
-        connectMember(it.key(), it.value());
+        members.emplace_back(it->openedOrder, it.key());
+    std::sort(members.begin(), members.end(),
+              [](const auto &a, const auto &b) { return a.first < b.first; });
+    for (const auto &[order, member] : members)
+        connectMember(member, localConnections(member));
     const QSet<RoomMember> leaves = std::exchange(m_pendingLeaves, {});
     for (const RoomMember &member : leaves)
         leave(member);
@@ -203,7 +211,8 @@ void RedisPresenceEngine::registerLocalClients()
 
 RedisPresenceEngine::NodeFigures RedisPresenceEngine::ownNodeFigures() const
 {
-    return {std::count_if(m_local.cbegin(), m_local.cend(), [](int n) { return n > 0; }),
+    return {std::count_if(m_local.cbegin(), m_local.cend(),
+                          [](const LocalMember &local) { return local.connections > 0; }),
             m_heartbeatsWritten};
 }
 
@@ -247,7 +256,10 @@ void RedisPresenceEngine::markNodeAlive()
 
 void RedisPresenceEngine::setConnections(const RoomMember &member, int connections)
 {
-    m_local.insert(member, connections);
+    LocalMember &local = m_local[member];
+    if (local.openedOrder == 0)
+        local.openedOrder = ++m_openedSoFar;
+    local.connections = connections;
     m_pendingLeaves.remove(member);
     if (m_ready)
         connectMember(member, connections);
@@ -288,7 +300,7 @@ void RedisPresenceEngine::heartbeat(const QList<RoomMember> &members)
             QList<QByteArray> add{"XADD", stream, "MINID",  "~",
                                   minId,  "*",    "client", member.client.toString().toUtf8(),
                                   "node", m_node, "ttl",    ttlField};
-            if (const int held = m_local.value(member, 0); held > 0)
+            if (const int held = localConnections(member); held > 0)
                 add << "conns" << QByteArray::number(held);
             if (!member.room.isDefault())
                 add << "room" << member.room.wireName().toUtf8();
@@ -308,7 +320,7 @@ void RedisPresenceEngine::heartbeat(const QList<RoomMember> &members)
                 conns += ' ';
             }
             names += members[i].storeKey().toUtf8();
-            conns += QByteArray::number(m_local.value(members[i], 0));
+            conns += QByteArray::number(localConnections(members[i]));
         }
         m_commands.command({"XADD", stream, "MINID", "~", minId, "*", "members", names, "conns",
                             conns, "node", m_node, "ttl", ttlField});

@@ -151,7 +151,15 @@ private:
     KeyspaceListener m_keyspace;
 
     RosterTable m_mirror;
-    QHash<RoomMember, int> m_local;   // this node's connection counts
+    // This node's members: their connection counts, and when each first opened (members
+    // registered at readiness go in that order, so their ONLINEs follow the clients' arrival).
+    struct LocalMember {
+        int connections = 0;
+        quint64 openedOrder = 0;
+    };
+    QHash<RoomMember, LocalMember> m_local;
+    quint64 m_openedSoFar = 0;
+    int localConnections(const RoomMember &member) const { return m_local.value(member).connections; }
     QSet<RoomMember> m_pendingLeaves; // leaves decided while Redis was unreachable
     bool m_ready = false;
     bool m_synced = false;

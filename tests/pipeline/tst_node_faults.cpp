@@ -13,6 +13,8 @@
 #include <QJsonArray>
 #include <QTest>
 #include <csignal>
+#include <memory>
+#include <vector>
 
 using namespace presence;
 using presence::test::httpGet;
@@ -257,6 +259,51 @@ private Q_SLOTS:
         QVERIFY2(opened, b.log().constData());
         QVERIFY2(viewer.waitForStatus(QStringLiteral("keep"), QStringLiteral("ONLINE"), 10000),
                  (viewer.body().right(1000) + "\n--- node b\n" + b.log().right(2000)).constData());
+    }
+
+    void clientsThatCameBeforeReadinessGoOnlineInTheOrderTheyCame()
+    {
+        // Node b starts while Redis is paused; its clients' ONLINEs are written once it is
+        // ready, and a viewer elsewhere sees them in the order the clients connected (they
+        // were written in the order of a hash of the members: any order).
+        const QString heartbeat = QStringLiteral("5s");
+        NodeProcess a;
+        QVERIFY2(a.start(nodeArgs(QStringLiteral("node-a"), heartbeat)), a.log().constData());
+        SseTestClient viewer;
+        viewer.open(a.port(), "/viewer");
+        QVERIFY(viewer.waitForHeaders(5000));
+        QVERIFY2(m_server.pause(), qPrintable(m_server.errorString()));
+        NodeProcess b;
+        const bool started = b.start(nodeArgs(QStringLiteral("node-b"), heartbeat));
+        constexpr int arrivals = 8;
+        std::vector<std::unique_ptr<SseTestClient>> clients;
+        bool opened = started;
+        for (int i = 0; opened && i < arrivals; ++i) {
+            clients.push_back(std::make_unique<SseTestClient>());
+            clients.back()->open(b.port(), QByteArray("/came") + QByteArray::number(i));
+            opened = clients.back()->waitForHeaders(5000); // its session exists: it came
+        }
+        QVERIFY2(m_server.resume(), qPrintable(m_server.errorString()));
+        QVERIFY2(opened, b.log().constData());
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (int i = 0; i < arrivals; ++i) {
+                    if (viewer.eventsFor(QStringLiteral("came%1").arg(i)).isEmpty())
+                        return false;
+                }
+                return true;
+            },
+            10000));
+        QStringList order;
+        for (const SseTestClient::Event &event : viewer.events()) {
+            const QJsonObject json = event.json();
+            if (json.value(QStringLiteral("client")).toString().startsWith(u"came"))
+                order << json.value(QStringLiteral("client")).toString();
+        }
+        QStringList expected;
+        for (int i = 0; i < arrivals; ++i)
+            expected << QStringLiteral("came%1").arg(i);
+        QCOMPARE(order, expected);
     }
 
     void nodesWithDifferentTimingNeverFlapEachOther()
