@@ -305,6 +305,10 @@ def storm_row(r):
         nbytes, events = r.get("bytes"), r.get("events")
     else:
         state = f"{t / 1000:,.2f} s"
+        rounds = r.get("roundsStormMs") or []
+        if len(rounds) > 1: # the median round (median_round.py), every round beside it
+            state += " (median; rounds " + ", ".join(
+                "—" if x is None else f"{x / 1000:,.2f}" for x in rounds) + " s)"
         nbytes, events = ro.get("bytesAtComplete"), ro.get("eventsAtComplete")
     e = r.get("establishUs", {})
     peak = hwm.get("endKiB", -1)
@@ -324,7 +328,8 @@ def storm_sections(results, w):
       "storm settled, one more client joins: *fan-out after* is that join's p99 from its `connect()` to N "
       "distinct-client sessions. *Dropped*: sessions the node closed after they were established (a node "
       "that drops slow readers). The Node.js peer (`bench/peers/node`) runs the same storms, a fresh "
-      "process on a fresh redis-server each.")
+      "process on a fresh redis-server each. The largest N runs three times in a full run, the engines "
+      "interleaved; its row is the median round (storm time), every round's time beside it.")
     w("")
     if not storms:
         w("Not measured in this run.")

@@ -117,6 +117,7 @@ clients=100
 # --- sizes: rooms and join storms (issue 5, issue 6 item 2) ----------------------------------
 if [[ $mode == smoke ]]; then
     storm_sizes="100 200"
+    storm_rounds=1
     storm_max_seconds=30
     rooms_compare_sessions=200 # the same clients in one room vs spread over $rooms_compare_rooms
     rooms_compare_rooms=4
@@ -125,6 +126,7 @@ if [[ $mode == smoke ]]; then
     budget_reserve=10 # kept for c and d (heartbeat, offline detection) until they ran
 else
     storm_sizes="1000 2000 5000"
+    storm_rounds=3 # of the largest size, interleaved between the engines (the others: once)
     storm_max_seconds=50 # per storm; a storm that has not completed by then is reported as such
     rooms_compare_sessions=5000
     rooms_compare_rooms=50
@@ -321,7 +323,7 @@ budget_reserve=0 # c and d have run: the rest of the budget is the storms'
 # VmHWM is the storm's peak); the time from the first connect() until every session holds every
 # other client of its room ONLINE, the bytes and events received by then. After it settles one
 # more client joins the room (--probe-join): the fan-out to N distinct-client sessions.
-storm() { # storm FILE-NAME ENGINE N ROOMS PROBE(yes|no) BACKEND-ARGS…
+storm() { # storm FILE-NAME ENGINE N ROOMS PROBE(yes|no) BACKEND-ARGS… → $work/FILE-NAME.json
     local file=$1 name=$2 n=$3 k=$4 probe=$5
     shift 5
     local probe_args=() cap
@@ -331,11 +333,11 @@ storm() { # storm FILE-NAME ENGINE N ROOMS PROBE(yes|no) BACKEND-ARGS…
     log "join storm: $name, N=$n in $k room(s) (cap ${cap}s)"
     start_node "$file" "$@"
     sleep 1
-    run_waited "$work/$file.json" "$work/loadgen.log" \
+    run_waited "$work/raw-$file.json" "$work/loadgen.log" \
         "$loadgen" --url "http://127.0.0.1:$node_port" --sessions "$n" --rooms "$k" --prefix storm- --storm \
         --settle-ms 1500 "${probe_args[@]}" --server-pid "$node_pid" --max-seconds "$cap" ||
         log "load generator: exit $? (storm not settled within ${cap}s)"
-    python3 - "$work/$file.json" "$out/$file.json" "$name" "$k" "$rooms" <<'EOF'
+    python3 - "$work/raw-$file.json" "$work/$file.json" "$name" "$k" "$rooms" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
 r["engine"] = sys.argv[3]
@@ -345,28 +347,48 @@ json.dump(r, open(sys.argv[2], "w"), indent=1)
 EOF
     stop_pid "$node_pid"
 }
+storm_args() { # storm_args ENGINE → the node's backend arguments, in backend_args
+    backend_args=(--backend memory)
+    [[ $1 == redis ]] && backend_args=(--backend redis --redis "unix://$redis_sock")
+    return 0
+}
+# e. One room: a storm's time swings like a fan-out's, and the goal compares the engines at the
+# largest size, so that size runs $storm_rounds times, the engines interleaved, and each reports
+# its median round (median_round.py storm: every round's time beside it); the others run once.
+start_redis storm
+largest_storm=${storm_sizes##* }
+for round in $(seq "$storm_rounds"); do
+    for name in memory redis; do
+        storm_args "$name"
+        for n in $storm_sizes; do
+            ((round == 1)) || [[ $n == "$largest_storm" ]] || continue
+            redis-cli -s "$redis_sock" flushall >/dev/null
+            storm "storm-$name-$n-r$round" "$name" "$n" 1 yes "${backend_args[@]}"
+        done
+    done
+done
+for name in memory redis; do
+    for n in $storm_sizes; do
+        python3 "$here/median_round.py" storm "$out/storm-$name-$n.json" -- "$work"/storm-"$name"-"$n"-r*.json
+    done
+done
 # f. The same clients (storm-0 … storm-(S-1)) in one room is the storm above at N = S (S is one
 # of the storm sizes, else it is measured here too); spread over K rooms it is measured here.
-# Per engine: its storms, then its K-rooms storm (so a tight budget cuts sizes, not an engine).
-start_redis storm
 for name in memory redis; do
-    args=(--backend memory)
-    [[ $name == redis ]] && args=(--backend redis --redis "unix://$redis_sock")
-    for n in $storm_sizes; do
-        redis-cli -s "$redis_sock" flushall >/dev/null
-        storm "storm-$name-$n" "$name" "$n" 1 yes "${args[@]}"
-    done
     if [[ $rooms != yes ]]; then
         log "one room vs $rooms_compare_rooms rooms ($name): not measured, this node ignores ?room= (issue 5 not merged)"
         continue
     fi
+    storm_args "$name"
     if [[ " $storm_sizes " != *" $rooms_compare_sessions "* ]]; then
         redis-cli -s "$redis_sock" flushall >/dev/null
-        storm "storm-$name-$rooms_compare_sessions" "$name" "$rooms_compare_sessions" 1 no "${args[@]}"
+        storm "storm-$name-$rooms_compare_sessions" "$name" "$rooms_compare_sessions" 1 no "${backend_args[@]}"
+        cp "$work/storm-$name-$rooms_compare_sessions.json" "$out/" 2>/dev/null || true
     fi
     redis-cli -s "$redis_sock" flushall >/dev/null
     storm "rooms-$name-$rooms_compare_sessions-$rooms_compare_rooms" "$name" "$rooms_compare_sessions" \
-        "$rooms_compare_rooms" no "${args[@]}"
+        "$rooms_compare_rooms" no "${backend_args[@]}"
+    cp "$work/rooms-$name-$rooms_compare_sessions-$rooms_compare_rooms.json" "$out/" 2>/dev/null || true
 done
 stop_pid "$redis_pid"
 
