@@ -96,8 +96,8 @@ if [[ $mode == smoke ]]; then
     offline_args=(--background 100 --measured 20 --wait-ms 3000)
 else
     held_sessions=19000
-    # The node accepts ever more slowly as sessions pile up (see bench/README.md: the glib event
-    # dispatcher's O(N) notifier bookkeeping), so the held run is capped in time.
+    # Capped in time: a node that accepts ever more slowly as sessions pile up (as nodes did
+    # while every stream had a notifier of its own: bench/README.md) is measured at the cap.
     held_ramp=1000
     held_max_seconds=90
     fanout_sizes="1000 5000 10000"
