@@ -40,6 +40,16 @@ void pruneOfflineRows(RosterTable &rows, qint64 keep)
         rows.remove(offline[i].second);
 }
 
+void OfflineRowBound::changed(RosterTable &rows, qint64 changes)
+{
+    m_pending += changes;
+    if (rows.size() <= 2 * m_keep || m_pending < std::max<qint64>(m_keep, 1))
+        return;
+    m_pending = 0;
+    ++m_scans;
+    pruneOfflineRows(rows, m_keep);
+}
+
 QList<PresenceEvent> rosterCorrections(const RosterTable &known, const QList<ClientPresence> &fresh,
                                        EventId at, qint64 nowMs, const QString &node)
 {

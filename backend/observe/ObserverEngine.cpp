@@ -7,11 +7,6 @@
 
 namespace presence {
 
-namespace {
-// OFFLINE rows kept in the copy, like the shared roster's own bound.
-constexpr qint64 offlineKeep = 10000;
-} // namespace
-
 qsizetype ObserverEngine::replaceRoster(const QList<ClientPresence> &rows, EventId at,
                                         const QString &source)
 {
@@ -32,8 +27,7 @@ void ObserverEngine::applyChange(const PresenceEvent &event)
 {
     if (applyPresenceEvent(m_roster, event, m_timing.ttlMs()))
         Q_EMIT presenceChanged(event);
-    if (m_roster.size() > offlineKeep * 2)
-        pruneOfflineRows(m_roster, offlineKeep);
+    m_rosterBound.changed(m_roster);
 }
 
 EngineDiagnostics ObserverEngine::ownDiagnostics() const

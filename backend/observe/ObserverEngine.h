@@ -2,6 +2,7 @@
 
 #include "engine/PresenceEngine.h"
 #include "engine/RosterTable.h"
+#include "engine/RosterUpdates.h"
 
 namespace presence {
 
@@ -41,6 +42,8 @@ protected:
 
     PresenceTiming m_timing;
     RosterTable m_roster;
+    // OFFLINE rows kept in the copy, like the shared roster's own bound.
+    OfflineRowBound m_rosterBound{10000};
     bool m_synced = false;
 };
 

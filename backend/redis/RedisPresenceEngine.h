@@ -2,6 +2,7 @@
 
 #include "engine/PresenceEngine.h"
 #include "engine/RosterTable.h"
+#include "engine/RosterUpdates.h"
 #include "redis/HeartbeatProcessor.h"
 #include "redis/KeyspaceListener.h"
 #include "redis/PresenceStreamReader.h"
@@ -151,6 +152,7 @@ private:
     KeyspaceListener m_keyspace;
 
     RosterTable m_mirror;
+    OfflineRowBound m_mirrorBound{m_config.offlineKeep};
     // This node's members: their connection counts, and when each first opened (members
     // registered at readiness go in that order, so their ONLINEs follow the clients' arrival).
     struct LocalMember {

@@ -192,8 +192,7 @@ void RedisPresenceEngine::applyEntries(const QList<PresenceEvent> &events)
             Q_EMIT presenceChanged(event);
     }
     // Bound the mirror like the shared roster: drop the oldest OFFLINE rows.
-    if (m_mirror.size() > m_config.offlineKeep * 2)
-        pruneOfflineRows(m_mirror, m_config.offlineKeep);
+    m_mirrorBound.changed(m_mirror, events.size());
 }
 
 } // namespace presence
