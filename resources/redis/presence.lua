@@ -333,9 +333,9 @@ local DUE_STEP = 20
 -- most of it Lua calling into Redis once per key). A member already in the deadline index
 -- (one ONLINE by an earlier mention in this call: `added`) is renewed instead; one that left
 -- at or after its heartbeat was sent stays OFFLINE. Returns the ONLINE transitions.
-local function first_heartbeats(P, maxlen, members, groups, deadlines, nodes, sent, args,
-                                conns_at, fresh, fresh_count, statuses, first, now, mark_due,
-                                added, alive_nodes)
+local function first_heartbeats(P, maxlen, members, groups, deadlines, deadline_args, nodes,
+                                sent, args, conns_at, fresh, fresh_count, statuses, first, now,
+                                mark_due, added, alive_nodes)
   local index = P .. 'presence:deadlines'
   local names = {}
   for f = 1, fresh_count do names[f] = members[fresh[f]] end
@@ -343,6 +343,7 @@ local function first_heartbeats(P, maxlen, members, groups, deadlines, nodes, se
   local infos = redis.call('HMGET', P .. 'presence:info', unpack(names, 1, fresh_count))
   local conns = redis.call('HMGET', P .. 'presence:conns', unpack(names, 1, fresh_count))
   local renew, renewed, add, adds = {}, 0, {}, 0
+  local now_arg = string.format('%d', now)
   local status_args, info_args, conns_args, offline_gone = {}, {}, {}, {}
   local online = 0
   for f = 1, fresh_count do
@@ -350,7 +351,7 @@ local function first_heartbeats(P, maxlen, members, groups, deadlines, nodes, se
     local g = groups[k]
     local client, deadline = names[f], deadlines[g]
     if scores[f] or added[client] then
-      renew[renewed + 1], renew[renewed + 2] = deadline, client
+      renew[renewed + 1], renew[renewed + 2] = deadline_args[g], client
       renewed = renewed + 2
       mark_due(deadline)
     else
@@ -358,7 +359,7 @@ local function first_heartbeats(P, maxlen, members, groups, deadlines, nodes, se
       local info = status and decode_info(infos[f]) or {}
       if (info.since or -1) < sent[g] then
         added[client] = true
-        add[adds + 1], add[adds + 2] = deadline, client
+        add[adds + 1], add[adds + 2] = deadline_args[g], client
         adds = adds + 2
         local connections = tonumber(args[conns_at[k]])
         if connections and connections > 0 then
@@ -371,7 +372,7 @@ local function first_heartbeats(P, maxlen, members, groups, deadlines, nodes, se
         info.since, info.reason = now, 'heartbeat'
         status_args[#status_args + 1], status_args[#status_args + 2] = client, 'ONLINE'
         info_args[#info_args + 1], info_args[#info_args + 2] = client, cjson.encode(info)
-        append_event(P, maxlen, client, 'ONLINE', 'heartbeat', nodes[g], now)
+        append_event(P, maxlen, client, 'ONLINE', 'heartbeat', nodes[g], now_arg)
         online = online + 1
         mark_due(deadline)
       end
@@ -407,7 +408,10 @@ local function heartbeat_groups(keys, args)
   -- The live heartbeats, flattened: member, its group (deadline, node, at) and where its
   -- connections are in args (read only for the few that are not renewals). Counted, not `#`.
   local members, groups, conns_at = {}, {}, {}
-  local deadlines, nodes, sent = {}, {}, {}
+  -- A group's deadline as redis.call's argument, formatted once: Redis formats a Lua number
+  -- argument with "%.17g", a floating-point print that was 6 % of a drain's Redis time when it
+  -- ran once per renewal. (%d is exact below 2^53; a junk TTL may push a deadline past it.)
+  local deadlines, deadline_args, nodes, sent = {}, {}, {}, {}
   local count, group_count = 0, 0
   local i, nargs = 6, #args
   while i + 3 <= nargs do
@@ -418,6 +422,7 @@ local function heartbeat_groups(keys, args)
     if deadline > now then
       group_count = group_count + 1
       deadlines[group_count], nodes[group_count], sent[group_count] = deadline, node, at
+      deadline_args[group_count] = deadline < 2 ^ 53 and string.format('%d', deadline) or deadline
       for j = i, math.min(i + 2 * n, nargs + 1) - 2, 2 do
         count = count + 1
         members[count], groups[count], conns_at[count] = args[j], group_count, j + 1
@@ -433,9 +438,10 @@ local function heartbeat_groups(keys, args)
     local renew, renewed, fresh, fresh_count = {}, 0, {}, 0
     for k = first, last do
       if statuses[k - first + 1] == 'ONLINE' then
-        local deadline = deadlines[groups[k]]
+        local g = groups[k]
+        local deadline = deadlines[g]
         renewed = renewed + 2
-        renew[renewed - 1], renew[renewed] = deadline, members[k]
+        renew[renewed - 1], renew[renewed] = deadline_args[g], members[k]
         if deadline ~= last_marked then mark_due(deadline) end
       else
         fresh_count = fresh_count + 1
@@ -444,8 +450,8 @@ local function heartbeat_groups(keys, args)
     end
     if renewed > 0 then redis.call('ZADD', index, 'GT', unpack(renew, 1, renewed)) end
     if fresh_count > 0 then
-      online = online + first_heartbeats(P, maxlen, members, groups, deadlines, nodes, sent,
-                                         args, conns_at, fresh, fresh_count,
+      online = online + first_heartbeats(P, maxlen, members, groups, deadlines, deadline_args,
+                                         nodes, sent, args, conns_at, fresh, fresh_count,
                                          statuses, first, now, mark_due, added, alive_nodes)
     end
   end
