@@ -331,6 +331,12 @@ void RedisConnection::send(const QList<QByteArray> &argv)
     m_socket->write(bytes);
 }
 
+void RedisConnection::flush()
+{
+    if (m_socket && m_state == State::Up)
+        m_socket->flush();
+}
+
 void RedisConnection::command(const QList<QByteArray> &argv, ReplyCallback callback,
                               Redirects redirects)
 {

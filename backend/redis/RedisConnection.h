@@ -105,6 +105,9 @@ public:
 
     void command(const QList<QByteArray> &argv, ReplyCallback callback = {},
                  Redirects redirects = Redirects::Retry);
+    // Sends what command() queued now instead of when the event loop next comes round: for a
+    // caller with more work before it returns to the loop, while Redis would wait for this.
+    void flush();
 
     // Subscribes to channels (SUBSCRIBE) or glob patterns (PSUBSCRIBE); `onMessage` gets the
     // channel a message was published on and its payload. Callable before open().

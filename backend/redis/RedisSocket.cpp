@@ -105,6 +105,16 @@ void RedisSocket::write(const QByteArray &bytes)
         m_device->write(bytes);
 }
 
+void RedisSocket::flush()
+{
+    if (!m_connected)
+        return;
+    if (m_local)
+        m_local->flush();
+    else if (m_tcp)
+        m_tcp->flush();
+}
+
 QByteArray RedisSocket::readAll()
 {
     return m_device ? m_device->readAll() : QByteArray();

@@ -31,6 +31,8 @@ public:
     void connectTo(const RedisUrl &address, const std::optional<QSslConfiguration> &tls,
                    const SocketKeepAlive &keepAlive);
     void write(const QByteArray &bytes);
+    // Hands what write() queued to the kernel now, not when the event loop next comes round.
+    void flush();
     QByteArray readAll();
     // Reads what the kernel holds now, without waiting for the event loop to say so
     // (readyRead() may be emitted from inside).
