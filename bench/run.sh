@@ -3,7 +3,7 @@
 # starts is killed on exit. Writes JSON under build/bench-results/ (or $PRESENCE_BENCH_OUT) and
 # generates docs/benchmarks.md from it.
 #
-#   bench/run.sh            full sizes (< 15 min on a 2-core machine)
+#   bench/run.sh            full sizes (< 20 min on a 2-core machine)
 #   bench/run.sh --smoke    tiny sizes (< 3 min): checks the harness, not the speed; exits non-zero
 #                           if a measurement produced no usable result (bench/check_results.py)
 #   bench/run.sh --no-docs  do not touch docs/ (the report and plots go to the results folder)
@@ -101,8 +101,10 @@ else
     held_ramp=1000
     held_max_seconds=90
     fanout_sizes="1000 5000 10000"
-    fanout_rounds=3
-    drain_rounds=3
+    # Five rounds each (three before): this machine's rounds fall in two modes ~2x apart
+    # (bench/README.md), and a median of three moved with which mode two of them hit.
+    fanout_rounds=5
+    drain_rounds=5
     ramp=2000
     hb_requests=1000000
     hb_clients=100000
@@ -126,17 +128,17 @@ if [[ $mode == smoke ]]; then
     budget_reserve=10 # kept for c and d (heartbeat, offline detection) until they ran
 else
     storm_sizes="1000 2000 5000"
-    storm_rounds=3 # of the largest size, interleaved between the engines (the others: once)
+    storm_rounds=5 # of the largest size, interleaved between the engines (the others: once)
     storm_max_seconds=50 # per storm; a storm that has not completed by then is reported as such
     rooms_compare_sessions=5000
     rooms_compare_rooms=50
     fanout_max_seconds=60
-    budget_total=900
+    budget_total=1200
     budget_reserve=100
 fi
 held_room_size=100 # with rooms: the held sessions are spread over rooms of 100 distinct clients
 
-# --- time budget: the whole run stops by itself (full < 15 min, smoke < 3 min) -----------------
+# --- time budget: the whole run stops by itself (full < 20 min, smoke < 3 min) -----------------
 # Every load-generator run gets --max-seconds = min(its cap, what is left of the budget minus
 # the reserve for c and d); a run with under 10 s left is skipped and listed in skipped.txt.
 budget_end=$((SECONDS + budget_total))
