@@ -328,7 +328,7 @@ def storm_sections(results, w):
       "storm settled, one more client joins: *fan-out after* is that join's p99 from its `connect()` to N "
       "distinct-client sessions. *Dropped*: sessions the node closed after they were established (a node "
       "that drops slow readers). The Node.js peer (`bench/peers/node`) runs the same storms, a fresh "
-      "process on a fresh redis-server each. The largest N runs three times in a full run, the engines "
+      "process on a fresh redis-server each. The largest N runs five times in a full run, the engines "
       "interleaved; its row is the median round (storm time), every round's time beside it.")
     w("")
     if not storms:

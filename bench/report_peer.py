@@ -110,7 +110,7 @@ def write(results, w):
           f"{100 * hb.get('per_s', 0) / ceiling:.1f} % | {_int(hb.get('per_s', 0) * 5)} | — |")
     w("")
     w("% of pipelined SET and clients at d = 5 s use the rate from the first read (start-up left out). "
-      "Each processor drains as many rounds as the run has (3 in a full run, 1 in the smoke), "
+      "Each processor drains as many rounds as the run has (5 in a full run, 1 in the smoke), "
       "interleaved with the others' so that a change in the machine's load hits all alike; its row is "
       "its median round (identical drains differ by up to ±35 % here: redis-server's own CPU seconds "
       "for the same work do).")
