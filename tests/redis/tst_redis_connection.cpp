@@ -9,6 +9,10 @@
 #include <QThread>
 #include <memory>
 #include <optional>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <unistd.h>
 
 using presence::RedisConnection;
 using presence::RedisReply;
@@ -34,6 +38,48 @@ std::optional<RedisReply> run(RedisConnection &connection, const QList<QByteArra
     if (!QTest::qWaitFor([&] { return result.has_value(); }, kTimeoutMs))
         return std::nullopt;
     return result;
+}
+
+// GET `key` over a blocking socket of its own, without the event loop: the value, or nil.
+std::optional<QByteArray> blockingGet(const QString &unixPath, quint16 port, const QByteArray &key)
+{
+    const int fd = unixPath.isEmpty() ? socket(AF_INET, SOCK_STREAM, 0) : socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0)
+        return std::nullopt;
+    const auto done = qScopeGuard([fd] { close(fd); });
+    int rc = -1;
+    if (unixPath.isEmpty()) {
+        sockaddr_in in {};
+        in.sin_family = AF_INET;
+        in.sin_port = htons(port);
+        in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        rc = ::connect(fd, reinterpret_cast<sockaddr *>(&in), sizeof in);
+    } else {
+        sockaddr_un un {};
+        un.sun_family = AF_UNIX;
+        const QByteArray path = unixPath.toLocal8Bit();
+        std::memcpy(un.sun_path, path.constData(), std::min<size_t>(size_t(path.size()), sizeof un.sun_path - 1));
+        rc = ::connect(fd, reinterpret_cast<sockaddr *>(&un), sizeof un);
+    }
+    if (rc != 0)
+        return std::nullopt;
+    timeval wait {2, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    const QByteArray request = "GET " + key + "\r\n";
+    if (::write(fd, request.constData(), size_t(request.size())) != request.size())
+        return std::nullopt;
+    QByteArray reply;
+    char buffer[256];
+    while (!(reply.startsWith("$-1\r\n") || (reply.startsWith('$') && reply.count('\n') >= 2))) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n <= 0)
+            return std::nullopt;
+        reply.append(buffer, qsizetype(n));
+    }
+    if (reply.startsWith("$-1"))
+        return QByteArray();
+    const qsizetype start = reply.indexOf('\n') + 1;
+    return reply.mid(start, reply.indexOf('\r', start) - start);
 }
 
 } // namespace
@@ -177,6 +223,35 @@ private Q_SLOTS:
         auto redis = connectTo(RedisUrl::unixSocket(m_server.unixSocketPath()));
         QVERIFY2(waitForState(*redis, State::Up), qPrintable(redis->lastError()));
         QCOMPARE(run(*redis, {"PING"}).value_or(RedisReply()).toByteArray(), QByteArray("PONG"));
+    }
+
+    // flush() puts what command() queued on the wire before the event loop comes round again
+    // (the heartbeat processor's calls: Redis sat idle while the node finished its pass).
+    void flushSendsWithoutWaitingForTheEventLoop_data()
+    {
+        QTest::addColumn<bool>("overUnix");
+        QTest::newRow("tcp") << false;
+        QTest::newRow("unix") << true;
+    }
+    void flushSendsWithoutWaitingForTheEventLoop()
+    {
+        QFETCH(bool, overUnix);
+        const QString path = overUnix ? m_server.unixSocketPath() : QString();
+        auto redis = connectTo(overUnix ? RedisUrl::unixSocket(path) : m_server.url());
+        QVERIFY2(waitForState(*redis, State::Up), qPrintable(redis->lastError()));
+        const QByteArray key = overUnix ? "flushed-unix" : "flushed-tcp";
+        redis->command({"SET", key, "yes"});
+        redis->flush();
+        // From here on the event loop does not run: only flush() can have sent the SET. Another
+        // connection asks until it sees it (Redis may serve that one first), for 2 s at most.
+        std::optional<QByteArray> seen;
+        QElapsedTimer clock;
+        clock.start();
+        do {
+            seen = blockingGet(path, m_server.port(), key);
+        } while (seen && seen->isEmpty() && clock.elapsed() < 2000);
+        QVERIFY(seen);
+        QCOMPARE(*seen, QByteArray("yes"));
     }
 
     void nothingListeningReportsDown()
