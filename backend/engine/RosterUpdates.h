@@ -18,7 +18,8 @@ void pruneOfflineRows(RosterTable &rows, qint64 keep);
 // scanned (pruneOfflineRows) once it holds more than 2 × keep rows and `keep` changes came since
 // the last scan - not after every change, which with 100,000 members ONLINE (none of them to
 // drop) scanned 100,000 rows per event batch. Each change adds at most one OFFLINE row, so the
-// copy holds its ONLINE rows and at most 2 × keep OFFLINE ones (+ keep between two scans).
+// copy holds its ONLINE rows and at most 2 × keep OFFLINE ones (keep after a scan, and fewer
+// than keep changes until the next).
 class OfflineRowBound {
 public:
     explicit OfflineRowBound(qint64 keep)
