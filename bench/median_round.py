@@ -3,14 +3,17 @@
 
     bench/median_round.py fanout|drain|storm OUT.json [KEY=JSON ...] -- ROUND.json ...
 
-fanout: rounds ordered by the probe's p99 from the event (a round without one last); the median
-round gets roundsP99FromEventUs (every round's p99, in that order). drain: ordered by
-heartbeats/s from the first read (a drain that did not finish counts as 0); the median gets
-roundsPerSFromFirstRead. storm: ordered by the time until every roster was full (a storm that
-never got there last); the median gets roundsStormMs. KEY=JSON pairs are set on the result (engine name and the like).
-Unreadable round files are skipped; with none readable nothing is written.
+fanout: the median round by the probe's p99 from the event (a round without one counts as the
+slowest); it gets roundsP99FromEventUs, every round's p99 in round order (ROUND.json names end in
+-rK.json; a round without a figure or without a file is null), so that bench/paired.py can pair
+round K with the floor's or the other engine's round K. drain: the median by heartbeats/s from the
+first read (a drain that did not finish counts as 0), with roundsPerSFromFirstRead. storm: the
+median by the time until every roster was full (a storm that never got there the slowest), with
+roundsStormMs. KEY=JSON pairs are set on the result (engine name and the like). With no round
+readable nothing is written.
 """
 import json
+import re
 import sys
 
 
@@ -30,23 +33,28 @@ def storm_ms(r):
 def main(argv):
     split = argv.index("--")
     kind, out, extra, paths = argv[0], argv[1], argv[2:split], argv[split + 1:]
-    runs = []
+    by_number = {}
     for path in paths:
+        number = re.search(r"-r(\d+)\.json$", path)
         try:
-            runs.append(json.load(open(path)))
+            by_number[int(number.group(1)) if number else 0] = json.load(open(path))
         except (OSError, ValueError):
             pass
+    # Round 1 first; a round with no readable file (or none at all: a skipped run) is None.
+    in_order = [(k, by_number.get(k)) for k in range(1, max(by_number, default=0) + 1)] \
+        if 0 not in by_number else sorted(by_number.items())
+    runs = [run for _, run in in_order if run is not None]
     if not runs:
         return 0
     if kind == "fanout":
+        rounds = ("roundsP99FromEventUs", [run and p99(run) for _, run in in_order])
         runs.sort(key=lambda r: p99(r) or float("inf"))
-        rounds = ("roundsP99FromEventUs", [p99(r) for r in runs])
     elif kind == "drain":
+        rounds = ("roundsPerSFromFirstRead", [(run and rate(run)) or None for _, run in in_order])
         runs.sort(key=rate)
-        rounds = ("roundsPerSFromFirstRead", [rate(r) or None for r in runs])
     elif kind == "storm":
+        rounds = ("roundsStormMs", [run and storm_ms(run) for _, run in in_order])
         runs.sort(key=lambda r: storm_ms(r) or float("inf"))
-        rounds = ("roundsStormMs", [storm_ms(r) for r in runs])
     else:
         sys.exit(f"median_round.py: unknown kind {kind}")
     median = runs[(len(runs) - 1) // 2]

@@ -8,6 +8,8 @@ import glob
 import json
 import os
 
+import paired
+
 
 def _load(path):
     try:
@@ -114,6 +116,16 @@ def write(results, w):
       "interleaved with the others' so that a change in the machine's load hits all alike; its row is "
       "its median round (identical drains differ by up to ±35 % here: redis-server's own CPU seconds "
       "for the same work do).")
+    w("")
+    peer_rounds = (drains.get("peer") or {}).get("roundsPerSFromFirstRead")
+    for name, label, goal in (("ours-batched", "its own entries", " (issue 16 goal: ≥ 2×)"),
+                              ("ours", "the seed's entries", "")):
+        ours_rounds = (drains.get(name) or {}).get("roundsPerSFromFirstRead")
+        m, each = paired.median_ratio(ours_rounds, peer_rounds, failed_ours=0.0)
+        if len(each) > 1:
+            w(f"- ours ({label}) / the peer, paired by round (round K of each drained within a minute of "
+              f"the other: bench/paired.py): {', '.join(paired.fmt_ratio(x) for x in each)}; "
+              f"median **{paired.fmt_ratio(m)}**{goal}.")
     w("")
 
     # Summary

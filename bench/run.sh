@@ -268,16 +268,16 @@ fanout_median() { # fanout_median NAME N: its median round (by p99 from the even
     python3 "$here/median_round.py" fanout "$out/fanout-$1-$2.json" "engine=\"$1\"" \
         "roomsSupported=$supported" -- "$work"/fanout-"$1"-"$2"-r*.json
 }
+# Round K of the memory engine, the floor and the Redis engine run back to back (the Redis engine's
+# rounds once ran after all the others', minutes later, in whatever load mode the machine was in
+# by then), so that the report can pair round K of an engine with round K of the floor
+# (bench/paired.py). The redis-server idles through the others' turns.
+start_redis fanout
 for round in $(seq "$fanout_rounds"); do
     for n in $fanout_sizes; do
         fanout memory "$n" "$round" --backend memory
         # The same sessions and bytes from a bare epoll loop: the floor (issue 16; smoke: once).
         [[ $mode == smoke && $n != "${fanout_sizes%% *}" ]] || fanout floor "$n" "$round"
-    done
-done
-start_redis fanout
-for round in $(seq "$fanout_rounds"); do
-    for n in $fanout_sizes; do
         redis-cli -s "$redis_sock" flushall >/dev/null
         fanout redis "$n" "$round" --backend redis --redis "unix://$redis_sock"
     done
