@@ -21,7 +21,7 @@ if (( want_tests )); then
     packages+=(systemd) # systemd-analyze verify of presence.service (no running systemd needed)
     packages+=(curl chromium xvfb xauth procps iproute2 openssl) # iproute2: network namespaces; openssl: test CAs
     packages+=(clang libclang-rt-14-dev) # scripts/fuzz.sh: clang 14 and its libFuzzer runtime
-    packages+=(python3 gnuplot-nox) # bench/run.sh --smoke: its JSON helpers, report and plots
+    packages+=(python3 gnuplot-nox) # bench/run.sh --smoke: its JSON helpers, report and plots; ctest tst_bench_paired_rounds
     packages+=(prometheus) # promtool: ctest prometheus_rules_* check docs/prometheus/presence-rules.yml
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
     command -v npm >/dev/null 2>&1 || packages+=(npm)
