@@ -14,6 +14,7 @@ import tempfile
 sys.dont_write_bytecode = True  # importing report_peer must not leave bench/__pycache__
 import paired  # noqa: E402
 import report_cluster  # noqa: E402
+import report_goals  # noqa: E402
 import report_peer  # noqa: E402
 import report_reuse_port  # noqa: E402
 
@@ -71,6 +72,7 @@ def main():
     w("Command: `bench/run.sh` (builds `build/release` with `cmake --preset release "
       "-DPRESENCE_BUILD_UI=OFF -DPRESENCE_WARNINGS_AS_ERRORS=ON` if needed; loopback only).")
     w("")
+    report_goals.write(results, w)  # issue 16's goals, judged (bench/report_goals.py)
 
     # a. sessions held
     w("## Sessions held and memory per idle session")

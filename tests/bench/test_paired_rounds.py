@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""bench/median_round.py keeps every round's figure in round order, and bench/paired.py pairs
-round K with round K: the goals of issue 16 are judged by the median of those paired ratios.
+"""bench/median_round.py keeps every round's figure in round order, bench/paired.py pairs
+round K with round K, and bench/report_goals.py judges issue 16's goals by the median of those
+paired ratios.
 Run: python3 tests/bench/test_paired_rounds.py (ctest: tst_bench_paired_rounds)."""
 import json
 import os
@@ -11,6 +12,7 @@ import tempfile
 bench = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench")
 sys.path.insert(0, bench)
 import paired  # noqa: E402
+import report_goals  # noqa: E402
 
 
 def fanout_round(directory, name, number, p99):
@@ -58,6 +60,18 @@ def main():
               [2.0, 0.0, 2.0])
         check("an even count's median", paired.median([1.0, 2.0, 3.0, 4.0]), 2.5)
         check("no rounds", paired.median_ratio([], []), (None, []))
+    # report_goals.py judges the fan-out goal by the paired median: 1.2× and 1.4× → 1.3× (met),
+    # 1.2× and 1.6× → 1.4× (not met).
+    for engine_rounds, verdict in (([60, 70], "**met**"), ([60, 80], "**not met**")):
+        with tempfile.TemporaryDirectory() as d:
+            for name, rounds in (("memory", engine_rounds), ("floor", [50, 50])):
+                with open(os.path.join(d, f"fanout-{name}-5000.json"), "w") as f:
+                    json.dump({"probe": {"fromEventAtUs": {"p99": rounds[0]}},
+                               "roundsP99FromEventUs": rounds}, f)
+            lines = []
+            report_goals._fanout(d, lines.append)
+            check(f"fan-out goal with rounds {engine_rounds}", lines[0].rsplit("|", 2)[1].strip(),
+                  verdict)
     for failure in failures:
         print("FAIL", failure)
     print("ok" if not failures else f"{len(failures)} failed")
