@@ -14,7 +14,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/resources/systemd/presence.default
 # The binary carries both (Qt resources); installed copies are for operators, e.g. to load the
 # function library into a Redis by hand.
 install(FILES ${PROJECT_SOURCE_DIR}/resources/web/index.html
-              ${PROJECT_SOURCE_DIR}/resources/redis/presence.lua
+              ${PRESENCE_LUA_LIBRARY}
         DESTINATION ${CMAKE_INSTALL_DATADIR}/presence)
 
 set(CPACK_GENERATOR DEB)

@@ -9,7 +9,7 @@
 
 namespace presence {
 
-// The Redis Functions library (resources/redis/presence.lua) that makes every state
+// The Redis Functions library (resources/redis/presence/*.lua, joined at build time) that makes every state
 // transition atomic. Loaded with FUNCTION LOAD REPLACE at start-up and after every reconnect
 // (a restarted Redis without persistence has forgotten it), unless a newer version is loaded:
 // in a rolling upgrade the newest node's library wins and older nodes keep working with it.

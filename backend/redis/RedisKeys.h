@@ -9,7 +9,7 @@ namespace presence {
 // empty, so the streams keep the seed's names `heartbeat` and `presence`. On Redis Cluster the
 // prefix holds a shard's hash tag ("{presence-3}:"), and the default room's shard names the
 // seed's `presence` stream instead (presenceStreamName), which hashes to the same slot.
-// (resources/redis/presence.lua derives the same names; keep the two in step.)
+// (resources/redis/presence/1-records.lua derives the same names; keep the two in step.)
 struct RedisKeys {
     QByteArray prefix;
     QByteArray presenceStreamName = {}; // empty: prefix + "presence"

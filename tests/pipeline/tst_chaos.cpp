@@ -24,62 +24,22 @@
 // kill -9 of a primary drawn at random, at least two per run, the same rules and checks. The
 // rooms' shards are on two primaries (printed at the start). The test's looks into Redis go to
 // the primary serving the room's shard ("{presence-N}:…" keys, ClusterShards as the nodes use).
-#include "ChaosHeldHeartbeats.h"
-#include "ChaosHistory.h"
-#include "ChaosRedis.h"
+#include "ChaosTest.h"
 #include "ChaosViews.h"
-#include "NodeProcess.h"
-#include "SseTestClient.h"
-#include "TestNamespace.h"
 
 #include <QDateTime>
 #include <QDir>
-#include <QElapsedTimer>
 #include <QFile>
-#include <QProcess>
-#include <QRandomGenerator>
 #include <QTest>
 #include <csignal>
 #include <cstdio>
 #include <map>
 
-using namespace presence;
-using presence::test::ChaosHistory;
-using presence::test::ChaosRedis;
-using presence::test::heartbeatsHeldBy;
-using presence::test::HeldHeartbeat;
-using presence::test::NodeProcess;
-using presence::test::SseTestClient;
-using presence::test::TestNamespace;
+namespace presence::test {
+
+using namespace chaos;
 
 namespace {
-constexpr int nodeCount = 3;
-constexpr int clientCount = 12;
-const QString heartbeat = QStringLiteral("300ms"); // ttl 450 ms
-constexpr qint64 ttlMs = 450;
-const QString otherHeartbeat = QStringLiteral("700ms"); // the last node's: ttl 1,050 ms
-// A cut-off client is dropped within keepalive + peer timeout (+ grace, 0 here).
-constexpr qint64 keepaliveMs = 500;
-constexpr qint64 peerTimeoutMs = 1000;
-
-const QStringList allRooms = {QStringLiteral("default"), QStringLiteral("ra"), QStringLiteral("rb")};
-
-struct SimClient {
-    QString name;
-    QStringList rooms;
-    bool remote = false; // in the test namespace (curl there), else a SseTestClient here
-    std::unique_ptr<SseTestClient> connection;
-    std::unique_ptr<QProcess> curl;
-    int node = -1; // which node it is connected to, -1: none
-    QByteArray path() const
-    {
-        QByteArray path = "/" + name.toUtf8();
-        for (qsizetype i = 0; i < rooms.size(); ++i)
-            path += (i == 0 ? "?room=" : "&room=") + rooms[i].toUtf8();
-        return path;
-    }
-};
-
 // Client i is in the default room, in "ra", or in both "ra" and "rb"; every fourth is remote.
 QStringList roomsOf(int i)
 {
@@ -89,9 +49,9 @@ QStringList roomsOf(int i)
     default: return {QStringLiteral("ra"), QStringLiteral("rb")};
     }
 }
+} // namespace
 
-// A heartbeat handed to a processor that has not acknowledged it.
-ChaosRedis::Kind redisKind()
+ChaosRedis::Kind chaos::redisKind()
 {
     if (qEnvironmentVariableIntValue("PRESENCE_CHAOS_CLUSTER") == 1)
         return ChaosRedis::Kind::Cluster;
@@ -100,521 +60,283 @@ ChaosRedis::Kind redisKind()
     return ChaosRedis::Kind::Single;
 }
 
-void stopProcess(std::unique_ptr<QProcess> &process)
+bool TestChaos::startNode(int index)
 {
-    if (!process)
-        return;
-    process->kill();
-    process->waitForFinished(3000);
-    process.reset();
+    m_nodes[index] = std::make_unique<NodeProcess>();
+    m_nodes[index]->setListenHost(m_host);
+    return m_nodes[index]->start(
+        {QStringLiteral("--redis"), m_redis.nodeUrl(), QStringLiteral("--node-id"),
+         QStringLiteral("chaos-%1").arg(index), QStringLiteral("--heartbeat"),
+         index == nodeCount - 1 ? otherHeartbeat : heartbeat, QStringLiteral("--grace"),
+         QStringLiteral("0s"), QStringLiteral("--keepalive"),
+         QStringLiteral("%1ms").arg(keepaliveMs), QStringLiteral("--peer-timeout"),
+         QStringLiteral("%1ms").arg(peerTimeoutMs)});
 }
-} // namespace
 
-class TestChaos : public QObject {
-    Q_OBJECT
-
-    ChaosRedis m_redis{redisKind()};
-    TestNamespace m_namespace;
-    QString m_host; // where the nodes listen: the namespace's link, reachable from both sides
-    std::unique_ptr<NodeProcess> m_nodes[nodeCount];
-    std::vector<SimClient> m_clients;
-    QRandomGenerator m_random;
-    QElapsedTimer m_sinceCut;            // valid while the namespace's link is down
-    std::vector<std::unique_ptr<QProcess>> m_cutOff; // their curl, killed once they were dropped
-    QStringList m_cutMembers; // store keys ("room/client") of the clients cut off last
-    int m_heavyFaultsAtCut = 0;
-    qint64 m_cutHealMs = -1; // the timed cut: from the cut to every member OFFLINE in Redis
-    qint64 m_elapsedMs = 0, m_runMs = 0; // how far the run is
-    ChaosHistory m_history;              // for reports
-    int m_kills = 0, m_joins = 0, m_leaves = 0, m_nodePauses = 0, m_cuts = 0, m_clientsCut = 0,
-        m_lags = 0, m_heldHeartbeats = 0;
-
-    bool startNode(int index)
-    {
-        m_nodes[index] = std::make_unique<NodeProcess>();
-        m_nodes[index]->setListenHost(m_host);
-        return m_nodes[index]->start(
-            {QStringLiteral("--redis"), m_redis.nodeUrl(), QStringLiteral("--node-id"),
-             QStringLiteral("chaos-%1").arg(index), QStringLiteral("--heartbeat"),
-             index == nodeCount - 1 ? otherHeartbeat : heartbeat, QStringLiteral("--grace"),
-             QStringLiteral("0s"), QStringLiteral("--keepalive"),
-             QStringLiteral("%1ms").arg(keepaliveMs), QStringLiteral("--peer-timeout"),
-             QStringLiteral("%1ms").arg(peerTimeoutMs)});
-    }
-    QString url(int node, const SimClient &client) const
-    {
-        return QStringLiteral("http://%1:%2%3")
-            .arg(m_host)
-            .arg(m_nodes[node]->port())
-            .arg(QString::fromUtf8(client.path()));
-    }
-    bool linkIsCut() const { return m_sinceCut.isValid(); }
-
-    void join(SimClient &client)
-    {
-        if (client.node >= 0 || (client.remote && linkIsCut()))
-            return;
+void TestChaos::step()
+{
+    QVERIFY2(m_redis.advance(), qPrintable(m_redis.errorString()));
+    restoreTheLinkWhenDropped();
+    const quint32 dice = m_random.bounded(100u);
+    SimClient &client = m_clients[m_random.bounded(quint32(m_clients.size()))];
+    if (dice < 50) {
+        join(client);
+    } else if (dice < 80) {
+        leave(client);
+    } else if (dice < 85) {
+        // kill -9 a node: its clients lose their connections; it comes back on a new port.
         const int node = int(m_random.bounded(quint32(nodeCount)));
-        if (client.remote) {
-            client.curl = std::make_unique<QProcess>();
-            client.curl->setStandardOutputFile(QProcess::nullDevice());
-            client.curl->setStandardErrorFile(QProcess::nullDevice());
-            const QStringList command =
-                m_namespace.wrap({QStringLiteral("curl"), QStringLiteral("-sN"), url(node, client)});
-            client.curl->start(command.first(), command.mid(1));
-        } else {
-            client.connection = std::make_unique<SseTestClient>();
-            client.connection->openAt(m_host, m_nodes[node]->port(), client.path());
-        }
-        client.node = node;
-        m_history.connected(client.name, node);
-        ++m_joins;
-    }
-    void leave(SimClient &client)
-    {
-        if (client.node < 0)
-            return;
-        if (client.remote) {
-            client.curl->terminate(); // curl exits, its kernel closes the stream (FIN)
-            client.curl->waitForFinished(3000);
-            client.curl.reset();
-        } else {
-            client.connection->disconnectGracefully();
-        }
-        client.node = -1;
-        m_history.disconnected(client.name);
-        ++m_leaves;
-    }
-
-    // The namespace's link goes down: its clients vanish without a word, and must go OFFLINE
-    // once their nodes notice (keepalive + peer timeout).
-    void cutTheLink()
-    {
-        if (linkIsCut())
-            return;
-        QVERIFY2(m_namespace.cut(), qPrintable(m_namespace.errorString()));
-        m_sinceCut.start();
-        m_history.mark(QStringLiteral("link cut"));
-        // A failover under way holds every leave back until the nodes are on the new primary.
-        m_heavyFaultsAtCut = m_redis.failoverUnderWay() ? -1 : heavyFaults();
-        m_cutMembers.clear();
+        const qint64 killedAt = ChaosHistory::nowMs();
+        m_nodes[node]->kill9();
+        m_nodes[node]->waitForExit();
         for (SimClient &c : m_clients) {
-            if (c.remote && c.node >= 0) {
+            if (c.node == node) {
                 c.node = -1;
                 m_history.disconnected(c.name);
-                m_cutOff.push_back(std::move(c.curl));
-                ++m_clientsCut;
-                for (const QString &room : std::as_const(c.rooms))
-                    m_cutMembers.append(room == u"default" ? c.name : room + u'/' + c.name);
+                stopProcess(c.curl); // its stream got the RST already; curl is on its way out
             }
         }
-        ++m_cuts;
+        QVERIFY2(startNode(node), m_nodes[node]->log().constData());
+        m_history.nodeFaultEnded(node, killedAt);
+        m_history.mark(QStringLiteral("kill -9 of chaos-%1 (restarted)").arg(node));
+        ++m_kills;
+    } else if (dice < 89) {
+        // A node paused past its TTL and node key (a GC pause, a frozen VM): its clients
+        // time out meanwhile, and must be ONLINE again once it resumes.
+        const int node = int(m_random.bounded(quint32(nodeCount)));
+        m_nodes[node]->signal(SIGSTOP);
+        const qint64 pausedAt = ChaosHistory::nowMs();
+        m_history.mark(QStringLiteral("chaos-%1 paused").arg(node));
+        QTest::qWait(int(2200 + m_random.bounded(800u)));
+        m_nodes[node]->signal(SIGCONT);
+        m_history.nodeFaultEnded(node, pausedAt);
+        m_history.mark(QStringLiteral("chaos-%1 resumed").arg(node));
+        ++m_nodePauses;
+    } else if (dice < 93) {
+        lagAProcessor();
+    } else if (dice < 95) {
+        cutTheLink();
+    } else if (m_redis.kind() == ChaosRedis::Kind::Single || !forcedFaultDue()) {
+        // (a failover would keep the forced faults waiting)
+        QVERIFY2(m_redis.injectFault(m_random), qPrintable(m_redis.errorString()));
     }
-    // Whether every member of the clients cut off last is OFFLINE in Redis' roster.
-    bool cutClientsAreOffline()
-    {
-        for (const QString &member : std::as_const(m_cutMembers)) {
-            const QString room =
-                member.contains(u'/') ? member.section(u'/', 0, 0) : QStringLiteral("default");
-            if (m_redis.ask({"HGET", m_redis.keysOf(room).status(), member.toUtf8()})
-                    .toByteArray() == "ONLINE")
-                return false;
+}
+
+// Whether the timed cut or a lag that held heartbeats is due (ensureEachFaultHappened).
+bool TestChaos::forcedFaultDue() const
+{
+    return (m_cutHealMs < 0 && m_elapsedMs > m_runMs / 3) ||
+           (m_heldHeartbeats == 0 && m_elapsedMs > m_runMs / 2);
+}
+
+// Every run, however short, cuts remote clients that were ONLINE (once timed) and catches a
+// processor holding heartbeats: the CI variant must exercise both. A Sentinel or cluster run
+// kills a primary at least twice besides: after a sixth and after 60 % of the run.
+void TestChaos::ensureEachFaultHappened(qint64 elapsedMs, qint64 runMs)
+{
+    m_elapsedMs = elapsedMs;
+    m_runMs = runMs;
+    if (m_redis.killsPrimaries() && !forcedFaultDue() &&
+        ((m_redis.primaryKills() == 0 && elapsedMs > runMs / 6) ||
+         (m_redis.primaryKills() == 1 && elapsedMs > runMs * 6 / 10))) {
+        bool killed = false;
+        QVERIFY2(m_redis.killPrimary(m_random, &killed), qPrintable(m_redis.errorString()));
+    }
+    if (m_redis.failoverUnderWay())
+        return; // the timed cut and the lag want the nodes on a primary
+    if (m_cutHealMs < 0 && !linkIsCut() && elapsedMs > runMs / 3) {
+        SimClient *remote = nullptr;
+        for (SimClient &c : m_clients) {
+            if (c.remote && (!remote || c.node >= 0))
+                remote = &c;
         }
-        return true;
-    }
-    int heavyFaults() const { return m_kills + m_nodePauses + m_redis.faults(); }
-
-    // Once the nodes must have dropped them, the cut-off curls go and the link comes back
-    // (before, their kernel's FIN would have told the nodes after all). With no fault since
-    // the cut that could hold a leave back, they must be OFFLINE by then.
-    void restoreTheLinkWhenDropped()
-    {
-        if (!linkIsCut() || m_sinceCut.elapsed() < keepaliveMs + peerTimeoutMs + 2000)
-            return;
-        if (heavyFaults() == m_heavyFaultsAtCut)
-            QVERIFY2(cutClientsAreOffline(),
-                     qPrintable(QStringLiteral("cut-off members still ONLINE %1 ms after the cut: %2")
-                                    .arg(m_sinceCut.elapsed())
-                                    .arg(m_cutMembers.join(u' '))));
-        for (auto &curl : m_cutOff)
-            stopProcess(curl);
-        m_cutOff.clear();
-        QVERIFY2(m_namespace.restore(), qPrintable(m_namespace.errorString()));
-        m_sinceCut.invalidate();
-    }
-
-    // The heartbeats node `index`'s processor was handed and has not acknowledged (on a
-    // cluster: its processors of the rooms' shards).
-    QList<HeldHeartbeat> heldBy(int index)
-    {
-        return heartbeatsHeldBy(m_redis, "chaos-" + QByteArray::number(index), allRooms, ttlMs);
-    }
-    // Whether `member` ("room/client") is connected, through another node than `exceptNode`.
-    bool heldElsewhere(const QString &member, int exceptNode) const
-    {
-        for (const SimClient &c : m_clients) {
-            if (c.node >= 0 && c.node != exceptNode && member.section(u'/', 1) == c.name &&
-                c.rooms.contains(member.section(u'/', 0, 0)))
-                return true;
-        }
-        return false;
-    }
-
-    // A client connected here (not cut off) through another node than `exceptNode`, or null.
-    const SimClient *steadyElsewhere(int exceptNode) const
-    {
-        for (const SimClient &c : m_clients) {
-            if (c.node >= 0 && c.node != exceptNode && !c.remote)
-                return &c;
-        }
-        return nullptr;
-    }
-
-    // The seed's kind of heartbeat for `client` in its first room (it is connected: a renewal),
-    // written by the test into that room's heartbeat stream.
-    void writeHeartbeat(const SimClient &client)
-    {
-        const QString room = client.rooms.value(0, QStringLiteral("default"));
-        QList<QByteArray> add{"XADD", m_redis.keysOf(room).heartbeatStream(), "*", "client",
-                              client.name.toUtf8(), "ttl", QByteArray::number(ttlMs)};
-        if (room != u"default")
-            add << "room" << room.toUtf8();
-        m_redis.ask(add);
-    }
-
-    // A lagging processor: node P stopped for less than the TTL, so heartbeats Redis handed its
-    // processor sit unread. Each belongs to a member held by another node; none of them may
-    // time out before that heartbeat's own TTL runs out. `forced` (no lag caught one yet, and
-    // the run is half over): the test writes heartbeats too, one every 30 ms, for a member
-    // another node holds; a blocked read is served oldest first, so within a few of them one
-    // goes to the stopped processor, whatever the nodes' own heartbeats did meanwhile.
-    void lagAProcessor(bool forced = false)
-    {
-        if (m_redis.failoverUnderWay())
-            return; // the nodes are between primaries: nothing is processed anyway
-        const int paused = int(m_random.bounded(quint32(nodeCount)));
-        const int watchedOn = (paused + 1 + int(m_random.bounded(2u))) % nodeCount;
-        SseTestClient watcher;
-        watcher.openAt(m_host, m_nodes[watchedOn]->port(), "/lagwatch?room=default&room=ra&room=rb");
-        if (!watcher.waitForHeaders(3000))
-            return; // that node is not serving yet (restarted, reconnecting): another time
-        const qint64 pauseMs = 250 + qint64(m_random.bounded(150u)); // < the TTL, 450 ms
-        QElapsedTimer pausedFor;
-        m_nodes[paused]->signal(SIGSTOP);
-        pausedFor.start();
-        const qint64 lagFrom = ChaosHistory::nowMs();
-        m_history.mark(QStringLiteral("chaos-%1 (its processor) lags").arg(paused));
-        QList<HeldHeartbeat> held;
-        const SimClient *subject = forced ? steadyElsewhere(paused) : nullptr;
-        QElapsedTimer sinceWrite;
-        // Found or not, the pause lasts pauseMs (nothing held: a lag that caught nothing).
-        [[maybe_unused]] const bool caught = QTest::qWaitFor(
-            [&] {
-                if (subject && (!sinceWrite.isValid() || sinceWrite.elapsed() >= 30)) {
-                    writeHeartbeat(*subject);
-                    sinceWrite.start();
-                }
-                return !(held = heldBy(paused)).isEmpty();
-            },
-            int(pauseMs));
-        QTest::qWait(int(std::max<qint64>(pauseMs - pausedFor.elapsed(), 0)));
-        m_nodes[paused]->signal(SIGCONT);
-        m_history.nodeFaultEnded(paused, lagFrom);
-        ++m_lags;
-        held.removeIf([&](const HeldHeartbeat &h) { return !heldElsewhere(h.member, paused); });
-        if (held.isEmpty())
-            return;
-        m_heldHeartbeats += int(held.size());
-        qint64 until = 0;
-        for (const HeldHeartbeat &h : std::as_const(held))
-            until = std::max(until, h.writtenMs + h.ttlMs);
-        // Until every one of those heartbeats' TTL ran out (and a little for the last event to
-        // arrive), nothing else happens: a timeout in that window is the processor's lag.
+        if (remote->node < 0)
+            join(*remote);
+        const int node = remote->node;
         QVERIFY(QTest::qWaitFor(
-            [&] { return QDateTime::currentMSecsSinceEpoch() > until + 300; }, 3000));
-        for (const auto &event : watcher.events()) {
-            const QJsonObject json = event.json();
-            if (json.value(QStringLiteral("reason")).toString() != u"timeout")
-                continue;
-            for (const HeldHeartbeat &h : std::as_const(held)) {
-                const qint64 at = presence::test::idMs(event.id);
-                QVERIFY2(presence::test::memberOf(json) != h.member || at <= h.writtenMs ||
-                             at >= h.writtenMs + h.ttlMs,
-                         qPrintable(QStringLiteral("%1 timed out %2 ms after a heartbeat (ttl %3 "
-                                                   "ms) that chaos-%4's lagging processor held")
-                                        .arg(h.member)
-                                        .arg(at - h.writtenMs)
-                                        .arg(h.ttlMs)
-                                        .arg(paused)));
-            }
+            [&] {
+                SseTestClient probe;
+                probe.openAt(m_host, m_nodes[node]->port(), "/probe?room=" +
+                             remote->rooms.first().toUtf8());
+                return probe.waitForStatus(remote->name, QStringLiteral("ONLINE"), 1000);
+            },
+            10000));
+        cutTheLink();
+        // This one is timed: how long a silently lost client stays ONLINE.
+        const qint64 bound = keepaliveMs + peerTimeoutMs;
+        QVERIFY2(QTest::qWaitFor([&] { return cutClientsAreOffline(); }, int(bound + 3000)),
+                 qPrintable(QStringLiteral("%1 still ONLINE %2 ms after its link was cut")
+                                .arg(m_cutMembers.join(u' '))
+                                .arg(m_sinceCut.elapsed())));
+        m_cutHealMs = m_sinceCut.elapsed();
+    }
+    if (m_heldHeartbeats == 0 && elapsedMs > runMs / 2)
+        lagAProcessor(true);
+}
+
+// The quick comebacks the clients still connected were told of (see ChaosHistory), and,
+// when one was the flap, the nodes' logs (of their current lives) as evidence.
+ChaosHistory::Comebacks TestChaos::reportQuickComebacks(quint32 seed)
+{
+    QList<const SseTestClient *> viewers;
+    for (const SimClient &c : m_clients) {
+        if (c.node >= 0 && !c.remote)
+            viewers.append(c.connection.get());
+    }
+    const auto comebacks =
+        m_history.reportQuickComebacks(viewers, m_redis.clusterTimeline(), seed);
+    for (int i = 0; comebacks.flaps > 0 && i < nodeCount; ++i) {
+        QFile file(
+            QDir::temp().filePath(QStringLiteral("chaos-%1-chaos-%2.log").arg(seed).arg(i)));
+        if (file.open(QIODevice::WriteOnly) && file.write(m_nodes[i]->log()) >= 0)
+            qInfo("chaos: chaos-%d's log in %s", i, qPrintable(file.fileName()));
+    }
+    return comebacks;
+}
+
+void TestChaos::cleanup()
+{
+    for (SimClient &c : m_clients)
+        stopProcess(c.curl);
+    for (auto &curl : m_cutOff)
+        stopProcess(curl);
+}
+
+void TestChaos::viewsConvergeToTheTruth()
+{
+    QVERIFY2(QFile::exists(NodeProcess::binary()), "PRESENCE_BINARY must name the built binary");
+    // Not qEnvironmentVariableIntValue: half the seeds printed are past INT_MAX (it gave 0).
+    const quint32 seed = qEnvironmentVariableIsSet("PRESENCE_CHAOS_SEED")
+                             ? qEnvironmentVariable("PRESENCE_CHAOS_SEED").toUInt()
+                             : QRandomGenerator::global()->generate();
+    const int seconds = qEnvironmentVariableIsSet("PRESENCE_CHAOS_SECONDS")
+                            ? qEnvironmentVariableIntValue("PRESENCE_CHAOS_SECONDS")
+                            : 20;
+    m_random.seed(seed);
+    qInfo("chaos seed %u, %d s, %s (replay: PRESENCE_CHAOS_SEED=%u)", seed, seconds,
+          m_redis.kindName(), seed);
+    QVERIFY2(m_namespace.create(), qPrintable(m_namespace.errorString()));
+    m_host = m_namespace.hostAddress();
+    QVERIFY2(m_redis.start(), qPrintable(m_redis.errorString()));
+    // A cluster's kills must hit rooms on different primaries (and CLUSTERDOWN all of them).
+    QVERIFY2(m_redis.describeRooms(allRooms), "the rooms' shards are all on one primary");
+    for (int i = 0; i < nodeCount; ++i)
+        QVERIFY2(startNode(i), m_nodes[i]->log().constData());
+    for (int i = 0; i < clientCount; ++i)
+        m_clients.push_back(
+            SimClient{QStringLiteral("sim%1").arg(i), roomsOf(i), i % 4 == 3, {}, {}, -1});
+
+    QElapsedTimer run;
+    run.start();
+    const qint64 runMs = qint64(seconds) * 1000;
+    while (run.elapsed() < runMs) {
+        step();
+        if (!QTest::currentTestFailed())
+            ensureEachFaultHappened(run.elapsed(), runMs);
+        if (QTest::currentTestFailed())
+            return;
+        QTest::qWait(int(50 + m_random.bounded(250u)));
+    }
+    QVERIFY2(m_clientsCut > 0 && m_heldHeartbeats > 0 &&
+                 (!m_redis.killsPrimaries() || m_redis.primaryKills() >= 2),
+             qPrintable(QStringLiteral("%1 clients cut, %2 heartbeats held by a lagging "
+                                       "processor in %3 lags, %4 primary kills (seed %5)")
+                            .arg(m_clientsCut)
+                            .arg(m_heldHeartbeats)
+                            .arg(m_lags)
+                            .arg(m_redis.primaryKills())
+                            .arg(seed)));
+    // Settle: the group on one primary with its replica back, every node up and ready,
+    // then a few TTLs for timeouts to land.
+    QVERIFY2(m_redis.settle(60000), qPrintable(m_redis.errorString()));
+    for (int i = 0; i < nodeCount; ++i) {
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                SseTestClient health;
+                health.openAt(m_host, m_nodes[i]->port(), "/health");
+                return health.waitForHeaders(2000)
+                       && QTest::qWaitFor([&] { return health.body().contains("\"status\":\"ok\""); }, 500);
+            },
+            20000));
+    }
+    QTest::qWait(3000);
+
+    // The truth per member ("room/client"); a client is never seen in a room it is not in.
+    std::map<QString, QString> truth;
+    for (const SimClient &c : m_clients) {
+        for (const QString &room : allRooms) {
+            const bool online = c.node >= 0 && c.rooms.contains(room);
+            truth[room + u'/' + c.name] = online ? QStringLiteral("ONLINE") : QStringLiteral("OFFLINE");
         }
     }
 
-    void step()
-    {
-        QVERIFY2(m_redis.advance(), qPrintable(m_redis.errorString()));
-        restoreTheLinkWhenDropped();
-        const quint32 dice = m_random.bounded(100u);
-        SimClient &client = m_clients[m_random.bounded(quint32(m_clients.size()))];
-        if (dice < 50) {
-            join(client);
-        } else if (dice < 80) {
-            leave(client);
-        } else if (dice < 85) {
-            // kill -9 a node: its clients lose their connections; it comes back on a new port.
-            const int node = int(m_random.bounded(quint32(nodeCount)));
-            const qint64 killedAt = ChaosHistory::nowMs();
-            m_nodes[node]->kill9();
-            m_nodes[node]->waitForExit();
-            for (SimClient &c : m_clients) {
-                if (c.node == node) {
-                    c.node = -1;
-                    m_history.disconnected(c.name);
-                    stopProcess(c.curl); // its stream got the RST already; curl is on its way out
-                }
-            }
-            QVERIFY2(startNode(node), m_nodes[node]->log().constData());
-            m_history.nodeFaultEnded(node, killedAt);
-            m_history.mark(QStringLiteral("kill -9 of chaos-%1 (restarted)").arg(node));
-            ++m_kills;
-        } else if (dice < 89) {
-            // A node paused past its TTL and node key (a GC pause, a frozen VM): its clients
-            // time out meanwhile, and must be ONLINE again once it resumes.
-            const int node = int(m_random.bounded(quint32(nodeCount)));
-            m_nodes[node]->signal(SIGSTOP);
-            const qint64 pausedAt = ChaosHistory::nowMs();
-            m_history.mark(QStringLiteral("chaos-%1 paused").arg(node));
-            QTest::qWait(int(2200 + m_random.bounded(800u)));
-            m_nodes[node]->signal(SIGCONT);
-            m_history.nodeFaultEnded(node, pausedAt);
-            m_history.mark(QStringLiteral("chaos-%1 resumed").arg(node));
-            ++m_nodePauses;
-        } else if (dice < 93) {
-            lagAProcessor();
-        } else if (dice < 95) {
-            cutTheLink();
-        } else if (m_redis.kind() == ChaosRedis::Kind::Single || !forcedFaultDue()) {
-            // (a failover would keep the forced faults waiting)
-            QVERIFY2(m_redis.injectFault(m_random), qPrintable(m_redis.errorString()));
-        }
-    }
-
-    // Whether the timed cut or a lag that held heartbeats is due (ensureEachFaultHappened).
-    bool forcedFaultDue() const
-    {
-        return (m_cutHealMs < 0 && m_elapsedMs > m_runMs / 3) ||
-               (m_heldHeartbeats == 0 && m_elapsedMs > m_runMs / 2);
-    }
-
-    // Every run, however short, cuts remote clients that were ONLINE (once timed) and catches a
-    // processor holding heartbeats: the CI variant must exercise both. A Sentinel or cluster run
-    // kills a primary at least twice besides: after a sixth and after 60 % of the run.
-    void ensureEachFaultHappened(qint64 elapsedMs, qint64 runMs)
-    {
-        m_elapsedMs = elapsedMs;
-        m_runMs = runMs;
-        if (m_redis.killsPrimaries() && !forcedFaultDue() &&
-            ((m_redis.primaryKills() == 0 && elapsedMs > runMs / 6) ||
-             (m_redis.primaryKills() == 1 && elapsedMs > runMs * 6 / 10))) {
-            bool killed = false;
-            QVERIFY2(m_redis.killPrimary(m_random, &killed), qPrintable(m_redis.errorString()));
-        }
-        if (m_redis.failoverUnderWay())
-            return; // the timed cut and the lag want the nodes on a primary
-        if (m_cutHealMs < 0 && !linkIsCut() && elapsedMs > runMs / 3) {
-            SimClient *remote = nullptr;
-            for (SimClient &c : m_clients) {
-                if (c.remote && (!remote || c.node >= 0))
-                    remote = &c;
-            }
-            if (remote->node < 0)
-                join(*remote);
-            const int node = remote->node;
-            QVERIFY(QTest::qWaitFor(
-                [&] {
-                    SseTestClient probe;
-                    probe.openAt(m_host, m_nodes[node]->port(), "/probe?room=" +
-                                 remote->rooms.first().toUtf8());
-                    return probe.waitForStatus(remote->name, QStringLiteral("ONLINE"), 1000);
-                },
-                10000));
-            cutTheLink();
-            // This one is timed: how long a silently lost client stays ONLINE.
-            const qint64 bound = keepaliveMs + peerTimeoutMs;
-            QVERIFY2(QTest::qWaitFor([&] { return cutClientsAreOffline(); }, int(bound + 3000)),
-                     qPrintable(QStringLiteral("%1 still ONLINE %2 ms after its link was cut")
-                                    .arg(m_cutMembers.join(u' '))
-                                    .arg(m_sinceCut.elapsed())));
-            m_cutHealMs = m_sinceCut.elapsed();
-        }
-        if (m_heldHeartbeats == 0 && elapsedMs > runMs / 2)
-            lagAProcessor(true);
-    }
-
-    // The quick comebacks the clients still connected were told of (see ChaosHistory), and,
-    // when one was the flap, the nodes' logs (of their current lives) as evidence.
-    ChaosHistory::Comebacks reportQuickComebacks(quint32 seed)
-    {
-        QList<const SseTestClient *> viewers;
-        for (const SimClient &c : m_clients) {
-            if (c.node >= 0 && !c.remote)
-                viewers.append(c.connection.get());
-        }
-        const auto comebacks =
-            m_history.reportQuickComebacks(viewers, m_redis.clusterTimeline(), seed);
-        for (int i = 0; comebacks.flaps > 0 && i < nodeCount; ++i) {
-            QFile file(
-                QDir::temp().filePath(QStringLiteral("chaos-%1-chaos-%2.log").arg(seed).arg(i)));
-            if (file.open(QIODevice::WriteOnly) && file.write(m_nodes[i]->log()) >= 0)
-                qInfo("chaos: chaos-%d's log in %s", i, qPrintable(file.fileName()));
-        }
-        return comebacks;
-    }
-
-private Q_SLOTS:
-    void cleanup()
-    {
-        for (SimClient &c : m_clients)
-            stopProcess(c.curl);
-        for (auto &curl : m_cutOff)
-            stopProcess(curl);
-    }
-
-    void viewsConvergeToTheTruth()
-    {
-        QVERIFY2(QFile::exists(NodeProcess::binary()), "PRESENCE_BINARY must name the built binary");
-        // Not qEnvironmentVariableIntValue: half the seeds printed are past INT_MAX (it gave 0).
-        const quint32 seed = qEnvironmentVariableIsSet("PRESENCE_CHAOS_SEED")
-                                 ? qEnvironmentVariable("PRESENCE_CHAOS_SEED").toUInt()
-                                 : QRandomGenerator::global()->generate();
-        const int seconds = qEnvironmentVariableIsSet("PRESENCE_CHAOS_SECONDS")
-                                ? qEnvironmentVariableIntValue("PRESENCE_CHAOS_SECONDS")
-                                : 20;
-        m_random.seed(seed);
-        qInfo("chaos seed %u, %d s, %s (replay: PRESENCE_CHAOS_SEED=%u)", seed, seconds,
-              m_redis.kindName(), seed);
-        QVERIFY2(m_namespace.create(), qPrintable(m_namespace.errorString()));
-        m_host = m_namespace.hostAddress();
-        QVERIFY2(m_redis.start(), qPrintable(m_redis.errorString()));
-        // A cluster's kills must hit rooms on different primaries (and CLUSTERDOWN all of them).
-        QVERIFY2(m_redis.describeRooms(allRooms), "the rooms' shards are all on one primary");
-        for (int i = 0; i < nodeCount; ++i)
-            QVERIFY2(startNode(i), m_nodes[i]->log().constData());
-        for (int i = 0; i < clientCount; ++i)
-            m_clients.push_back(
-                SimClient{QStringLiteral("sim%1").arg(i), roomsOf(i), i % 4 == 3, {}, {}, -1});
-
-        QElapsedTimer run;
-        run.start();
-        const qint64 runMs = qint64(seconds) * 1000;
-        while (run.elapsed() < runMs) {
-            step();
-            if (!QTest::currentTestFailed())
-                ensureEachFaultHappened(run.elapsed(), runMs);
-            if (QTest::currentTestFailed())
-                return;
-            QTest::qWait(int(50 + m_random.bounded(250u)));
-        }
-        QVERIFY2(m_clientsCut > 0 && m_heldHeartbeats > 0 &&
-                     (!m_redis.killsPrimaries() || m_redis.primaryKills() >= 2),
-                 qPrintable(QStringLiteral("%1 clients cut, %2 heartbeats held by a lagging "
-                                           "processor in %3 lags, %4 primary kills (seed %5)")
-                                .arg(m_clientsCut)
-                                .arg(m_heldHeartbeats)
-                                .arg(m_lags)
-                                .arg(m_redis.primaryKills())
+    const ChaosHistory::Comebacks comebacks = reportQuickComebacks(seed);
+    // On a cluster a steady member's quick comeback was the flap across CLUSTERDOWN (a sweep
+    // before the held heartbeats landed); timeouts are held after a CLUSTERDOWN now, so one
+    // is a failure (the warnings above and the nodes' logs say which and when).
+    if (m_redis.kind() == ChaosRedis::Kind::Cluster) {
+        QVERIFY2(comebacks.flaps == 0,
+                 qPrintable(QStringLiteral("%1 steady members timed out and came back (seed %2)")
+                                .arg(comebacks.flaps)
                                 .arg(seed)));
-        // Settle: the group on one primary with its replica back, every node up and ready,
-        // then a few TTLs for timeouts to land.
-        QVERIFY2(m_redis.settle(60000), qPrintable(m_redis.errorString()));
-        for (int i = 0; i < nodeCount; ++i) {
-            QVERIFY(QTest::qWaitFor(
-                [&] {
-                    SseTestClient health;
-                    health.openAt(m_host, m_nodes[i]->port(), "/health");
-                    return health.waitForHeaders(2000)
-                           && QTest::qWaitFor([&] { return health.body().contains("\"status\":\"ok\""); }, 500);
-                },
-                20000));
-        }
-        QTest::qWait(3000);
-
-        // The truth per member ("room/client"); a client is never seen in a room it is not in.
-        std::map<QString, QString> truth;
-        for (const SimClient &c : m_clients) {
-            for (const QString &room : allRooms) {
-                const bool online = c.node >= 0 && c.rooms.contains(room);
-                truth[room + u'/' + c.name] = online ? QStringLiteral("ONLINE") : QStringLiteral("OFFLINE");
-            }
-        }
-
-        const ChaosHistory::Comebacks comebacks = reportQuickComebacks(seed);
-        // On a cluster a steady member's quick comeback was the flap across CLUSTERDOWN (a sweep
-        // before the held heartbeats landed); timeouts are held after a CLUSTERDOWN now, so one
-        // is a failure (the warnings above and the nodes' logs say which and when).
-        if (m_redis.kind() == ChaosRedis::Kind::Cluster) {
-            QVERIFY2(comebacks.flaps == 0,
-                     qPrintable(QStringLiteral("%1 steady members timed out and came back (seed %2)")
-                                    .arg(comebacks.flaps)
-                                    .arg(seed)));
-        }
-        // A fresh viewer in every room on every node sees exactly who is connected where.
-        int checkedViews = 0;
-        for (int i = 0; i < nodeCount; ++i) {
-            SseTestClient viewer;
-            viewer.openAt(m_host, m_nodes[i]->port(),
-                          "/viewer" + QByteArray::number(i) + "?room=default&room=ra&room=rb");
-            QVERIFY(viewer.waitForHeaders());
-            QTest::qWait(300);
-            int repeats = 0;
-            const auto seen = presence::test::replay(viewer, &repeats);
-            for (const auto &[name, status] : truth) {
-                const auto found = seen.find(name);
-                const QString shown = found == seen.end() ? QStringLiteral("OFFLINE") : found->second;
-                QVERIFY2(shown == status, qPrintable(QStringLiteral("node %1 shows %2 as %3, truth %4 (seed %5)")
-                                                         .arg(i).arg(name, shown, status).arg(seed)));
-            }
-            ++checkedViews;
-        }
-        // Every client still connected has a consistent, duplicate-free view of the others.
-        int transitionsChecked = 0;
-        for (const SimClient &c : m_clients) {
-            if (c.node < 0 || c.remote)
-                continue;
-            int repeats = 0;
-            const auto seen = presence::test::replay(*c.connection, &repeats);
-            transitionsChecked += int(c.connection->events().size());
-            QVERIFY2(repeats == 0, qPrintable(QStringLiteral("%1 was told the same status twice in a row %2 times (seed %3)")
-                                                  .arg(c.name).arg(repeats).arg(seed)));
-            for (const auto &[name, status] : truth) {
-                const QString room = name.section(u'/', 0, 0);
-                if (name.section(u'/', 1) == c.name || !c.rooms.contains(room))
-                    continue;
-                const auto found = seen.find(name);
-                const QString shown = found == seen.end() ? QStringLiteral("OFFLINE") : found->second;
-                QVERIFY2(shown == status, qPrintable(QStringLiteral("%1 sees %2 as %3, truth %4 (seed %5)")
-                                                         .arg(c.name, name, shown, status).arg(seed)));
-            }
-            ++checkedViews;
-        }
-        std::fprintf(
-            stderr,
-            "chaos (%s): seed %u, %d s, %d joins, %d leaves, %d node kills, %d node pauses, "
-            "%d redis restarts, %d redis pauses, %d primary kills (promoted after "
-            "%lld-%lld ms; %d failovers made on their own), %d link cuts "
-            "(%d clients cut off; "
-            "the timed cut OFFLINE in Redis after %lld ms, bound %lld + slack), "
-            "%d processor lags (%d heartbeats held, none timed out early), %d views and "
-            "%d events checked, 0 discrepancies; %d quick comebacks of a steady member (a "
-            "false timeout), %d explained by its node or connection\n",
-            m_redis.kindName(), seed, seconds, m_joins, m_leaves, m_kills, m_nodePauses,
-            m_redis.restarts(), m_redis.pauses(), m_redis.primaryKills(),
-            m_redis.fastestPromotionMs(), m_redis.slowestPromotionMs(),
-            m_redis.unplannedFailovers(), m_cuts, m_clientsCut, m_cutHealMs,
-            keepaliveMs + peerTimeoutMs, m_lags, m_heldHeartbeats, checkedViews, transitionsChecked,
-            comebacks.flaps, comebacks.explained);
     }
-};
+    // A fresh viewer in every room on every node sees exactly who is connected where.
+    int checkedViews = 0;
+    for (int i = 0; i < nodeCount; ++i) {
+        SseTestClient viewer;
+        viewer.openAt(m_host, m_nodes[i]->port(),
+                      "/viewer" + QByteArray::number(i) + "?room=default&room=ra&room=rb");
+        QVERIFY(viewer.waitForHeaders());
+        QTest::qWait(300);
+        int repeats = 0;
+        const auto seen = presence::test::replay(viewer, &repeats);
+        for (const auto &[name, status] : truth) {
+            const auto found = seen.find(name);
+            const QString shown = found == seen.end() ? QStringLiteral("OFFLINE") : found->second;
+            QVERIFY2(shown == status, qPrintable(QStringLiteral("node %1 shows %2 as %3, truth %4 (seed %5)")
+                                                     .arg(i).arg(name, shown, status).arg(seed)));
+        }
+        ++checkedViews;
+    }
+    // Every client still connected has a consistent, duplicate-free view of the others.
+    int transitionsChecked = 0;
+    for (const SimClient &c : m_clients) {
+        if (c.node < 0 || c.remote)
+            continue;
+        int repeats = 0;
+        const auto seen = presence::test::replay(*c.connection, &repeats);
+        transitionsChecked += int(c.connection->events().size());
+        QVERIFY2(repeats == 0, qPrintable(QStringLiteral("%1 was told the same status twice in a row %2 times (seed %3)")
+                                              .arg(c.name).arg(repeats).arg(seed)));
+        for (const auto &[name, status] : truth) {
+            const QString room = name.section(u'/', 0, 0);
+            if (name.section(u'/', 1) == c.name || !c.rooms.contains(room))
+                continue;
+            const auto found = seen.find(name);
+            const QString shown = found == seen.end() ? QStringLiteral("OFFLINE") : found->second;
+            QVERIFY2(shown == status, qPrintable(QStringLiteral("%1 sees %2 as %3, truth %4 (seed %5)")
+                                                     .arg(c.name, name, shown, status).arg(seed)));
+        }
+        ++checkedViews;
+    }
+    std::fprintf(
+        stderr,
+        "chaos (%s): seed %u, %d s, %d joins, %d leaves, %d node kills, %d node pauses, "
+        "%d redis restarts, %d redis pauses, %d primary kills (promoted after "
+        "%lld-%lld ms; %d failovers made on their own), %d link cuts "
+        "(%d clients cut off; "
+        "the timed cut OFFLINE in Redis after %lld ms, bound %lld + slack), "
+        "%d processor lags (%d heartbeats held, none timed out early), %d views and "
+        "%d events checked, 0 discrepancies; %d quick comebacks of a steady member (a "
+        "false timeout), %d explained by its node or connection\n",
+        m_redis.kindName(), seed, seconds, m_joins, m_leaves, m_kills, m_nodePauses,
+        m_redis.restarts(), m_redis.pauses(), m_redis.primaryKills(),
+        m_redis.fastestPromotionMs(), m_redis.slowestPromotionMs(),
+        m_redis.unplannedFailovers(), m_cuts, m_clientsCut, m_cutHealMs,
+        keepaliveMs + peerTimeoutMs, m_lags, m_heldHeartbeats, checkedViews, transitionsChecked,
+        comebacks.flaps, comebacks.explained);
+}
 
-QTEST_GUILESS_MAIN(TestChaos)
-#include "tst_chaos.moc"
+} // namespace presence::test
+
+QTEST_GUILESS_MAIN(presence::test::TestChaos)

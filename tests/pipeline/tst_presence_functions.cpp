@@ -1,4 +1,4 @@
-// The Redis Functions library (resources/redis/presence.lua) against a real redis-server:
+// The Redis Functions library (resources/redis/presence/*.lua, joined at build time) against a real redis-server:
 // every transition exactly once, whoever asks and however often (heartbeats:
 // tst_heartbeat_functions).
 #include "PresenceFunctionsFixture.h"
