@@ -32,9 +32,10 @@ def median_ratio(ours, base, failed_ours=float("inf")):
     return median(paired), paired
 
 
-def fmt_ratio(x):
+def fmt_ratio(x, digits=2):
+    """"1.23×"; more digits where a verdict hangs on the third (1.002 is not ≤ 1)."""
     if x is None:
         return "—"
     if x == float("inf"):
         return "∞"
-    return f"{x:.2f}×"
+    return f"{x:.{digits}f}×"

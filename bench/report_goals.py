@@ -56,7 +56,7 @@ def _storm(results, w):
     ok = None if None in oks else all(oks)
     w(f"| 1. storm: {n:,} distinct clients into one room, both engines: full rosters, none "
       f"dropped, peak RSS ≤ 1 GiB, ≤ 15 s; memory engine at least as fast as Redis (paired) | "
-      f"{'; '.join(text for _, text in parts)}; memory / Redis {paired.fmt_ratio(m)} "
+      f"{'; '.join(text for _, text in parts)}; memory / Redis {paired.fmt_ratio(m, 3)} "
       f"({', '.join(paired.fmt_ratio(x) for x in each) or 'one round'}) | {_verdict(ok)} |")
 
 
@@ -71,7 +71,7 @@ def _loop(results, w):
     ok = None if m is None or share is None else (m >= 2.0 and share >= 0.20)
     share_text = f"{100 * share:.1f} % of pipelined SET" if share is not None else "SET share —"
     w(f"| 2. heartbeat whole loop ≥ 2× the peer (paired) and ≥ 20 % of pipelined SET | "
-      f"{paired.fmt_ratio(m)} the peer ({', '.join(paired.fmt_ratio(x) for x in each) or '—'}); "
+      f"{paired.fmt_ratio(m, 3)} the peer ({', '.join(paired.fmt_ratio(x) for x in each) or '—'}); "
       f"{share_text} | {_verdict(ok)} |")
 
 
@@ -85,7 +85,7 @@ def _fanout(results, w):
                 continue
             m, _ = paired.median_ratio(r.get("roundsP99FromEventUs"), f.get("roundsP99FromEventUs"))
             oks.append(None if m is None else m <= 1.3)
-            cells.append(f"{engine} {n:,} {paired.fmt_ratio(m)}")
+            cells.append(f"{engine} {n:,} {paired.fmt_ratio(m, 3)}")
     ok = None if not oks or None in oks else all(oks)
     w(f"| 3. fan-out p99 from the event within 1.3× of the floor (paired) | "
       f"{'; '.join(cells) or '—'} | {_verdict(ok)} |")
