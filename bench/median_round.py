@@ -47,13 +47,13 @@ def main(argv):
     if not runs:
         return 0
     if kind == "fanout":
-        rounds = ("roundsP99FromEventUs", [run and p99(run) for _, run in in_order])
+        rounds = ("roundsP99FromEventUs", [p99(run) if run else None for _, run in in_order])
         runs.sort(key=lambda r: p99(r) or float("inf"))
     elif kind == "drain":
-        rounds = ("roundsPerSFromFirstRead", [(run and rate(run)) or None for _, run in in_order])
+        rounds = ("roundsPerSFromFirstRead", [(rate(run) if run else 0) or None for _, run in in_order])
         runs.sort(key=rate)
     elif kind == "storm":
-        rounds = ("roundsStormMs", [run and storm_ms(run) for _, run in in_order])
+        rounds = ("roundsStormMs", [storm_ms(run) if run else None for _, run in in_order])
         runs.sort(key=lambda r: storm_ms(r) or float("inf"))
     else:
         sys.exit(f"median_round.py: unknown kind {kind}")
