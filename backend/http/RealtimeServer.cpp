@@ -35,7 +35,7 @@ RealtimeServer::RealtimeServer(PresenceEngine &engine, LocalClients &localClient
     // Zero-time single shot: runs once the engine's current burst of signals is delivered.
     m_flushTimer.setSingleShot(true);
     m_flushTimer.setInterval(0);
-    connect(&m_flushTimer, &QTimer::timeout, this, &RealtimeServer::flushQueued);
+    connect(&m_flushTimer, &QTimer::timeout, this, [this] { flushQueued(); });
     m_keepaliveTimer.start(std::chrono::milliseconds(m_config.keepaliveMs));
 }
 
@@ -114,6 +114,9 @@ void RealtimeServer::openSession(const ClientId &client, const QList<RoomName> &
     // with no connection: a ghost). This client's own ONLINE reaches the others only.
     for (const RoomName &room : rooms)
         m_localClients.open(RoomMember{room, client});
+    // The room hears of the join before the joiner is sent its roster (the memory engine's
+    // event is out already): the roster is written for one, the event for everyone else.
+    flushIfDue(raw);
 
     // What it is sent first comes from the rooms' roster and stream, which a Redis Cluster node
     // may not be reading yet: the session waits (nothing of its feeds goes out) until they are.
@@ -223,7 +226,15 @@ void RealtimeServer::broadcast(const PresenceEvent &event)
     }
 }
 
-void RealtimeServer::flushQueued()
+void RealtimeServer::flushIfDue(const SseSession *except)
+{
+    if (m_dirtyRooms.isEmpty() || !m_nextFlushAllowed.hasExpired())
+        return;
+    m_flushTimer.stop();
+    flushQueued(except);
+}
+
+void RealtimeServer::flushQueued(const SseSession *except)
 {
     // A session closed since is still in m_sessionsByRoom only if its close is pending; a
     // closed session writes nothing.
@@ -234,10 +245,20 @@ void RealtimeServer::flushQueued()
         const auto sessions = m_sessionsByRoom.constFind(room);
         if (sessions == m_sessionsByRoom.cend())
             continue;
-        // A copy: a write that fails closes its session, which leaves the room.
-        const QSet<SseSession *> members = *sessions;
-        for (SseSession *session : members)
-            session->flush();
+        // A copy: a write that fails closes its session, which leaves the room (the object
+        // lives on until the event loop removes it).
+        const QList<SseSession *> members = sessions->values();
+        const qsizetype count = members.size();
+        for (qsizetype i = 0; i < count; ++i) {
+            // Each session's memory is asked for two turns ahead and its transport's one turn
+            // ahead, while the kernel sends for the one before (bench/README.md).
+            if (i + 2 < count)
+                SseSession::prefetch(members[i + 2]);
+            if (i + 1 < count)
+                members[i + 1]->prefetchTransport();
+            if (members[i] != except)
+                members[i]->flush();
+        }
     }
     m_nextFlushAllowed.setRemainingTime(std::min<qint64>(took.elapsed(), maxFlushWindowMs));
 }

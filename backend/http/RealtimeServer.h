@@ -77,7 +77,11 @@ Q_SIGNALS:
 
 private:
     void broadcast(const PresenceEvent &event);
-    void flushQueued();
+    // Every session of the rooms that grew takes what is new for it; `except` (a session
+    // being opened, which is sent its roster first) is left to its own next flush.
+    void flushQueued(const SseSession *except = nullptr);
+    // flushQueued() at once, unless a busy room's coalescing window holds it back.
+    void flushIfDue(const SseSession *except);
     void sendKeepalives();
     void onSessionClosed(SseSession *session, SseSession::CloseReason reason);
     void sendFreshRoster(SseSession *session, bool includeOffline);

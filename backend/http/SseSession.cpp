@@ -144,38 +144,58 @@ QByteArray SseSession::responseHead(const QList<QPair<QByteArray, QByteArray>> &
 
 QByteArray SseSession::format(const PresenceEvent &event, bool snapshot)
 {
-    QByteArray json = event.toJson();
-    if (snapshot)
-        json.insert(json.size() - 1, ",\"snapshot\":true");
     QByteArray out;
-    out.reserve(json.size() + 32);
-    if (!event.id.isNull())
-        out += "id: " + event.id.toByteArray() + '\n';
-    out += "data: " + json + "\n\n";
+    out.reserve(224);
+    if (!event.id.isNull()) {
+        out += "id: ";
+        event.id.appendTo(out);
+        out += '\n';
+    }
+    out += "data: ";
+    event.appendJson(out, snapshot ? QByteArrayView(",\"snapshot\":true") : QByteArrayView());
+    out += "\n\n";
     return out;
 }
 
 void SseSession::followFeeds(std::vector<std::shared_ptr<RoomFeed>> feeds, Metrics *metrics)
 {
     unfollowFeeds();
-    m_feeds = std::move(feeds);
-    m_metrics = metrics;
-    m_cursors.reserve(m_feeds.size());
-    for (const auto &feed : m_feeds)
+    m_feeds.clear();
+    for (auto &feed : feeds) {
         m_cursors.push_back(feed->attach());
+        m_feeds.push_back(std::move(feed));
+    }
+    m_metrics = metrics;
 }
 
 void SseSession::unfollowFeeds()
 {
-    for (size_t i = 0; i < m_cursors.size(); ++i)
+    for (qsizetype i = 0; i < m_cursors.size(); ++i)
         m_feeds[i]->detach(m_cursors[i]);
     m_cursors.clear();
 }
 
 void SseSession::skipToFeedEnds()
 {
-    for (size_t i = 0; i < m_cursors.size(); ++i)
+    for (qsizetype i = 0; i < m_cursors.size(); ++i)
         m_feeds[i]->move(m_cursors[i], m_feeds[i]->end());
+}
+
+void SseSession::prefetch(const SseSession *session)
+{
+    const char *bytes = reinterpret_cast<const char *>(session);
+    for (size_t offset = 0; offset < sizeof(SseSession); offset += 64)
+        __builtin_prefetch(bytes + offset);
+}
+
+void SseSession::prefetchTransport() const
+{
+    // The transport's fields a write reads sit in its first two cache lines.
+    if (!m_transport)
+        return;
+    const char *transport = reinterpret_cast<const char *>(m_transport.get());
+    __builtin_prefetch(transport);
+    __builtin_prefetch(transport + 64);
 }
 
 bool SseSession::flush()
@@ -184,8 +204,10 @@ bool SseSession::flush()
         return false;
     const quint64 writesBefore = m_writes;
     pump();
+    if (m_writes != writesBefore)
+        return true; // every write checked the backpressure after it
     checkBackpressure(QDateTime::currentMSecsSinceEpoch());
-    return m_writes != writesBefore;
+    return false;
 }
 
 void SseSession::sendPaced(QList<Piece> pieces, EventId lastId)
@@ -238,19 +260,21 @@ SseSession::FrameBatch SseSession::takeFromFeeds(qsizetype limit)
         while (batch.bytes < limit) {
             const RoomFeed::Entry *entry = feed.next(at, &through);
             at = through;
-            if (!entry)
+            if (!entry) {
+                batch.atEnd = true;
                 break;
+            }
             take(*entry, 0);
         }
         feed.move(m_cursors.front(), at);
         return batch;
     }
-    const size_t feeds = m_cursors.size();
-    std::vector<RoomFeed::Cursor> at(m_cursors);
+    const size_t feeds = size_t(m_cursors.size());
+    std::vector<RoomFeed::Cursor> at(m_cursors.cbegin(), m_cursors.cend());
     std::vector<RoomFeed::Cursor> through(feeds);
     std::vector<const RoomFeed::Entry *> next(feeds);
     for (size_t i = 0; i < feeds; ++i)
-        next[i] = m_feeds[i]->next(at[i], &through[i]);
+        next[i] = m_feeds[qsizetype(i)]->next(at[i], &through[i]);
     while (batch.bytes < limit) {
         size_t pick = feeds;
         for (size_t i = 0; i < feeds; ++i) {
@@ -259,14 +283,15 @@ SseSession::FrameBatch SseSession::takeFromFeeds(qsizetype limit)
         }
         if (pick == feeds) {
             at = through; // every feed read to its end
+            batch.atEnd = true;
             break;
         }
         take(*next[pick], pick);
         at[pick] = through[pick];
-        next[pick] = m_feeds[pick]->next(at[pick], &through[pick]);
+        next[pick] = m_feeds[qsizetype(pick)]->next(at[pick], &through[pick]);
     }
     for (size_t i = 0; i < feeds; ++i)
-        m_feeds[i]->move(m_cursors[i], at[i]);
+        m_feeds[qsizetype(i)]->move(m_cursors[qsizetype(i)], at[i]);
     return batch;
 }
 
@@ -275,7 +300,7 @@ qint64 SseSession::liveBacklog() const
     // Paced output waits in the process a chunk at a time however large it is: not counted.
     qint64 queued = m_paced.empty() && m_transport ? m_transport->bytesToWrite() : 0;
     // While a replay is fetched the feeds wait for it: that is the fetch's time, not the reader's.
-    for (size_t i = 0; i < m_cursors.size() && !m_replaying; ++i)
+    for (qsizetype i = 0; i < m_cursors.size() && !m_replaying; ++i)
         queued += m_feeds[i]->bytesAfter(m_cursors[i]);
     return queued;
 }
@@ -314,6 +339,8 @@ void SseSession::pump()
         for (const QByteArray &frame : batch.frames)
             parts.push_back(frame);
         write(parts.constData(), parts.size());
+        if (batch.atEnd)
+            break; // nothing more is waiting: no second look at the feeds
     }
     m_pumping = false;
 }

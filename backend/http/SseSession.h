@@ -127,6 +127,11 @@ public:
     // Writes what the feeds hold for this session, in one write per chunk (after any paced
     // output). Returns whether anything was written.
     bool flush();
+    // Asks the CPU for the session's own memory / for its transport's (the pointer to which
+    // is in the session's), ahead of its flush: a fan-out walks thousands of sessions that the
+    // kernel's work since the last one pushed out of the cache (RealtimeServer::flushQueued).
+    static void prefetch(const SseSession *session);
+    void prefetchTransport() const;
     // Paced output (see above); `lastId` is the newest event id the pieces carry, so live
     // events up to it are not sent again.
     void sendPaced(QList<Piece> pieces, EventId lastId);
@@ -152,6 +157,7 @@ private:
     struct FrameBatch {
         QVarLengthArray<QByteArray, 16> frames;
         qsizetype bytes = 0;
+        bool atEnd = false; // every feed was read to its end (rather than the batch filling)
     };
     // One write of several parts, in order (see SseTransport::write).
     void write(const QByteArrayView *parts, qsizetype count);
@@ -180,8 +186,10 @@ private:
     // A QList, not a std::deque: an empty deque still holds a 512-byte block and its map
     // (576 B of an idle session's ~7 KiB, heaptrack); an empty QList holds nothing.
     QList<Piece> m_paced;
-    std::vector<std::shared_ptr<RoomFeed>> m_feeds;
-    std::vector<RoomFeed::Cursor> m_cursors; // one per feed
+    // One room, the usual case, held in the session itself: a fan-out reads them for every
+    // session of the room, and each block elsewhere is one more cache miss a session.
+    QVarLengthArray<std::shared_ptr<RoomFeed>, 1> m_feeds;
+    QVarLengthArray<RoomFeed::Cursor, 1> m_cursors; // one per feed
     Metrics *m_metrics = nullptr;
     qint64 m_lastProgressMs = 0; // the kernel last took bytes of this stream (ms)
     qint64 m_overSoftLimitSinceMs = -1;

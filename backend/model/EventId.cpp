@@ -1,5 +1,7 @@
 #include "EventId.h"
 
+#include <charconv>
+
 #include <limits>
 
 namespace presence {
@@ -41,7 +43,18 @@ std::optional<EventId> EventId::parse(QByteArrayView text)
 
 QByteArray EventId::toByteArray() const
 {
-    return QByteArray::number(ms) + '-' + QByteArray::number(seq);
+    QByteArray out;
+    appendTo(out);
+    return out;
+}
+
+void EventId::appendTo(QByteArray &out) const
+{
+    char text[2 * 20 + 1];
+    char *end = std::to_chars(text, text + 20, ms).ptr;
+    *end++ = '-';
+    end = std::to_chars(end, end + 20, seq).ptr;
+    out.append(text, end - text);
 }
 
 EventId EventId::next() const

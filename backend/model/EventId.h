@@ -17,6 +17,7 @@ struct EventId {
 
     static std::optional<EventId> parse(QByteArrayView text);
     QByteArray toByteArray() const;
+    void appendTo(QByteArray &out) const; // toByteArray()'s bytes, appended
     QString toString() const { return QString::fromLatin1(toByteArray()); }
     bool isNull() const { return ms == 0 && seq == 0; }
     // The smallest id greater than this one (for exclusive ranges).

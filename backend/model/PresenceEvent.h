@@ -40,6 +40,9 @@ struct PresenceEvent {
     RoomMember member() const { return {room, client}; }
     // The SSE data: "room" appears only outside the default room (the seed's events unchanged).
     QByteArray toJson() const;
+    // The same appended to `out`, with `trailingMembers` (raw JSON members, each led by a
+    // comma) before the closing brace.
+    void appendJson(QByteArray &out, QByteArrayView trailingMembers = {}) const;
 };
 
 // One row of the roster: what is known of a client now.
