@@ -105,7 +105,8 @@ private:
     // The sessions the probe's ONLINE should reach: those of its room.
     bool inProbeRoom(const Session &s) const;
 
-    void rosterUpdate(Session &s, std::string_view json);
+    // `client`: the event's "client" (found once per line, by line()).
+    void rosterUpdate(Session &s, std::string_view json, std::string_view client);
 
     void checkComplete(Session &s);
 
@@ -137,9 +138,7 @@ private:
     QTimer m_tick;
     std::vector<Session> m_sessions;
     std::unique_ptr<Session> m_probe;
-    std::string m_probeNeedle = m_config.probeClient.isEmpty()
-        ? std::string()
-        : "\"client\":\"" + m_config.probeClient.toStdString() + '"';
+    std::string m_probeClient = m_config.probeClient.toStdString();
     Phase m_phase = Phase::Connecting;
     int m_nextIndex = 0;
     qint64 m_opened = 0, m_established = 0, m_failed = 0, m_droppedAfterEstablished = 0;
