@@ -46,42 +46,43 @@ end
 -- A batch of heartbeats read from the stream; at_ms is when each was written (its entry id),
 -- so a heartbeat processed late (claimed from a crashed node) counts from when it was sent,
 -- and one older than the TTL changes nothing. Returns the number of ONLINE transitions.
-local function heartbeat(keys, args)
-  local P, maxlen, keep, ttl = args[1], args[2], tonumber(args[3]), tonumber(args[4])
-  local now = now_ms()
-  local online = 0
-  for i = 5, #args - 2, 3 do
-    local client, at = args[i], tonumber(args[i + 1])
-    local deadline = at + ttl
-    if deadline > now then
-      -- A heartbeat written before the client left (a node heartbeats what it holds, and the
-      -- leave may be processed first) must not bring it back: only one sent after counts.
-      online = online + refresh(P, maxlen, keep, client, deadline, now, 'heartbeat', args[i + 2], at)
-    end
-  end
-  return online
-end
-
+--
 -- FCALL presence_heartbeats 0 P maxlen keep ttl_ms  client at_ms node ttl_ms connections  [...]
 -- presence_heartbeat's successor: each heartbeat brings the TTL its writer meant (so nodes
 -- with different periods never cut each other's clients short) and how many connections the
 -- writing node holds; ttl_ms 0 (an entry without one: the seed's, redis-cli's) takes the
 -- caller's, connections 0 says nothing.
-local function heartbeats(keys, args)
+--
+-- Both are one loop over heartbeats of `stride` arguments (3, or 5 with ttl and connections);
+-- the first stays registered for nodes of earlier versions.
+local function heartbeat_batch(args, stride)
   local P, maxlen, keep, default_ttl = args[1], args[2], tonumber(args[3]), tonumber(args[4])
   local now = now_ms()
   local online = 0
-  for i = 5, #args - 4, 5 do
+  for i = 5, #args - (stride - 1), stride do
     local client, at, node = args[i], tonumber(args[i + 1]), args[i + 2]
-    local ttl = tonumber(args[i + 3]) or 0
+    local ttl, connections = 0, nil
+    if stride == 5 then
+      ttl, connections = tonumber(args[i + 3]) or 0, tonumber(args[i + 4])
+    end
     if ttl <= 0 then ttl = default_ttl end
     local deadline = at + ttl
     if deadline > now then
+      -- A heartbeat written before the client left (a node heartbeats what it holds, and the
+      -- leave may be processed first) must not bring it back: only one sent after counts.
       online = online + refresh(P, maxlen, keep, client, deadline, now, 'heartbeat', node, at,
-                                tonumber(args[i + 4]))
+                                connections)
     end
   end
   return online
+end
+
+local function heartbeat(keys, args)
+  return heartbeat_batch(args, 3)
+end
+
+local function heartbeats(keys, args)
+  return heartbeat_batch(args, 5)
 end
 
 -- Deadlines share a `due` key per this many ms (so a sweep it starts may come up to this late).
