@@ -64,7 +64,13 @@ void RealtimeServer::sendFreshRoster(SseSession *session, bool includeOffline)
         QList<SseSession::Piece> pieces =
             m_snapshots.joinPieces(session->client(), session->rooms(), now, &lastId);
         session->skipToFeedEnds(); // the roster is the room as of now
-        session->sendPaced(std::move(pieces), lastId);
+        // Written from the rooms' next flush, not inside the join: in a join storm the rosters
+        // (the room as of each join: up to N rows) held up the joins behind them until the
+        // kernel's SYN and accept queues overflowed (bench/README.md).
+        session->queuePaced(std::move(pieces), lastId);
+        for (const RoomName &room : session->rooms())
+            m_dirtyRooms.insert(room);
+        scheduleFlush();
         if (placed)
             session->placeInRooms(roomHeads(*session));
         return;
@@ -216,6 +222,11 @@ void RealtimeServer::broadcast(const PresenceEvent &event)
     // Once, for every session of the room: each takes it from the feed at the next flush.
     (*feed)->append(event, SseSession::format(event, false));
     m_dirtyRooms.insert(event.room);
+    scheduleFlush();
+}
+
+void RealtimeServer::scheduleFlush()
+{
     if (!m_flushTimer.isActive()) {
         // Busy rooms coalesce: the next flush waits as long as the last one took (at most
         // maxFlushWindowMs), so a burst of joins that each cost a write to every session of

@@ -82,6 +82,8 @@ private:
     void flushQueued(const SseSession *except = nullptr);
     // flushQueued() at once, unless a busy room's coalescing window holds it back.
     void flushIfDue(const SseSession *except);
+    // flushQueued() at the end of the coalescing window (at once if none is open).
+    void scheduleFlush();
     void sendKeepalives();
     void onSessionClosed(SseSession *session, SseSession::CloseReason reason);
     void sendFreshRoster(SseSession *session, bool includeOffline);

@@ -212,6 +212,12 @@ bool SseSession::flush()
 
 void SseSession::sendPaced(QList<Piece> pieces, EventId lastId)
 {
+    queuePaced(std::move(pieces), lastId);
+    pump();
+}
+
+void SseSession::queuePaced(QList<Piece> pieces, EventId lastId)
+{
     if (!m_open)
         return;
     // Whatever live events came before this go first: they are older.
@@ -222,7 +228,6 @@ void SseSession::sendPaced(QList<Piece> pieces, EventId lastId)
     }
     if (lastId > m_lastSent)
         m_lastSent = lastId;
-    pump();
 }
 
 qint64 SseSession::pacedBytesLeft() const

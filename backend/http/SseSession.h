@@ -135,6 +135,9 @@ public:
     // Paced output (see above); `lastId` is the newest event id the pieces carry, so live
     // events up to it are not sent again.
     void sendPaced(QList<Piece> pieces, EventId lastId);
+    // The same, left for the session's next flush() to start writing (a join storm's rosters
+    // written inside each join held up the joins behind them: RealtimeServer::sendFreshRoster).
+    void queuePaced(QList<Piece> pieces, EventId lastId);
     bool isPacing() const { return !m_paced.empty(); }
     qint64 pacedBytesLeft() const;
     void sendComment(QByteArrayView text);
