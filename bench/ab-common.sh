@@ -1,5 +1,6 @@
-# Shared by the A/B scripts (held-ab.sh, fanout-ab.sh): one listener (a node or the floor) and
-# at most one private redis-server at a time, both killed when the script exits.
+# Shared by the A/B scripts (held-ab.sh, fanout-ab.sh, storm-ab.sh): their options, one listener
+# (a node or the floor) and at most one private redis-server at a time, both killed when the
+# script exits.
 # shellcheck shell=bash
 ulimit -n 20000
 node_pid= redis_pid= port=
@@ -45,4 +46,28 @@ ab_stop() { # the listener and redis-server of this round
         wait "$pid" 2>/dev/null || true
     done
     node_pid= redis_pid=
+}
+
+ab_parse_args() { # ab_parse_args SCRIPT ARGS… → sessions, rounds, backend, loadgen, out (and ramp or
+    # floor, where the script set a default for them), NAME=PRESENCE-BINARY… into builds; makes $out
+    local script=$1
+    shift
+    builds=()
+    while (($#)); do
+        case $1 in
+        --sessions | --rounds | --backend | --loadgen | --out)
+            printf -v "${1#--}" '%s' "$2"
+            shift 2
+            ;;
+        --ramp | --floor)
+            [[ -v ${1#--} ]] || { echo "$script: unknown argument $1" >&2; exit 2; }
+            printf -v "${1#--}" '%s' "$2"
+            shift 2
+            ;;
+        *=*) builds+=("$1"); shift ;;
+        *) echo "$script: unknown argument $1" >&2; exit 2 ;;
+        esac
+    done
+    ((${#builds[@]})) || { echo "$script: name at least one NAME=PRESENCE-BINARY" >&2; exit 2; }
+    mkdir -p "$out"
 }

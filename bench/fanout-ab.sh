@@ -11,23 +11,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 sessions=5000 rounds=3 backend=memory out=$(mktemp -d /tmp/fanout-ab.XXXXXX)
 loadgen=$here/../build/release/bench/bench_loadgen
 floor=$here/../build/release/bench/bench_fanout_floor
-builds=()
-while (($#)); do
-    case $1 in
-    --sessions) sessions=$2; shift 2 ;;
-    --rounds) rounds=$2; shift 2 ;;
-    --backend) backend=$2; shift 2 ;;
-    --loadgen) loadgen=$2; shift 2 ;;
-    --floor) floor=$2; shift 2 ;;
-    --out) out=$2; shift 2 ;;
-    *=*) builds+=("$1"); shift ;;
-    *) echo "fanout-ab.sh: unknown argument $1" >&2; exit 2 ;;
-    esac
-done
-((${#builds[@]})) || { echo "fanout-ab.sh: name at least one NAME=PRESENCE-BINARY" >&2; exit 2; }
-mkdir -p "$out"
 # shellcheck source=ab-common.sh
 source "$here/ab-common.sh"
+ab_parse_args fanout-ab.sh "$@"
 echo "fanout-ab: $sessions sessions in one room, $backend engine, $rounds round(s), results in $out"
 for round in $(seq "$rounds"); do
     for build in floor="$floor" "${builds[@]}"; do

@@ -9,23 +9,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 sessions=5000 ramp=1000 rounds=2 backend=memory out=$(mktemp -d /tmp/held-ab.XXXXXX)
 loadgen=$here/../build/ci/bench/bench_loadgen
-builds=()
-while (($#)); do
-    case $1 in
-    --sessions) sessions=$2; shift 2 ;;
-    --ramp) ramp=$2; shift 2 ;;
-    --rounds) rounds=$2; shift 2 ;;
-    --backend) backend=$2; shift 2 ;;
-    --loadgen) loadgen=$2; shift 2 ;;
-    --out) out=$2; shift 2 ;;
-    *=*) builds+=("$1"); shift ;;
-    *) echo "held-ab.sh: unknown argument $1" >&2; exit 2 ;;
-    esac
-done
-((${#builds[@]})) || { echo "held-ab.sh: name at least one NAME=PRESENCE-BINARY" >&2; exit 2; }
-mkdir -p "$out"
 # shellcheck source=ab-common.sh
 source "$here/ab-common.sh"
+ab_parse_args held-ab.sh "$@"
 echo "held-ab: $sessions sessions (rooms of 100, ramp $ramp/s), $backend engine, $rounds round(s), results in $out"
 for round in $(seq "$rounds"); do
     for build in "${builds[@]}"; do

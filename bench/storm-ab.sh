@@ -9,22 +9,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 sessions=5000 rounds=3 backend=memory out=$(mktemp -d /tmp/storm-ab.XXXXXX)
 loadgen=$here/../build/release/bench/bench_loadgen
-builds=()
-while (($#)); do
-    case $1 in
-    --sessions) sessions=$2; shift 2 ;;
-    --rounds) rounds=$2; shift 2 ;;
-    --backend) backend=$2; shift 2 ;;
-    --loadgen) loadgen=$2; shift 2 ;;
-    --out) out=$2; shift 2 ;;
-    *=*) builds+=("$1"); shift ;;
-    *) echo "storm-ab.sh: unknown argument $1" >&2; exit 2 ;;
-    esac
-done
-((${#builds[@]})) || { echo "storm-ab.sh: name at least one NAME=PRESENCE-BINARY" >&2; exit 2; }
-mkdir -p "$out"
 # shellcheck source=ab-common.sh
 source "$here/ab-common.sh"
+ab_parse_args storm-ab.sh "$@"
 echo "storm-ab: $sessions sessions into one room at once, $backend engine, $rounds round(s), results in $out"
 for round in $(seq "$rounds"); do
     for build in "${builds[@]}"; do
